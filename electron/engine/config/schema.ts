@@ -1,0 +1,159 @@
+// The run configuration: one zod schema shared by the CLI, the run store, the
+// training host and the UI. Every field has a default so a partial config
+// (from flags, a JSON file or the UI) parses into a complete, recorded one.
+import { z } from 'zod';
+
+export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
+
+const posInt = (what: string) =>
+  z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be at least 1`);
+const nonNegInt = (what: string) =>
+  z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).min(0, `${what} must be 0 or more`);
+const nonNeg = (what: string) =>
+  z.number({ error: `${what} must be a number` }).finite(`${what} must be finite`).min(0, `${what} must be 0 or more (got a negative value)`);
+
+export const PeakDataSchema = z.object({
+  kind: z.literal('peak'),
+  trainPerClass: posInt('trainPerClass').default(50),
+  testPerClass: posInt('testPerClass').default(5),
+  size: z.number().int().min(16, 'size must be at least 16 px').max(128, 'size must be at most 128 px').default(28),
+  /** Generator seed; independent of the training seed so data stay fixed across runs. */
+  seed: nonNegInt('data seed').default(0),
+});
+
+export const MnistDataSchema = z.object({
+  kind: z.literal('mnist'),
+  digits: z
+    .array(z.number().int().min(0, 'digits must be 0-9').max(9, 'digits must be 0-9'))
+    .min(1, 'digits needs at least one digit, e.g. [0,1]')
+    .default([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    .refine((d) => new Set(d).size === d.length, 'digits must not repeat'),
+  /** Images per digit; omitted = all of them. */
+  trainPerClass: posInt('trainPerClass').optional(),
+  testPerClass: posInt('testPerClass').optional(),
+});
+
+export const FolderDataSchema = z.object({
+  kind: z.literal('folder'),
+  path: z.string().min(1, 'path must name a folder with one sub-folder per class'),
+  split: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('ratio'), testRatio: z.number().gt(0, 'testRatio must be above 0').lt(1, 'testRatio must be below 1').default(0.1) }),
+      z.object({
+        kind: z.literal('range'),
+        /** Per class, half-open [start, end) over the files sorted naturally (0.png, 1.png, ..., 10.png). */
+        train: z.tuple([nonNegInt('train start'), posInt('train end')]),
+        test: z.tuple([nonNegInt('test start'), posInt('test end')]),
+      }),
+    ])
+    .default({ kind: 'ratio', testRatio: 0.1 }),
+});
+
+export const DataSourceSchema = z.discriminatedUnion('kind', [PeakDataSchema, MnistDataSchema, FolderDataSchema], {
+  error: 'data.kind must be one of peak, mnist, folder',
+});
+
+export const DataConfigSchema = z.object({
+  source: DataSourceSchema.default({ kind: 'peak', trainPerClass: 50, testPerClass: 5, size: 28, seed: 0 }),
+  /** 'raw' keeps grey values 0..255 as the reference does; 'unit' divides by 255. */
+  scale: z.enum(['raw', 'unit'], { error: "data.scale must be 'raw' or 'unit'" }).default('raw'),
+});
+
+export const LayerSchema = z.object({
+  units: posInt('units'),
+  activation: z.enum(ACTIVATIONS, { error: `activation must be one of ${ACTIVATIONS.join(', ')}` }).default('relu'),
+  batchNorm: z.boolean().default(false),
+  /** Weight of this layer's reverse-pass term: reconstruction of the layer's input. */
+  lambda: nonNeg('lambda').default(0),
+});
+
+export const NetworkSchema = z.object({
+  layers: z.array(LayerSchema).min(1, 'network.layers needs at least one layer'),
+});
+
+export const LossSchema = z.object({
+  /** 'halfSum' = 0.5 * sum of squares over the batch (reference); 'mean' = mean squared error. */
+  reduction: z.enum(['halfSum', 'mean'], { error: "loss.reduction must be 'halfSum' or 'mean'" }).default('halfSum'),
+  lambdaOrt: nonNeg('lambdaOrt').default(0),
+  /** Double softmax, BN+activation on the logits, BN in training mode at evaluation. */
+  referenceQuirks: z.boolean().default(false),
+});
+
+export const OptimizerSchema = z.object({
+  kind: z.enum(OPTIMIZERS, { error: `optimizer must be one of ${OPTIMIZERS.join(', ')}` }).default('adam'),
+  learningRate: z.number().positive('learningRate must be above 0').finite().default(1e-4),
+  /** SGD and RMSProp momentum. */
+  momentum: z.number().min(0).lt(1, 'momentum must be below 1').default(0.9),
+});
+
+export const TrainingSchema = z
+  .object({
+    optimizer: OptimizerSchema.default({ kind: 'adam', learningRate: 1e-4, momentum: 0.9 }),
+    /** 0 = full batch (the whole training set every step). */
+    batchSize: nonNegInt('batchSize').default(0),
+    /** Exactly one of steps or epochs; epochs are converted to steps. */
+    steps: posInt('steps').optional(),
+    epochs: posInt('epochs').optional(),
+    evalEvery: posInt('evalEvery').default(100),
+    /** Checkpoint every N steps (0 = only at the end). The final state is always saved. */
+    checkpointEvery: nonNegInt('checkpointEvery').default(200),
+    /** Test inputs whose reverse-pass reconstructions are saved at each evaluation. */
+    backwardSamples: z.number().int().min(0).max(16, 'backwardSamples must be at most 16').default(16),
+  })
+  .refine((t) => !(t.steps !== undefined && t.epochs !== undefined), { message: 'give either steps or epochs, not both', path: ['steps'] });
+
+export const RunConfigSchema = z
+  .object({
+    name: z.string().max(120, 'name must be at most 120 characters').default('run'),
+    seed: nonNegInt('seed').default(0),
+    data: DataConfigSchema.default({ source: { kind: 'peak', trainPerClass: 50, testPerClass: 5, size: 28, seed: 0 }, scale: 'raw' }),
+    network: NetworkSchema,
+    loss: LossSchema.default({ reduction: 'halfSum', lambdaOrt: 0, referenceQuirks: false }),
+    training: TrainingSchema.default({
+      optimizer: { kind: 'adam', learningRate: 1e-4, momentum: 0.9 },
+      batchSize: 0,
+      evalEvery: 100,
+      checkpointEvery: 200,
+      backwardSamples: 16,
+    }),
+  })
+  .superRefine((c, ctx) => {
+    const last = c.network.layers[c.network.layers.length - 1];
+    if (!c.loss.referenceQuirks && last && (last.activation !== 'linear' || last.batchNorm)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'layers', c.network.layers.length - 1],
+        message: "the output layer produces logits: set activation 'linear' and batchNorm false, or turn on loss.referenceQuirks",
+      });
+    }
+  });
+
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+export type RunConfig = z.output<typeof RunConfigSchema>;
+export type LayerConfig = z.output<typeof LayerSchema>;
+export type DataSource = z.output<typeof DataSourceSchema>;
+export type DataConfig = z.output<typeof DataConfigSchema>;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/** Formats the first zod issue as one line: "network.layers.0.units: units must be at least 1". */
+export function describeIssue(err: z.ZodError): string {
+  const issue = err.issues[0];
+  if (!issue) return 'invalid configuration';
+  const path = issue.path.length ? issue.path.join('.') : 'config';
+  return `${path}: ${issue.message}`;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses a (partial) config; throws ConfigError with a one-line message naming the field. */
+export function parseRunConfig(input: unknown): RunConfig {
+  const r = RunConfigSchema.safeParse(input);
+  if (!r.success) throw new ConfigError(describeIssue(r.error));
+  return r.data;
+}

@@ -1,0 +1,52 @@
+// Records and events the engine produces. The run store persists them, the
+// training host streams them, the UI and exports read them.
+import type { RunConfig } from './config/schema';
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** One evaluation, one line of metrics.jsonl. */
+export interface EvalRecord {
+  step: number;
+  epoch: number;
+  /** Seconds since training started (excludes data loading). */
+  elapsed: number;
+  stepsPerSec: number;
+  /** Loss of the training batch at this step; rr and ort are the lambda-weighted contributions. */
+  loss: { total: number; ce: number; rr: number[]; ort: number };
+  trainAccuracy: number;
+  testAccuracy: number;
+  /** Per layer k: mean squared error between the reverse-pass reconstruction of layer k's input and the input itself, over the test set. */
+  testRecon: number[];
+}
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  status: RunStatus;
+  config: RunConfig;
+  totalSteps: number;
+  backend: BackendName | null;
+  versions: Record<string, string>;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Last evaluated step. */
+  lastStep: number;
+  /** Evaluated steps with backward images. */
+  backwardSteps: number[];
+  checkpointSteps: number[];
+  error?: string;
+  /** Process that owns a running run; a dead owner means the run was interrupted. */
+  pid?: number;
+  host?: string;
+  dataInfo?: { name: string; height: number; width: number; classNames: string[]; trainCount: number; testCount: number };
+}
+
+export type TrainEvent =
+  | { type: 'started'; runId: string; backend: BackendName; totalSteps: number }
+  | { type: 'progress'; runId: string; step: number; totalSteps: number; stepsPerSec: number }
+  | { type: 'evaluation'; runId: string; record: EvalRecord }
+  | { type: 'backward'; runId: string; step: number }
+  | { type: 'checkpoint'; runId: string; step: number }
+  | { type: 'finished'; runId: string; status: Extract<RunStatus, 'completed' | 'cancelled' | 'failed'>; error?: string };
