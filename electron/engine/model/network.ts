@@ -1,0 +1,157 @@
+// Dense network with the reverse ("racecar") pass of Xie & Thuerey: layer k's
+// reverse step subtracts b_k, multiplies by W_k^T and applies the batch norm
+// and activation that produced layer k's input in the forward pass (none for
+// the network input). Row-vector convention: z = x W + b, W is in x out.
+import * as tf from '@tensorflow/tfjs';
+import type { Activation, LayerConfig } from '../config/schema';
+import { Rng } from '../util/rng';
+
+export const BN_EPSILON = 1e-3; // TF1 tf.layers.batch_normalization defaults
+export const BN_MOMENTUM = 0.99;
+
+export interface LayerParams {
+  w: tf.Variable; // in x out
+  b: tf.Variable; // out
+  gamma?: tf.Variable;
+  beta?: tf.Variable;
+  /** Forward moving statistics for inference (not trained by gradients). */
+  movingMean?: tf.Variable;
+  movingVar?: tf.Variable;
+}
+
+export interface Network {
+  inputSize: number;
+  layers: LayerConfig[];
+  params: LayerParams[];
+}
+
+/** How batch norm normalises: with the statistics of the batch or with the forward moving averages. */
+export type BnMode = 'batch' | 'moving';
+
+export function buildNetwork(inputSize: number, layers: LayerConfig[], seed: number): Network {
+  const rng = new Rng(seed);
+  let fanIn = inputSize;
+  const params = layers.map((l, k) => {
+    const limit = Math.sqrt(6 / (fanIn + l.units)); // Glorot uniform
+    const w = new Float32Array(fanIn * l.units);
+    for (let i = 0; i < w.length; i++) w[i] = rng.uniform(-limit, limit);
+    const p: LayerParams = {
+      w: tf.variable(tf.tensor2d(w, [fanIn, l.units]), true),
+      b: tf.variable(tf.zeros([l.units]), true),
+    };
+    if (l.batchNorm) {
+      p.gamma = tf.variable(tf.ones([l.units]), true);
+      p.beta = tf.variable(tf.zeros([l.units]), true);
+      p.movingMean = tf.variable(tf.zeros([l.units]), false);
+      p.movingVar = tf.variable(tf.ones([l.units]), false);
+    }
+    fanIn = l.units;
+    return p;
+  });
+  return { inputSize, layers, params };
+}
+
+export function trainableVariables(net: Network): tf.Variable[] {
+  return net.params.flatMap((p) => [p.w, p.b, ...(p.gamma ? [p.gamma, p.beta!] : [])]);
+}
+
+export function disposeNetwork(net: Network): void {
+  for (const p of net.params) for (const v of Object.values(p)) (v as tf.Variable).dispose();
+}
+
+export function activate(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
+  switch (a) {
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'linear':
+      return x;
+  }
+}
+
+export interface BnStats {
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+}
+
+function batchNorm(x: tf.Tensor2D, p: LayerParams, stats: BnStats): tf.Tensor2D {
+  const inv = tf.rsqrt(tf.add(stats.variance, BN_EPSILON));
+  return tf.add(tf.mul(tf.mul(tf.sub(x, stats.mean), inv), p.gamma!), p.beta!) as tf.Tensor2D;
+}
+
+/** Normalisation + activation applied after layer k's affine map. */
+function postAffine(net: Network, k: number, z: tf.Tensor2D, mode: BnMode, quirks: boolean, batchStats?: BnStats[]): tf.Tensor2D {
+  const l = net.layers[k];
+  const p = net.params[k];
+  const isOutput = k === net.layers.length - 1;
+  // Without the reference quirks the output layer yields plain logits.
+  if (isOutput && !quirks) return z;
+  let h = z;
+  if (l.batchNorm) {
+    let stats: BnStats;
+    if (mode === 'batch') {
+      const m = tf.moments(z, 0);
+      stats = { mean: m.mean as tf.Tensor1D, variance: m.variance as tf.Tensor1D };
+      batchStats?.push(stats);
+    } else {
+      stats = { mean: p.movingMean! as tf.Tensor1D, variance: p.movingVar! as tf.Tensor1D };
+    }
+    h = batchNorm(z, p, stats);
+  }
+  return activate(h, l.activation);
+}
+
+export interface ForwardResult {
+  /** h[0] = input, h[k+1] = output of layer k; h[L] are the logits. */
+  h: tf.Tensor2D[];
+  /** Batch statistics of each BN layer, in layer order (for the moving-average update). */
+  batchStats: { layer: number; stats: BnStats }[];
+}
+
+export function forward(net: Network, x: tf.Tensor2D, mode: BnMode, quirks: boolean): ForwardResult {
+  const h: tf.Tensor2D[] = [x];
+  const batchStats: ForwardResult['batchStats'] = [];
+  for (let k = 0; k < net.layers.length; k++) {
+    const z = tf.add(tf.matMul(h[k], net.params[k].w), net.params[k].b) as tf.Tensor2D;
+    const collected: BnStats[] = [];
+    h.push(postAffine(net, k, z, mode, quirks, collected));
+    if (collected[0]) batchStats.push({ layer: k, stats: collected[0] });
+  }
+  return { h, batchStats };
+}
+
+/**
+ * Reverse pass from the logits down to layer `lowest`'s input. Returns r with
+ * r[k] the reconstruction of h[k] for k >= lowest (other entries undefined).
+ * The reverse batch norm shares gamma/beta with the forward one and always
+ * normalises with the statistics of its own input: its input distribution is
+ * not the forward one, so forward moving averages would not fit it.
+ */
+export function reverse(net: Network, logits: tf.Tensor2D, wT: tf.Tensor2D[], lowest = 0): tf.Tensor2D[] {
+  const L = net.layers.length;
+  const r: tf.Tensor2D[] = new Array(L + 1);
+  r[L] = logits;
+  for (let k = L - 1; k >= lowest; k--) {
+    const t = tf.matMul(tf.sub(r[k + 1], net.params[k].b), wT[k]) as tf.Tensor2D;
+    // Layer k's input was produced by layer k-1 (BN + activation); the network input by nothing.
+    r[k] = k === 0 ? t : postAffine(net, k - 1, t, 'batch', true);
+  }
+  return r;
+}
+
+/** Explicit transposes: faster than matMul's transpose flags on wasm. */
+export const transposedWeights = (net: Network): tf.Tensor2D[] => net.params.map((p) => tf.transpose(p.w) as tf.Tensor2D);
+
+/** Moves the forward moving averages towards this batch's statistics. */
+export function updateMovingStats(net: Network, batchStats: ForwardResult['batchStats']): void {
+  for (const { layer, stats } of batchStats) {
+    const p = net.params[layer];
+    tf.tidy(() => {
+      p.movingMean!.assign(tf.add(tf.mul(p.movingMean!, BN_MOMENTUM), tf.mul(stats.mean, 1 - BN_MOMENTUM)));
+      p.movingVar!.assign(tf.add(tf.mul(p.movingVar!, BN_MOMENTUM), tf.mul(stats.variance, 1 - BN_MOMENTUM)));
+    });
+  }
+}
