@@ -1,0 +1,82 @@
+// Validation of what the store reads back from disk. run.json and
+// metrics.jsonl can be hand-edited, truncated by a full disk or written by
+// another version, so nothing read is trusted until it passes these schemas.
+import { z } from 'zod';
+import { RunConfigSchema } from '../config/schema';
+import type { EvalRecord, RunRecord } from '../types';
+
+const nonNegInt = z.number().int().min(0);
+const isoDate = z.iso.datetime({ offset: true });
+
+export const RunRecordSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  status: z.enum(['queued', 'running', 'completed', 'cancelled', 'failed', 'interrupted']),
+  config: RunConfigSchema,
+  totalSteps: nonNegInt,
+  backend: z.enum(['tensorflow', 'wasm', 'cpu']).nullable(),
+  versions: z.record(z.string(), z.string()),
+  createdAt: isoDate,
+  startedAt: isoDate.optional(),
+  finishedAt: isoDate.optional(),
+  lastStep: nonNegInt,
+  backwardSteps: z.array(nonNegInt),
+  checkpointSteps: z.array(nonNegInt),
+  error: z.string().optional(),
+  pid: z.number().int().positive().optional(),
+  host: z.string().optional(),
+  dataInfo: z
+    .object({
+      name: z.string(),
+      height: z.number().int().positive(),
+      width: z.number().int().positive(),
+      classNames: z.array(z.string()),
+      trainCount: nonNegInt,
+      testCount: nonNegInt,
+    })
+    .optional(),
+});
+
+// JSON has no NaN/Infinity: JSON.stringify writes them as null. A diverged
+// loss is exactly what the user needs to see, so null reads back as NaN
+// instead of making the whole line invalid.
+const num = z.union([z.number(), z.null()]).transform((v) => (v === null ? NaN : v));
+
+export const EvalRecordSchema = z.object({
+  step: nonNegInt,
+  epoch: z.number(),
+  elapsed: num,
+  stepsPerSec: num,
+  loss: z.object({ total: num, ce: num, rr: z.array(num), ort: num }),
+  trainAccuracy: num,
+  testAccuracy: num,
+  testRecon: z.array(num),
+});
+
+// Compile-time guard: a field added to RunRecord or EvalRecord but not here
+// would be silently stripped on every read-modify-write of run.json.
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+const recordKeysMatch: SameKeys<z.output<typeof RunRecordSchema>, RunRecord> = true;
+const evalKeysMatch: SameKeys<z.output<typeof EvalRecordSchema>, EvalRecord> = true;
+const recordAssignable: RunRecord = {} as z.output<typeof RunRecordSchema>;
+const evalAssignable: EvalRecord = {} as z.output<typeof EvalRecordSchema>;
+void [recordKeysMatch, evalKeysMatch, recordAssignable, evalAssignable];
+
+/** One line, e.g. `config.network.layers: ... ` or `status: Invalid option ...`. */
+export function describeRecordIssue(err: z.ZodError): string {
+  const issue = err.issues[0];
+  if (!issue) return 'invalid record';
+  return `${issue.path.length ? issue.path.join('.') : 'record'}: ${issue.message}`;
+}
+
+export function parseRunRecord(data: unknown): RunRecord {
+  const r = RunRecordSchema.safeParse(data);
+  if (!r.success) throw new Error(describeRecordIssue(r.error));
+  return r.data;
+}
+
+/** null when the value is not a valid EvalRecord. */
+export function parseEvalRecord(data: unknown): EvalRecord | null {
+  const r = EvalRecordSchema.safeParse(data);
+  return r.success ? r.data : null;
+}

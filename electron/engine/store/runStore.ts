@@ -1,0 +1,465 @@
+// The run store: one folder per run under <workspace>/runs (see layout.ts).
+// Every whole-file write goes through writeFileAtomic so a reader (the UI, an
+// export, a resumed trainer) never sees half a file, and everything read back
+// is validated because run folders outlive crashes, edits and versions.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseRunConfig, type RunConfig } from '../config/schema';
+import type { BackendName, EvalRecord, RunRecord } from '../types';
+import { writeFileAtomic } from '../util/png';
+import * as L from './layout';
+import { parseEvalRecord, parseRunRecord } from './recordSchema';
+
+export type FinishStatus = 'completed' | 'cancelled' | 'failed';
+
+export interface RunExtra {
+  totalSteps: number;
+  backend: BackendName | null;
+  versions: Record<string, string>;
+}
+
+export interface RunProblem {
+  id: string;
+  error: string;
+}
+
+export interface RunStoreOptions {
+  /** Overrides the owner check of 'running' runs (default: ownerAlive). */
+  isLive?: (run: RunRecord) => boolean;
+}
+
+export class RunNotFoundError extends Error {
+  constructor(
+    readonly runId: string,
+    workspace: string,
+  ) {
+    super(`run "${runId}" not found in ${workspace}`);
+    this.name = 'RunNotFoundError';
+  }
+}
+
+/** The run folder exists but its run.json is missing, unreadable or invalid. */
+export class RunRecordError extends Error {
+  constructor(
+    readonly runId: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RunRecordError';
+  }
+}
+
+const code = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
+
+/**
+ * Whether the process that owns a 'running' run still exists. Another host's
+ * process cannot be probed, so such a run is trusted to be running. EPERM
+ * means the pid exists under another user. A reused pid reads as alive: we
+ * prefer showing a dead run as running over interrupting a live one.
+ */
+export function ownerAlive(run: RunRecord): boolean {
+  if (run.pid === undefined) return false;
+  if (run.host !== undefined && run.host !== os.hostname()) return true;
+  if (run.pid === process.pid) return true;
+  try {
+    process.kill(run.pid, 0);
+    return true;
+  } catch (e) {
+    return code(e) !== 'ESRCH';
+  }
+}
+
+const addStep = (steps: number[], step: number) => [...new Set([...steps, step])].sort((a, b) => a - b);
+
+export class RunStore {
+  private readonly isLive: (run: RunRecord) => boolean;
+
+  constructor(
+    readonly workspace: string,
+    options: RunStoreOptions = {},
+  ) {
+    this.isLive = options.isLive ?? ownerAlive;
+  }
+
+  // ---- records ----
+
+  createRun(config: RunConfig, extra: RunExtra): RunRecord {
+    // Validate everything before the first mkdir so a rejected run leaves no trace.
+    const cfg = parseRunConfig(config);
+    const now = new Date();
+    const draft: RunRecord = {
+      id: L.makeRunId(cfg.name, now, '0000'),
+      name: cfg.name,
+      status: 'running',
+      config: cfg,
+      totalSteps: extra.totalSteps,
+      backend: extra.backend,
+      versions: { ...extra.versions },
+      createdAt: now.toISOString(),
+      startedAt: now.toISOString(),
+      lastStep: 0,
+      backwardSteps: [],
+      checkpointSteps: [],
+      pid: process.pid,
+      host: os.hostname(),
+    };
+    parseRunRecord(draft);
+
+    const runsDir = L.runsDir(this.workspace);
+    // mkdir reports the top folder it had to create (workspace or runs/): on
+    // failure exactly those are removed again, if still empty.
+    const firstCreated = fs.mkdirSync(runsDir, { recursive: true });
+    try {
+      return this.claimAndWrite(draft, now);
+    } catch (e) {
+      if (firstCreated) removeEmptyUpTo(runsDir, firstCreated);
+      throw e;
+    }
+  }
+
+  private claimAndWrite(draft: RunRecord, now: Date): RunRecord {
+    const cfg = draft.config;
+    // mkdir without recursive is the atomic claim on an id: two runs started
+    // in the same second with the same name cannot share a folder.
+    for (let attempt = 0; attempt < 32; attempt++) {
+      const id = L.makeRunId(cfg.name, now);
+      const dir = L.runDir(this.workspace, id);
+      try {
+        fs.mkdirSync(dir);
+      } catch (e) {
+        if (code(e) === 'EEXIST') continue;
+        throw e;
+      }
+      try {
+        return this.writeRecord({ ...draft, id });
+      } catch (e) {
+        // A folder without run.json would show up as a problem forever.
+        fs.rmSync(dir, { recursive: true, force: true });
+        throw e;
+      }
+    }
+    throw new Error(`could not find a free run id for "${cfg.name}" in ${this.workspace}`);
+  }
+
+  /** Shallow-merges `patch` into run.json; a key set to undefined removes that field. */
+  updateRun(id: string, patch: Partial<RunRecord>): RunRecord {
+    if (patch.id !== undefined && patch.id !== id) throw new Error(`cannot change the id of run "${id}"`);
+    return this.mutate(id, (cur) => ({ ...cur, ...patch, id }));
+  }
+
+  finishRun(id: string, status: FinishStatus, error?: string): RunRecord {
+    if (status !== 'completed' && status !== 'cancelled' && status !== 'failed') {
+      throw new Error(`finishRun: status must be completed, cancelled or failed (got ${String(status)})`);
+    }
+    const patch: Partial<RunRecord> = { status, finishedAt: new Date().toISOString() };
+    if (error !== undefined) patch.error = error;
+    return this.updateRun(id, patch);
+  }
+
+  /** The record as stored, except a 'running' run with a dead owner reads as 'interrupted'. */
+  get(id: string): RunRecord {
+    return this.view(this.readRecord(id));
+  }
+
+  /** Persists 'interrupted' for a running run whose owner is gone; a live or finished run is returned unchanged. */
+  markInterrupted(id: string): RunRecord {
+    const cur = this.readRecord(id);
+    if (cur.status !== 'running' || this.isLive(cur)) return cur;
+    return this.mutate(id, (r) => (r.status === 'running' ? { ...r, status: 'interrupted' } : r));
+  }
+
+  /** Never throws: unreadable run folders are reported in `problems` and skipped. */
+  list(): { runs: RunRecord[]; problems: RunProblem[] } {
+    const runs: RunRecord[] = [];
+    const problems: RunProblem[] = [];
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(L.runsDir(this.workspace), { withFileTypes: true });
+    } catch (e) {
+      if (code(e) !== 'ENOENT') problems.push({ id: '', error: `cannot read ${L.runsDir(this.workspace)}: ${msg(e)}` });
+      return { runs, problems };
+    }
+    for (const ent of entries) {
+      if (ent.name.startsWith('.') || !ent.isDirectory()) continue; // .DS_Store, stray files
+      if (!L.isRunId(ent.name)) {
+        problems.push({ id: ent.name, error: `"${ent.name}" is not a run folder name` });
+        continue;
+      }
+      try {
+        runs.push(this.view(this.readRecord(ent.name)));
+      } catch (e) {
+        if (e instanceof RunNotFoundError) continue; // deleted while we listed
+        problems.push({ id: ent.name, error: msg(e) });
+      }
+    }
+    runs.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    problems.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { runs, problems };
+  }
+
+  rename(id: string, name: string): RunRecord {
+    const trimmed = name.trim();
+    if (!trimmed) throw new Error('a run name must not be empty');
+    // config.name too, so a duplicated config starts from the name the user sees.
+    return this.mutate(id, (cur) => ({ ...cur, name: trimmed, config: { ...cur.config, name: trimmed } }));
+  }
+
+  /**
+   * Removes the run folder. Works on runs with a broken run.json (that is how
+   * problems get cleaned up) but refuses a run whose owner is still training
+   * unless `force` is set.
+   */
+  delete(id: string, options: { force?: boolean } = {}): void {
+    const dir = this.requireRunDir(id);
+    if (!options.force) {
+      let rec: RunRecord | undefined;
+      try {
+        rec = this.readRecord(id);
+      } catch {
+        rec = undefined;
+      }
+      if (rec && rec.status === 'running' && this.isLive(rec)) {
+        throw new Error(`run "${id}" is still running (pid ${rec.pid}); cancel it before deleting`);
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  duplicateConfig(id: string): RunConfig {
+    return parseRunConfig(structuredClone(this.readRecord(id).config));
+  }
+
+  // ---- metrics and log ----
+
+  appendMetrics(id: string, rec: EvalRecord): void {
+    this.readRecord(id);
+    if (!Number.isSafeInteger(rec.step) || rec.step < 0) throw new Error(`metrics step must be a whole number >= 0 (got ${rec.step})`);
+    const file = L.metricsPath(this.workspace, id);
+    // After a crash mid-append the file ends in a torn line; start on a fresh
+    // line so the next record is not glued onto the fragment.
+    const prefix = endsWithoutNewline(file) ? '\n' : '';
+    fs.appendFileSync(file, `${prefix}${JSON.stringify(rec)}\n`);
+    this.mutate(id, (cur) => ({ ...cur, lastStep: rec.step }));
+  }
+
+  /** Every valid line in file order; torn or invalid lines (from crashes) are skipped. */
+  readMetrics(id: string): EvalRecord[] {
+    this.requireRunDir(id);
+    let text: string;
+    try {
+      text = fs.readFileSync(L.metricsPath(this.workspace, id), 'utf8');
+    } catch (e) {
+      if (code(e) === 'ENOENT') return [];
+      throw e;
+    }
+    const out: EvalRecord[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      let data: unknown;
+      try {
+        data = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const rec = parseEvalRecord(data);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  appendLog(id: string, line: string): void {
+    this.requireRunDir(id);
+    fs.appendFileSync(L.logPath(this.workspace, id), line.endsWith('\n') ? line : `${line}\n`);
+  }
+
+  // ---- backward images ----
+
+  writeBackwardInputs(id: string, pngs: Buffer[]): void {
+    this.requireRunDir(id);
+    this.writeImages(L.backwardDir(this.workspace, id, 'inputs'), pngs, (i) => L.backwardPath(this.workspace, id, 'inputs', i));
+  }
+
+  /** Images first, then the step in run.json: a listed step always has its files. */
+  writeBackward(id: string, step: number, pngs: Buffer[]): void {
+    this.readRecord(id);
+    this.writeImages(L.backwardDir(this.workspace, id, step), pngs, (i) => L.backwardPath(this.workspace, id, step, i));
+    this.mutate(id, (cur) => ({ ...cur, backwardSteps: addStep(cur.backwardSteps, step) }));
+  }
+
+  backwardPath(id: string, step: number | 'inputs', i: number): string {
+    return L.backwardPath(this.workspace, id, step, i);
+  }
+
+  readBackward(id: string, step: number | 'inputs', i: number): Buffer {
+    const file = this.backwardPath(id, step, i);
+    return this.readOrExplain(id, file, () => `run "${id}" has no backward image ${i} for ${step === 'inputs' ? 'the inputs' : `step ${step}`}`);
+  }
+
+  // ---- checkpoints ----
+
+  /** The file first, then the step in run.json. `json` is stored verbatim. */
+  writeCheckpoint(id: string, step: number, json: string): void {
+    this.readRecord(id);
+    const file = L.checkpointPath(this.workspace, id, step);
+    fs.mkdirSync(L.checkpointsDir(this.workspace, id), { recursive: true });
+    writeFileAtomic(file, json);
+    this.mutate(id, (cur) => ({ ...cur, checkpointSteps: addStep(cur.checkpointSteps, step) }));
+  }
+
+  readCheckpoint(id: string, step: number): string {
+    const file = L.checkpointPath(this.workspace, id, step);
+    return this.readOrExplain(id, file, () => `run "${id}" has no checkpoint at step ${step}`).toString('utf8');
+  }
+
+  /**
+   * Highest step with a checkpoint file, or null. Read from the folder rather
+   * than run.json: a crash between the (atomic) file write and the record
+   * update still leaves a usable checkpoint.
+   */
+  latestCheckpointStep(id: string): number | null {
+    this.requireRunDir(id);
+    let names: string[];
+    try {
+      names = fs.readdirSync(L.checkpointsDir(this.workspace, id));
+    } catch (e) {
+      if (code(e) === 'ENOENT') return null;
+      throw e;
+    }
+    let best: number | null = null;
+    for (const n of names) {
+      const m = L.STEP_FILE_RE.exec(n);
+      if (m) best = Math.max(best ?? 0, Number(m[1]));
+    }
+    return best;
+  }
+
+  // ---- SVD ----
+
+  /** Images first and the JSON last, so an existing JSON means a complete result. */
+  writeSvd(id: string, layer: number, step: number, json: string, pngs: Buffer[]): void {
+    this.requireRunDir(id);
+    const jsonFile = L.svdJsonPath(this.workspace, id, layer, step);
+    this.writeImages(L.svdImageDir(this.workspace, id, layer, step), pngs, (j) => L.svdImagePath(this.workspace, id, layer, step, j));
+    writeFileAtomic(jsonFile, json);
+  }
+
+  readSvd(id: string, layer: number, step: number): string | null {
+    this.requireRunDir(id);
+    try {
+      return fs.readFileSync(L.svdJsonPath(this.workspace, id, layer, step), 'utf8');
+    } catch (e) {
+      if (code(e) === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  // ---- internals ----
+
+  private view(rec: RunRecord): RunRecord {
+    return rec.status === 'running' && !this.isLive(rec) ? { ...rec, status: 'interrupted' } : rec;
+  }
+
+  private requireRunDir(id: string): string {
+    const dir = L.runDir(this.workspace, id);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(dir);
+    } catch (e) {
+      if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') throw new RunNotFoundError(id, this.workspace);
+      throw e;
+    }
+    if (!st.isDirectory()) throw new RunNotFoundError(id, this.workspace);
+    return dir;
+  }
+
+  /** The record exactly as stored (no liveness view). */
+  private readRecord(id: string): RunRecord {
+    this.requireRunDir(id);
+    const file = L.runJsonPath(this.workspace, id);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if (code(e) === 'ENOENT') throw new RunRecordError(id, `run "${id}" has no run.json (${file})`);
+      throw new RunRecordError(id, `run "${id}": cannot read run.json: ${msg(e)}`);
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      throw new RunRecordError(id, `run "${id}": run.json is not valid JSON: ${msg(e)}`);
+    }
+    let rec: RunRecord;
+    try {
+      rec = parseRunRecord(data);
+    } catch (e) {
+      throw new RunRecordError(id, `run "${id}": run.json is invalid: ${msg(e)}`);
+    }
+    // A folder copied or renamed by hand: writing through rec.id would hit another run.
+    if (rec.id !== id) throw new RunRecordError(id, `run "${id}": run.json belongs to run "${rec.id}"`);
+    return rec;
+  }
+
+  /** Validated before writing, so the store never produces a run.json that list() would reject. */
+  private writeRecord(rec: RunRecord): RunRecord {
+    const valid = parseRunRecord(rec);
+    writeFileAtomic(L.runJsonPath(this.workspace, valid.id), `${JSON.stringify(valid, null, 2)}\n`);
+    return valid;
+  }
+
+  // Read-modify-write on the freshest record. Not locked across processes:
+  // the trainer is the only frequent writer of its runs.
+  private mutate(id: string, fn: (cur: RunRecord) => RunRecord): RunRecord {
+    return this.writeRecord(fn(this.readRecord(id)));
+  }
+
+  private writeImages(dir: string, pngs: Buffer[], pathOf: (i: number) => string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    pngs.forEach((png, i) => writeFileAtomic(pathOf(i), png));
+  }
+
+  private readOrExplain(id: string, file: string, missing: () => string): Buffer {
+    this.requireRunDir(id);
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      if (code(e) === 'ENOENT') throw new Error(missing());
+      throw e;
+    }
+  }
+}
+
+function msg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function removeEmptyUpTo(dir: string, top: string): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      fs.rmdirSync(d); // fails when not empty: another process wrote there meanwhile
+    } catch {
+      return;
+    }
+    if (d === path.resolve(top) || path.dirname(d) === d) return;
+  }
+}
+
+function endsWithoutNewline(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    if (code(e) === 'ENOENT') return false;
+    throw e;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return false;
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, size - 1);
+    return b[0] !== 0x0a;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
