@@ -354,6 +354,11 @@ export class RunStore {
     }
   }
 
+  readSvdImage(id: string, layer: number, step: number, j: number): Buffer {
+    this.requireRunDir(id);
+    return fs.readFileSync(L.svdImagePath(this.workspace, id, layer, step, j));
+  }
+
   // ---- internals ----
 
   private view(rec: RunRecord): RunRecord {

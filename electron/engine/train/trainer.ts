@@ -21,6 +21,8 @@ import type { EvalRecord, RunRecord, TrainEvent } from '../types';
 
 export interface TrainOptions {
   store: RunStore;
+  /** A run already created in the store (status 'queued') to train into, instead of creating one. */
+  runId?: string;
   signal?: AbortSignal;
   /** Minimum milliseconds between progress events. */
   progressEveryMs?: number;
@@ -70,9 +72,21 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const backend = await initBackend();
   const { store, signal } = opts;
   const progressEveryMs = opts.progressEveryMs ?? 200;
-  const run = store.createRun(config, { totalSteps, backend, versions: engineVersions(backend) });
-  store.updateRun(run.id, { dataInfo: describeDataset(data) });
-  const id = run.id;
+  const versions = engineVersions(backend);
+  const dataInfo = describeDataset(data);
+  const id = opts.runId
+    ? store.updateRun(opts.runId, {
+        status: 'running',
+        config,
+        totalSteps,
+        backend,
+        versions,
+        dataInfo,
+        pid: process.pid,
+        host: os.hostname(),
+        startedAt: new Date().toISOString(),
+      }).id
+    : store.updateRun(store.createRun(config, { totalSteps, backend, versions }).id, { dataInfo }).id;
   yield { type: 'started', runId: id, backend, totalSteps };
 
   const dim = data.height * data.width;
@@ -172,6 +186,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     if (samples > 0) store.writeBackwardInputs(id, Array.from({ length: samples }, (_, i) => png(testImages, i)));
     yield { type: 'evaluation', runId: id, record: await evaluateAt(0, initialParts()) };
     if (samples > 0) yield { type: 'backward', runId: id, step: 0 };
+    let done = 0;
     let lastProgress = performance.now();
     let lastYield = lastProgress;
     for (let s = 1; s <= totalSteps; s++) {
@@ -179,6 +194,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         status = 'cancelled';
         break;
       }
+      done = s;
       const isEval = s % t.evalEvery === 0 || s === totalSteps;
       const parts = step(isEval);
       if (isEval) {
@@ -202,8 +218,9 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       }
     }
     if (status === 'cancelled') {
-      const last = store.get(id).lastStep;
-      store.appendLog(id, `cancelled after step ${last}`);
+      // Keep the state reached, so that its SVD and images can still be studied.
+      if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, serializeCheckpoint(net, done));
+      store.appendLog(id, `cancelled after step ${done}`);
     }
   } catch (e) {
     status = 'failed';
