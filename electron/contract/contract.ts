@@ -1,0 +1,130 @@
+// The one contract between the UI and the engine. Electron IPC (main/preload)
+// and the browser-mode WebSocket are thin adapters over it: every request
+// channel, its payload schema and its result type, and every event, are
+// declared here once. Import-safe in the renderer: zod and types only.
+import { z } from 'zod';
+import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
+import type { RunConfig, RunConfigInput } from '../engine/config/schema';
+
+const MAX_ID = 200;
+const runId = z.string().min(1, 'id must not be empty').max(MAX_ID, `id must be at most ${MAX_ID} characters`);
+const Empty = z.object({}).strict();
+
+/** Payload schemas, one per request channel. The engine side validates every payload with these. */
+export const requestSchemas = {
+  'app.info': Empty,
+  'presets.list': Empty,
+  'runs.list': Empty,
+  'runs.get': z.object({ id: runId }).strict(),
+  // The run config itself is validated by RunConfigSchema on the engine side (field-level messages).
+  'runs.start': z.object({ config: z.record(z.string().max(100), z.unknown()) }).strict(),
+  'runs.validate': z.object({ config: z.record(z.string().max(100), z.unknown()) }).strict(),
+  'runs.cancel': z.object({ id: runId }).strict(),
+  'runs.rename': z.object({ id: runId, name: z.string().min(1, 'name must not be empty').max(120, 'name must be at most 120 characters') }).strict(),
+  'runs.delete': z.object({ id: runId }).strict(),
+  'runs.duplicate': z.object({ id: runId }).strict(),
+  'runs.backward': z.object({ id: runId, step: z.number().int().min(0) }).strict(),
+  'svd.get': z
+    .object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() })
+    .strict(),
+  'workspace.set': z.object({ path: z.string().min(1, 'path must not be empty').max(4096) }).strict(),
+} as const;
+
+export type Channel = keyof typeof requestSchemas;
+export type RequestOf<C extends Channel> = z.input<(typeof requestSchemas)[C]>;
+
+export interface RunSummary {
+  run: RunRecord;
+  last: EvalRecord | null;
+}
+
+export interface Preset {
+  id: string;
+  label: string;
+  description: string;
+  config: RunConfigInput;
+}
+
+export interface SvdView {
+  runId: string;
+  layer: number;
+  step: number;
+  rows: number;
+  cols: number;
+  /** Image shape of an input-space vector, when the layer's input is an image (first layer). */
+  image: { height: number; width: number } | null;
+  singularValues: number[];
+  /** PNG data URLs of the input-space singular vectors (diverging map, centred on zero), in singular-value order. */
+  vectors: string[];
+  alignment: {
+    /** Share of the test data's energy captured by each input-space vector. */
+    perVector: number[];
+    energyTopK: number;
+    energyBestK: number;
+    k: number;
+    classMeans: { label: number; bestVector: number; cosine: number }[];
+    score: number;
+  } | null;
+}
+
+/** Result types, one per request channel. */
+export interface Results {
+  'app.info': { version: string; backend: BackendName | null; backends: BackendName[]; workspace: string; platform: string; mode: 'electron' | 'browser' };
+  'presets.list': { presets: Preset[] };
+  'runs.list': { runs: RunSummary[]; problems: { id: string; error: string }[]; queue: string[] };
+  'runs.get': { run: RunRecord; metrics: EvalRecord[] };
+  'runs.start': { id: string };
+  'runs.validate': { ok: true; config: RunConfig; totalSteps: number } | { ok: false; error: string };
+  'runs.cancel': { id: string; status: RunRecord['status'] };
+  'runs.rename': { run: RunRecord };
+  'runs.delete': { id: string };
+  'runs.duplicate': { config: RunConfig };
+  'runs.backward': { step: number; steps: number[]; inputs: string[]; outputs: string[] };
+  'svd.get': SvdView;
+  'workspace.set': { workspace: string };
+}
+
+export type ResultOf<C extends Channel> = Results[C];
+
+/** Events pushed from the engine to every UI. */
+export type EngineEvent =
+  | { type: 'train'; event: TrainEvent }
+  | { type: 'runs.changed' }
+  | { type: 'log'; runId: string; line: string };
+
+export const CHANNELS = Object.keys(requestSchemas) as Channel[];
+
+export const isChannel = (c: unknown): c is Channel => typeof c === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, c);
+
+/** Errors cross the contract as one line for the user; no stacks. */
+export interface ContractError {
+  message: string;
+}
+
+/** What a transport sends back for one request. */
+export type Reply<C extends Channel = Channel> = { ok: true; result: ResultOf<C> } | { ok: false; error: ContractError };
+
+/** Validates a request: unknown channel and bad payloads become one-line errors naming the field. */
+export function parseRequest<C extends Channel>(channel: unknown, payload: unknown): { ok: true; channel: C; payload: z.output<(typeof requestSchemas)[C]> } | { ok: false; error: string } {
+  if (!isChannel(channel)) return { ok: false, error: `unknown channel ${JSON.stringify(String(channel).slice(0, 60))}: use one of ${CHANNELS.join(', ')}` };
+  const r = requestSchemas[channel].safeParse(payload ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'payload';
+    return { ok: false, error: `${channel}: ${where}: ${issue?.message ?? 'invalid payload'}` };
+  }
+  return { ok: true, channel: channel as C, payload: r.data as z.output<(typeof requestSchemas)[C]> };
+}
+
+/** The API every transport offers the renderer (Electron preload, WebSocket client). */
+export interface EngineApi {
+  call<C extends Channel>(channel: C, payload: RequestOf<C>): Promise<ResultOf<C>>;
+  /** Returns an unsubscribe function. */
+  onEvent(listener: (e: EngineEvent) => void): () => void;
+}
+
+/** The handler side: what the engine service implements; transports call it after parseRequest. */
+export interface EngineHandler {
+  handle<C extends Channel>(channel: C, payload: z.output<(typeof requestSchemas)[C]>): Promise<ResultOf<C>>;
+  onEvent(listener: (e: EngineEvent) => void): () => void;
+}

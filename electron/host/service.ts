@@ -1,0 +1,240 @@
+// The engine behind the contract: run store, a queue of runs executed one at a
+// time in a separate training process, and SVD on a worker thread. It knows
+// nothing of Electron or WebSockets; transports validate with parseRequest and
+// call handle().
+import { EventEmitter } from 'node:events';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { z } from 'zod';
+import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, requestSchemas } from '../contract/contract';
+import { availableBackends } from '../engine/backend';
+import { REFERENCE_RUNS } from '../engine/presets';
+import { RunStore } from '../engine/store/runStore';
+import { prepareRun } from '../engine/train/trainer';
+import type { TrainEvent } from '../engine/types';
+import { appPackage } from '../engine/util/version';
+import type { SvdView } from '../contract/contract';
+import type { SpawnWorker, WorkerHandle } from './workerProtocol';
+import { forkWorker } from './forkWorker';
+import { compiledScript } from '../engine/util/compiled';
+
+export interface ServiceOptions {
+  workspace: string;
+  mode: 'electron' | 'browser';
+  /** Starts a training process; defaults to child_process.fork of worker.js. */
+  spawnWorker?: SpawnWorker;
+  /** Grace period for a cancelled run to stop by itself before its process is killed. */
+  cancelGraceMs?: number;
+}
+
+type Payload<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
+
+
+const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
+
+interface Active {
+  id: string;
+  worker: WorkerHandle;
+  finished: boolean;
+  cancelTimer?: NodeJS.Timeout;
+}
+
+export class EngineService implements EngineHandler {
+  private store: RunStore;
+  private readonly events = new EventEmitter();
+  private readonly queue: { id: string; config: unknown }[] = [];
+  private active: Active | null = null;
+  private readonly spawnWorker: SpawnWorker;
+
+  constructor(private readonly opts: ServiceOptions) {
+    this.store = new RunStore(opts.workspace);
+    this.spawnWorker = opts.spawnWorker ?? (() => forkWorker());
+    this.events.setMaxListeners(100);
+    this.recoverQueued();
+  }
+
+  get workspace(): string {
+    return this.store.workspace;
+  }
+
+  onEvent(listener: (e: EngineEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  private emit(e: EngineEvent): void {
+    this.events.emit('event', e);
+  }
+
+  /** Runs queued by a process that is gone never started: mark them as interrupted. */
+  private recoverQueued(): void {
+    for (const run of this.store.list().runs) {
+      if (run.status === 'queued' && run.pid !== process.pid) this.store.updateRun(run.id, { status: 'interrupted' });
+    }
+  }
+
+  async handle<C extends Channel>(channel: C, payload: Payload<C>): Promise<ResultOf<C>> {
+    const h = this.handlers[channel] as (p: Payload<C>) => Promise<ResultOf<C>> | ResultOf<C>;
+    return h(payload);
+  }
+
+  private readonly handlers: { [C in Channel]: (p: Payload<C>) => Promise<ResultOf<C>> | ResultOf<C> } = {
+    'app.info': () => ({
+      version: appPackage().version,
+      backend: (process.env.RACECAR_BACKEND as ResultOf<'app.info'>['backend']) ?? availableBackends()[0] ?? null,
+      backends: availableBackends(),
+      workspace: this.store.workspace,
+      platform: `${os.platform()}-${os.arch()}`,
+      mode: this.opts.mode,
+    }),
+    'presets.list': () => ({ presets: REFERENCE_RUNS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
+    'runs.list': () => {
+      const { runs, problems } = this.store.list();
+      const summaries: RunSummary[] = runs.map((run) => {
+        const metrics = this.store.readMetrics(run.id);
+        return { run, last: metrics[metrics.length - 1] ?? null };
+      });
+      return { runs: summaries, problems, queue: this.queue.map((q) => q.id) };
+    },
+    'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
+    'runs.validate': ({ config }) => {
+      try {
+        const p = prepareRun(config);
+        return { ok: true as const, config: p.config, totalSteps: p.totalSteps };
+      } catch (e) {
+        return { ok: false as const, error: (e as Error).message };
+      }
+    },
+    'runs.start': ({ config }) => {
+      // Everything checkable is checked before a run folder exists.
+      const p = prepareRun(config);
+      const rec = this.store.createRun(p.config, { totalSteps: p.totalSteps, backend: null, versions: {} });
+      this.store.updateRun(rec.id, { status: 'queued', pid: process.pid });
+      this.queue.push({ id: rec.id, config: p.config });
+      this.emit({ type: 'runs.changed' });
+      this.pump();
+      return { id: rec.id };
+    },
+    'runs.cancel': ({ id }) => {
+      const q = this.queue.findIndex((x) => x.id === id);
+      if (q >= 0) {
+        this.queue.splice(q, 1);
+        this.store.finishRun(id, 'cancelled', 'cancelled before it started');
+        this.emit({ type: 'runs.changed' });
+        return { id, status: 'cancelled' as const };
+      }
+      if (this.active?.id === id) {
+        const a = this.active;
+        a.worker.send({ type: 'cancel' });
+        a.cancelTimer = setTimeout(() => {
+          if (!a.finished) a.worker.kill();
+        }, this.opts.cancelGraceMs ?? 15_000);
+        return { id, status: 'running' as const };
+      }
+      const run = this.store.get(id);
+      throw new Error(`run "${id}" is ${run.status}, not queued or running: nothing to cancel`);
+    },
+    'runs.rename': ({ id, name }) => {
+      const run = this.store.rename(id, name);
+      this.emit({ type: 'runs.changed' });
+      return { run };
+    },
+    'runs.delete': ({ id }) => {
+      if (this.active?.id === id || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
+      this.store.delete(id);
+      this.emit({ type: 'runs.changed' });
+      return { id };
+    },
+    'runs.duplicate': ({ id }) => ({ config: this.store.duplicateConfig(id) }),
+    'runs.backward': ({ id, step }) => {
+      const run = this.store.get(id);
+      if (!run.backwardSteps.includes(step)) {
+        throw new Error(`run "${id}" has no backward images at step ${step}: available steps are ${run.backwardSteps.join(', ') || 'none yet'}`);
+      }
+      const n = Math.min(run.config.training.backwardSamples, run.dataInfo?.testCount ?? 0);
+      const read = (s: number | 'inputs') => Array.from({ length: n }, (_, i) => dataUrl(this.store.readBackward(id, s, i)));
+      return { step, steps: run.backwardSteps, inputs: read('inputs'), outputs: read(step) };
+    },
+    'svd.get': ({ id, layer, step }) => this.svd(id, layer, step),
+    'workspace.set': ({ path: dir }) => {
+      if (this.active || this.queue.length) throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
+      this.store = new RunStore(path.resolve(dir));
+      this.recoverQueued();
+      this.emit({ type: 'runs.changed' });
+      return { workspace: this.store.workspace };
+    },
+  };
+
+  /** SVD on a worker thread: a 784x512 decomposition must not stall the process that serves the UI. */
+  private svd(id: string, layer: number, step?: number): Promise<SvdView> {
+    this.store.get(id); // a clear error for a missing run, before a thread starts
+    return new Promise((resolve, reject) => {
+      const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: { workspace: this.store.workspace, id, layer, step } });
+      w.once('message', (m: { ok: true; view: SvdView } | { ok: false; error: string }) => (m.ok ? resolve(m.view) : reject(new Error(m.error))));
+      w.once('error', reject);
+      w.once('exit', (code) => code !== 0 && reject(new Error(`SVD thread exited with code ${code}`)));
+    });
+  }
+
+  private pump(): void {
+    if (this.active || !this.queue.length) return;
+    const next = this.queue.shift()!;
+    const worker = this.spawnWorker();
+    const active: Active = { id: next.id, worker, finished: false };
+    this.active = active;
+    worker.onMessage((msg) => {
+      if (msg.type === 'event') this.onTrainEvent(active, msg.event);
+      else if (msg.type === 'error') this.fail(active, msg.message);
+    });
+    worker.onExit((detail) => {
+      if (!active.finished) this.fail(active, `training process ended unexpectedly (${detail})`);
+      clearTimeout(active.cancelTimer);
+      if (this.active === active) this.active = null;
+      this.pump();
+    });
+    worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, config: next.config });
+    this.emit({ type: 'runs.changed' });
+  }
+
+  private onTrainEvent(active: Active, event: TrainEvent): void {
+    if (event.type === 'finished') active.finished = true;
+    this.emit({ type: 'train', event });
+    if (event.type === 'started' || event.type === 'finished') this.emit({ type: 'runs.changed' });
+  }
+
+  /** The run is marked failed (or cancelled, if it was being cancelled) with its log; the service stays up. */
+  private fail(active: Active, message: string): void {
+    if (active.finished) return;
+    active.finished = true;
+    const status = active.cancelTimer !== undefined ? 'cancelled' : 'failed';
+    try {
+      this.store.appendLog(active.id, message);
+      this.store.finishRun(active.id, status, message);
+    } catch {
+      // The run folder may have been removed from outside; nothing left to mark.
+    }
+    this.emit({ type: 'train', event: { type: 'finished', runId: active.id, status, error: message } });
+    this.emit({ type: 'runs.changed' });
+  }
+
+  async close(): Promise<void> {
+    this.queue.length = 0;
+    if (this.active && !this.active.finished) {
+      const a = this.active;
+      await new Promise<void>((resolve) => {
+        a.worker.onExit(() => resolve());
+        a.worker.send({ type: 'cancel' });
+        setTimeout(() => {
+          a.worker.kill();
+          resolve();
+        }, 5000);
+      });
+    }
+    this.events.removeAllListeners();
+  }
+}
+
+export function createEngineService(opts: ServiceOptions): EngineService {
+  return new EngineService(opts);
+}
