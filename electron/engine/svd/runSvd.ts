@@ -1,0 +1,84 @@
+// SVD of a run's layer at a checkpoint, with its alignment to the run's test
+// data; results are cached in the run folder (JSON + vector images).
+import { parseCheckpoint } from '../model/checkpoint';
+import { loadDataset } from '../data/load';
+import { scaleImages } from '../data/dataset';
+import type { RunStore } from '../store/runStore';
+import { thinSvd } from './svd';
+import { svdAlignment } from './alignment';
+import { singularVectorPng } from './colormap';
+
+/** Vector images kept per layer: enough for every figure, bounded for wide layers. */
+export const MAX_VECTOR_IMAGES = 64;
+
+export interface LayerSvd {
+  runId: string;
+  layer: number;
+  step: number;
+  rows: number;
+  cols: number;
+  image: { height: number; width: number } | null;
+  s: number[];
+  alignment: {
+    perVector: number[];
+    energyTopK: number;
+    energyBestK: number;
+    k: number;
+    classMeans: { label: number; bestVector: number; cosine: number }[];
+    score: number;
+  } | null;
+  /** Input-space singular vectors as PNGs (first-layer only: they are images), in singular-value order. */
+  vectorPngs: Buffer[];
+}
+
+export function computeLayerSvd(store: RunStore, runId: string, layer: number, step?: number): LayerSvd {
+  const run = store.get(runId);
+  const layers = run.config.network.layers.length;
+  if (layer >= layers) throw new Error(`--layer ${layer}: run "${runId}" has layers 0..${layers - 1}`);
+  const at = step ?? store.latestCheckpointStep(runId);
+  if (at === null) throw new Error(`run "${runId}" has no checkpoint yet: wait for its first checkpoint`);
+  if (step !== undefined && !run.checkpointSteps.includes(step)) {
+    throw new Error(`--step ${step}: run "${runId}" has checkpoints at steps ${run.checkpointSteps.join(', ') || 'none'}`);
+  }
+  const cached = store.readSvd(runId, layer, at);
+  if (cached) {
+    // The JSON is written after the images, so a cached result is complete.
+    const c = JSON.parse(cached) as Omit<LayerSvd, 'vectorPngs'>;
+    const n = c.image ? Math.min(MAX_VECTOR_IMAGES, c.s.length) : 0;
+    return { ...c, vectorPngs: Array.from({ length: n }, (_, j) => store.readSvdImage(runId, layer, at, j)) };
+  }
+  const ck = parseCheckpoint(store.readCheckpoint(runId, at));
+  const { shape, data: w } = ck.params[layer].w;
+  const [rows, cols] = shape;
+  const { s, u } = thinSvd(w, rows, cols);
+  const k = s.length;
+  const info = run.dataInfo;
+  const image = layer === 0 && info && info.height * info.width === rows ? { height: info.height, width: info.width } : null;
+  let alignment: LayerSvd['alignment'] = null;
+  if (layer === 0) {
+    const data = loadDataset(run.config.data.source);
+    const test = { ...data.test, images: scaleImages(data.test.images, run.config.data.scale) };
+    // k = classes present (the MNIST pair has 2 of 10 possible labels).
+    const topK = Math.min(k, new Set(test.labels).size);
+    const a = svdAlignment(u, rows, k, test, { topK });
+    alignment = {
+      perVector: Array.from(a.perVector),
+      energyTopK: a.energyTopK,
+      energyBestK: a.energyBestK,
+      k: topK,
+      classMeans: a.classMeans,
+      score: a.score,
+    };
+  }
+  const vectorPngs = image
+    ? Array.from({ length: Math.min(MAX_VECTOR_IMAGES, k) }, (_, j) => {
+        const vec = new Float64Array(rows);
+        for (let i = 0; i < rows; i++) vec[i] = u[i * k + j];
+        return singularVectorPng(vec, image.height, image.width);
+      })
+    : [];
+  const result: LayerSvd = { runId, layer, step: at, rows, cols, image, s: Array.from(s), alignment, vectorPngs };
+  const { vectorPngs: _p, ...json } = result;
+  store.writeSvd(runId, layer, at, JSON.stringify(json), vectorPngs);
+  return result;
+}
