@@ -1,0 +1,297 @@
+// Browser mode: one HTTP server on 127.0.0.1 serving the built renderer plus a
+// WebSocket endpoint (/ws) that carries the engine contract. Static files are
+// public (they hold no data); everything with data goes over the WebSocket,
+// which needs the per-session token and a same-origin Origin header.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { parseRequest, type EngineEvent, type EngineHandler } from '../contract/contract';
+import { oneLine } from './oneLine';
+
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** A client that stops reading gets disconnected instead of growing our send buffer without bound. */
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+const HOST = '127.0.0.1';
+
+export interface BrowserServerOptions {
+  handler: EngineHandler;
+  staticDir: string;
+  /** 0 or undefined: a random free port. */
+  port?: number;
+}
+
+export interface BrowserServer {
+  /** http://127.0.0.1:PORT/?token=TOKEN */
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Wire format, JSON text frames. `id` is null only when the request was too broken to carry one. */
+export type ServerMessage =
+  | { kind: 'response'; id: number | null; ok: true; result: unknown }
+  | { kind: 'response'; id: number | null; ok: false; error: { message: string } }
+  | { kind: 'event'; event: EngineEvent };
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.wasm': 'application/wasm',
+};
+
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'self'",
+    "img-src 'self' data:",
+    // 'self' covers ws: in current browsers; the explicit entries cover older ones.
+    `connect-src 'self' ws://${HOST}:${port} ws://localhost:${port}`,
+    "style-src 'self' 'unsafe-inline'",
+    "script-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function tokenMatches(given: string | null, token: string): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  socket.on('error', () => {});
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+  }
+  socket.destroy();
+}
+
+export async function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserServer> {
+  const { handler } = opts;
+  let staticRoot: string;
+  try {
+    staticRoot = fs.realpathSync(path.resolve(opts.staticDir));
+  } catch {
+    throw new Error(`renderer not found at ${path.resolve(opts.staticDir)}: run npm run build first`);
+  }
+  const token = crypto.randomBytes(24).toString('base64url');
+  let port = 0;
+  // Host check on every request defeats DNS rebinding (a foreign name resolving to 127.0.0.1).
+  const allowedHosts = () => new Set([`${HOST}:${port}`, `localhost:${port}`]);
+  const allowedOrigins = () => new Set([`http://${HOST}:${port}`, `http://localhost:${port}`]);
+
+  const server = http.createServer((req, res) => {
+    serveStatic(req, res).catch(() => {
+      if (!res.headersSent) sendText(res, 500, 'internal error');
+      else res.destroy();
+    });
+  });
+
+  const sendText = (res: http.ServerResponse, status: number, text: string) => {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+    res.end(text);
+  };
+
+  async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!allowedHosts().has(req.headers.host ?? '')) return sendText(res, 403, 'forbidden host');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendText(res, 405, 'method not allowed');
+    }
+    let rel: string;
+    try {
+      // Decode the raw path ourselves (not via URL, which would silently drop "../" segments) so escape attempts are seen and refused.
+      rel = decodeURIComponent((req.url ?? '/').split(/[?#]/)[0]);
+    } catch {
+      return sendText(res, 400, 'bad request');
+    }
+    if (rel.includes('\0')) return sendText(res, 400, 'bad request');
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const target = path.resolve(staticRoot, '.' + path.sep + rel);
+    if (!isInside(staticRoot, target)) return sendText(res, 403, 'forbidden');
+    let real: string;
+    let stat: fs.Stats;
+    try {
+      real = await fs.promises.realpath(target);
+      stat = await fs.promises.stat(real);
+    } catch {
+      return sendText(res, 404, 'not found');
+    }
+    // A symlink inside the build output must not lead outside it either.
+    if (!isInside(staticRoot, real)) return sendText(res, 403, 'forbidden');
+    if (!stat.isFile()) return sendText(res, 404, 'not found');
+
+    const ext = path.extname(real).toLowerCase();
+    const type = CONTENT_TYPES[ext] ?? 'application/octet-stream';
+    const headers: http.OutgoingHttpHeaders = {
+      'Content-Type': type,
+      'Content-Length': stat.size,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-cache',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    };
+    if (ext === '.html') {
+      headers['Content-Security-Policy'] = contentSecurityPolicy(port);
+      // The page URL carries the token: never leak it through a Referer.
+      headers['Referrer-Policy'] = 'no-referrer';
+      headers['X-Frame-Options'] = 'DENY';
+      headers['Cache-Control'] = 'no-store';
+    }
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') return void res.end();
+    await new Promise<void>((resolve) => {
+      const stream = fs.createReadStream(real);
+      stream.on('error', () => {
+        res.destroy();
+        resolve();
+      });
+      res.on('close', () => {
+        stream.destroy();
+        resolve();
+      });
+      stream.pipe(res);
+    });
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${HOST}`);
+    } catch {
+      return refuseUpgrade(socket, 400, 'Bad Request');
+    }
+    if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'Not Found');
+    if (!allowedHosts().has(req.headers.host ?? '')) return refuseUpgrade(socket, 403, 'Forbidden');
+    // Browsers always send Origin on WebSocket handshakes, so a foreign page cannot omit it;
+    // a local non-browser client without Origin still needs the token.
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins().has(origin)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!tokenMatches(url.searchParams.get('token'), token)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  const send = (ws: WebSocket, msg: ServerMessage) => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    let text: string;
+    try {
+      text = JSON.stringify(msg);
+    } catch (e) {
+      if (msg.kind !== 'response') return;
+      text = JSON.stringify({ kind: 'response', id: msg.id, ok: false, error: { message: `result could not be serialised: ${oneLine(e)}` } });
+    }
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      ws.terminate();
+      return;
+    }
+    ws.send(text);
+  };
+  const fail = (ws: WebSocket, id: number | null, message: string) => send(ws, { kind: 'response', id, ok: false, error: { message } });
+
+  async function onMessage(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) return fail(ws, null, 'binary frames are not supported: send JSON text');
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    let msg: unknown;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return fail(ws, null, 'message is not valid JSON');
+    }
+    if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return fail(ws, null, 'message must be a JSON object');
+    const m = msg as Record<string, unknown>;
+    const id = typeof m.id === 'number' && Number.isSafeInteger(m.id) ? m.id : null;
+    if (id === null) return fail(ws, null, 'id: must be an integer');
+    if (m.kind !== 'request') return fail(ws, id, 'kind: must be "request"');
+    const parsed = parseRequest(m.channel, m.payload);
+    if (!parsed.ok) return fail(ws, id, parsed.error);
+    try {
+      const result = await handler.handle(parsed.channel, parsed.payload);
+      send(ws, { kind: 'response', id, ok: true, result });
+    } catch (e) {
+      fail(ws, id, oneLine(e));
+    }
+  }
+
+  wss.on('connection', (ws: WebSocket) => {
+    // Without a listener, ws's 'error' (e.g. a frame over maxPayload) would be an uncaught exception; ws closes the socket itself.
+    ws.on('error', () => {});
+    ws.on('message', (data, isBinary) => {
+      onMessage(ws, data, isBinary).catch(() => {});
+    });
+  });
+
+  const unsubscribe = handler.onEvent((event) => {
+    let text: string;
+    try {
+      text = JSON.stringify({ kind: 'event', event } satisfies ServerMessage);
+    } catch {
+      return;
+    }
+    for (const ws of wss.clients) {
+      if (ws.readyState !== WebSocket.OPEN) continue;
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.terminate();
+      else ws.send(text);
+    }
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    unsubscribe();
+    throw e;
+  }
+  port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      unsubscribe();
+      for (const ws of wss.clients) ws.close(1001, 'server shutting down');
+      wss.close();
+      server.close(() => resolve());
+      // Keep-alive HTTP sockets and WebSockets that do not finish the close handshake would hold server.close() open.
+      server.closeAllConnections();
+      setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate();
+      }, 1000).unref();
+    });
+    return closing;
+  };
+
+  return { url: `http://${HOST}:${port}/?token=${token}`, token, port, close };
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel));
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// `npm start` (after the build): the desktop app when the Electron binary is
+// installed, else browser mode. Offline installs use
+// ELECTRON_SKIP_BINARY_DOWNLOAD=1, and then require('electron') throws or
+// names a file that does not exist.
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+
+function electronBinary() {
+  try {
+    const p = require('electron');
+    return typeof p === 'string' && fs.existsSync(p) ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+function needBuilt(file) {
+  if (fs.existsSync(path.join(root, file))) return;
+  console.error(`${file} is missing: run npm run build first`);
+  process.exit(1);
+}
+
+const binary = electronBinary();
+const extra = process.argv.slice(2);
+let command;
+let args;
+const env = { ...process.env };
+if (binary) {
+  needBuilt('dist/electron/main/main.js');
+  command = binary;
+  args = ['.', ...extra];
+  // Set by some parent tools; it would make Electron run as plain Node instead of opening the app.
+  delete env.ELECTRON_RUN_AS_NODE;
+} else {
+  console.log('Electron binary not installed (offline install): starting browser mode instead');
+  needBuilt('dist/electron/cli/main.js');
+  command = process.execPath;
+  args = [path.join(root, 'dist', 'electron', 'cli', 'main.js'), 'serve', ...extra];
+}
+
+const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
+child.on('error', (e) => {
+  console.error(`cannot start ${command}: ${e.message}`);
+  process.exit(1);
+});
+// Ctrl+C reaches the child through the terminal's process group; forward
+// signals sent to this process alone (e.g. `kill`) so the child can shut down cleanly.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+  });
+}
+child.on('exit', (code, signal) => {
+  process.exitCode = code ?? (signal ? 1 : 0);
+});
