@@ -160,9 +160,10 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const evaluateAt = async (s: number, parts: tf.Tensor1D): Promise<EvalRecord> => {
     const v = Array.from(await parts.data());
     parts.dispose();
+    // The training rate excludes the evaluation itself.
+    const now = performance.now();
     const L = config.network.layers.length;
     const te = evaluateTest(net, test, quirks, samples);
-    const now = performance.now();
     const rec: EvalRecord = {
       step: s,
       epoch: (s * batches.batchSize) / data.train.count,
