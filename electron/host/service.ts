@@ -124,7 +124,7 @@ export class EngineService implements EngineHandler {
         this.emit({ type: 'runs.changed' });
         return { id, status: 'cancelled' as const };
       }
-      if (this.active?.id === id) {
+      if (this.active?.id === id && !this.active.finished) {
         const a = this.active;
         a.worker.send({ type: 'cancel' });
         a.cancelTimer = setTimeout(() => {

@@ -1,0 +1,142 @@
+// The engine service with real training processes (child_process.fork of the
+// compiled worker: npm test builds first).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEngineService, type EngineService } from '../../../electron/host/service';
+import { forkWorker } from '../../../electron/host/forkWorker';
+import type { EngineEvent } from '../../../electron/contract/contract';
+import type { WorkerHandle } from '../../../electron/host/workerProtocol';
+import { tempDir } from '../../helpers/tmp';
+
+const config = (steps = 40, name = 'svc') => ({
+  name,
+  seed: 1,
+  data: { source: { kind: 'peak', trainPerClass: 10, testPerClass: 3 } },
+  network: {
+    layers: [
+      { units: 12, activation: 'relu', batchNorm: true, lambda: 1e-6 },
+      { units: 2, activation: 'linear', lambda: 1e-6 },
+    ],
+  },
+  training: { steps, evalEvery: 10, checkpointEvery: 20, backwardSamples: 2, optimizer: { kind: 'adam', learningRate: 1e-3 } },
+});
+
+let service: EngineService | null = null;
+afterEach(async () => {
+  await service?.close();
+  service = null;
+});
+
+function collect(s: EngineService) {
+  const events: EngineEvent[] = [];
+  s.onEvent((e) => events.push(e));
+  const finished = (id: string) =>
+    new Promise<string>((resolve) => {
+      const check = (e: EngineEvent) => e.type === 'train' && e.event.type === 'finished' && e.event.runId === id && resolve(e.event.status);
+      events.forEach(check);
+      s.onEvent(check);
+    });
+  return { events, finished };
+}
+
+describe('engine service', () => {
+  it('trains a run in a separate process, streams its events and serves its images and SVD', async () => {
+    service = createEngineService({ workspace: tempDir(), mode: 'browser' });
+    const { events, finished } = collect(service);
+    const { id } = await service.handle('runs.start', { config: config() });
+    expect(await finished(id)).toBe('completed');
+    const train = events.flatMap((e) => (e.type === 'train' && e.event.runId === id ? [e.event] : []));
+    expect(train[0]).toMatchObject({ type: 'started', totalSteps: 40 });
+    expect(train.filter((e) => e.type === 'evaluation').map((e) => (e.type === 'evaluation' ? e.record.step : -1))).toEqual([0, 10, 20, 30, 40]);
+    const { run, metrics } = await service.handle('runs.get', { id });
+    expect(run.status).toBe('completed');
+    expect(run.pid).not.toBe(process.pid); // trained elsewhere
+    expect(metrics).toHaveLength(5);
+    const list = await service.handle('runs.list', {});
+    expect(list.runs.map((r) => r.run.id)).toEqual([id]);
+    expect(list.runs[0].last?.step).toBe(40);
+    const back = await service.handle('runs.backward', { id, step: 20 });
+    expect(back.inputs).toHaveLength(2);
+    expect(back.outputs[0]).toMatch(/^data:image\/png;base64,/);
+    expect(back.steps).toEqual([0, 10, 20, 30, 40]);
+    await expect(service.handle('runs.backward', { id, step: 15 })).rejects.toThrow(/no backward images at step 15: available steps are 0, 10, 20, 30, 40/);
+    const svd = await service.handle('svd.get', { id, layer: 0 });
+    expect(svd.step).toBe(40);
+    expect(svd.singularValues).toHaveLength(12);
+    expect(svd.vectors).toHaveLength(12);
+    expect(svd.alignment?.classMeans).toHaveLength(2);
+    const svd1 = await service.handle('svd.get', { id, layer: 1, step: 20 });
+    expect(svd1.image).toBeNull();
+    expect(svd1.singularValues).toHaveLength(2);
+  });
+
+  it('queues runs one at a time and cancels queued and running runs', async () => {
+    service = createEngineService({ workspace: tempDir(), mode: 'browser' });
+    const { finished } = collect(service);
+    const a = await service.handle('runs.start', { config: config(100000, 'long') });
+    const b = await service.handle('runs.start', { config: config(20, 'queued') });
+    const list = await service.handle('runs.list', {});
+    expect(list.queue).toEqual([b.id]);
+    expect(list.runs.find((r) => r.run.id === b.id)?.run.status).toBe('queued');
+    await service.handle('runs.cancel', { id: b.id });
+    expect((await service.handle('runs.get', { id: b.id })).run.status).toBe('cancelled');
+    // Wait for the long run to make progress, then cancel it.
+    await new Promise<void>((resolve) => {
+      const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'evaluation' && e.event.record.step >= 20 && (off(), resolve()));
+    });
+    await expect(service.handle('runs.delete', { id: a.id })).rejects.toThrow(/cancel it before deleting it/);
+    await service.handle('runs.cancel', { id: a.id });
+    expect(await finished(a.id)).toBe('cancelled');
+    const run = (await service.handle('runs.get', { id: a.id })).run;
+    expect(run.status).toBe('cancelled');
+    expect(run.checkpointSteps.length).toBeGreaterThan(0);
+    await expect(service.handle('runs.cancel', { id: a.id })).rejects.toThrow(/is cancelled, not queued or running/);
+  });
+
+  it('marks a run failed with its log when the training process crashes, and keeps serving', async () => {
+    let handle: WorkerHandle | null = null;
+    service = createEngineService({
+      workspace: tempDir(),
+      mode: 'browser',
+      spawnWorker: () => (handle = forkWorker()),
+    });
+    const { finished } = collect(service);
+    const crash = await service.handle('runs.start', { config: config(100000, 'crash') });
+    const next = await service.handle('runs.start', { config: config(20, 'after') });
+    await new Promise<void>((resolve) => {
+      const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'evaluation' && (off(), resolve()));
+    });
+    handle!.kill(); // SIGKILL: no chance to clean up
+    expect(await finished(crash.id)).toBe('failed');
+    const run = (await service.handle('runs.get', { id: crash.id })).run;
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/training process ended unexpectedly \(exit SIGKILL/);
+    const log = fs.readFileSync(path.join(service.workspace, 'runs', crash.id, 'train.log'), 'utf8');
+    expect(log).toMatch(/ended unexpectedly/);
+    // The queue goes on.
+    expect(await finished(next.id)).toBe('completed');
+  });
+
+  it('rejects an invalid config with a message naming the field and creates nothing', async () => {
+    const ws = tempDir();
+    service = createEngineService({ workspace: ws, mode: 'browser' });
+    const bad = { ...config(), network: { layers: [{ units: 0 }] } };
+    await expect(service.handle('runs.start', { config: bad })).rejects.toThrow('network.layers.0.units: units must be at least 1');
+    expect(await service.handle('runs.validate', { config: bad })).toEqual({ ok: false, error: 'network.layers.0.units: units must be at least 1' });
+    expect(fs.readdirSync(ws)).toEqual([]);
+  });
+
+  it('marks runs queued by a process that is gone as interrupted', async () => {
+    const ws = tempDir();
+    const s1 = createEngineService({ workspace: ws, mode: 'browser', spawnWorker: () => ({ send() {}, onMessage() {}, onExit() {}, kill() {} }) });
+    const a = await s1.handle('runs.start', { config: config(10, 'first') });
+    const b = await s1.handle('runs.start', { config: config(10, 'second') });
+    // Pretend the owner died: rewrite the queued run's pid to a pid that does not exist.
+    const file = path.join(ws, 'runs', b.id, 'run.json');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), pid: 2 ** 22 + 1 }));
+    service = createEngineService({ workspace: ws, mode: 'browser' });
+    expect((await service.handle('runs.get', { id: b.id })).run.status).toBe('interrupted');
+    void a;
+  });
+});
