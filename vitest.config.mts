@@ -1,11 +1,22 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: Node-side suites (engine, CLI, host, transports, end-to-end in
+// Chromium) and the renderer's component tests (jsdom, Svelte browser build).
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // tfjs backends are process-global: isolate test files in their own processes.
-    pool: 'forks',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/renderer/**', '**/node_modules/**'],
+          // tfjs backends are process-global: isolate test files in their own processes.
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+        },
+      },
+      './vitest.renderer.config.mts',
+    ],
   },
 });

@@ -1,0 +1,87 @@
+// `racecar train`, `runs` and `svd` as a user runs them, backend selection,
+// and a run whose process is killed.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, racecar } from '../../helpers/cli';
+import { tempDir } from '../../helpers/tmp';
+
+const quick = ['train', '--data', 'peak', '--train-per-class', '10', '--test-per-class', '2', '--layers', '16,2', '--activation', 'relu', '--batch-norm', '--lambda', '1e-6', '--lr', '1e-3', '--steps', '30', '--eval-every', '10'];
+
+describe('racecar train / runs / svd', () => {
+  it('trains from flags, lists the run and decomposes its first layer', () => {
+    const ws = tempDir();
+    const t = racecar([...quick, '--name', 'flags', '--workspace', ws]);
+    expect(t.code, t.stderr).toBe(0);
+    const id = t.stdout.trim();
+    expect(id).toMatch(/^\d{8}-\d{6}-flags-[0-9a-f]{4}$/);
+    expect(t.stderr).toMatch(/completed/);
+    const runs = racecar(['runs', '--workspace', ws]);
+    expect(runs.stdout).toMatch(new RegExp(`${id}\\s+completed\\s+peak\\s+784-16bn-2`));
+    const json = JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout);
+    expect(json.runs[0].run.config.network.layers[0]).toEqual({ units: 16, activation: 'relu', batchNorm: true, lambda: 1e-6 });
+    expect(json.runs[0].last.step).toBe(30);
+    const svd = racecar(['svd', id, '--layer', '0', '--workspace', ws]);
+    expect(svd.code, svd.stderr).toBe(0);
+    expect(svd.stdout).toMatch(/W is 784x16/);
+    expect(svd.stdout.match(/singular values: (.*)/)![1].split(' ')).toHaveLength(16);
+    const bad = racecar(['svd', id, '--layer', '5', '--workspace', ws]);
+    expect(bad.stderr.trim()).toBe(`racecar: --layer 5: run "${id}" has layers 0..1`);
+  });
+
+  it('a config file and flags combine; the file is the full recorded config', () => {
+    const ws = tempDir();
+    const file = path.join(ws, '..', `cfg-${path.basename(ws)}.json`);
+    fs.writeFileSync(file, JSON.stringify({ name: 'from-file', seed: 5, network: { layers: [{ units: 8, activation: 'tanh' }, { units: 2, activation: 'linear' }] }, training: { steps: 10, evalEvery: 5 } }));
+    const r = racecar(['train', '--config', file, '--seed', '6', '--workspace', ws]);
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout).runs[0].run;
+    expect(run.name).toBe('from-file');
+    expect(run.config.seed).toBe(6);
+    expect(run.config.network.layers[0].activation).toBe('tanh');
+  });
+
+  it('RACECAR_BACKEND forces a backend, records it, and fails clearly when it is absent', () => {
+    const ws = tempDir();
+    const cpu = racecar([...quick, '--steps', '3', '--eval-every', '3', '--workspace', ws], { RACECAR_BACKEND: 'cpu' });
+    expect(cpu.code, cpu.stderr).toBe(0);
+    expect(JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout).runs[0].run.backend).toBe('cpu');
+    const ws2 = path.join(tempDir(), 'ws');
+    const tfn = racecar([...quick, '--workspace', ws2], { RACECAR_BACKEND: 'tensorflow' });
+    expect(tfn.code).not.toBe(0);
+    expect(tfn.stderr.trim()).toBe('racecar: RACECAR_BACKEND=tensorflow is not available here: install @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node) or unset RACECAR_BACKEND');
+    const bogus = racecar([...quick, '--workspace', ws2], { RACECAR_BACKEND: 'gpu' });
+    expect(bogus.stderr.trim()).toBe('racecar: RACECAR_BACKEND=gpu is not a backend: use one of tensorflow, wasm, cpu or unset it');
+    expect(fs.existsSync(ws2)).toBe(false);
+  });
+
+  it('shows a run whose process died as interrupted, with its evaluations intact', async () => {
+    const ws = tempDir();
+    const child = spawn(process.execPath, [BIN, ...quick, '--steps', '1000000', '--eval-every', '10', '--name', 'killed', '--workspace', ws]);
+    const runsDir = path.join(ws, 'runs');
+    // Wait until three evaluations are on disk.
+    const metricsFile = await new Promise<string>((resolve, reject) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        const id = fs.existsSync(runsDir) ? fs.readdirSync(runsDir)[0] : undefined;
+        const f = id && path.join(runsDir, id, 'metrics.jsonl');
+        if (f && fs.existsSync(f) && fs.readFileSync(f, 'utf8').trim().split('\n').length >= 3) {
+          clearInterval(poll);
+          resolve(f);
+        } else if (Date.now() - started > 60_000) {
+          clearInterval(poll);
+          reject(new Error('no evaluations within 60 s'));
+        }
+      }, 50);
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const lines = fs.readFileSync(metricsFile, 'utf8').trim().split('\n');
+    const json = JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout);
+    expect(json.problems).toEqual([]);
+    expect(json.runs[0].run.status).toBe('interrupted');
+    expect(json.runs[0].last.step).toBe(JSON.parse(lines[lines.length - 1]).step);
+    expect(racecar(['runs', '--workspace', ws]).stdout).toMatch(/interrupted/);
+  });
+});
