@@ -1,0 +1,342 @@
+// The Experiment panel's form model: plain data (strings for every numeric
+// input, so that "abc" can be shown and flagged), pure conversions to and from
+// the engine's run config, and validation through RunConfigSchema with the zod
+// issues keyed by their dotted path ("network.layers.0.units").
+import type { z } from 'zod';
+import {
+  ACTIVATIONS,
+  OPTIMIZERS,
+  RunConfigSchema,
+  type Activation,
+  type RunConfig,
+  type RunConfigInput,
+} from '../../../electron/engine/config/schema';
+
+export { ACTIVATIONS, OPTIMIZERS };
+export type DataKind = 'peak' | 'mnist' | 'folder';
+export type OptimizerKind = (typeof OPTIMIZERS)[number];
+export type Regularizer = 'std' | 'ort' | 'rr';
+
+export interface LayerForm {
+  /** Stable identity for keyed rendering; not part of the config. */
+  key: number;
+  units: string;
+  activation: Activation;
+  batchNorm: boolean;
+  /** Reverse-pass weight of reconstructing this layer's input. */
+  lambda: string;
+}
+
+export interface FormState {
+  name: string;
+  seed: string;
+  data: {
+    kind: DataKind;
+    peak: { trainPerClass: string; testPerClass: string; size: string; seed: string };
+    /** Empty per-class counts mean "all images of the digit". */
+    mnist: { digits: number[]; trainPerClass: string; testPerClass: string };
+    folder: {
+      path: string;
+      splitKind: 'ratio' | 'range';
+      testRatio: string;
+      trainStart: string;
+      trainEnd: string;
+      testStart: string;
+      testEnd: string;
+    };
+    scale: 'raw' | 'unit';
+  };
+  layers: LayerForm[];
+  loss: { reduction: 'halfSum' | 'mean'; lambdaOrt: string; referenceQuirks: boolean };
+  training: {
+    optimizer: OptimizerKind;
+    learningRate: string;
+    momentum: string;
+    fullBatch: boolean;
+    batchSize: string;
+    durationKind: 'steps' | 'epochs';
+    steps: string;
+    epochs: string;
+    evalEvery: string;
+    checkpointEvery: string;
+    backwardSamples: string;
+  };
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export type Validation =
+  | { ok: true; config: RunConfig; errors: Record<string, string>; issues: FieldIssue[] }
+  | { ok: false; config: null; errors: Record<string, string>; issues: FieldIssue[] };
+
+let nextKey = 1;
+export const newLayerKey = (): number => nextKey++;
+
+/** Numbers as a person types them: 1e-6 rather than 0.000001. */
+export function numberText(n: number): string {
+  const a = Math.abs(n);
+  if (n !== 0 && Number.isFinite(n) && (a < 1e-3 || a >= 1e7)) return n.toExponential().replace('e+', 'e');
+  return String(n);
+}
+
+const str = (v: unknown, fallback = ''): string =>
+  v === undefined || v === null ? fallback : typeof v === 'number' ? numberText(v) : String(v);
+
+/** The schema's own defaults, filled around a minimal network (one hidden layer and a linear output). */
+function schemaDefaults(): RunConfig {
+  return RunConfigSchema.parse({
+    network: {
+      layers: [
+        { units: 128, activation: 'relu' },
+        { units: 2, activation: 'linear' },
+      ],
+    },
+    training: { steps: 1000 },
+  });
+}
+
+export function defaultForm(): FormState {
+  return configToForm(schemaDefaults());
+}
+
+/** Converts a (possibly partial) config into the form; missing parts take the schema defaults. */
+export function configToForm(input: RunConfigInput | RunConfig | Record<string, unknown>): FormState {
+  const parsed = RunConfigSchema.safeParse(input);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const c: any = parsed.success ? parsed.data : mergeDefaults(input as Record<string, unknown>);
+  const src = c.data?.source ?? {};
+  const split = src.kind === 'folder' ? src.split ?? { kind: 'ratio', testRatio: 0.1 } : { kind: 'ratio', testRatio: 0.1 };
+  const t = c.training ?? {};
+  const layers: LayerForm[] = (c.network?.layers ?? []).map((l: Record<string, unknown>) => ({
+    key: newLayerKey(),
+    units: str(l.units),
+    activation: (ACTIVATIONS as readonly string[]).includes(String(l.activation)) ? (l.activation as Activation) : 'relu',
+    batchNorm: l.batchNorm === true,
+    lambda: str(l.lambda, '0'),
+  }));
+  return {
+    name: str(c.name, 'run'),
+    seed: str(c.seed, '0'),
+    data: {
+      kind: src.kind === 'mnist' || src.kind === 'folder' ? src.kind : 'peak',
+      peak: {
+        trainPerClass: str(src.kind === 'peak' ? src.trainPerClass : undefined, '50'),
+        testPerClass: str(src.kind === 'peak' ? src.testPerClass : undefined, '5'),
+        size: str(src.kind === 'peak' ? src.size : undefined, '28'),
+        seed: str(src.kind === 'peak' ? src.seed : undefined, '0'),
+      },
+      mnist: {
+        digits: src.kind === 'mnist' && Array.isArray(src.digits) ? [...src.digits] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        trainPerClass: str(src.kind === 'mnist' ? src.trainPerClass : undefined),
+        testPerClass: str(src.kind === 'mnist' ? src.testPerClass : undefined),
+      },
+      folder: {
+        path: str(src.kind === 'folder' ? src.path : undefined),
+        splitKind: split.kind === 'range' ? 'range' : 'ratio',
+        testRatio: str(split.kind === 'ratio' ? split.testRatio : undefined, '0.1'),
+        trainStart: str(split.kind === 'range' ? split.train?.[0] : undefined, '0'),
+        trainEnd: str(split.kind === 'range' ? split.train?.[1] : undefined),
+        testStart: str(split.kind === 'range' ? split.test?.[0] : undefined),
+        testEnd: str(split.kind === 'range' ? split.test?.[1] : undefined),
+      },
+      scale: c.data?.scale === 'unit' ? 'unit' : 'raw',
+    },
+    layers,
+    loss: {
+      reduction: c.loss?.reduction === 'mean' ? 'mean' : 'halfSum',
+      lambdaOrt: str(c.loss?.lambdaOrt, '0'),
+      referenceQuirks: c.loss?.referenceQuirks === true,
+    },
+    training: {
+      optimizer: (OPTIMIZERS as readonly string[]).includes(String(t.optimizer?.kind)) ? t.optimizer.kind : 'adam',
+      learningRate: str(t.optimizer?.learningRate, '0.0001'),
+      momentum: str(t.optimizer?.momentum, '0.9'),
+      fullBatch: !t.batchSize,
+      batchSize: t.batchSize ? str(t.batchSize) : '32',
+      durationKind: t.epochs !== undefined && t.steps === undefined ? 'epochs' : 'steps',
+      steps: str(t.steps, t.epochs !== undefined ? '1000' : '1000'),
+      epochs: str(t.epochs, '10'),
+      evalEvery: str(t.evalEvery, '100'),
+      checkpointEvery: str(t.checkpointEvery, '200'),
+      backwardSamples: str(t.backwardSamples, '16'),
+    },
+  };
+}
+
+/** For an input that does not parse: fill what parses of each section with the defaults. */
+function mergeDefaults(input: Record<string, unknown>): Record<string, unknown> {
+  const d = schemaDefaults() as unknown as Record<string, Record<string, unknown>>;
+  const i = (input ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  return {
+    ...d,
+    ...i,
+    data: { ...d.data, ...(i.data ?? {}) },
+    network: { ...d.network, ...(i.network ?? {}) },
+    loss: { ...d.loss, ...(i.loss ?? {}) },
+    training: { ...d.training, ...(i.training ?? {}) },
+  };
+}
+
+/** "12" -> 12, "1e-4" -> 0.0001; text that is not a finite number stays text so the schema names the field. */
+export function toNumber(s: string): number | string {
+  const t = s.trim();
+  if (t === '') return '';
+  const n = Number(t);
+  return Number.isFinite(n) ? n : s;
+}
+
+const optionalNumber = (s: string): number | string | undefined => (s.trim() === '' ? undefined : toNumber(s));
+
+/** Builds the config object the engine receives (before schema parsing). */
+export function formToInput(f: FormState): Record<string, unknown> {
+  let source: Record<string, unknown>;
+  if (f.data.kind === 'peak') {
+    source = {
+      kind: 'peak',
+      trainPerClass: toNumber(f.data.peak.trainPerClass),
+      testPerClass: toNumber(f.data.peak.testPerClass),
+      size: toNumber(f.data.peak.size),
+      seed: toNumber(f.data.peak.seed),
+    };
+  } else if (f.data.kind === 'mnist') {
+    source = {
+      kind: 'mnist',
+      digits: [...f.data.mnist.digits].sort((a, b) => a - b),
+      trainPerClass: optionalNumber(f.data.mnist.trainPerClass),
+      testPerClass: optionalNumber(f.data.mnist.testPerClass),
+    };
+  } else {
+    const fo = f.data.folder;
+    source = {
+      kind: 'folder',
+      path: fo.path.trim(),
+      split:
+        fo.splitKind === 'ratio'
+          ? { kind: 'ratio', testRatio: toNumber(fo.testRatio) }
+          : { kind: 'range', train: [toNumber(fo.trainStart), toNumber(fo.trainEnd)], test: [toNumber(fo.testStart), toNumber(fo.testEnd)] },
+    };
+  }
+  const t = f.training;
+  const training: Record<string, unknown> = {
+    optimizer: { kind: t.optimizer, learningRate: toNumber(t.learningRate), momentum: toNumber(t.momentum) },
+    batchSize: t.fullBatch ? 0 : toNumber(t.batchSize),
+    evalEvery: toNumber(t.evalEvery),
+    checkpointEvery: toNumber(t.checkpointEvery),
+    backwardSamples: toNumber(t.backwardSamples),
+  };
+  if (t.durationKind === 'steps') training.steps = toNumber(t.steps);
+  else training.epochs = toNumber(t.epochs);
+  return {
+    name: f.name.trim(),
+    seed: toNumber(f.seed),
+    data: { source, scale: f.data.scale },
+    network: {
+      layers: f.layers.map((l) => ({
+        units: toNumber(l.units),
+        activation: l.activation,
+        batchNorm: l.batchNorm,
+        lambda: toNumber(l.lambda),
+      })),
+    },
+    loss: { reduction: f.loss.reduction, lambdaOrt: toNumber(f.loss.lambdaOrt), referenceQuirks: f.loss.referenceQuirks },
+    training,
+  };
+}
+
+/** One readable reason per zod issue. */
+export function issueMessage(issue: z.core.$ZodIssue): string {
+  const last = issue.path.length ? String(issue.path[issue.path.length - 1]) : 'value';
+  if (issue.code === 'invalid_type') {
+    const input = (issue as { input?: unknown }).input;
+    if (input === '' || input === undefined) return `${last} is required`;
+    if (issue.expected === 'number' && typeof input === 'string') return `${last} must be a number (got "${input}")`;
+  }
+  if (issue.message.startsWith('Invalid input')) return `${last}: ${issue.message.toLowerCase()}`;
+  return issue.message;
+}
+
+export function validateForm(f: FormState): Validation {
+  const issues: FieldIssue[] = [];
+  if (f.data.kind === 'mnist' && f.data.mnist.digits.length === 0) {
+    issues.push({ path: 'data.source.digits', message: 'pick at least one digit' });
+  }
+  if (f.name.trim() === '') issues.push({ path: 'name', message: 'name must not be empty' });
+  const r = RunConfigSchema.safeParse(formToInput(f), { reportInput: true });
+  if (!r.success) {
+    for (const issue of r.error.issues) issues.push({ path: issue.path.map(String).join('.'), message: issueMessage(issue) });
+  }
+  const errors: Record<string, string> = {};
+  for (const i of issues) if (!(i.path in errors)) errors[i.path] = i.message;
+  if (issues.length === 0 && r.success) return { ok: true, config: r.data, errors, issues };
+  return { ok: false, config: null, errors, issues };
+}
+
+// ---- layer editing: every layer carries its own lambda, so edits keep them aligned ----
+
+/** Inserts a layer at `at` (default: before the output layer); the new layer copies its predecessor's lambda. */
+export function addLayer(f: FormState, at?: number, units = '64'): LayerForm {
+  const index = at ?? Math.max(0, f.layers.length - 1);
+  const prev = f.layers[index - 1] ?? f.layers[index];
+  const layer: LayerForm = {
+    key: newLayerKey(),
+    units,
+    activation: 'relu',
+    batchNorm: prev?.batchNorm ?? false,
+    lambda: prev?.lambda ?? '0',
+  };
+  f.layers.splice(index, 0, layer);
+  return layer;
+}
+
+/** Removes layer i; the network keeps at least one layer. */
+export function removeLayer(f: FormState, i: number): boolean {
+  if (f.layers.length <= 1 || i < 0 || i >= f.layers.length) return false;
+  f.layers.splice(i, 1);
+  return true;
+}
+
+export function moveLayer(f: FormState, i: number, delta: -1 | 1): boolean {
+  const j = i + delta;
+  if (i < 0 || j < 0 || i >= f.layers.length || j >= f.layers.length) return false;
+  const [l] = f.layers.splice(i, 1);
+  f.layers.splice(j, 0, l!);
+  return true;
+}
+
+/** Std: no regulariser; Ort: SRIP only; RR: the reverse-pass weight on every layer. */
+export function applyRegularizer(f: FormState, kind: Regularizer, values: { rrLambda: string; ortLambda: string }): void {
+  for (const l of f.layers) l.lambda = kind === 'rr' ? values.rrLambda : '0';
+  f.loss.lambdaOrt = kind === 'ort' ? values.ortLambda : '0';
+}
+
+/** Which of Std / Ort / RR the form currently is, if any. */
+export function regularizerOf(f: FormState): Regularizer | 'custom' {
+  const lambdas = f.layers.map((l) => Number(l.lambda));
+  const ort = Number(f.loss.lambdaOrt);
+  const allZero = lambdas.every((x) => x === 0);
+  if (allZero && ort === 0) return 'std';
+  if (allZero && ort > 0) return 'ort';
+  if (ort === 0 && lambdas.every((x) => x > 0)) return 'rr';
+  return 'custom';
+}
+
+/** The reference MNIST pair: digits 0 and 1, one training and one test image each. */
+export function applyMnistPair(f: FormState): void {
+  f.data.kind = 'mnist';
+  f.data.mnist.digits = [0, 1];
+  f.data.mnist.trainPerClass = '1';
+  f.data.mnist.testPerClass = '1';
+}
+
+/** Input length of the network implied by the data choice, when it is known before loading. */
+export function inputSizeOf(f: FormState): number | null {
+  if (f.data.kind === 'mnist') return 784;
+  if (f.data.kind === 'peak') {
+    const s = Number(f.data.peak.size);
+    return Number.isInteger(s) && s > 0 ? s * s : null;
+  }
+  return null;
+}

@@ -1,0 +1,73 @@
+// Number and config formatting for display. Every value shown comes from the engine.
+import type { RunConfig } from '../../../electron/engine/config/schema';
+import type { RunRecord } from '../../../electron/engine/types';
+
+/** Compact number: 4 significant digits, exponent for very small or large magnitudes. */
+export function fmt(n: number | null | undefined, digits = 4): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return '—';
+  if (!Number.isFinite(n)) return n > 0 ? '∞' : '−∞';
+  if (n === 0) return '0';
+  const a = Math.abs(n);
+  if (a < 1e-3 || a >= 1e5) return n.toExponential(Math.max(0, digits - 2)).replace('e+', 'e');
+  if (Number.isInteger(n)) return String(n);
+  return String(Number(n.toPrecision(digits)));
+}
+
+export const pct = (n: number | null | undefined): string =>
+  n === null || n === undefined || !Number.isFinite(n) ? '—' : `${(n * 100).toFixed(1)}%`;
+
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  if (m < 60) return `${m} min ${s} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function dataLabel(c: RunConfig): string {
+  const s = c.data.source;
+  const scale = c.data.scale === 'unit' ? ', unit scale' : '';
+  if (s.kind === 'peak') return `peak ${s.trainPerClass}/${s.testPerClass} per class, ${s.size}px${scale}`;
+  if (s.kind === 'mnist') {
+    const per = s.trainPerClass !== undefined || s.testPerClass !== undefined ? ` ${s.trainPerClass ?? 'all'}/${s.testPerClass ?? 'all'} per class` : ' all images';
+    return `MNIST digits ${s.digits.join(',')}${per}${scale}`;
+  }
+  const split = s.split.kind === 'ratio' ? `test ratio ${s.split.testRatio}` : `train [${s.split.train.join(',')}) test [${s.split.test.join(',')})`;
+  return `folder ${s.path} (${split})${scale}`;
+}
+
+/** "784-128-2" when the input size is known from the run's data info, else "?-128-2". */
+export function layersLabel(c: RunConfig, run?: Pick<RunRecord, 'dataInfo'>): string {
+  const input = run?.dataInfo ? String(run.dataInfo.height * run.dataInfo.width) : inputFromConfig(c);
+  return [input, ...c.network.layers.map((l) => `${l.units}${l.batchNorm ? 'bn' : ''}${l.activation === 'linear' ? '' : ` ${l.activation}`}`)].join('–');
+}
+
+function inputFromConfig(c: RunConfig): string {
+  const s = c.data.source;
+  if (s.kind === 'mnist') return '784';
+  if (s.kind === 'peak') return String(s.size * s.size);
+  return '?';
+}
+
+export function lambdasLabel(c: RunConfig): string {
+  const ls = c.network.layers.map((l) => l.lambda);
+  if (ls.every((x) => x === ls[0])) return `${fmt(ls[0] ?? 0)} (all)`;
+  return ls.map((x) => fmt(x)).join(', ');
+}
+
+export function stepsLabel(c: RunConfig, totalSteps?: number): string {
+  if (c.training.steps !== undefined) return String(c.training.steps);
+  if (c.training.epochs !== undefined) return `${c.training.epochs} epochs${totalSteps ? ` (${totalSteps} steps)` : ''}`;
+  return totalSteps ? String(totalSteps) : '—';
+}
+
+/** Std / Ort / RR / mixed, from the lambdas. */
+export function regularizerLabel(c: RunConfig): string {
+  const rr = c.network.layers.some((l) => l.lambda > 0);
+  const ort = c.loss.lambdaOrt > 0;
+  if (rr && ort) return 'RR+Ort';
+  if (rr) return 'RR';
+  if (ort) return 'Ort';
+  return 'Std';
+}

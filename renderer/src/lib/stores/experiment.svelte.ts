@@ -1,0 +1,98 @@
+// The Experiment panel's state: the form, its validation (derived, so every
+// edit re-validates through RunConfigSchema), the engine's presets, and Start.
+import type { EngineApi, Preset } from '../../../../electron/contract/contract';
+import type { RunConfig, RunConfigInput } from '../../../../electron/engine/config/schema';
+import {
+  addLayer,
+  applyMnistPair,
+  applyRegularizer,
+  configToForm,
+  defaultForm,
+  moveLayer,
+  regularizerOf,
+  removeLayer,
+  validateForm,
+  type FormState,
+  type Regularizer,
+} from '../form';
+
+export class ExperimentStore {
+  form = $state<FormState>(defaultForm());
+  validation = $derived(validateForm(this.form));
+  regularizer = $derived(regularizerOf(this.form));
+  presets = $state<Preset[]>([]);
+  presetsError = $state<string | null>(null);
+  /** Id of the preset last loaded, or '' after edits from scratch. */
+  presetId = $state('');
+  rrLambda = $state('1e-6');
+  ortLambda = $state('0.1');
+  starting = $state(false);
+  startError = $state<string | null>(null);
+
+  constructor(private api: EngineApi) {}
+
+  async loadPresets(): Promise<void> {
+    try {
+      const r = await this.api.call('presets.list', {});
+      this.presets = r.presets;
+      this.presetsError = null;
+    } catch (e) {
+      this.presetsError = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  applyPreset(id: string): void {
+    const p = this.presets.find((x) => x.id === id);
+    if (!p) return;
+    this.loadConfig(p.config);
+    this.presetId = id;
+  }
+
+  loadConfig(config: RunConfig | RunConfigInput): void {
+    this.form = configToForm(config);
+    this.presetId = '';
+    this.startError = null;
+    const rr = this.form.layers.find((l) => Number(l.lambda) > 0);
+    if (rr) this.rrLambda = rr.lambda;
+    if (Number(this.form.loss.lambdaOrt) > 0) this.ortLambda = this.form.loss.lambdaOrt;
+  }
+
+  reset(): void {
+    this.form = defaultForm();
+    this.presetId = '';
+  }
+
+  addLayer(at?: number): void {
+    addLayer(this.form, at);
+  }
+  removeLayer(i: number): void {
+    removeLayer(this.form, i);
+  }
+  moveLayer(i: number, d: -1 | 1): void {
+    moveLayer(this.form, i, d);
+  }
+  setRegularizer(kind: Regularizer): void {
+    applyRegularizer(this.form, kind, { rrLambda: this.rrLambda, ortLambda: this.ortLambda });
+  }
+  mnistPair(): void {
+    applyMnistPair(this.form);
+  }
+
+  /** Starts the run; resolves to its id, or null when invalid or refused (startError says why). */
+  async start(): Promise<string | null> {
+    const v = this.validation;
+    if (!v.ok || this.starting) return null;
+    this.starting = true;
+    this.startError = null;
+    try {
+      const config = JSON.parse(JSON.stringify(v.config)) as Record<string, unknown>;
+      const r = await this.api.call('runs.start', { config });
+      return r.id;
+    } catch (e) {
+      this.startError = e instanceof Error ? e.message : String(e);
+      return null;
+    } finally {
+      this.starting = false;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// The run list: refreshed on 'runs.changed', patched in place by train events
+// so status, last metrics and the lists of backward/checkpoint steps stay live.
+import type { EngineApi, RunSummary } from '../../../../electron/contract/contract';
+import type { RunConfig } from '../../../../electron/engine/config/schema';
+import type { TrainEvent } from '../../../../electron/engine/types';
+
+export class RunsStore {
+  runs = $state<RunSummary[]>([]);
+  problems = $state<{ id: string; error: string }[]>([]);
+  queue = $state<string[]>([]);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  /** Newest first. */
+  sorted = $derived([...this.runs].sort((a, b) => (b.run.createdAt ?? '').localeCompare(a.run.createdAt ?? '')));
+
+  private inflight: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private api: EngineApi) {}
+
+  /** Coalesces overlapping refreshes: at most one in flight and one queued. */
+  refresh(): Promise<void> {
+    if (this.inflight) {
+      this.again = true;
+      return this.inflight;
+    }
+    this.inflight = (async () => {
+      try {
+        do {
+          this.again = false;
+          const r = await this.api.call('runs.list', {});
+          this.runs = r.runs;
+          this.problems = r.problems;
+          this.queue = r.queue;
+          this.error = null;
+          this.loaded = true;
+        } while (this.again);
+      } catch (e) {
+        this.error = e instanceof Error ? e.message : String(e);
+      } finally {
+        this.inflight = null;
+      }
+    })();
+    return this.inflight;
+  }
+
+  byId(id: string | null | undefined): RunSummary | undefined {
+    return id ? this.runs.find((r) => r.run.id === id) : undefined;
+  }
+
+  onTrain(e: TrainEvent): void {
+    const s = this.byId(e.runId);
+    if (!s) {
+      if (e.type === 'started') void this.refresh();
+      return;
+    }
+    const run = s.run;
+    switch (e.type) {
+      case 'started':
+        run.status = 'running';
+        run.backend = e.backend;
+        run.totalSteps = e.totalSteps;
+        break;
+      case 'evaluation':
+        s.last = e.record;
+        run.lastStep = e.record.step;
+        break;
+      case 'backward':
+        if (!run.backwardSteps.includes(e.step)) run.backwardSteps = [...run.backwardSteps, e.step].sort((a, b) => a - b);
+        break;
+      case 'checkpoint':
+        if (!run.checkpointSteps.includes(e.step)) run.checkpointSteps = [...run.checkpointSteps, e.step].sort((a, b) => a - b);
+        break;
+      case 'finished':
+        run.status = e.status;
+        if (e.error) run.error = e.error;
+        break;
+      case 'progress':
+        break;
+    }
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    const r = await this.api.call('runs.rename', { id, name });
+    const s = this.byId(id);
+    if (s) s.run = r.run;
+    void this.refresh();
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.api.call('runs.delete', { id });
+    this.runs = this.runs.filter((r) => r.run.id !== id);
+    void this.refresh();
+  }
+
+  async duplicate(id: string): Promise<RunConfig> {
+    const r = await this.api.call('runs.duplicate', { id });
+    return r.config;
+  }
+
+  async cancel(id: string): Promise<void> {
+    const r = await this.api.call('runs.cancel', { id });
+    const s = this.byId(id);
+    if (s) s.run.status = r.status;
+  }
+}
