@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
 import type { RunConfig, RunConfigInput } from '../engine/config/schema';
+import type { SvdAlignment } from '../engine/svd/runSvd';
 
 const MAX_ID = 200;
 const runId = z.string().min(1, 'id must not be empty').max(MAX_ID, `id must be at most ${MAX_ID} characters`);
@@ -56,15 +57,7 @@ export interface SvdView {
   singularValues: number[];
   /** PNG data URLs of the input-space singular vectors (diverging map, centred on zero), in singular-value order. */
   vectors: string[];
-  alignment: {
-    /** Share of the test data's energy captured by each input-space vector. */
-    perVector: number[];
-    energyTopK: number;
-    energyBestK: number;
-    k: number;
-    classMeans: { label: number; bestVector: number; cosine: number }[];
-    score: number;
-  } | null;
+  alignment: SvdAlignment | null;
 }
 
 /** Result types, one per request channel. */

@@ -8,8 +8,19 @@ import { thinSvd } from './svd';
 import { svdAlignment } from './alignment';
 import { singularVectorPng } from './colormap';
 
-/** Vector images kept per layer: enough for every figure, bounded for wide layers. */
-export const MAX_VECTOR_IMAGES = 64;
+/** Vector images kept per layer: all of them for usual widths (data-like vectors may have the smallest singular values), bounded for very wide layers. */
+export const MAX_VECTOR_IMAGES = 1024;
+
+/** How the input-space singular vectors align with the run's test data (first layer only). */
+export interface SvdAlignment {
+  /** Share of the test data's energy captured by each input-space vector. */
+  perVector: number[];
+  energyTopK: number;
+  energyBestK: number;
+  k: number;
+  classMeans: { label: number; bestVector: number; cosine: number }[];
+  score: number;
+}
 
 export interface LayerSvd {
   runId: string;
@@ -19,14 +30,7 @@ export interface LayerSvd {
   cols: number;
   image: { height: number; width: number } | null;
   s: number[];
-  alignment: {
-    perVector: number[];
-    energyTopK: number;
-    energyBestK: number;
-    k: number;
-    classMeans: { label: number; bestVector: number; cosine: number }[];
-    score: number;
-  } | null;
+  alignment: SvdAlignment | null;
   /** Input-space singular vectors as PNGs (first-layer only: they are images), in singular-value order. */
   vectorPngs: Buffer[];
 }
@@ -54,7 +58,7 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
   const k = s.length;
   const info = run.dataInfo;
   const image = layer === 0 && info && info.height * info.width === rows ? { height: info.height, width: info.width } : null;
-  let alignment: LayerSvd['alignment'] = null;
+  let alignment: SvdAlignment | null = null;
   if (layer === 0) {
     const data = loadDataset(run.config.data.source);
     const test = { ...data.test, images: scaleImages(data.test.images, run.config.data.scale) };
