@@ -41,6 +41,14 @@ export function themeColors(): { fg: string; muted: string; grid: string } {
   return { fg: v('--fg', '#222'), muted: v('--muted', '#666'), grid: v('--grid', '#ddd') };
 }
 
+/** Calls fn when the OS switches between light and dark; returns the unsubscribe function. */
+export function onThemeChange(fn: () => void): () => void {
+  if (typeof matchMedia !== 'function') return () => {};
+  const m = matchMedia('(prefers-color-scheme: dark)');
+  m.addEventListener('change', fn);
+  return () => m.removeEventListener('change', fn);
+}
+
 function context2d(canvas: HTMLCanvasElement): boolean {
   try {
     return !!canvas.getContext('2d');

@@ -1,0 +1,274 @@
+// End to end: the real engine service and browser-mode server in this process,
+// the built renderer in Debian's Chromium driven by playwright-core. Configures
+// and starts runs from the UI, watches the charts, scrubs backward images, opens
+// the SVD view, compares runs, cancels a run, and saves a screenshot of each view
+// into test-output/screenshots/.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngineService, type EngineService } from '../../electron/host/service';
+import { startBrowserServer, type BrowserServer } from '../../electron/server/browserServer';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ROOT = path.resolve(__dirname, '../..');
+const RENDERER = path.join(ROOT, 'dist', 'renderer');
+const SHOTS = path.join(ROOT, 'test-output', 'screenshots');
+const haveChromium = fs.existsSync(CHROMIUM);
+
+let workspace: string;
+let userDataDir: string;
+let service: EngineService;
+let server: BrowserServer;
+let context: BrowserContext;
+let page: Page;
+const problems: string[] = [];
+
+/** Screenshot of the whole page: the viewport grows to the content so sticky parts render where a person sees them. */
+async function shot(name: string): Promise<void> {
+  const viewport = page.viewportSize() ?? { width: 1400, height: 950 };
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  if (height > viewport.height) await page.setViewportSize({ width: viewport.width, height });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  if (height > viewport.height) await page.setViewportSize(viewport);
+}
+
+async function nav(view: 'experiment' | 'live' | 'backward' | 'svd' | 'runs'): Promise<void> {
+  await page.getByTestId(`nav-${view}`).click();
+}
+
+async function fill(testid: string, value: string): Promise<void> {
+  await page.getByTestId(testid).fill(value);
+}
+
+/** Fills the Experiment form for a small 784-32-2 network on generated peak data. */
+async function configure(name: string, regulariser: 'std' | 'ort' | 'rr', steps: number): Promise<void> {
+  await nav('experiment');
+  await page.getByTestId('reset-form').click();
+  await page.getByTestId('data-peak').check();
+  await fill('peak-train', '10');
+  await fill('peak-test', '3');
+  await fill('layer-units-0', '32');
+  await page.getByTestId('layer-activation-0').selectOption('relu');
+  await fill('layer-units-1', '2');
+  await page.getByTestId('layer-activation-1').selectOption('linear');
+  await page.getByTestId('scale-unit').check();
+  await fill('rr-lambda', '1e-3');
+  await page.getByTestId(`preset-${regulariser}`).click();
+  await fill('learning-rate', '0.003');
+  await fill('steps', String(steps));
+  await fill('eval-every', '10');
+  await fill('checkpoint-every', '20');
+  await fill('backward-samples', '6');
+  await fill('run-name', name);
+}
+
+async function startRun(): Promise<string> {
+  await expect.poll(() => page.getByTestId('start').isEnabled()).toBe(true);
+  await page.getByTestId('start').click();
+  await page.getByTestId('live-view').waitFor();
+  const id = await page.getByTestId('live-run').inputValue();
+  expect(id).not.toBe('');
+  return id;
+}
+
+async function waitStatus(id: string, status: string, timeout = 120_000): Promise<void> {
+  await expect
+    .poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout, interval: 250 })
+    .toBe(status);
+}
+
+describe.skipIf(!haveChromium)('workbench in Chromium (browser mode)', () => {
+  let rrId = '';
+  let stdId = '';
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(RENDERER, 'index.html'))) {
+      const { build } = await import('vite');
+      await build({ configFile: path.join(ROOT, 'renderer', 'vite.config.mts'), logLevel: 'warn' });
+    }
+    fs.mkdirSync(SHOTS, { recursive: true });
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-ws-'));
+    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-chromium-'));
+    service = createEngineService({ workspace, mode: 'browser' });
+    server = await startBrowserServer({ handler: service, staticDir: RENDERER, port: 0 });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      viewport: { width: 1400, height: 950 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    await page.goto(server.url);
+    await page.getByTestId('experiment-panel').waitFor();
+  }, 180_000);
+
+  afterAll(async () => {
+    await context?.close().catch(() => {});
+    await server?.close().catch(() => {});
+    await service?.close().catch(() => {});
+    for (const d of [workspace, userDataDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  }, 60_000);
+
+  it('flags invalid input inline and keeps Start disabled', async () => {
+    await configure('e2e RR', 'rr', 300);
+    await fill('layer-units-0', 'abc');
+    await expect.poll(() => page.getByTestId('layer-units-0-error').textContent()).toMatch(/units must be a number/);
+    expect(await page.getByTestId('start').isDisabled()).toBe(true);
+    await fill('layer-lambda-1', '-1');
+    await expect.poll(() => page.getByTestId('layer-lambda-1-error').textContent()).toMatch(/lambda must be 0 or more/);
+    await shot('00-experiment-invalid');
+    await fill('layer-lambda-1', '1e-3');
+    await fill('layer-units-0', '32');
+    await expect.poll(() => page.getByTestId('start').isEnabled()).toBe(true);
+    await expect.poll(() => page.getByTestId('reference-peak_RR').count()).toBe(1);
+    await shot('01-experiment');
+  }, 60_000);
+
+  it('starts a 784-32-2 RR run on peak and the charts update live', async () => {
+    // Record every value the loss chart's point count takes, to see it grow point by point.
+    await page.evaluate(() => {
+      const w = window as unknown as { __points: number[] };
+      w.__points = [];
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const v = (r.target as Element).getAttribute('data-points');
+          if ((r.target as Element).getAttribute('data-testid') === 'chart-loss' && v !== null) w.__points.push(Number(v));
+        }
+      }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-points'] });
+    });
+    rrId = await startRun();
+    await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
+    await waitStatus(rrId, 'completed');
+    await expect.poll(() => page.getByTestId('progress-text').textContent(), { timeout: 10_000 }).toContain('step 300 / 300');
+    expect(Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBe(31);
+    expect(await page.getByTestId('live-backend').textContent()).not.toBe('—');
+    const seen = await page.evaluate(() => (window as unknown as { __points: number[] }).__points);
+    expect(new Set(seen.filter((n) => n > 0)).size).toBeGreaterThan(2);
+    await page.getByTestId('smoothing').fill('0.5');
+    await shot('02-live');
+  }, 180_000);
+
+  it('scrubs the backward images with the slider and arrow keys', async () => {
+    await nav('backward');
+    await page.getByTestId('backward-view').waitFor();
+    await page.getByTestId('backward-output').first().waitFor();
+    const images = await page.getByTestId('backward-output').count();
+    expect(images).toBe(6);
+    const last = await page.getByTestId('backward-step').textContent();
+    expect(last).toMatch(/^step 300 /);
+    // Arrow keys step (focus on the page body, not an input).
+    await page.getByTestId('backward-grid').click();
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 290 /);
+    await page.getByTestId('backward-slider').fill('1');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 10 /);
+    const rendering = await page.getByTestId('backward-output').first().evaluate((img) => getComputedStyle(img).imageRendering);
+    expect(rendering).toBe('pixelated');
+    await expect
+      .poll(() => page.getByTestId('backward-output').first().evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth))
+      .toBeGreaterThan(0);
+    await page.getByTestId('backward-grid').click();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 20 /);
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 0 /);
+    // Play advances the frames by itself; Pause stops.
+    await page.getByTestId('backward-play').click();
+    await expect.poll(() => page.getByTestId('backward-step').textContent(), { timeout: 10_000 }).not.toMatch(/^step 0 /);
+    await page.getByTestId('backward-play').click();
+    await page.getByTestId('backward-slider').fill('4');
+    await shot('03-backward');
+  }, 60_000);
+
+  it('shows the SVD of the first layer with its alignment', async () => {
+    await nav('svd');
+    await page.getByTestId('svd-view').waitFor();
+    await page.getByTestId('svd-vector').first().waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('svd-score').textContent()).toMatch(/^\d/);
+    await page.getByTestId('svd-sort').selectOption('alignment');
+    await page.getByTestId('svd-log').check();
+    await shot('04-svd');
+  }, 90_000);
+
+  it('runs a Std twin and compares the two runs', async () => {
+    await configure('e2e Std', 'std', 300);
+    stdId = await startRun();
+    await waitStatus(stdId, 'completed');
+    await nav('runs');
+    await page.getByTestId('runs-list').waitFor();
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(2);
+    await page.getByTestId(`compare-${rrId}`).check();
+    await page.getByTestId(`compare-${stdId}`).check();
+    const diff = page.getByTestId('config-diff');
+    await diff.waitFor();
+    const keys = await diff.locator('tbody th').allTextContents();
+    expect(keys).toEqual(expect.arrayContaining(['network.layers.0.lambda', 'network.layers.1.lambda']));
+    expect(keys).not.toContain('training.steps');
+    await shot('05-runs-compare');
+
+    await page.getByTestId('compare-svd').click();
+    await page.getByTestId('svd-view').waitFor();
+    await expect.poll(() => page.getByTestId('svd-row').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('svd-score').count(), { timeout: 60_000 }).toBe(2);
+    await shot('06-svd-rows');
+  }, 240_000);
+
+  it('cancels a running run', async () => {
+    await configure('e2e long', 'rr', 200_000);
+    const id = await startRun();
+    await expect.poll(() => page.getByTestId('cancel').isEnabled(), { timeout: 60_000 }).toBe(true);
+    await expect.poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout: 60_000 }).toBe('running');
+    await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
+    await page.getByTestId('cancel').click();
+    await waitStatus(id, 'cancelled', 60_000);
+    await expect.poll(() => page.getByTestId('status-cancelled').count()).toBeGreaterThan(0);
+    await shot('07-live-cancelled');
+    await nav('runs');
+    await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${id}"]`).getAttribute('data-status')).toBe('cancelled');
+  }, 120_000);
+
+  it('renames, duplicates and deletes with confirmation', async () => {
+    await nav('runs');
+    await page.getByTestId(`rename-${stdId}`).click();
+    await page.getByTestId('rename-input').fill('baseline Std');
+    await page.getByTestId('rename-input').press('Enter');
+    await expect.poll(async () => (await service.handle('runs.get', { id: stdId })).run.name).toBe('baseline Std');
+
+    await page.getByTestId(`duplicate-${rrId}`).click();
+    await page.getByTestId('experiment-panel').waitFor();
+    expect(Number(await page.getByTestId('layer-lambda-0').inputValue())).toBe(1e-3);
+    expect(await page.getByTestId('run-name').inputValue()).not.toBe('');
+
+    await nav('runs');
+    await page.getByTestId(`delete-${stdId}`).click();
+    await page.getByTestId('confirm-delete').waitFor();
+    await shot('08-delete-dialog');
+    await page.getByTestId('confirm-delete-yes').click();
+    await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${stdId}"]`).count()).toBe(0);
+  }, 60_000);
+
+  it('follows the OS dark theme', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await nav('svd');
+    await expect.poll(() => page.getByTestId('svd-score').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe('rgb(20, 23, 28)');
+    await shot('09-svd-dark');
+    await nav('live');
+    await page.getByTestId('live-run').selectOption(rrId);
+    await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBe(31);
+    await shot('10-live-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  }, 90_000);
+
+  it('raised no page errors or CSP violations', () => {
+    expect(problems).toEqual([]);
+  });
+});
