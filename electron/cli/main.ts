@@ -11,6 +11,7 @@ import { defaultWorkspace } from '../engine/util/paths';
 import { computeLayerSvd } from '../engine/svd/runSvd';
 import { reproduce } from './reproduce';
 import { serve } from './serve';
+import { cmdExport } from './export';
 
 const USAGE = `racecar: reverse-pass (racecar) regularisation workbench
 
@@ -22,6 +23,8 @@ usage:
   racecar reproduce [--out dir] [--only ids] [--jobs n]
                                      the six reference runs (MNIST pair and peak x Std/Ort/RR) and their SVDs
   racecar serve [--port n]           browser mode: the workbench UI on 127.0.0.1
+  racecar export <run...> --out <dir|file.zip> [options]
+                                     figures (PNG/SVG/GIF), metrics, configs, README and reproduce.sh (see racecar export --help)
 
 common options:
   --workspace dir                    where runs live (default: $RACECAR_WORKSPACE or the app's workspace)
@@ -169,6 +172,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdReproduce(rest);
       case 'serve':
         return await cmdServe(rest);
+      case 'export':
+        return await cmdExport(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -176,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log(USAGE);
         return cmd === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command '${cmd}': use train, runs, svd, reproduce or serve`);
+        throw new UsageError(`unknown command '${cmd}': use train, runs, svd, reproduce, export or serve`);
     }
   } catch (e) {
     console.error(`racecar: ${(e as Error).message.split('\n')[0]}`);

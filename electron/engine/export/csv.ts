@@ -1,0 +1,64 @@
+// metrics.csv: one row per evaluation per run. Numbers are written exactly as
+// metrics.jsonl has them (the shortest round-trip text, as JSON does), a value
+// JSON stores as null (NaN, a diverged loss) as NaN, and a layer a run does not
+// have as an empty field.
+import type { EvalRecord, RunRecord } from '../types';
+
+/** RFC 4180: quote fields holding a comma, quote, CR or LF; double inner quotes. */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Same digits as JSON.stringify (both use the shortest round-trip form); NaN/±Infinity as NaN. */
+export function csvNumber(v: number | undefined): string {
+  if (v === undefined) return '';
+  return Number.isFinite(v) ? String(v) : 'NaN';
+}
+
+export function metricsColumns(layers: number): string[] {
+  const k = Array.from({ length: layers }, (_, i) => i + 1);
+  return [
+    'run_id',
+    'run_name',
+    'step',
+    'epoch',
+    'elapsed',
+    'steps_per_sec',
+    'loss_total',
+    'loss_ce',
+    ...k.map((i) => `loss_rr_${i}`),
+    'loss_ort',
+    'train_accuracy',
+    'test_accuracy',
+    ...k.map((i) => `test_recon_${i}`),
+  ];
+}
+
+/** Layer columns are 1-based (loss_rr_1 and test_recon_1 belong to the first layer, whose input is the image). */
+export function metricsCsv(runs: { run: RunRecord; metrics: EvalRecord[] }[]): string {
+  const layers = Math.max(0, ...runs.map(({ run, metrics }) => Math.max(run.config.network.layers.length, ...metrics.map((m) => Math.max(m.loss.rr.length, m.testRecon.length)))));
+  const lines = [metricsColumns(layers).join(',')];
+  const perLayer = (xs: number[]) => Array.from({ length: layers }, (_, i) => csvNumber(xs[i]));
+  for (const { run, metrics } of runs) {
+    for (const m of metrics) {
+      lines.push(
+        [
+          csvField(run.id),
+          csvField(run.name),
+          csvNumber(m.step),
+          csvNumber(m.epoch),
+          csvNumber(m.elapsed),
+          csvNumber(m.stepsPerSec),
+          csvNumber(m.loss.total),
+          csvNumber(m.loss.ce),
+          ...perLayer(m.loss.rr),
+          csvNumber(m.loss.ort),
+          csvNumber(m.trainAccuracy),
+          csvNumber(m.testAccuracy),
+          ...perLayer(m.testRecon),
+        ].join(','),
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

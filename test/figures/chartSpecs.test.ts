@@ -1,0 +1,156 @@
+// The shared chart definitions: pure (importable by the renderer), the same
+// palette and series as the app, and a chart.js configuration for any theme.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  OVERLAY_METRICS,
+  PALETTE,
+  PRINT_THEME,
+  accuracyChart,
+  colorAt,
+  lossChart,
+  overlayChart,
+  reconChart,
+  spectrumChart,
+  spectrumOverlayChart,
+  spectrumWantsLog,
+  toChartJsConfig,
+} from '../../electron/figures/chartSpecs';
+import { parseRunConfig } from '../../electron/engine/config/schema';
+import type { EvalRecord } from '../../electron/engine/types';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+const rec = (step: number, over: Partial<EvalRecord> = {}): EvalRecord => ({
+  step,
+  epoch: step / 4,
+  elapsed: step / 100,
+  stepsPerSec: 100,
+  loss: { total: 2 / (step + 1), ce: 1 / (step + 1), rr: [0.5 / (step + 1), 0], ort: 0.01 },
+  trainAccuracy: Math.min(1, 0.5 + step / 100),
+  testAccuracy: Math.min(1, 0.4 + step / 100),
+  testRecon: [100 / (step + 1), 3],
+  ...over,
+});
+const metrics = [0, 10, 20, 30].map((s) => rec(s));
+const config = (lambda: number, lambdaOrt: number) =>
+  parseRunConfig({ network: { layers: [{ units: 16, lambda }, { units: 2, activation: 'linear', lambda: 0 }] }, loss: { lambdaOrt } });
+
+describe('chartSpecs module', () => {
+  it('is pure: only type imports, no DOM or Node globals', () => {
+    const src = fs.readFileSync(path.join(ROOT, 'electron/figures/chartSpecs.ts'), 'utf8');
+    const imports = src.split('\n').filter((l) => /^\s*import\b/.test(l));
+    expect(imports.length).toBeGreaterThan(0);
+    for (const l of imports) expect(l).toMatch(/^import type /);
+    expect(src).not.toMatch(/\b(document|window|require|process|Buffer)\b\s*[.(]/);
+  });
+
+  it('uses the same Tableau-10 palette as the renderer', () => {
+    const charts = fs.readFileSync(path.join(ROOT, 'renderer/src/lib/charts.ts'), 'utf8');
+    const m = /export const PALETTE = \[([^\]]*)\]/.exec(charts);
+    expect(m).not.toBeNull();
+    const theirs = [...m![1]!.matchAll(/'(#[0-9a-f]{6})'/gi)].map((x) => x[1]);
+    expect([...PALETTE]).toEqual(theirs);
+    expect(colorAt(10)).toBe(PALETTE[0]);
+    expect(colorAt(-1)).toBe(PALETTE[9]);
+  });
+});
+
+describe('chart specs from metrics', () => {
+  it('loss: total and CE, RR only for layers with lambda > 0, Ort only with lambdaOrt > 0; log axis', () => {
+    const rr = lossChart(metrics, config(1e-6, 0));
+    expect(rr.series.map((s) => s.label)).toEqual(['total', 'CE', 'RR layer 1']);
+    expect(rr.log).toBe(true);
+    expect(rr.series[2]!.dash).toEqual([5, 3]);
+    expect(rr.series[0]!.points).toEqual(metrics.map((m) => ({ x: m.step, y: m.loss.total })));
+    const ort = lossChart(metrics, config(0, 0.1));
+    expect(ort.series.map((s) => s.label)).toEqual(['total', 'CE', 'Ort']);
+    expect(ort.series.map((s) => s.color)).toEqual([PALETTE[0], PALETTE[1], colorAt(2 + 2)]);
+    // Without a config the metrics decide (the app shows runs whose config is not loaded yet).
+    expect(lossChart(metrics).series.map((s) => s.label)).toEqual(['total', 'CE', 'RR layer 1', 'Ort']);
+  });
+
+  it('non-finite values and values <= 0 on a log axis become gaps', () => {
+    const m = [rec(0, { loss: { total: NaN, ce: 0, rr: [0, 0], ort: 0 } }), rec(10)];
+    const spec = lossChart(m, config(1e-6, 0));
+    expect(spec.series[0]!.points[0]).toEqual({ x: 0, y: null });
+    expect(spec.series[1]!.points[0]).toEqual({ x: 0, y: null });
+    const lin = lossChart(m, config(1e-6, 0), { log: false });
+    expect(lin.series[1]!.points[0]).toEqual({ x: 0, y: 0 });
+  });
+
+  it('accuracy: 0..1, train and test; x can be the epoch', () => {
+    const spec = accuracyChart(metrics, { x: 'epoch' });
+    expect(spec).toMatchObject({ id: 'accuracy', yMin: 0, yMax: 1, xLabel: 'epoch' });
+    expect(spec.series.map((s) => s.label)).toEqual(['train accuracy', 'test accuracy']);
+    expect(spec.series[1]!.points.map((p) => p.x)).toEqual(metrics.map((m) => m.epoch));
+  });
+
+  it('recon: one series per layer, named after the layer input', () => {
+    const spec = reconChart(metrics, config(0, 0));
+    expect(spec.series.map((s) => s.label)).toEqual(['input (layer 1)', 'layer 2 input']);
+    expect(spec.series[1]!.points.map((p) => p.y)).toEqual([3, 3, 3, 3]);
+  });
+
+  it('spectrum: 1-based index, log axis only for wide spectra', () => {
+    const s = spectrumChart([3, 2, 1]);
+    expect(s.series[0]!.points).toEqual([
+      { x: 1, y: 3 },
+      { x: 2, y: 2 },
+      { x: 3, y: 1 },
+    ]);
+    expect(s.log).toBe(false);
+    expect(spectrumWantsLog([1000, 1, 0.5])).toBe(true);
+    expect(spectrumChart([1000, 1, 0.5]).log).toBe(true);
+  });
+
+  it('overlays: one colour per run, in order', () => {
+    const runs = [
+      { label: 'Std', metrics },
+      { label: 'RR', metrics: metrics.slice(0, 2) },
+    ];
+    for (const m of OVERLAY_METRICS) {
+      const spec = overlayChart(runs, m.id);
+      expect(spec.series.map((s) => [s.label, s.color])).toEqual([
+        ['Std', PALETTE[0]],
+        ['RR', PALETTE[1]],
+      ]);
+      expect(spec.log).toBe(m.log);
+    }
+    expect(() => overlayChart(runs, 'nope')).toThrow(/unknown overlay metric 'nope'/);
+    const sp = spectrumOverlayChart([
+      { label: 'a', s: [2, 1] },
+      { label: 'b', s: [3, 1] },
+    ]);
+    expect(sp.series.map((s) => s.color)).toEqual([PALETTE[0], PALETTE[1]]);
+  });
+});
+
+describe('toChartJsConfig', () => {
+  it('builds a line chart: scales, titles, dashes, no animation, fixed size', () => {
+    const spec = lossChart(metrics, config(1e-6, 0.1));
+    const c = toChartJsConfig(spec, PRINT_THEME, { animation: false, devicePixelRatio: 3 });
+    expect(c.type).toBe('line');
+    expect(c.options!.animation).toBe(false);
+    expect(c.options!.responsive).toBe(false);
+    expect(c.options!.devicePixelRatio).toBe(3);
+    const scales = c.options!.scales as Record<string, { type: string; title: { text: string } }>;
+    expect(scales.y!.type).toBe('logarithmic');
+    expect(scales.x!.title.text).toBe('training step');
+    expect(c.data.datasets.map((d) => d.label)).toEqual(['total', 'CE', 'RR layer 1', 'Ort']);
+    expect((c.data.datasets[2] as { borderDash?: number[] }).borderDash).toEqual([5, 3]);
+    // The spec's points are copied, not shared with chart.js (which may annotate them).
+    expect(c.data.datasets[0]!.data[0]).not.toBe(spec.series[0]!.points[0]);
+    expect(c.plugins!.map((p) => p.id)).toEqual(['racecarBackground']);
+  });
+
+  it('transparent theme: no background plugin; the app gets responsive charts with tooltips', () => {
+    const c = toChartJsConfig(accuracyChart(metrics), { ...PRINT_THEME, background: null }, { responsive: true, interactive: true });
+    expect(c.plugins).toEqual([]);
+    expect(c.options!.responsive).toBe(true);
+    expect(c.options!.plugins!.tooltip!.enabled).toBe(true);
+    const y = (c.options!.scales as Record<string, { min?: number; max?: number }>).y!;
+    expect([y.min, y.max]).toEqual([0, 1]);
+  });
+});
