@@ -1,8 +1,9 @@
 // The one contract between the UI and the engine. Electron IPC (main/preload)
 // and the browser-mode WebSocket are thin adapters over it: every request
 // channel, its payload schema and its result type, and every event, are
-// declared here once. Import-safe in the renderer: zod and types only.
+// declared here once. Import-safe in the renderer: zod, types and pure constants only.
 import { z } from 'zod';
+import { BACKGROUNDS, COLORMAPS, FORMATS, SIZE_UNITS, VECTOR_ORDERS } from '../engine/export/options';
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
 import type { RunConfig, RunConfigInput } from '../engine/config/schema';
 import type { SvdAlignment } from '../engine/svd/runSvd';
@@ -10,6 +11,27 @@ import type { SvdAlignment } from '../engine/svd/runSvd';
 const MAX_ID = 200;
 const runId = z.string().min(1, 'id must not be empty').max(MAX_ID, `id must be at most ${MAX_ID} characters`);
 const Empty = z.object({}).strict();
+const positive = (what: string) => z.number().positive(`${what} must be a positive number`);
+
+/** A figure bundle of runs (see electron/engine/export/bundle.ts: figure names, sizes and paths are checked there, before anything is written). */
+const ExportBundleRequest = z
+  .object({
+    ids: z.array(runId).min(1, 'select at least one run').max(50, 'at most 50 runs at once'),
+    /** A folder to create, or a file ending in .zip. */
+    out: z.string().min(1, 'out must not be empty').max(4096, 'out must be at most 4096 characters'),
+    /** Default: every figure; [] = data, configs and README only. */
+    figures: z.array(z.string().max(40, 'a figure name is at most 40 characters')).max(20, 'at most 20 figures').optional(),
+    width: positive('width').optional(),
+    height: positive('height').optional(),
+    unit: z.enum(SIZE_UNITS).optional(),
+    dpi: positive('dpi').optional(),
+    colormap: z.enum(COLORMAPS).optional(),
+    vectorOrder: z.enum(VECTOR_ORDERS).optional(),
+    background: z.enum(BACKGROUNDS).optional(),
+    formats: z.array(z.enum(FORMATS)).min(1, 'choose png, svg or both').max(FORMATS.length).optional(),
+    overwrite: z.boolean().optional(),
+  })
+  .strict();
 
 /** Payload schemas, one per request channel. The engine side validates every payload with these. */
 export const requestSchemas = {
@@ -29,6 +51,9 @@ export const requestSchemas = {
     .object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() })
     .strict(),
   'workspace.set': z.object({ path: z.string().min(1, 'path must not be empty').max(4096) }).strict(),
+  'export.defaults': Empty,
+  'export.bundle': ExportBundleRequest,
+  'export.cancel': Empty,
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -75,6 +100,12 @@ export interface Results {
   'runs.backward': { step: number; steps: number[]; inputs: string[]; outputs: string[] };
   'svd.get': SvdView;
   'workspace.set': { workspace: string };
+  /** A suggested target (<workspace>/exports/<yyyymmdd-HHMMSS>.zip) and every figure name, to prefill the Export dialog. */
+  'export.defaults': { out: string; figures: string[] };
+  /** The bundle's absolute path, its files (bundle-relative, sorted) and the figures left out, one line each. */
+  'export.bundle': { out: string; files: string[]; notes: string[] };
+  /** false when no export was running. */
+  'export.cancel': { cancelled: boolean };
 }
 
 export type ResultOf<C extends Channel> = Results[C];
@@ -83,7 +114,9 @@ export type ResultOf<C extends Channel> = Results[C];
 export type EngineEvent =
   | { type: 'train'; event: TrainEvent }
   | { type: 'runs.changed' }
-  | { type: 'log'; runId: string; line: string };
+  | { type: 'log'; runId: string; line: string }
+  /** The running export: `done` of `total` stages, `label` what is being done now. */
+  | { type: 'export.progress'; done: number; total: number; label: string };
 
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];
 

@@ -4,11 +4,12 @@
 // crisp pixel images).
 import * as fs from 'node:fs';
 import { GlobalFonts, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import type { SizeUnit } from '../engine/export/options';
 
 /** CSS pixels per inch: chart.js and canvas text sizes are in CSS px, so 12 px text is 9 pt at any dpi. */
 export const CSS_DPI = 96;
 
-export type SizeUnit = 'in' | 'cm' | 'px';
+export type { SizeUnit };
 
 export interface FigureSizeInput {
   width: number;

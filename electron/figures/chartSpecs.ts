@@ -2,7 +2,9 @@
 // specs, and one translation of a spec into a chart.js configuration. The app
 // (renderer, live and interactive) and the figure export (Node, on
 // @napi-rs/canvas) draw from these same definitions, so an exported figure
-// shows exactly what the app shows.
+// shows exactly what the app shows: a MetricChartDef says what is drawn
+// (series, labels, colours, dashes, axes); the app's live controller
+// (renderer/src/lib/charts.ts) only decides how it updates.
 //
 // PURE: no DOM, no Node imports, no chart.js runtime (types only). Safe to
 // import from the renderer, a worker or Node.
@@ -11,7 +13,7 @@ import type { ChartConfiguration, ChartDataset, Plugin } from 'chart.js' with { 
 import type { RunConfig } from '../engine/config/schema';
 import type { EvalRecord } from '../engine/types';
 
-/** Tableau-10: readable on light and dark backgrounds (same as renderer/src/lib/charts.ts). */
+/** Tableau-10: readable on light and dark backgrounds. The app and the figures use no other palette. */
 export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'] as const;
 export const colorAt = (i: number): string => PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
 
@@ -55,54 +57,77 @@ export interface MetricChartOptions {
   log?: boolean;
 }
 
+/** One series of a metric chart: its name and look, and how to read its value from one evaluation. */
+export interface MetricSeriesDef {
+  label: string;
+  color: string;
+  dash?: number[];
+  /** The raw value (finite or null; not yet made log-safe). */
+  value: (r: EvalRecord) => number | null;
+}
+
+/**
+ * A metric chart before its data: axes and series. The export turns it into a
+ * ChartSpec over a run's metrics (metricChart); the app's live charts keep it
+ * and append one evaluation at a time.
+ */
+export interface MetricChartDef extends Omit<ChartSpec, 'series' | 'log'> {
+  /** Default axis type (the app lets the user toggle it). */
+  log: boolean;
+  /** The x value of an evaluation (step, epoch or seconds, after MetricChartOptions.x). */
+  x: (r: EvalRecord) => number;
+  series: MetricSeriesDef[];
+}
+
 const X_LABEL: Record<ChartX, string> = { step: 'training step', epoch: 'epoch', elapsed: 'training time (s)' };
-const xOf = (r: EvalRecord, x: ChartX): number => (x === 'epoch' ? r.epoch : x === 'elapsed' ? r.elapsed : r.step);
+const X_OF: Record<ChartX, (r: EvalRecord) => number> = { step: (r) => r.step, epoch: (r) => r.epoch, elapsed: (r) => r.elapsed };
 
 const finite = (v: number | undefined | null): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** A log axis cannot show values <= 0: they become gaps. */
 export const logSafe = (y: number | null, log: boolean): number | null => (y === null || (log && y <= 0) ? null : y);
 
-function series(metrics: EvalRecord[], label: string, color: string, value: (r: EvalRecord) => number | null | undefined, o: { x: ChartX; log: boolean; dash?: number[] }): ChartSeries {
+const def = (label: string, color: string, value: (r: EvalRecord) => number | null | undefined, dash?: number[]): MetricSeriesDef => ({
+  label,
+  color,
+  ...(dash ? { dash } : {}),
+  value: (r) => finite(value(r)),
+});
+
+/** The spec of a definition over evaluations: one list for every series, or one per series (overlays). */
+export function metricChart(d: MetricChartDef, metrics: readonly EvalRecord[] | ((series: number) => readonly EvalRecord[])): ChartSpec {
+  const { x, series, ...axes } = d;
   return {
-    label,
-    color,
-    ...(o.dash ? { dash: o.dash } : {}),
-    points: metrics.map((r) => ({ x: xOf(r, o.x), y: logSafe(finite(value(r)), o.log) })),
+    ...axes,
+    series: series.map((s, i) => ({
+      label: s.label,
+      color: s.color,
+      ...(s.dash ? { dash: s.dash } : {}),
+      points: (typeof metrics === 'function' ? metrics(i) : metrics).map((r) => ({ x: x(r), y: logSafe(s.value(r), d.log) })),
+    })),
   };
 }
 
-function layerCount(config: RunConfig | null | undefined, metrics: EvalRecord[]): number {
-  return config?.network.layers.length ?? metrics[0]?.loss.rr.length ?? 0;
-}
-
-/** Total loss, CE, the RR term of every layer with lambda > 0 and the Ort term when lambda_Ort > 0 (weighted contributions). */
-export function lossChart(metrics: EvalRecord[], config?: RunConfig | null, opts: MetricChartOptions = {}): ChartSpec {
+/** Total loss, CE, the RR term of every layer with lambda > 0 and the Ort term when lambda_Ort > 0 (weighted contributions). Without a config, `sample` (an evaluation) decides. */
+export function lossChartDef(config?: RunConfig | null, sample?: EvalRecord, opts: MetricChartOptions = {}): MetricChartDef {
   const x = opts.x ?? 'step';
-  const log = opts.log ?? true;
-  const o = { x, log };
-  const sample = metrics[0];
-  const layers = layerCount(config, metrics);
-  const out: ChartSeries[] = [
-    series(metrics, 'total', colorAt(0), (r) => r.loss.total, o),
-    series(metrics, 'CE', colorAt(1), (r) => r.loss.ce, o),
-  ];
+  const layers = config?.network.layers.length ?? sample?.loss.rr.length ?? 0;
+  const out: MetricSeriesDef[] = [def('total', colorAt(0), (r) => r.loss.total), def('CE', colorAt(1), (r) => r.loss.ce)];
   for (let k = 0; k < layers; k++) {
     const lambda = config?.network.layers[k]?.lambda;
-    if (lambda !== undefined ? lambda > 0 : (sample?.loss.rr[k] ?? 0) > 0) {
-      out.push(series(metrics, `RR layer ${k + 1}`, colorAt(2 + k), (r) => r.loss.rr[k], { ...o, dash: [5, 3] }));
-    }
+    if (lambda !== undefined ? lambda > 0 : (sample?.loss.rr[k] ?? 0) > 0) out.push(def(`RR layer ${k + 1}`, colorAt(2 + k), (r) => r.loss.rr[k], [5, 3]));
   }
-  if (config ? config.loss.lambdaOrt > 0 : (sample?.loss.ort ?? 0) > 0) {
-    out.push(series(metrics, 'Ort', colorAt(2 + layers), (r) => r.loss.ort, { ...o, dash: [2, 2] }));
-  }
-  return { id: 'loss', title: 'Training loss', xLabel: X_LABEL[x], yLabel: 'loss (training batch)', log, series: out };
+  if (config ? config.loss.lambdaOrt > 0 : (sample?.loss.ort ?? 0) > 0) out.push(def('Ort', colorAt(2 + layers), (r) => r.loss.ort, [2, 2]));
+  return { id: 'loss', title: 'Training loss', xLabel: X_LABEL[x], yLabel: 'loss (training batch)', log: opts.log ?? true, x: X_OF[x], series: out };
 }
 
-export function accuracyChart(metrics: EvalRecord[], opts: MetricChartOptions = {}): ChartSpec {
+export function lossChart(metrics: EvalRecord[], config?: RunConfig | null, opts: MetricChartOptions = {}): ChartSpec {
+  return metricChart(lossChartDef(config, metrics[0], opts), metrics);
+}
+
+export function accuracyChartDef(opts: MetricChartOptions = {}): MetricChartDef {
   const x = opts.x ?? 'step';
   const log = opts.log ?? false;
-  const o = { x, log };
   return {
     id: 'accuracy',
     title: 'Accuracy',
@@ -110,25 +135,32 @@ export function accuracyChart(metrics: EvalRecord[], opts: MetricChartOptions = 
     yLabel: 'accuracy',
     log,
     ...(log ? {} : { yMin: 0, yMax: 1 }),
-    series: [series(metrics, 'train accuracy', colorAt(0), (r) => r.trainAccuracy, o), series(metrics, 'test accuracy', colorAt(1), (r) => r.testAccuracy, o)],
+    x: X_OF[x],
+    series: [def('train accuracy', colorAt(0), (r) => r.trainAccuracy), def('test accuracy', colorAt(1), (r) => r.testAccuracy)],
   };
 }
 
+export function accuracyChart(metrics: EvalRecord[], opts: MetricChartOptions = {}): ChartSpec {
+  return metricChart(accuracyChartDef(opts), metrics);
+}
+
 /** Test reconstruction error (MSE) of each layer's input by the reverse pass; layer 1's input is the image. */
-export function reconChart(metrics: EvalRecord[], config?: RunConfig | null, opts: MetricChartOptions = {}): ChartSpec {
+export function reconChartDef(config?: RunConfig | null, sample?: EvalRecord, opts: MetricChartOptions = {}): MetricChartDef {
   const x = opts.x ?? 'step';
-  const log = opts.log ?? true;
-  const layers = config?.network.layers.length ?? metrics[0]?.testRecon.length ?? 0;
+  const layers = config?.network.layers.length ?? sample?.testRecon.length ?? 0;
   return {
     id: 'recon',
     title: 'Reverse-pass reconstruction error (test set)',
     xLabel: X_LABEL[x],
     yLabel: 'mean squared error',
-    log,
-    series: Array.from({ length: layers }, (_, k) =>
-      series(metrics, k === 0 ? 'input (layer 1)' : `layer ${k + 1} input`, colorAt(k), (r) => r.testRecon[k], { x, log }),
-    ),
+    log: opts.log ?? true,
+    x: X_OF[x],
+    series: Array.from({ length: layers }, (_, k) => def(k === 0 ? 'input (layer 1)' : `layer ${k + 1} input`, colorAt(k), (r) => r.testRecon[k])),
   };
+}
+
+export function reconChart(metrics: EvalRecord[], config?: RunConfig | null, opts: MetricChartOptions = {}): ChartSpec {
+  return metricChart(reconChartDef(config, metrics[0], opts), metrics);
 }
 
 /** Whether a spectrum spans enough decades to be read better on a log axis. */
@@ -190,8 +222,8 @@ export function findOverlayMetric(id: string): OverlayMetric | undefined {
   return OVERLAY_METRICS.find((m) => m.id === id);
 }
 
-/** One metric of several runs, one colour per run (in the given order). */
-export function overlayChart(runs: RunSeriesInput[], metricId: string, opts: MetricChartOptions = {}): ChartSpec {
+/** One metric of several runs (one series per run label, one colour per run, in the given order). */
+export function overlayChartDef(runLabels: readonly string[], metricId: string, opts: MetricChartOptions = {}): MetricChartDef {
   const m = findOverlayMetric(metricId);
   if (!m) throw new RangeError(`unknown overlay metric '${metricId}': use one of ${OVERLAY_METRICS.map((x) => x.id).join(', ')}`);
   const x = opts.x ?? 'step';
@@ -204,8 +236,20 @@ export function overlayChart(runs: RunSeriesInput[], metricId: string, opts: Met
     yLabel: m.label,
     log,
     ...(accuracy && !log ? { yMin: 0, yMax: 1 } : {}),
-    series: runs.map((r, i) => series(r.metrics, r.label, colorAt(i), m.value, { x, log })),
+    x: X_OF[x],
+    series: runLabels.map((label, i) => def(label, colorAt(i), m.value)),
   };
+}
+
+export function overlayChart(runs: RunSeriesInput[], metricId: string, opts: MetricChartOptions = {}): ChartSpec {
+  return metricChart(
+    overlayChartDef(
+      runs.map((r) => r.label),
+      metricId,
+      opts,
+    ),
+    (i) => runs[i]!.metrics,
+  );
 }
 
 /** The spectra of several runs, one colour per run. */

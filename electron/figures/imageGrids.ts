@@ -7,6 +7,7 @@ import { PNG } from 'pngjs';
 import { divergingRgb } from '../engine/svd/colormap';
 import type { ChartTheme } from './chartSpecs';
 import { encodePng, figureFontFamily, finishSvg, fitText, setFont, type FigureSize } from './canvas';
+import type { VectorColormap } from '../engine/export/options';
 
 /** 8-bit RGBA, row-major. */
 export interface RgbaImage {
@@ -41,7 +42,7 @@ export function decodePng(buf: Buffer): RgbaImage {
   return { width: png.width, height: png.height, data: png.data };
 }
 
-export type VectorColormap = 'diverging' | 'grey';
+export type { VectorColormap };
 
 /**
  * A signed vector (e.g. an input-space singular vector) as an image, scaled by

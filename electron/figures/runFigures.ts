@@ -10,8 +10,9 @@ import type { RunStore } from '../engine/store/runStore';
 import type { RunRecord } from '../engine/types';
 import { decodePng, vectorImage, type GridFigure, type RgbaImage, type VectorColormap } from './imageGrids';
 import type { GifFrame } from './gif';
+import type { VectorOrder } from '../engine/export/options';
 
-export type VectorOrder = 'sigma' | 'alignment';
+export type { VectorOrder };
 
 /** Evenly spaced picks of at most `max` items, always including the first and the last. */
 export function evenlySpaced<T>(items: readonly T[], max: number): T[] {

@@ -1,5 +1,6 @@
 // The engine behind the contract: run store, a queue of runs executed one at a
-// time in a separate training process, and SVD on a worker thread. It knows
+// time in a separate training process, SVD and figure-bundle exports on worker
+// threads (one export at a time). It knows
 // nothing of Electron or WebSockets; transports validate with parseRequest and
 // call handle().
 import { EventEmitter } from 'node:events';
@@ -18,6 +19,9 @@ import type { SvdView } from '../contract/contract';
 import type { SpawnWorker, WorkerHandle } from './workerProtocol';
 import { forkWorker } from './forkWorker';
 import { compiledScript } from '../engine/util/compiled';
+import { FIGURE_NAMES } from '../engine/export/options';
+import { timeStamp } from '../engine/store/layout';
+import type { ExportThreadCommand, ExportThreadData, ExportThreadMessage } from './exportThread';
 
 export interface ServiceOptions {
   workspace: string;
@@ -33,6 +37,12 @@ type Payload<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
 
 const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
 
+interface ActiveExport {
+  worker: Worker;
+  /** Resolves once the export has ended, however it ended. */
+  ended: Promise<void>;
+}
+
 interface Active {
   id: string;
   worker: WorkerHandle;
@@ -45,6 +55,7 @@ export class EngineService implements EngineHandler {
   private readonly events = new EventEmitter();
   private readonly queue: { id: string; config: unknown }[] = [];
   private active: Active | null = null;
+  private exporting: ActiveExport | null = null;
   private readonly spawnWorker: SpawnWorker;
 
   constructor(private readonly opts: ServiceOptions) {
@@ -159,12 +170,58 @@ export class EngineService implements EngineHandler {
     'svd.get': ({ id, layer, step }) => this.svd(id, layer, step),
     'workspace.set': ({ path: dir }) => {
       if (this.active || this.queue.length) throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
+      if (this.exporting) throw new Error('an export is running: wait for it or cancel it before changing the workspace');
       this.store = new RunStore(path.resolve(dir));
       this.recoverQueued();
       this.emit({ type: 'runs.changed' });
       return { workspace: this.store.workspace };
     },
+    'export.defaults': () => ({ out: path.join(this.store.workspace, 'exports', `${timeStamp()}.zip`), figures: [...FIGURE_NAMES] }),
+    'export.bundle': (p) => this.exportBundle(p),
+    'export.cancel': () => {
+      if (!this.exporting) return { cancelled: false };
+      this.exporting.worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
+      return { cancelled: true };
+    },
   };
+
+  /**
+   * A figure bundle, drawn on a worker thread. Progress is broadcast as
+   * 'export.progress' events; export.cancel aborts it (nothing is written).
+   * A relative `out` is taken inside the workspace (the app has no working
+   * folder of its own); `~/` is the home folder.
+   */
+  private exportBundle(p: Payload<'export.bundle'>): Promise<ResultOf<'export.bundle'>> {
+    if (this.exporting) throw new Error('an export is already running: wait for it to finish or cancel it');
+    const { ids, out, ...settings } = p;
+    const home = /^~(?=$|[\\/])/;
+    const data: ExportThreadData = {
+      workspace: this.store.workspace,
+      options: { ...settings, runIds: ids, out: home.test(out) ? path.join(os.homedir(), out.slice(1)) : path.resolve(this.store.workspace, out) },
+    };
+    const worker = new Worker(compiledScript(__dirname, 'exportThread.js'), { workerData: data });
+    let end!: () => void;
+    const job: ActiveExport = { worker, ended: new Promise<void>((r) => (end = r)) };
+    this.exporting = job;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        if (this.exporting === job) this.exporting = null;
+        void worker.terminate(); // the thread has said all it will; do not wait for it to wind down
+        end();
+        fn();
+      };
+      worker.on('message', (m: ExportThreadMessage) => {
+        if (m.type === 'progress') this.emit({ type: 'export.progress', done: m.done, total: m.total, label: m.label });
+        else if (m.type === 'done') settle(() => resolve(m.result));
+        else settle(() => reject(new Error(m.message)));
+      });
+      worker.once('error', (e) => settle(() => reject(e)));
+      worker.once('exit', (code) => settle(() => reject(new Error(`export thread ended unexpectedly (exit code ${code})`))));
+    });
+  }
 
   /** SVD on a worker thread: a 784x512 decomposition must not stall the process that serves the UI. */
   private svd(id: string, layer: number, step?: number): Promise<SvdView> {
@@ -220,6 +277,15 @@ export class EngineService implements EngineHandler {
 
   async close(): Promise<void> {
     this.queue.length = 0;
+    if (this.exporting) {
+      // A cancelled export removes its temporary files; a killed one could not.
+      const { worker, ended } = this.exporting;
+      worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ended, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+      await worker.terminate();
+    }
     if (this.active && !this.active.finished) {
       const a = this.active;
       await new Promise<void>((resolve) => {

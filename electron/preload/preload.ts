@@ -26,6 +26,9 @@ export const PRELOAD_CHANNELS = [
   'runs.backward',
   'svd.get',
   'workspace.set',
+  'export.defaults',
+  'export.bundle',
+  'export.cancel',
 ] as const satisfies readonly Channel[];
 
 /** Compile-time half of the parity check: fails to typecheck when the contract gains a channel missing above. */

@@ -1,11 +1,12 @@
 // End to end: the real engine service and browser-mode server in this process,
 // the built renderer in Debian's Chromium driven by playwright-core. Configures
 // and starts runs from the UI, watches the charts, scrubs backward images, opens
-// the SVD view, compares runs, cancels a run, and saves a screenshot of each view
-// into test-output/screenshots/.
+// the SVD view, compares runs, exports them as a figure bundle, cancels a run,
+// and saves a screenshot of each view into test-output/screenshots/.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { unzipSync } from 'fflate';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineService, type EngineService } from '../../electron/host/service';
@@ -20,6 +21,7 @@ const skipE2e = process.env.RACECAR_SKIP_E2E === '1';
 
 let workspace: string;
 let userDataDir: string;
+let exportDir: string;
 let service: EngineService;
 let server: BrowserServer;
 let context: BrowserContext;
@@ -97,6 +99,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-ws-'));
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-chromium-'));
+    exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-export-'));
     service = createEngineService({ workspace, mode: 'browser' });
     server = await startBrowserServer({ handler: service, staticDir: RENDERER, port: 0 });
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -118,7 +121,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await context?.close().catch(() => {});
     await server?.close().catch(() => {});
     await service?.close().catch(() => {});
-    for (const d of [workspace, userDataDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of [workspace, userDataDir, exportDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
   }, 60_000);
 
   it('flags invalid input inline and keeps Start disabled', async () => {
@@ -224,6 +227,45 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await expect.poll(() => page.getByTestId('svd-score').count(), { timeout: 60_000 }).toBe(2);
     await shot('06-svd-rows');
   }, 240_000);
+
+  it('exports the two compared runs as a figure bundle (.zip) from the Export dialog', async () => {
+    await nav('runs');
+    await page.getByTestId(`compare-${rrId}`).check();
+    await page.getByTestId(`compare-${stdId}`).check();
+    await page.getByTestId('export-open').click();
+    await page.getByTestId('export-dialog').waitFor();
+    // Prefilled: a zip named by the time in the workspace's exports folder, every figure ticked.
+    await expect.poll(() => page.getByTestId('export-out').inputValue()).toMatch(/[\\/]exports[\\/]\d{8}-\d{6}\.zip$/);
+    expect(await page.getByTestId('export-out').inputValue()).toContain(workspace);
+    expect(await page.getByTestId('export-figure-comparison').isChecked()).toBe(true);
+    expect(await page.getByTestId('export-runs').textContent()).toBe('e2e RR, e2e Std');
+    const out = path.join(exportDir, 'e2e-bundle.zip');
+    await fill('export-out', out);
+    await fill('export-dpi', '150');
+    await page.getByTestId('export-start').click();
+    await page.getByTestId('export-result').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('export-result-path').textContent()).toBe(out);
+    const bar = page.getByTestId('export-progress');
+    expect(await bar.getAttribute('value')).toBe(await bar.getAttribute('max'));
+
+    expect(fs.existsSync(out)).toBe(true);
+    const files = Object.keys(unzipSync(new Uint8Array(fs.readFileSync(out)))).sort();
+    expect(Number(await page.getByTestId('export-result-count').textContent())).toBe(files.length);
+    const figures = files.filter((f) => f.startsWith('figures/'));
+    for (const id of [rrId, stdId]) {
+      for (const f of ['loss', 'accuracy', 'recon', 'spectrum', 'backward-grid', 'vectors']) expect(figures).toEqual(expect.arrayContaining([`figures/${id}/${f}.png`, `figures/${id}/${f}.svg`]));
+      expect(figures).toContain(`figures/${id}/backward.gif`);
+      expect(files).toContain(`configs/${id}.json`);
+    }
+    expect(figures).toEqual(expect.arrayContaining(['figures/comparison.png', 'figures/overlay-loss.png', 'figures/overlay-spectrum.svg']));
+    expect(files).toEqual(expect.arrayContaining(['MANIFEST.sha256', 'README.md', 'metrics.csv', 'metrics.json', 'reproduce.sh']));
+    await shot('11-export');
+
+    // Escape closes the dialog and the focus returns to its button.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('export-dialog').count()).toBe(0);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('export-open');
+  }, 180_000);
 
   it('cancels a running run', async () => {
     await configure('e2e long', 'rr', 200_000);

@@ -8,10 +8,15 @@ import {
   PALETTE,
   PRINT_THEME,
   accuracyChart,
+  accuracyChartDef,
   colorAt,
   lossChart,
+  lossChartDef,
+  metricChart,
   overlayChart,
+  overlayChartDef,
   reconChart,
+  reconChartDef,
   spectrumChart,
   spectrumOverlayChart,
   spectrumWantsLog,
@@ -46,14 +51,42 @@ describe('chartSpecs module', () => {
     expect(src).not.toMatch(/\b(document|window|require|process|Buffer)\b\s*[.(]/);
   });
 
-  it('uses the same Tableau-10 palette as the renderer', () => {
-    const charts = fs.readFileSync(path.join(ROOT, 'renderer/src/lib/charts.ts'), 'utf8');
-    const m = /export const PALETTE = \[([^\]]*)\]/.exec(charts);
-    expect(m).not.toBeNull();
-    const theirs = [...m![1]!.matchAll(/'(#[0-9a-f]{6})'/gi)].map((x) => x[1]);
-    expect([...PALETTE]).toEqual(theirs);
+  it('is the only chart definition: the renderer imports it and defines no palette or series of its own', () => {
+    const dir = path.join(ROOT, 'renderer/src');
+    const sources = fs
+      .readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile() && /\.(ts|svelte)$/.test(d.name))
+      .map((d) => ({ file: path.relative(ROOT, path.join(d.parentPath, d.name)), text: fs.readFileSync(path.join(d.parentPath, d.name), 'utf8') }));
+    for (const { file, text } of sources) {
+      expect(text, file).not.toMatch(/\bPALETTE\s*=/);
+      expect(text, file).not.toMatch(/['`](CE['`]|RR layer|train accuracy|test accuracy|input \(layer 1\))/);
+      expect(text, file).not.toMatch(/OVERLAY_METRICS\s*[:=]/);
+    }
+    const users = sources.filter((s) => s.text.includes("electron/figures/chartSpecs'")).map((s) => s.file.split(path.sep).join('/'));
+    expect(users).toEqual(
+      expect.arrayContaining(['renderer/src/lib/charts.ts', 'renderer/src/components/LiveView.svelte', 'renderer/src/components/RunsView.svelte', 'renderer/src/components/SvdRow.svelte']),
+    );
     expect(colorAt(10)).toBe(PALETTE[0]);
     expect(colorAt(-1)).toBe(PALETTE[9]);
+  });
+});
+
+describe('chart definitions (what the app draws live)', () => {
+  it('read raw values per evaluation and give the same spec as the chart functions', () => {
+    const c = config(1e-6, 0.1);
+    const d = lossChartDef(c, metrics[0]);
+    expect(d.series.map((s) => s.label)).toEqual(['total', 'CE', 'RR layer 1', 'Ort']);
+    expect(d.series[2]!.value(metrics[1]!)).toBeCloseTo(0.5 / 11);
+    expect(d.series[0]!.value(rec(5, { loss: { total: NaN, ce: 0, rr: [0, 0], ort: 0 } }))).toBeNull();
+    expect(d.x(metrics[2]!)).toBe(20);
+    expect(metricChart(d, metrics)).toEqual(lossChart(metrics, c));
+    expect(metricChart(accuracyChartDef({ x: 'elapsed' }), metrics)).toEqual(accuracyChart(metrics, { x: 'elapsed' }));
+    expect(metricChart(reconChartDef(c), metrics)).toEqual(reconChart(metrics, c));
+    const runs = [
+      { label: 'a', metrics },
+      { label: 'b', metrics: metrics.slice(1) },
+    ];
+    expect(metricChart(overlayChartDef(['a', 'b'], 'recon0'), (i) => runs[i]!.metrics)).toEqual(overlayChart(runs, 'recon0'));
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RunConfigSchema } from '../../electron/engine/config/schema';
 import type { EvalRecord, RunRecord } from '../../electron/engine/types';
-import { lossSeries, reconSeries } from '../../renderer/src/lib/metrics';
 import { LiveStore, type LiveChange } from '../../renderer/src/lib/stores/live.svelte';
 import { fakeApi } from './fakeApi';
 
@@ -46,13 +45,5 @@ describe('LiveStore', () => {
     live.onTrain({ type: 'finished', runId: 'r1', status: 'completed' });
     expect(live.run?.status).toBe('completed');
     expect(live.progress?.step).toBe(300);
-  });
-
-  it('series: RR only for layers with lambda > 0, Ort only when lambda_ort > 0, recon for every layer', () => {
-    expect(lossSeries(config).map((s) => s.label)).toEqual(['total', 'CE', 'RR layer 1']);
-    expect(lossSeries(config)[2]!.value(rec(100))).toBeCloseTo(0.01);
-    const withOrt = RunConfigSchema.parse({ ...config, loss: { lambdaOrt: 0.1 } });
-    expect(lossSeries(withOrt).map((s) => s.label)).toContain('Ort');
-    expect(reconSeries(config).map((s) => s.value(rec(100)))).toEqual([3, 4]);
   });
 });

@@ -35,29 +35,9 @@ import {
 import { metricsCsv } from './csv';
 import { MANIFEST_NAME, manifestOfDir } from './manifest';
 import { bundleReadme, reproduceScript, type FigureEntry } from './readme';
+import { BACKGROUNDS, COLORMAPS, EXPORT_DEFAULTS, FIGURE_NAMES, FORMATS, SIZE_UNITS, VECTOR_ORDERS, type FigureFormat, type FigureName } from './options';
 
-export const FIGURE_NAMES = ['loss', 'accuracy', 'recon', 'spectrum', 'backward-grid', 'backward-gif', 'vectors', 'comparison'] as const;
-export type FigureName = (typeof FIGURE_NAMES)[number];
-export const COLORMAPS = ['diverging', 'grey'] as const;
-export const BACKGROUNDS = ['white', 'transparent'] as const;
-export const VECTOR_ORDERS = ['sigma', 'alignment'] as const;
-export const FORMATS = ['png', 'svg'] as const;
-export type FigureFormat = (typeof FORMATS)[number];
-
-export const EXPORT_DEFAULTS = {
-  width: 4,
-  height: 3,
-  unit: 'in' as SizeUnit,
-  dpi: 300,
-  colormap: 'diverging' as VectorColormap,
-  background: 'white' as 'white' | 'transparent',
-  vectorOrder: 'sigma' as VectorOrder,
-  maxSamples: 8,
-  maxColumns: 8,
-  maxVectors: 16,
-  topK: 8,
-  maxFrames: 60,
-};
+export { BACKGROUNDS, COLORMAPS, EXPORT_DEFAULTS, FIGURE_NAMES, FORMATS, VECTOR_ORDERS, type FigureFormat, type FigureName } from './options';
 
 export interface ExportProgress {
   done: number;
@@ -162,7 +142,7 @@ function validateSettings(o: ExportOptions): Settings {
   const formats = [...new Set((o.formats ?? FORMATS).map((f) => f.trim().toLowerCase()))];
   if (formats.length === 0) throw new ExportError(`no figure format given: use png, svg or both`);
   for (const f of formats) if (!(FORMATS as readonly string[]).includes(f)) throw new ExportError(`unknown figure format '${f}': use png, svg or both`);
-  const unit = oneOf('size unit', o.unit, ['in', 'cm', 'px'] as const, EXPORT_DEFAULTS.unit);
+  const unit = oneOf('size unit', o.unit, SIZE_UNITS, EXPORT_DEFAULTS.unit);
   if (unit !== EXPORT_DEFAULTS.unit && (o.width === undefined || o.height === undefined)) {
     throw new ExportError(`give both the figure width and height in ${unit} (or leave the unit for the default ${EXPORT_DEFAULTS.width} x ${EXPORT_DEFAULTS.height} in)`);
   }

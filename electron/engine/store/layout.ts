@@ -41,12 +41,16 @@ export function slug(name: string): string {
 
 const two = (n: number) => String(n).padStart(2, '0');
 
-/** UTC, so ids sort by creation time even across DST changes and time zones. */
-export function makeRunId(name: string, now: Date = new Date(), rand: string = randomBytes(2).toString('hex')): string {
-  const stamp =
+/** yyyymmdd-HHMMSS in UTC, so names sort by creation time even across DST changes and time zones. */
+export function timeStamp(now: Date = new Date()): string {
+  return (
     `${now.getUTCFullYear()}${two(now.getUTCMonth() + 1)}${two(now.getUTCDate())}-` +
-    `${two(now.getUTCHours())}${two(now.getUTCMinutes())}${two(now.getUTCSeconds())}`;
-  return validateRunId(`${stamp}-${slug(name)}-${rand}`);
+    `${two(now.getUTCHours())}${two(now.getUTCMinutes())}${two(now.getUTCSeconds())}`
+  );
+}
+
+export function makeRunId(name: string, now: Date = new Date(), rand: string = randomBytes(2).toString('hex')): string {
+  return validateRunId(`${timeStamp(now)}-${slug(name)}-${rand}`);
 }
 
 function checkIndex(what: string, n: number): number {

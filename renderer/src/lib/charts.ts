@@ -1,6 +1,8 @@
-// chart.js with only the parts the workbench uses. Charts are owned by small
-// controllers that append points and call update('none'): no animation, no
-// parsing ({x,y} data), decimation for long runs, and nothing re-rendered by Svelte.
+// chart.js with only the parts the workbench uses. What a chart shows comes
+// from the shared definitions in electron/figures/chartSpecs.ts (the same as
+// the exported figures); the small controllers here own the chart.js objects,
+// append points and call update('none'): no animation, no parsing ({x,y}
+// data), decimation for long runs, and nothing re-rendered by Svelte.
 import {
   BarController,
   BarElement,
@@ -16,8 +18,10 @@ import {
   Tooltip,
   type ChartDataset,
 } from 'chart.js';
+import type { EvalRecord } from '../../../electron/engine/types';
+import { colorAt, logSafe, metricChart, toChartJsConfig, type ChartSpec, type ChartTheme, type MetricChartDef } from '../../../electron/figures/chartSpecs';
 import { fmt } from './format';
-import { emaNext, logSafe, type Point } from './series';
+import { emaNext, type Point } from './series';
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, LogarithmicScale, CategoryScale, Decimation, Legend, Tooltip);
 
@@ -30,16 +34,15 @@ export function tickLabel(value: number | string, log: boolean): string {
   return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? fmt(v, 2) : '';
 }
 
-/** Tableau-10: readable on light and dark backgrounds. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
-export const colorAt = (i: number): string => PALETTE[i % PALETTE.length]!;
-
 export function themeColors(): { fg: string; muted: string; grid: string } {
   if (typeof document === 'undefined' || typeof getComputedStyle === 'undefined') return { fg: '#222', muted: '#666', grid: '#ddd' };
   const cs = getComputedStyle(document.documentElement);
   const v = (name: string, fallback: string) => cs.getPropertyValue(name).trim() || fallback;
   return { fg: v('--fg', '#222'), muted: v('--muted', '#666'), grid: v('--grid', '#ddd') };
 }
+
+/** The shared chart theme in the app's colours (CSS variables), on the page's own background. */
+const appTheme = (): ChartTheme => ({ ...themeColors(), background: null });
 
 /** Calls fn when the OS switches between light and dark; returns the unsubscribe function. */
 export function onThemeChange(fn: () => void): () => void {
@@ -57,105 +60,70 @@ function context2d(canvas: HTMLCanvasElement): boolean {
   }
 }
 
-export interface SeriesSpec {
-  label: string;
-  color: string;
-  dash?: number[];
-}
-
 export interface SeriesChartOptions {
-  xLabel?: string;
-  yLabel?: string;
+  /** Logarithmic y axis; default: the definition's (until setLog). */
   log?: boolean;
   smoothing?: number;
-  yMin?: number;
-  yMax?: number;
 }
 
 type LineData = ChartDataset<'line', Point[]>;
 
-/** A line chart of several series over the training step. */
+/**
+ * A live line chart of a MetricChartDef (electron/figures/chartSpecs.ts): the
+ * definition decides what is drawn (series, labels, colours, dashes, axis
+ * titles) and toChartJsConfig how it looks, as in an exported figure; this
+ * controller keeps the raw points, appends evaluations with update('none'),
+ * smooths (EMA), toggles the log axis and follows the theme.
+ */
 export class SeriesChart {
   private chart: Chart<'line', Point[]> | null = null;
+  private readonly drawable: boolean;
+  private def: MetricChartDef | null = null;
   private raw: Point[][] = [];
   private shown: Point[][] = [];
   private lastSmoothed: (number | null)[] = [];
   private smoothing: number;
-  private log: boolean;
+  private logOverride: boolean | undefined;
   private pending = false;
 
-  constructor(canvas: HTMLCanvasElement, private opts: SeriesChartOptions = {}) {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    opts: SeriesChartOptions = {},
+  ) {
     this.smoothing = opts.smoothing ?? 0;
-    this.log = opts.log ?? false;
-    if (!context2d(canvas)) return; // no canvas support (e.g. a DOM without layout): the controller keeps data only
-    const t = themeColors();
-    this.chart = new Chart<'line', Point[]>(canvas, {
-      type: 'line',
-      data: { datasets: [] },
-      options: {
-        animation: false,
-        parsing: false,
-        normalized: true,
-        responsive: true,
-        maintainAspectRatio: false,
-        spanGaps: true,
-        interaction: { mode: 'nearest', axis: 'x', intersect: false },
-        elements: { point: { radius: 0, hitRadius: 6 }, line: { borderWidth: 1.5 } },
-        scales: {
-          x: { type: 'linear', title: { display: !!opts.xLabel, text: opts.xLabel ?? '', color: t.muted }, ticks: { color: t.muted }, grid: { color: t.grid } },
-          y: this.yScale(),
-        },
-        plugins: {
-          decimation: { enabled: true, algorithm: 'lttb', samples: 500, threshold: 1000 },
-          legend: { labels: { color: t.fg, boxWidth: 12 } },
-          tooltip: { enabled: true },
-        },
-      },
-    });
+    this.logOverride = opts.log;
+    // No canvas support (e.g. a DOM without layout): the controller keeps data only.
+    this.drawable = context2d(canvas);
   }
 
-  private yScale() {
-    const t = themeColors();
-    return {
-      type: this.log ? ('logarithmic' as const) : ('linear' as const),
-      min: this.log ? undefined : this.opts.yMin,
-      max: this.opts.yMax,
-      title: { display: !!this.opts.yLabel, text: this.opts.yLabel ?? '', color: t.muted },
-      ticks: { color: t.muted, callback: (v: number | string) => tickLabel(v, this.log) },
-      grid: { color: t.grid },
-    };
+  private get log(): boolean {
+    return this.logOverride ?? this.def?.log ?? false;
   }
 
-  /** Replaces all series. */
-  setSeries(specs: SeriesSpec[], data: Point[][]): void {
-    this.raw = data.map((d) => d.map((p) => ({ x: p.x, y: p.y })));
+  /** Replaces what is drawn: the definition's series over these evaluations (one list for all series, or one per series). */
+  setChart(def: MetricChartDef, metrics: readonly EvalRecord[] | ((series: number) => readonly EvalRecord[])): void {
+    this.def = def;
+    this.raw = metricChart({ ...def, log: false }, metrics).series.map((s) => s.points);
     this.recompute();
-    if (!this.chart) return;
-    this.chart.data.datasets = specs.map(
-      (s, i): LineData => ({
-        label: s.label,
-        data: this.shown[i] ?? [],
-        borderColor: s.color,
-        backgroundColor: s.color,
-        borderDash: s.dash,
-        pointRadius: 0,
-      }),
-    );
-    this.refresh();
+    this.configure();
   }
 
-  /** Appends one point to each series (null = no value for that series). */
-  appendRow(x: number, ys: (number | null)[]): void {
-    ys.forEach((y, i) => {
+  /** Appends one evaluation to every series (a live run: all series read the same record). */
+  append(r: EvalRecord): void {
+    const def = this.def;
+    if (!def) return;
+    const x = def.x(r);
+    def.series.forEach((s, i) => {
       const raw = this.raw[i];
       const shown = this.shown[i];
       if (!raw || !shown) return;
       const last = raw[raw.length - 1];
       if (last && last.x >= x) return; // already have this step (e.g. loaded and streamed)
+      const y = s.value(r);
       raw.push({ x, y });
-      const s = emaNext(this.lastSmoothed[i] ?? null, y, this.smoothing);
-      if (s !== null) this.lastSmoothed[i] = s;
-      shown.push({ x, y: logSafe(s, this.log) });
+      const sm = emaNext(this.lastSmoothed[i] ?? null, y, this.smoothing);
+      if (sm !== null) this.lastSmoothed[i] = sm;
+      shown.push({ x, y: logSafe(sm, this.log) });
     });
     this.scheduleRefresh();
   }
@@ -168,27 +136,29 @@ export class SeriesChart {
   }
 
   setLog(log: boolean): void {
-    if (log === this.log) return;
-    this.log = log;
+    if (log === this.log && this.logOverride !== undefined) return;
+    this.logOverride = log;
     this.recompute();
-    if (this.chart) this.chart.options.scales!.y = this.yScale();
-    this.refresh();
+    this.configure();
   }
 
   applyTheme(): void {
-    if (!this.chart) return;
-    const t = themeColors();
-    const x = this.chart.options.scales!.x!;
-    x.ticks = { ...x.ticks, color: t.muted };
-    x.grid = { ...x.grid, color: t.grid };
-    this.chart.options.scales!.y = this.yScale();
-    this.chart.options.plugins!.legend!.labels!.color = t.fg;
-    this.refresh();
+    this.configure();
   }
 
   /** Number of points of series i (for tests and status). */
   count(i = 0): number {
     return this.raw[i]?.length ?? 0;
+  }
+
+  /** The points drawn for series i (smoothed, log-safe), for tests. */
+  points(i = 0): readonly Point[] {
+    return this.shown[i] ?? [];
+  }
+
+  /** Labels of the series drawn (for tests and status). */
+  labels(): string[] {
+    return this.def?.series.map((s) => s.label) ?? [];
   }
 
   private recompute(): void {
@@ -203,6 +173,28 @@ export class SeriesChart {
       });
       this.lastSmoothed[i] = s;
     });
+  }
+
+  /** (Re)builds the chart.js configuration from the definition, the axis type and the theme; the data stays. */
+  private configure(): void {
+    if (!this.drawable || !this.def) return;
+    const log = this.log;
+    const config = toChartJsConfig(metricChart({ ...this.def, log }, []), appTheme(), { responsive: true, interactive: true, title: false });
+    const options = config.options!;
+    const y = options.scales!.y!;
+    y.ticks = { ...y.ticks, callback: (v: number | string) => tickLabel(v, log) };
+    const datasets = config.data.datasets as LineData[];
+    if (!this.chart) {
+      this.chart = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets }, options });
+    } else {
+      // The same series again (log axis, theme): keep what the user hid in the legend.
+      const prev = this.chart;
+      const same = prev.data.datasets.length === datasets.length && datasets.every((ds, i) => ds.label === prev.data.datasets[i]!.label);
+      if (same) datasets.forEach((ds, i) => !prev.isDatasetVisible(i) && (ds.hidden = true));
+      this.chart.options = options;
+      this.chart.data.datasets = datasets;
+    }
+    this.refresh();
   }
 
   private scheduleRefresh(): void {
@@ -234,35 +226,47 @@ export class SeriesChart {
   }
 }
 
-/** Singular values as bars (or a line), coloured by each vector's alignment with the data. */
+/** Best-aligned singular vectors in the spectrum (the SVD view's figures use the same colour in CSS). */
+const HIGHLIGHT = colorAt(2);
+
+/** #rrggbb with an alpha. */
+function withAlpha(hex: string, a: number): string {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${a.toFixed(3)})`;
+}
+
+/** A spectrum spec (chartSpecs.spectrumChart) as bars or a line, each value coloured by its vector's alignment with the data. */
 export class SpectrumChart {
-  private chart: Chart<'bar' | 'line', number[], string> | null = null;
+  private chart: Chart<'bar' | 'line', (number | null)[], string> | null = null;
   constructor(private canvas: HTMLCanvasElement) {}
 
-  draw(values: number[], opts: { log: boolean; kind: 'bar' | 'line'; highlight?: number[]; alignment?: number[] | null }): void {
+  /** highlight and alignment are indexed like the spec's points (0 = largest σ). */
+  draw(spec: ChartSpec, opts: { kind: 'bar' | 'line'; highlight?: number[]; alignment?: number[] | null }): void {
     this.chart?.destroy();
     this.chart = null;
     if (!context2d(this.canvas)) return;
     const t = themeColors();
+    const series = spec.series[0];
+    const points = series?.points ?? [];
+    const color = series?.color ?? colorAt(0);
+    const log = !!spec.log;
     const maxAlign = opts.alignment && opts.alignment.length ? Math.max(...opts.alignment, 1e-12) : 0;
-    const colors = values.map((_, i) => {
-      if (opts.highlight?.includes(i)) return '#e15759';
-      if (opts.alignment && maxAlign > 0) {
-        const a = Math.max(0.15, Math.min(1, (opts.alignment[i] ?? 0) / maxAlign));
-        return `rgba(78,121,167,${a.toFixed(3)})`;
-      }
-      return '#4e79a7';
+    const colors = points.map((_, i) => {
+      if (opts.highlight?.includes(i)) return HIGHLIGHT;
+      if (opts.alignment && maxAlign > 0) return withAlpha(color, Math.max(0.15, Math.min(1, (opts.alignment[i] ?? 0) / maxAlign)));
+      return color;
     });
+    const axisTitle = (text: string) => ({ display: text !== '', text, color: t.muted });
     this.chart = new Chart(this.canvas, {
       type: opts.kind,
       data: {
-        labels: values.map((_, i) => String(i)),
+        labels: points.map((p) => String(p.x)),
         datasets: [
           {
-            label: 'singular value',
-            data: values,
+            label: series?.label ?? '',
+            data: points.map((p) => p.y),
             backgroundColor: colors,
-            borderColor: opts.kind === 'line' ? '#4e79a7' : colors,
+            borderColor: opts.kind === 'line' ? color : colors,
             pointBackgroundColor: colors,
             pointRadius: opts.kind === 'line' ? 2 : 0,
             borderWidth: opts.kind === 'line' ? 1.5 : 0,
@@ -275,8 +279,8 @@ export class SpectrumChart {
         maintainAspectRatio: false,
         plugins: { legend: { display: false }, tooltip: { enabled: true } },
         scales: {
-          x: { type: 'category', title: { display: true, text: 'index (by singular value)', color: t.muted }, ticks: { color: t.muted, maxTicksLimit: 12 }, grid: { display: false } },
-          y: { type: opts.log ? 'logarithmic' : 'linear', title: { display: true, text: 'σ', color: t.muted }, ticks: { color: t.muted, callback: (v) => tickLabel(v, opts.log) }, grid: { color: t.grid } },
+          x: { type: 'category', title: axisTitle(spec.xLabel), ticks: { color: t.muted, maxTicksLimit: 12 }, grid: { display: false } },
+          y: { type: log ? 'logarithmic' : 'linear', title: axisTitle(spec.yLabel), ticks: { color: t.muted, callback: (v) => tickLabel(v, log) }, grid: { color: t.grid } },
         },
       },
     });

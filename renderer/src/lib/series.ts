@@ -1,9 +1,9 @@
-// Series helpers for the charts: {x,y} points, EMA smoothing, log-safe values.
+// Series helpers for the live charts: {x,y} points and EMA smoothing (log-safe
+// values come with the chart definitions: electron/figures/chartSpecs.ts).
 
-export interface Point {
-  x: number;
-  y: number | null;
-}
+import type { ChartPoint } from '../../../electron/figures/chartSpecs';
+
+export type Point = ChartPoint;
 
 /** Exponential moving average: s_t = a*s_{t-1} + (1-a)*v_t; a = 0 leaves the data as it is. Nulls are kept and skipped. */
 export function ema(points: Point[], a: number): Point[] {
@@ -27,6 +27,3 @@ export function emaNext(prev: number | null, y: number | null, a: number): numbe
   if (a <= 0 || prev === null) return y;
   return a * prev + (1 - a) * y;
 }
-
-/** A log axis cannot show values <= 0: they become gaps. */
-export const logSafe = (y: number | null, log: boolean): number | null => (y === null || (log && y <= 0) ? null : y);

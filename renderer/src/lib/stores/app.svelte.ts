@@ -2,6 +2,7 @@
 // of each view, and the routing of engine events to them.
 import type { EngineApi, EngineEvent, Results } from '../../../../electron/contract/contract';
 import { ExperimentStore } from './experiment.svelte';
+import { ExportStore } from './export.svelte';
 import { LiveStore } from './live.svelte';
 import { RunsStore } from './runs.svelte';
 
@@ -33,6 +34,7 @@ export class AppStore {
   readonly runs: RunsStore;
   readonly live: LiveStore;
   readonly experiment: ExperimentStore;
+  readonly exports: ExportStore;
   private unsubscribe: () => void;
   private noticeId = 0;
 
@@ -40,6 +42,7 @@ export class AppStore {
     this.runs = new RunsStore(api);
     this.live = new LiveStore(api);
     this.experiment = new ExperimentStore(api);
+    this.exports = new ExportStore(api, (text, kind) => this.notify(text, kind));
     this.unsubscribe = api.onEvent((e) => this.onEvent(e));
   }
 
@@ -69,6 +72,8 @@ export class AppStore {
       if (e.event.type === 'finished' && e.event.status === 'failed') this.notify(`run ${e.event.runId} failed${e.event.error ? `: ${e.event.error}` : ''}`);
     } else if (e.type === 'log') {
       this.live.onLog(e.runId, e.line);
+    } else if (e.type === 'export.progress') {
+      this.exports.onProgress(e);
     }
   }
 
