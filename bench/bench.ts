@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { availableBackends, initBackend } from '../electron/engine/backend';
+import { activeWasmThreads, availableBackends, initBackend } from '../electron/engine/backend';
 import { RunStore } from '../electron/engine/store/runStore';
 import { trainToEnd } from '../electron/engine/train/trainer';
 import { thinSvd } from '../electron/engine/svd/svd';
@@ -70,7 +70,7 @@ async function benchBackend(backend: string) {
     w2.push(m.at(-1)!.step / time);
   }
   fs.rmSync(ws, { recursive: true, force: true });
-  return { backend, w1StepsPerSec: median(w1), w1Runs: w1, w2StepsPerSec: median(w2), w2Runs: w2, w2Steps: fast ? 'one epoch (468)' : '20', tensorsAtEvaluations: tensors, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { backend, wasmThreads: activeWasmThreads(), w1StepsPerSec: median(w1), w1Runs: w1, w2StepsPerSec: median(w2), w2Runs: w2, w2Steps: fast ? 'one epoch (468)' : '20', tensorsAtEvaluations: tensors, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 function benchSvd() {
@@ -137,6 +137,7 @@ async function main() {
   const [mode, arg] = process.argv.slice(2);
   if (mode === '--backend') return console.log(JSON.stringify(await benchBackend(arg)));
   if (mode === '--lag') return console.log(JSON.stringify(await benchEventLoopLag()));
+  if (mode === '--svd') return console.log(JSON.stringify(benchSvd()));
   const skipReproduce = process.argv.includes('--no-reproduce');
   const results: Record<string, unknown> = { date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.versions.node, tfjs: tf.version.tfjs };
   const backends = [];
@@ -168,4 +169,4 @@ async function main() {
   console.log('written bench-results.json');
 }
 
-void main();
+if (require.main === module) void main();

@@ -77,31 +77,52 @@ export interface BnStats {
   variance: tf.Tensor1D;
 }
 
-function batchNorm(x: tf.Tensor2D, p: LayerParams, stats: BnStats): tf.Tensor2D {
-  const inv = tf.rsqrt(tf.add(stats.variance, BN_EPSILON));
-  return tf.add(tf.mul(tf.mul(tf.sub(x, stats.mean), inv), p.gamma!), p.beta!) as tf.Tensor2D;
+/** What the post-affine step keeps for a hand-written backward pass (see backprop.ts). */
+export interface PostAffineTrace {
+  /** The step's output (h for the forward pass, r for the reverse pass). */
+  out: tf.Tensor2D;
+  /** Batch norm: normalised input, 1/sqrt(var + eps) and the statistics used. */
+  bn?: { xhat: tf.Tensor2D; inv: tf.Tensor1D; stats: BnStats };
+  /** False when the step is the identity (plain logits). */
+  active: boolean;
 }
 
-/** Normalisation + activation applied after layer k's affine map. */
-function postAffine(net: Network, k: number, z: tf.Tensor2D, mode: BnMode, quirks: boolean, batchStats?: BnStats[]): tf.Tensor2D {
+/**
+ * Normalisation + activation applied after layer k's affine map. The batch
+ * variance is the mean of (z - mean)^2, as tf.moments computes it; the centred
+ * input is computed once and shared by the variance and the normalisation.
+ */
+export function postAffineTrace(net: Network, k: number, z: tf.Tensor2D, mode: BnMode, quirks: boolean): PostAffineTrace {
   const l = net.layers[k];
   const p = net.params[k];
   const isOutput = k === net.layers.length - 1;
   // Without the reference quirks the output layer yields plain logits.
-  if (isOutput && !quirks) return z;
+  if (isOutput && !quirks) return { out: z, active: false };
   let h = z;
+  let bn: PostAffineTrace['bn'];
   if (l.batchNorm) {
     let stats: BnStats;
+    let centred: tf.Tensor2D;
     if (mode === 'batch') {
-      const m = tf.moments(z, 0);
-      stats = { mean: m.mean as tf.Tensor1D, variance: m.variance as tf.Tensor1D };
-      batchStats?.push(stats);
+      const mean = tf.mean(z, 0) as tf.Tensor1D;
+      centred = tf.sub(z, mean);
+      stats = { mean, variance: tf.mean(tf.square(centred), 0) as tf.Tensor1D };
     } else {
       stats = { mean: p.movingMean! as tf.Tensor1D, variance: p.movingVar! as tf.Tensor1D };
+      centred = tf.sub(z, stats.mean);
     }
-    h = batchNorm(z, p, stats);
+    const inv = tf.rsqrt(tf.add(stats.variance, BN_EPSILON)) as tf.Tensor1D;
+    const xhat = tf.mul(centred, inv) as tf.Tensor2D;
+    h = tf.add(tf.mul(xhat, p.gamma!), p.beta!) as tf.Tensor2D;
+    bn = { xhat, inv, stats };
   }
-  return activate(h, l.activation);
+  return { out: activate(h, l.activation), bn, active: true };
+}
+
+function postAffine(net: Network, k: number, z: tf.Tensor2D, mode: BnMode, quirks: boolean, batchStats?: BnStats[]): tf.Tensor2D {
+  const t = postAffineTrace(net, k, z, mode, quirks);
+  if (t.bn && mode === 'batch') batchStats?.push(t.bn.stats);
+  return t.out;
 }
 
 export interface ForwardResult {

@@ -3,7 +3,7 @@
 // so: Gram matrix of the smaller side, symmetric eigen-solver, the other side's
 // vectors as images of the first. All O(n³) work is done in register-blocked
 // dot products over contiguous rows.
-import { symmetricEigenRows } from './eigen';
+import { simdKernels, symmetricEigenRows, type Kernels } from './eigen';
 
 export interface ThinSvd {
   /** Singular values, descending, length k = min(rows, cols). */
@@ -226,6 +226,37 @@ export function transpose(x: Float64Array, rows: number, cols: number): Float64A
 }
 
 /**
+ * The 3 x 3 blocks of rowDots with the SIMD kernel: X and Y are copied into the
+ * kernels' memory (O(size), against O(size·rows) work), the last column of an
+ * odd length is added here.
+ */
+function simdBlocks(
+  K: Kernels, x: Float64Array, xr3: number, y: Float64Array, yr3: number, len: number,
+  out: Float64Array, yr: number, symmetric: boolean,
+): void {
+  const same = x === y;
+  const xn = xr3 * len;
+  const heap = K.session(xn + (same ? 0 : yr3 * len));
+  heap.set(x.subarray(0, xn));
+  if (!same) heap.set(y.subarray(0, yr3 * len), xn);
+  const yBase = same ? 0 : xn * 8;
+  const rb = len * 8;
+  const end = (len >> 1) * 16;
+  const odd = len & 1;
+  const sc = K.scratch / 8;
+  for (let a = 0; a < xr3; a += 3) {
+    for (let b = symmetric ? a : 0; b < yr3; b += 3) {
+      K.dots3(a * rb, yBase + b * rb, rb, end, K.scratch);
+      for (let r = 0; r < 3; r++) {
+        const o = (a + r) * yr + b;
+        const xl = odd ? x[(a + r) * len + len - 1] : 0;
+        for (let c = 0; c < 3; c++) out[o + c] = heap[sc + 3 * r + c] + (odd ? xl * y[(b + c) * len + len - 1] : 0);
+      }
+    }
+  }
+}
+
+/**
  * out[a*yr + b] = dot(row a of X, row b of Y), rows of length len (X·Yᵀ).
  * Blocks of 3 x 3 rows: nine independent accumulators, six loads per nine
  * multiply-adds, which V8 keeps in registers. With symmetric (X === Y) only the
@@ -237,7 +268,9 @@ export function rowDots(
 ): Float64Array {
   const xr3 = xr - (xr % 3);
   const yr3 = yr - (yr % 3);
-  for (let a = 0; a < xr3; a += 3) {
+  const K = len >= 16 && xr3 > 0 && yr3 > 0 ? simdKernels() : null;
+  if (K) simdBlocks(K, x, xr3, y, yr3, len, out, yr, symmetric);
+  for (let a = 0; a < (K ? 0 : xr3); a += 3) {
     const a0 = a * len, a1 = a0 + len, a2 = a1 + len;
     for (let b = symmetric ? a : 0; b < yr3; b += 3) {
       const b0 = b * len, b1 = b0 + len, b2 = b1 + len;

@@ -6,6 +6,8 @@ import { Rng, range } from '../util/rng';
 export interface Batch {
   x: tf.Tensor2D;
   y: tf.Tensor2D;
+  /** xᵀ where it comes for free (the full batch keeps it for the run). */
+  xT?: tf.Tensor2D;
   /** Full-batch tensors live for the whole run; mini-batches belong to the caller. */
   owned: boolean;
 }
@@ -20,7 +22,7 @@ export class BatchSource {
   readonly batchSize: number;
   private order: Int32Array;
   private pos = 0;
-  private full?: { x: tf.Tensor2D; y: tf.Tensor2D };
+  private full?: { x: tf.Tensor2D; y: tf.Tensor2D; xT: tf.Tensor2D };
   private xBuf: Float32Array;
   private yBuf: Float32Array;
   private epochsDone = 0;
@@ -37,7 +39,8 @@ export class BatchSource {
     this.batchSize = batchSize <= 0 || batchSize >= n ? n : batchSize;
     this.order = range(n);
     if (this.batchSize === n) {
-      this.full = { x: tf.tensor2d(images, [n, dim]), y: tf.tensor2d(oneHot(labels, classes), [n, classes]) };
+      const x = tf.tensor2d(images, [n, dim]);
+      this.full = { x, y: tf.tensor2d(oneHot(labels, classes), [n, classes]), xT: tf.transpose(x) };
     } else {
       this.rng.shuffle(this.order);
     }
@@ -85,5 +88,6 @@ export class BatchSource {
   dispose(): void {
     this.full?.x.dispose();
     this.full?.y.dispose();
+    this.full?.xT.dispose();
   }
 }

@@ -1,14 +1,140 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config/schema';
+import { adamKernelAvailable, adamStep, registerAdamKernel } from './adamKernel';
+
+/** Applies one step of gradients (aligned with `vars`; null = no gradient this step). */
+export interface StepOptimizer {
+  apply(vars: tf.Variable[], grads: (tf.Tensor | null)[]): void;
+  dispose(): void;
+}
+
+/**
+ * Adam on all variables at once, with the moments in two flat vectors.
+ * Semantics as tfjs's Adam with epsilon 1e-8 (the reference's TF1 value):
+ * m = b1·m + (1−b1)·g, v = b2·v + (1−b2)·g², w −= lr·(m/(1−b1ᵗ)) / (sqrt(v/(1−b2ᵗ)) + eps),
+ * with b1ᵗ, b2ᵗ accumulated in float32 as tfjs does.
+ *
+ * On the wasm backend one fused kernel does the whole step (adamKernel.ts).
+ * Elsewhere it is tf.train.adam's update element for element (same float32
+ * operations in the same order, so the same bits): the gradients are
+ * concatenated, updated as one vector and cut back into pieces, ~14 kernels
+ * in all instead of ~14 per variable.
+ */
+export class FlatAdam implements StepOptimizer {
+  private m: tf.Variable | null = null;
+  private v: tf.Variable | null = null;
+  private layout: number[] | null = null; // indices of the variables with gradients
+  private accBeta1: number;
+  private accBeta2: number;
+
+  constructor(
+    private readonly learningRate: number,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly epsilon = 1e-8,
+    /** Use the fused wasm kernel where the backend has it (tests turn it off to compare). */
+    private readonly fused = true,
+  ) {
+    this.accBeta1 = Math.fround(beta1);
+    this.accBeta2 = Math.fround(beta2);
+    registerAdamKernel();
+  }
+
+  apply(vars: tf.Variable[], grads: (tf.Tensor | null)[]): void {
+    const present = grads.flatMap((g, i) => (g ? [i] : []));
+    if (present.length === 0) return;
+    if (this.layout === null) {
+      this.layout = present;
+      const size = present.reduce((a, i) => a + vars[i].size, 0);
+      this.m = tf.variable(tf.zeros([size]), false);
+      this.v = tf.variable(tf.zeros([size]), false);
+    } else if (present.length !== this.layout.length || present.some((i, j) => i !== this.layout![j])) {
+      throw new Error('FlatAdam: the set of variables with gradients changed between steps');
+    }
+    const m = this.m!;
+    const v = this.v!;
+    if (this.fused && adamKernelAvailable()) {
+      tf.tidy(() => {
+        const out = adamStep(
+          present.map((i) => vars[i]),
+          present.map((i) => grads[i]!),
+          m,
+          v,
+          {
+            beta1: this.beta1,
+            beta2: this.beta2,
+            stepScale: -this.learningRate / Math.fround(1 - this.accBeta1),
+            vScale: 1 / Math.fround(1 - this.accBeta2),
+            epsilon: this.epsilon,
+          },
+        );
+        present.forEach((i, j) => vars[i].assign(out[j]));
+        m.assign(out[present.length]);
+        v.assign(out[present.length + 1]);
+      });
+      this.advance();
+      return;
+    }
+    tf.tidy(() => {
+      const g = present.length === 1 ? tf.reshape(grads[present[0]]!, [-1]) : tf.concat(present.map((i) => tf.reshape(grads[i]!, [-1])));
+      // float32, as tfjs's sub(1, accBeta) on its float32 accumulators.
+      const oneMinusAccBeta1 = Math.fround(1 - this.accBeta1);
+      const oneMinusAccBeta2 = Math.fround(1 - this.accBeta2);
+      const newM = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
+      const newV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+      const mHat = tf.div(newM, oneMinusAccBeta1);
+      const vHat = tf.div(newV, oneMinusAccBeta2);
+      m.assign(newM);
+      v.assign(newV);
+      const delta = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon)), -this.learningRate);
+      let off = 0;
+      for (const i of present) {
+        const x = vars[i];
+        const piece = present.length === 1 ? delta : tf.slice(delta, [off], [x.size]);
+        off += x.size;
+        x.assign(tf.add(tf.reshape(piece, x.shape), x));
+      }
+    });
+    this.advance();
+  }
+
+  private advance(): void {
+    this.accBeta1 = Math.fround(this.accBeta1 * Math.fround(this.beta1));
+    this.accBeta2 = Math.fround(this.accBeta2 * Math.fround(this.beta2));
+  }
+
+  dispose(): void {
+    this.m?.dispose();
+    this.v?.dispose();
+    this.m = this.v = null;
+  }
+}
+
+/** A tfjs optimizer behind the same interface. */
+class TfOptimizer implements StepOptimizer {
+  constructor(private readonly opt: tf.Optimizer) {}
+
+  apply(vars: tf.Variable[], grads: (tf.Tensor | null)[]): void {
+    const named: tf.NamedTensorMap = {};
+    vars.forEach((v, i) => {
+      if (grads[i]) named[v.name] = grads[i]!;
+    });
+    this.opt.applyGradients(named);
+  }
+
+  dispose(): void {
+    this.opt.dispose();
+  }
+}
 
 /** Adam uses TF1's epsilon (1e-8) rather than tfjs's backend epsilon, as the reference does. */
-export function makeOptimizer(o: RunConfig['training']['optimizer']): tf.Optimizer {
+export function makeOptimizer(o: RunConfig['training']['optimizer']): StepOptimizer {
   switch (o.kind) {
     case 'adam':
-      return tf.train.adam(o.learningRate, 0.9, 0.999, 1e-8);
+      return new FlatAdam(o.learningRate, 0.9, 0.999, 1e-8);
     case 'sgd':
-      return o.momentum > 0 ? tf.train.momentum(o.learningRate, o.momentum) : tf.train.sgd(o.learningRate);
+      return new TfOptimizer(o.momentum > 0 ? tf.train.momentum(o.learningRate, o.momentum) : tf.train.sgd(o.learningRate));
     case 'rmsprop':
-      return tf.train.rmsprop(o.learningRate, 0.9, o.momentum, 1e-7);
+      return new TfOptimizer(tf.train.rmsprop(o.learningRate, 0.9, o.momentum, 1e-7));
   }
 }

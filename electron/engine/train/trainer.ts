@@ -4,15 +4,17 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, parseRunConfig, type RunConfig } from '../config/schema';
-import { initBackend } from '../backend';
+import { initBackend, wasmThreadSwitch } from '../backend';
 import { loadDataset, describeDataset } from '../data/load';
 import { dataMax, scaleImages, type Dataset } from '../data/dataset';
-import { buildNetwork, disposeNetwork, trainableVariables, transposedWeights, updateMovingStats, type Network } from '../model/network';
+import { buildNetwork, disposeNetwork, trainableVariables, updateMovingStats, type Network } from '../model/network';
 import { computeLoss, type LossSettings } from '../model/loss';
+import { lossGradients } from '../model/backprop';
 import { serializeCheckpoint } from '../model/checkpoint';
 import { BatchSource } from './batches';
 import { accuracy, evaluateTest, type SplitTensors } from './evaluate';
 import { makeOptimizer } from './optimizers';
+import { ThreadGovernor } from './threadGovernor';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
@@ -122,22 +124,18 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     });
   };
 
-  /** One optimisation step; returns [ce, rr..., ort, total] when asked (kept; caller disposes). */
+  /**
+   * One optimisation step; returns [ce, rr..., ort, total] when asked (kept;
+   * caller disposes). Nothing is read back from the backend here.
+   */
   const step = (wantParts: boolean): tf.Tensor1D | null => {
     const batch = batches.next();
     let parts: tf.Tensor1D | null = null;
     tf.tidy(() => {
-      const u = sripVectors();
-      let stats: ReturnType<typeof computeLoss>['fwd']['batchStats'] = [];
-      const { grads } = tf.variableGrads(() => {
-        const p = computeLoss(net, batch.x, batch.y, settings, u, transposedWeights(net));
-        stats = p.fwd.batchStats.map((s) => ({ layer: s.layer, stats: { mean: tf.keep(s.stats.mean), variance: tf.keep(s.stats.variance) } }));
-        if (wantParts) parts = tf.keep(tf.stack([p.ce, ...p.rr, p.ort, p.total]) as tf.Tensor1D);
-        return p.total;
-      }, vars);
-      optimizer.applyGradients(grads);
-      updateMovingStats(net, stats);
-      for (const s of stats) tf.dispose([s.stats.mean, s.stats.variance]);
+      const g = lossGradients(net, batch.x, batch.y, settings, sripVectors(), { wantParts, xT: batch.xT });
+      if (g.parts) parts = tf.keep(g.parts);
+      optimizer.apply(vars, g.grads);
+      updateMovingStats(net, g.batchStats);
     });
     if (batch.owned) tf.dispose([batch.x, batch.y]);
     return parts;
@@ -153,6 +151,10 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     if (batch.owned) tf.dispose([batch.x, batch.y]);
     return parts;
   };
+
+  // Pool threads on or off, whichever trains faster on this machine right now.
+  const sw = wasmThreadSwitch();
+  const governor = sw ? new ThreadGovernor(sw) : null;
 
   const started = performance.now();
   let lastEvalTime = started;
@@ -197,7 +199,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       }
       done = s;
       const isEval = s % t.evalEvery === 0 || s === totalSteps;
-      const parts = step(isEval);
+      const parts = governor ? governor.time(() => step(isEval)) : step(isEval);
       if (isEval) {
         yield { type: 'evaluation', runId: id, record: await evaluateAt(s, parts!) };
         if (samples > 0) yield { type: 'backward', runId: id, step: s };
@@ -228,6 +230,11 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     error = e instanceof Error ? e.message : String(e);
     store.appendLog(id, `failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   } finally {
+    if (governor) {
+      const g = governor.summary();
+      store.appendLog(id, `wasm threads: ${g.threads}, pool on for ${(100 * g.pooledShare).toFixed(0)}% of ${g.steps} steps, ${g.switches} switches; ms/step single ${g.msPerStep.single.toFixed(2)}, pooled ${g.msPerStep.pooled.toFixed(2)}`);
+      sw!.set(true);
+    }
     batches.dispose();
     test.x.dispose();
     optimizer.dispose();

@@ -1,0 +1,138 @@
+// The hand-written backward pass against tfjs autodiff of computeLoss (which
+// loss.test.ts checks against finite differences), over every option.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../electron/engine/backend';
+import { buildNetwork, disposeNetwork, forward, trainableVariables } from '../../../electron/engine/model/network';
+import { computeLoss, type LossSettings } from '../../../electron/engine/model/loss';
+import { lossGradients } from '../../../electron/engine/model/backprop';
+import { Rng } from '../../../electron/engine/util/rng';
+import type { LayerConfig } from '../../../electron/engine/config/schema';
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+interface Case {
+  name: string;
+  layers: LayerConfig[];
+  settings: LossSettings;
+  input?: number;
+  batch?: number;
+  scale?: number;
+}
+
+const L = (units: number, activation: LayerConfig['activation'], batchNorm: boolean, lambda: number): LayerConfig => ({ units, activation, batchNorm, lambda });
+
+const cases: Case[] = [
+  {
+    name: 'peak-like: BN + ReLU everywhere, quirks, halfSum',
+    layers: [L(12, 'relu', true, 1e-2), L(2, 'relu', true, 1e-2)],
+    settings: { lambdas: [1e-2, 1e-2], lambdaOrt: 0, reduction: 'halfSum', quirks: true },
+    scale: 255,
+  },
+  {
+    name: 'MNIST-like: ReLU, linear logits, RR on every layer',
+    layers: [L(16, 'relu', false, 1e-3), L(8, 'relu', false, 1e-3), L(5, 'linear', false, 1e-3)],
+    settings: { lambdas: [1e-3, 1e-3, 1e-3], lambdaOrt: 0, reduction: 'halfSum', quirks: false },
+  },
+  {
+    name: 'tanh/sigmoid, BN on some layers, mean reduction, SRIP',
+    layers: [L(7, 'tanh', true, 0.3), L(6, 'sigmoid', false, 0.2), L(4, 'tanh', true, 0.1), L(3, 'linear', false, 0.5)],
+    settings: { lambdas: [0.3, 0.2, 0.1, 0.5], lambdaOrt: 0.1, reduction: 'mean', quirks: false },
+  },
+  {
+    name: 'RR only above the input layer, a zero lambda in between',
+    layers: [L(9, 'relu', true, 0), L(6, 'relu', false, 0.5), L(5, 'tanh', true, 0), L(3, 'linear', false, 0.25)],
+    settings: { lambdas: [0, 0.5, 0, 0.25], lambdaOrt: 0, reduction: 'halfSum', quirks: false },
+  },
+  {
+    name: 'no RR at all (CE only), quirks with BN on the logits',
+    layers: [L(8, 'relu', true, 0), L(3, 'relu', true, 0)],
+    settings: { lambdas: [0, 0], lambdaOrt: 0.05, reduction: 'halfSum', quirks: true },
+  },
+  {
+    name: 'single linear layer (reference MNIST net)',
+    layers: [L(4, 'linear', false, 1e-2)],
+    settings: { lambdas: [1e-2], lambdaOrt: 0, reduction: 'halfSum', quirks: true },
+  },
+];
+
+function compare(c: Case, seed: number) {
+  const rng = new Rng(seed);
+  const dim = c.input ?? 10;
+  const n = c.batch ?? 9;
+  const classes = c.layers[c.layers.length - 1].units;
+  const net = buildNetwork(dim, c.layers, seed);
+  // Move off the initial state so that BN's gamma/beta and biases matter.
+  for (const v of trainableVariables(net)) v.assign(tf.tidy(() => tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', seed), 0.1))));
+  const x = tf.tensor2d(new Float32Array(n * dim).map(() => rng.uniform(0, c.scale ?? 2)), [n, dim]);
+  const y = tf.tensor2d(new Float32Array(n * classes).map((_, i) => (Math.floor(i / classes) % classes === i % classes ? 1 : 0)), [n, classes]);
+  const u = c.layers.map((l) => tf.tensor2d(new Float32Array(l.units).map(() => rng.normal()), [l.units, 1]));
+  const vars = trainableVariables(net);
+
+  const auto = tf.variableGrads(() => computeLoss(net, x, y, c.settings, u).total, vars);
+  const autoParts = tf.tidy(() => {
+    const p = computeLoss(net, x, y, c.settings, u);
+    return tf.stack([p.ce, ...p.rr, p.ort, p.total]);
+  });
+  const mine = tf.tidy(() => {
+    const r = lossGradients(net, x, y, c.settings, u, { wantParts: true, ...(seed % 2 ? { xT: tf.transpose(x) } : {}) });
+    return { grads: r.grads.map((g) => (g ? tf.keep(g) : null)), parts: tf.keep(r.parts!), stats: r.batchStats.map((b) => tf.keep(tf.concat([b.stats.mean, b.stats.variance]))) };
+  });
+  const fwdStats = tf.tidy(() => forward(net, x, 'batch', c.settings.quirks).batchStats.map((b) => tf.concat([b.stats.mean, b.stats.variance])));
+
+  // Same values; float32 sums in another order differ in the last bits.
+  const ap = autoParts.dataSync();
+  Array.from(mine.parts.dataSync()).forEach((v, i) => expect(Math.abs(v - ap[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(ap[i]))));
+  expect(mine.stats.map((t) => Array.from(t.dataSync()))).toEqual(fwdStats.map((t) => Array.from(t.dataSync())));
+  // Biases in front of a batch norm have a zero gradient in exact arithmetic:
+  // both sides give rounding noise there, at the scale of the other gradients.
+  const scale = Math.max(...vars.map((v) => (auto.grads[v.name] ? tf.tidy(() => tf.norm(auto.grads[v.name]).dataSync()[0]) : 0)));
+  vars.forEach((v, i) => {
+    const a = auto.grads[v.name];
+    const m = mine.grads[i];
+    if (!a) {
+      expect(m).toBeNull();
+      return;
+    }
+    expect(m, v.name).not.toBeNull();
+    const av = a.dataSync();
+    const mv = m!.dataSync();
+    expect(mv.length).toBe(av.length);
+    let num = 0;
+    let den = 0;
+    for (let j = 0; j < av.length; j++) {
+      num += (av[j] - mv[j]) ** 2;
+      den += av[j] ** 2;
+    }
+    expect(Math.sqrt(num), `${c.name}: variable ${i}`).toBeLessThanOrEqual(2e-5 * Math.sqrt(den) + 1e-6 * scale);
+  });
+  tf.dispose([x, y, ...u, autoParts, mine.parts, ...mine.stats, ...fwdStats, ...Object.values(auto.grads), auto.value]);
+  tf.dispose(mine.grads.filter((g): g is tf.Tensor => g !== null));
+  disposeNetwork(net);
+}
+
+describe('lossGradients (hand-written backward pass)', () => {
+  for (const [i, c] of cases.entries()) {
+    it(`matches autodiff of computeLoss: ${c.name}`, () => {
+      compare(c, 21 + i);
+      compare({ ...c, batch: 1 + 3 * i }, 40 + i);
+    });
+  }
+
+  it('leaves no tensors behind', () => {
+    const c = cases[2];
+    const net = buildNetwork(10, c.layers, 1);
+    const x = tf.randomUniform([5, 10]);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1], 'int32'), 3).toFloat() as tf.Tensor2D;
+    const u = c.layers.map((l) => tf.randomNormal([l.units, 1]) as tf.Tensor2D);
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      lossGradients(net, x as tf.Tensor2D, y, c.settings, u, { wantParts: true });
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y, ...u]);
+    disposeNetwork(net);
+  });
+});
