@@ -29,7 +29,8 @@ usage:
 common options:
   --workspace dir                    where runs live (default: $RACECAR_WORKSPACE or the app's workspace)
 environment:
-  RACECAR_BACKEND=tensorflow|wasm|cpu  force a tfjs backend`;
+  RACECAR_BACKEND=tensorflow|wasm|cpu  force a tfjs backend
+  RACECAR_WASM_THREADS=n               wasm threads per training process (default: one per core, at most 4)`;
 
 const TRAIN_HELP = `racecar train: train one run
 
