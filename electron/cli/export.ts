@@ -1,9 +1,8 @@
 // `racecar export`: figure bundles (figures, data, configs, README,
 // reproduce.sh, manifest) of one or several runs, to a folder or a .zip.
 import { parseArgs } from 'node:util';
-import * as path from 'node:path';
 import { RunStore } from '../engine/store/runStore';
-import { defaultWorkspace } from '../engine/util/paths';
+import { UsageError, intFlag, workspaceOf } from './flags';
 import { EXPORT_DEFAULTS, ExportCancelledError, FIGURE_NAMES, exportBundle, type ExportOptions } from '../engine/export/bundle';
 import type { SizeUnit } from '../figures/canvas';
 
@@ -39,7 +38,6 @@ end: a failed or interrupted export leaves nothing behind.
 example:
   racecar export 20250101-120000-peak-rr-1a2b 20250101-120500-peak-std-3c4d --out peak.zip --width 8cm --height 6cm`;
 
-class UsageError extends Error {}
 
 const OPTIONS = {
   out: { type: 'string' },
@@ -66,13 +64,6 @@ export function parseLength(flag: string, v: string): { value: number; unit: Siz
   const m = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(in|cm|px)?\s*$/i.exec(v);
   if (!m) throw new UsageError(`--${flag}: '${v}' is not a length: use e.g. 4in, 10cm or 1200px`);
   return { value: Number(m[1]), unit: ((m[2] ?? 'in').toLowerCase() as SizeUnit) };
-}
-
-function intFlag(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n)) throw new UsageError(`--${flag}: '${v}' is not a whole number`);
-  return n;
 }
 
 function list(v: string | undefined): string[] | undefined {
@@ -118,7 +109,7 @@ export async function cmdExport(args: string[]): Promise<number> {
     const dpi = str('dpi') === undefined ? undefined : Number(str('dpi'));
     if (dpi !== undefined && !Number.isFinite(dpi)) throw new UsageError(`--dpi: '${str('dpi')}' is not a number`);
     const figures = list(str('figures'));
-    const workspace = typeof values.workspace === 'string' ? path.resolve(values.workspace) : defaultWorkspace();
+    const workspace = workspaceOf(values);
     const result = await exportBundle({
       store: new RunStore(workspace),
       runIds: positionals,

@@ -7,7 +7,7 @@ import { TRAIN_OPTIONS, configFromFlags, type TrainFlags } from './trainArgs';
 import { ProgressPrinter, fmt, runsTable, table } from './format';
 import { RunStore } from '../engine/store/runStore';
 import { trainRun } from '../engine/train/trainer';
-import { defaultWorkspace } from '../engine/util/paths';
+import { UsageError, intFlag, workspaceOf } from './flags';
 import { computeLayerSvd } from '../engine/svd/runSvd';
 import { reproduce } from './reproduce';
 import { serve } from './serve';
@@ -54,8 +54,6 @@ training:
 example:
   racecar train --data peak --layers 128,2 --activation relu --batch-norm --lambda 1e-6 --steps 2000`;
 
-class UsageError extends Error {}
-
 function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T, positionals = false) {
   try {
     return parseArgs({ args, options: { ...options, workspace: { type: 'string' }, help: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: positionals, strict: true });
@@ -64,8 +62,6 @@ function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: s
     throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, ' '));
   }
 }
-
-const workspaceOf = (v: { workspace?: string | boolean }) => (typeof v.workspace === 'string' ? path.resolve(v.workspace) : defaultWorkspace());
 
 async function cmdTrain(args: string[]): Promise<number> {
   const { values } = parse(args, TRAIN_OPTIONS);
@@ -107,13 +103,6 @@ function cmdRuns(args: string[]): number {
   console.log(rows.length ? runsTable(rows) : `no runs in ${store.workspace}`);
   for (const p of problems) console.error(`skipped ${p.id}: ${p.error}`);
   return 0;
-}
-
-function intFlag(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: '${v}' is not a whole number >= 0`);
-  return n;
 }
 
 function cmdSvd(args: string[]): number {
