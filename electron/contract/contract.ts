@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { BACKGROUNDS, COLORMAPS, FORMATS, SIZE_UNITS, VECTOR_ORDERS } from '../engine/export/options';
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
 import type { RunConfig, RunConfigInput } from '../engine/config/schema';
-import type { SvdAlignment } from '../engine/svd/runSvd';
+import type { LayerSvd } from '../engine/svd/runSvd';
 
 const MAX_ID = 200;
 const runId = z.string().min(1, 'id must not be empty').max(MAX_ID, `id must be at most ${MAX_ID} characters`);
@@ -71,19 +71,12 @@ export interface Preset {
   config: RunConfigInput;
 }
 
-export interface SvdView {
-  runId: string;
-  layer: number;
-  step: number;
-  rows: number;
-  cols: number;
-  /** Image shape of an input-space vector, when the layer's input is an image (first layer). */
-  image: { height: number; width: number } | null;
+/** An SVD result as the UI receives it: the engine's LayerSvd with PNG data URLs instead of buffers. */
+export type SvdView = Omit<LayerSvd, 's' | 'vectorPngs'> & {
   singularValues: number[];
   /** PNG data URLs of the input-space singular vectors (diverging map, centred on zero), in singular-value order. */
   vectors: string[];
-  alignment: SvdAlignment | null;
-}
+};
 
 /** Result types, one per request channel. */
 export interface Results {
