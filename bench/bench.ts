@@ -43,7 +43,14 @@ export const W2 = (steps?: number): RunConfigInput => ({
       { units: 10, activation: 'linear', lambda: 1e-3 },
     ],
   },
-  training: { ...(steps ? { steps } : { epochs: 1 }), evalEvery: 100, checkpointEvery: 0, backwardSamples: 0, batchSize: 128, optimizer: { kind: 'adam', learningRate: 1e-3 } },
+  training: {
+    ...(steps ? { steps } : { epochs: 1 }),
+    evalEvery: 100,
+    checkpointEvery: 0,
+    backwardSamples: 0,
+    batchSize: 128,
+    optimizer: { kind: 'adam', learningRate: 1e-3 },
+  },
 });
 
 /** One backend, in this process (backends are process-global). */
@@ -70,12 +77,25 @@ async function benchBackend(backend: string) {
     w2.push(m.at(-1)!.step / time);
   }
   fs.rmSync(ws, { recursive: true, force: true });
-  return { backend, wasmThreads: activeWasmThreads(), w1StepsPerSec: median(w1), w1Runs: w1, w2StepsPerSec: median(w2), w2Runs: w2, w2Steps: fast ? 'one epoch (468)' : '20', tensorsAtEvaluations: tensors, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  return {
+    backend,
+    wasmThreads: activeWasmThreads(),
+    w1StepsPerSec: median(w1),
+    w1Runs: w1,
+    w2StepsPerSec: median(w2),
+    w2Runs: w2,
+    w2Steps: fast ? 'one epoch (468)' : '20',
+    tensorsAtEvaluations: tensors,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 function benchSvd() {
   const out: Record<string, number> = {};
-  for (const [rows, cols] of [[784, 128], [784, 512]] as const) {
+  for (const [rows, cols] of [
+    [784, 128],
+    [784, 512],
+  ] as const) {
     const rng = new Rng(rows + cols);
     const lim = Math.sqrt(6 / (rows + cols));
     const w = new Float32Array(rows * cols).map(() => rng.uniform(-lim, lim));
@@ -118,18 +138,25 @@ async function benchEventLoopLag() {
 function benchReproduce() {
   const dir = tmp('racecar-bench-repro-');
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'electron', 'cli', 'main.js'), 'reproduce', '--out', path.join(dir, 'out'), '--workspace', path.join(dir, 'ws')], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(__dirname, '..', 'electron', 'cli', 'main.js'), 'reproduce', '--out', path.join(dir, 'out'), '--workspace', path.join(dir, 'ws')],
+    { encoding: 'utf8' },
+  );
   const wall = (performance.now() - t0) / 1000;
   fs.rmSync(dir, { recursive: true, force: true });
   return { wallSeconds: wall, ok: r.status === 0 };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each child prints its own result shape
 function runChild(args: string[]): Promise<any> {
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, [__filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
-    c.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`bench child ${args.join(' ')} exited ${code}`))));
+    c.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`bench child ${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
@@ -139,7 +166,13 @@ async function main() {
   if (mode === '--lag') return console.log(JSON.stringify(await benchEventLoopLag()));
   if (mode === '--svd') return console.log(JSON.stringify(benchSvd()));
   const skipReproduce = process.argv.includes('--no-reproduce');
-  const results: Record<string, unknown> = { date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.versions.node, tfjs: tf.version.tfjs };
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    node: process.versions.node,
+    tfjs: tf.version.tfjs,
+  };
   const backends = [];
   for (const b of availableBackends()) {
     console.error(`bench: backend ${b} ...`);
@@ -155,12 +188,16 @@ async function main() {
     results.reproduce = benchReproduce();
   }
   for (const b of backends) {
-    console.log(`${b.backend.padEnd(10)} W1 ${b.w1StepsPerSec.toFixed(1)} steps/s   W2 ${b.w2StepsPerSec.toFixed(1)} steps/s (${b.w2Steps})   tensors at evaluations ${[...new Set(b.tensorsAtEvaluations)].join('/')}   peak RSS ${b.peakRssMiB.toFixed(0)} MiB`);
+    console.log(
+      `${b.backend.padEnd(10)} W1 ${b.w1StepsPerSec.toFixed(1)} steps/s   W2 ${b.w2StepsPerSec.toFixed(1)} steps/s (${b.w2Steps})   tensors at evaluations ${[...new Set(b.tensorsAtEvaluations)].join('/')}   peak RSS ${b.peakRssMiB.toFixed(0)} MiB`,
+    );
   }
   const svd = results.svdMs as Record<string, number>;
   console.log(`SVD       784x128 ${svd['784x128'].toFixed(1)} ms   784x512 ${svd['784x512'].toFixed(1)} ms`);
   const lag = results.eventLoopLag as { p50Ms: number; p99Ms: number; maxMs: number; events: number };
-  console.log(`UI process event-loop lag while W2 trains: p50 ${lag.p50Ms.toFixed(2)} ms  p99 ${lag.p99Ms.toFixed(2)} ms  max ${lag.maxMs.toFixed(1)} ms (${lag.events} events)`);
+  console.log(
+    `UI process event-loop lag while W2 trains: p50 ${lag.p50Ms.toFixed(2)} ms  p99 ${lag.p99Ms.toFixed(2)} ms  max ${lag.maxMs.toFixed(1)} ms (${lag.events} events)`,
+  );
   if (results.reproduce) {
     const r = results.reproduce as { wallSeconds: number; ok: boolean };
     console.log(`racecar reproduce: ${r.wallSeconds.toFixed(1)} s${r.ok ? '' : ' (FAILED)'}`);

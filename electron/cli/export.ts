@@ -38,7 +38,6 @@ end: a failed or interrupted export leaves nothing behind.
 example:
   racecar export 20250101-120000-peak-rr-1a2b 20250101-120500-peak-std-3c4d --out peak.zip --width 8cm --height 6cm`;
 
-
 const OPTIONS = {
   out: { type: 'string' },
   figures: { type: 'string' },
@@ -63,7 +62,7 @@ const OPTIONS = {
 export function parseLength(flag: string, v: string): { value: number; unit: SizeUnit } {
   const m = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(in|cm|px)?\s*$/i.exec(v);
   if (!m) throw new UsageError(`--${flag}: '${v}' is not a length: use e.g. 4in, 10cm or 1200px`);
-  return { value: Number(m[1]), unit: ((m[2] ?? 'in').toLowerCase() as SizeUnit) };
+  return { value: Number(m[1]), unit: (m[2] ?? 'in').toLowerCase() as SizeUnit };
 }
 
 function list(v: string | undefined): string[] | undefined {

@@ -5,8 +5,7 @@ import { defaultWorkspace } from '../engine/util/paths';
 /** Bad command-line usage: exit code 2. */
 export class UsageError extends Error {}
 
-export const workspaceOf = (v: { workspace?: string | boolean }): string =>
-  typeof v.workspace === 'string' ? path.resolve(v.workspace) : defaultWorkspace();
+export const workspaceOf = (v: { workspace?: string | boolean }): string => (typeof v.workspace === 'string' ? path.resolve(v.workspace) : defaultWorkspace());
 
 /** A whole-number flag (>= 0); undefined when absent. */
 export function intFlag(name: string, v: string | undefined): number | undefined {

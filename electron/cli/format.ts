@@ -4,7 +4,11 @@ import type { EvalRecord, RunRecord, TrainEvent } from '../engine/types';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -46,13 +50,20 @@ export class ProgressPrinter {
     const tty = this.out.isTTY;
     if (e.type === 'evaluation') {
       this.last = e.record;
-      if (!tty) this.out.write(`${this.label}step ${e.record.step}  loss ${fmt(e.record.loss.total)}  test acc ${fmt(e.record.testAccuracy, 3)}  recon ${fmt(e.record.testRecon[0])}\n`);
+      if (!tty)
+        this.out.write(
+          `${this.label}step ${e.record.step}  loss ${fmt(e.record.loss.total)}  test acc ${fmt(e.record.testAccuracy, 3)}  recon ${fmt(e.record.testRecon[0])}\n`,
+        );
     } else if (e.type === 'progress' && tty) {
       const width = 30;
       const done = Math.round((e.step / e.totalSteps) * width);
       const bar = '#'.repeat(done) + '.'.repeat(width - done);
       const l = this.last;
-      this.out.write(`\r${this.label}[${bar}] ${e.step}/${e.totalSteps}  ${e.stepsPerSec.toFixed(0)} steps/s` + (l ? `  loss ${fmt(l.loss.total)}  acc ${fmt(l.testAccuracy, 3)}` : '') + '   ');
+      this.out.write(
+        `\r${this.label}[${bar}] ${e.step}/${e.totalSteps}  ${e.stepsPerSec.toFixed(0)} steps/s` +
+          (l ? `  loss ${fmt(l.loss.total)}  acc ${fmt(l.testAccuracy, 3)}` : '') +
+          '   ',
+      );
     } else if (e.type === 'started') {
       this.out.write(`${this.label}run ${e.runId} on ${e.backend}, ${e.totalSteps} steps\n`);
     } else if (e.type === 'finished') {

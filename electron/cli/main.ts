@@ -56,7 +56,12 @@ example:
 
 function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T, positionals = false) {
   try {
-    return parseArgs({ args, options: { ...options, workspace: { type: 'string' }, help: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: positionals, strict: true });
+    return parseArgs({
+      args,
+      options: { ...options, workspace: { type: 'string' }, help: { type: 'boolean' }, json: { type: 'boolean' } },
+      allowPositionals: positionals,
+      strict: true,
+    });
   } catch (e) {
     // node's messages span lines ("... ambiguous. Did you forget ... use '--x=-1'"): keep them, on one line.
     throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, ' '));
@@ -65,7 +70,7 @@ function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: s
 
 async function cmdTrain(args: string[]): Promise<number> {
   const { values } = parse(args, TRAIN_OPTIONS);
-  if (values.help) return console.log(TRAIN_HELP), 0;
+  if (values.help) return (console.log(TRAIN_HELP), 0);
   const config = configFromFlags(values as TrainFlags);
   const store = new RunStore(workspaceOf(values));
   const abort = new AbortController();
@@ -109,7 +114,12 @@ function cmdSvd(args: string[]): number {
   const { values, positionals } = parse(args, { layer: { type: 'string' }, step: { type: 'string' } }, true);
   if (positionals.length !== 1) throw new UsageError('svd: give exactly one run id (see racecar runs)');
   const store = new RunStore(workspaceOf(values));
-  const r = computeLayerSvd(store, positionals[0], intFlag('layer', values.layer as string | undefined) ?? 0, intFlag('step', values.step as string | undefined));
+  const r = computeLayerSvd(
+    store,
+    positionals[0],
+    intFlag('layer', values.layer as string | undefined) ?? 0,
+    intFlag('step', values.step as string | undefined),
+  );
   if (values.json) {
     const { vectorPngs: _pngs, ...rest } = r;
     console.log(JSON.stringify(rest));
@@ -121,7 +131,12 @@ function cmdSvd(args: string[]): number {
     const a = r.alignment;
     console.log(`alignment score (mean best |cos| of class means): ${fmt(a.score, 3)}`);
     console.log(`test energy captured: top-${a.k} by singular value ${fmt(a.energyTopK, 3)}, best-${a.k} ${fmt(a.energyBestK, 3)}`);
-    console.log(table(['class', 'best vector', '|cos|'], a.classMeans.map((c) => [String(c.label), String(c.bestVector), fmt(c.cosine, 3)])));
+    console.log(
+      table(
+        ['class', 'best vector', '|cos|'],
+        a.classMeans.map((c) => [String(c.label), String(c.bestVector), fmt(c.cosine, 3)]),
+      ),
+    );
   }
   console.log(`images: ${store.workspace}/runs/${r.runId}/svd/`);
   return 0;

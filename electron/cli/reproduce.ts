@@ -41,6 +41,7 @@ function selectRuns(only?: string[]): ReferenceRun[] {
 }
 
 function withSteps(ref: ReferenceRun, steps?: number) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON tree edited in place; the schema validates it afterwards
   const c = structuredClone(ref.config) as any;
   if (steps !== undefined) {
     if (steps < 1) throw new ConfigError('--steps: must be at least 1');

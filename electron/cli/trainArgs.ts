@@ -79,15 +79,19 @@ function perLayer<T>(flag: string, values: T[], layers: number): T[] {
   return values;
 }
 
+// A JSON tree edited in place from the flags; parseRunConfig validates it afterwards.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type JsonTree = Record<string, any>;
+
 export function configFromFlags(f: TrainFlags): RunConfigInput {
-  let base: Record<string, any> = {};
+  let base: JsonTree = {};
   if (f.preset) {
     const ref = findReferenceRun(f.preset);
     if (!ref) throw new ConfigError(`--preset: unknown preset '${f.preset}': use one of ${REFERENCE_RUNS.map((r) => r.id).join(', ')}`);
     base = structuredClone(ref.config);
   }
   if (f.config) base = { ...base, ...readConfigFile(f.config) };
-  const c = structuredClone(base) as Record<string, any>;
+  const c = structuredClone(base) as JsonTree;
   const sub = (k: string) => (c[k] = c[k] && typeof c[k] === 'object' ? c[k] : {});
   if (f.name !== undefined) c.name = f.name;
   if (f.seed !== undefined) c.seed = num('seed', f.seed);
@@ -138,7 +142,11 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
     }
     if (f['batch-norm']) layers.forEach((l, i) => (l.batchNorm = i < n - 1 || outputToo));
     if (f.lambda !== undefined) {
-      const ls = perLayer('lambda', list('lambda', f.lambda, 'a weight like 1e-6 or one per layer').map((v) => num('lambda', v)), n);
+      const ls = perLayer(
+        'lambda',
+        list('lambda', f.lambda, 'a weight like 1e-6 or one per layer').map((v) => num('lambda', v)),
+        n,
+      );
       ls.forEach((v, i) => (layers[i].lambda = v));
     }
   }

@@ -47,9 +47,7 @@ export const requestSchemas = {
   'runs.delete': z.object({ id: runId }).strict(),
   'runs.duplicate': z.object({ id: runId }).strict(),
   'runs.backward': z.object({ id: runId, step: z.number().int().min(0) }).strict(),
-  'svd.get': z
-    .object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() })
-    .strict(),
+  'svd.get': z.object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() }).strict(),
   'workspace.set': z.object({ path: z.string().min(1, 'path must not be empty').max(4096) }).strict(),
   'export.defaults': Empty,
   'export.bundle': ExportBundleRequest,
@@ -124,7 +122,10 @@ export interface ContractError {
 export type Reply<C extends Channel = Channel> = { ok: true; result: ResultOf<C> } | { ok: false; error: ContractError };
 
 /** Validates a request: unknown channel and bad payloads become one-line errors naming the field. */
-export function parseRequest<C extends Channel>(channel: unknown, payload: unknown): { ok: true; channel: C; payload: z.output<(typeof requestSchemas)[C]> } | { ok: false; error: string } {
+export function parseRequest<C extends Channel>(
+  channel: unknown,
+  payload: unknown,
+): { ok: true; channel: C; payload: z.output<(typeof requestSchemas)[C]> } | { ok: false; error: string } {
   if (!isChannel(channel)) return { ok: false, error: `unknown channel ${JSON.stringify(String(channel).slice(0, 60))}: use one of ${CHANNELS.join(', ')}` };
   const r = requestSchemas[channel].safeParse(payload ?? {});
   if (!r.success) {

@@ -216,7 +216,9 @@ async function instantiateThreadedWasm(threads: number): Promise<EmscriptenModul
   const binary = path.join(pkgDir, 'dist', 'tfjs-backend-wasm-threaded-simd.wasm');
   const factory = require(glue) as (cfg: object) => Promise<EmscriptenModule>;
   // The pthread worker's source, as the package ships it for Blob URLs.
-  const workerSource = (require(path.join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string }).wasmWorkerContents.replace(/\n/g, '\\n');
+  const workerSource = (
+    require(path.join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string }
+  ).wasmWorkerContents.replace(/\n/g, '\\n');
   const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
   class SourceWorker extends Worker {
     constructor() {
@@ -227,7 +229,8 @@ async function instantiateThreadedWasm(threads: number): Promise<EmscriptenModul
   const wasmBytes = fs.readFileSync(binary);
   const g = globalThis as { Worker?: unknown };
   // lib has no DOM/WebAssembly types here.
-  const wasmApi = (globalThis as unknown as { WebAssembly: { instantiate(b: Uint8Array, i: object): Promise<{ instance: unknown; module: unknown }> } }).WebAssembly;
+  const wasmApi = (globalThis as unknown as { WebAssembly: { instantiate(b: Uint8Array, i: object): Promise<{ instance: unknown; module: unknown }> } })
+    .WebAssembly;
   // The glue re-throws from its own process-wide 'uncaughtException' and
   // 'unhandledRejection' listeners, so that any crash of the process is reported
   // at its one 100 kB source line; Node's defaults (print and exit) are kept instead.
@@ -257,7 +260,10 @@ async function instantiateThreadedWasm(threads: number): Promise<EmscriptenModul
         // The C++ side sizes its pool as min(requested, logical cores / 2).
         info.env.emscripten_num_logical_cores = () => 2 * threads;
         // A failure leaves the module pending: the caller's timeout falls back to one thread.
-        wasmApi.instantiate(wasmBytes, info).then((r) => receive(r.instance, r.module), () => {});
+        wasmApi.instantiate(wasmBytes, info).then(
+          (r) => receive(r.instance, r.module),
+          () => {},
+        );
         return {};
       },
     });

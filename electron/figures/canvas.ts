@@ -52,7 +52,10 @@ export function resolveFigureSize(s: FigureSizeInput): FigureSize {
   if (!Number.isFinite(dpi) || dpi < DPI_RANGE[0] || dpi > DPI_RANGE[1]) {
     throw new FigureSizeError(`dpi ${dpi} is out of range: use ${DPI_RANGE[0]} to ${DPI_RANGE[1]} (300 is usual for print)`);
   }
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isFinite(v) || v <= 0) throw new FigureSizeError(`figure ${name} ${v}${unit} must be a positive number (e.g. 4in, 10cm or 1200px)`);
   }
   const toIn = (v: number) => (unit === 'in' ? v : unit === 'cm' ? v / 2.54 : v / dpi);

@@ -375,7 +375,13 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
         },
       },
       plugins: {
-        title: { display: (opts.title ?? true) && spec.title !== '', text: spec.title, color: theme.fg, font: font(size + 1, 'bold'), padding: { top: 2, bottom: 4 } },
+        title: {
+          display: (opts.title ?? true) && spec.title !== '',
+          text: spec.title,
+          color: theme.fg,
+          font: font(size + 1, 'bold'),
+          padding: { top: 2, bottom: 4 },
+        },
         legend: {
           display: spec.series.length > 1 || spec.series[0]?.label !== 'σ',
           position: 'top',

@@ -6,7 +6,6 @@ import { PRINT_THEME, toChartJsConfig, type ChartSpec, type ChartTheme } from '.
 import { encodePng, figureFontFamily, finishSvg, type FigureSize } from './canvas';
 
 // chart.js ships CommonJS too (dist/chart.cjs); TypeScript sees only its ESM types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Chart, registerables } = require('chart.js') as typeof ChartJs;
 
 let registered = false;
@@ -46,7 +45,10 @@ export function renderChartPng(spec: ChartSpec, size: FigureSize, theme: ChartTh
 /** SVG of the same chart laid out at the same physical size (width/height in inches). */
 export function renderChartSvg(spec: ChartSpec, size: FigureSize, theme: ChartTheme): string {
   const canvas = createCanvas(size.cssWidth, size.cssHeight, SvgExportFlag.ConvertTextToPaths);
-  return finishSvg(draw(canvas, spec, theme, 1, () => canvas.getContent().toString('utf8')), size);
+  return finishSvg(
+    draw(canvas, spec, theme, 1, () => canvas.getContent().toString('utf8')),
+    size,
+  );
 }
 
 /** The rounding of the other axis can leave a pixel too many or few: resample onto the exact size. */

@@ -206,11 +206,15 @@ export function comparisonFigure(runs: { label: string; v: RunVectors }[], o: { 
     colLabels: Array.from({ length: cols }, (_, c) => String(c + 1)),
     cells: runs.map((r) => {
       const js = vectorOrder(r.v, o.order).slice(0, cols);
-      return Array.from({ length: cols }, (_, c) => (js[c] === undefined ? null : vectorImage(vectorAt(r.v, js[c]), r.v.image.height, r.v.image.width, o.colormap)));
+      return Array.from({ length: cols }, (_, c) =>
+        js[c] === undefined ? null : vectorImage(vectorAt(r.v, js[c]), r.v.image.height, r.v.image.width, o.colormap),
+      );
     }),
     captions: runs.map((r) => {
       const js = vectorOrder(r.v, o.order).slice(0, cols);
-      return Array.from({ length: cols }, (_, c) => (js[c] === undefined ? null : o.order === 'sigma' ? `σ=${sigmaText(r.v.s[js[c]]!)}` : `u${js[c] + 1}\nσ=${sigmaText(r.v.s[js[c]]!)}`));
+      return Array.from({ length: cols }, (_, c) =>
+        js[c] === undefined ? null : o.order === 'sigma' ? `σ=${sigmaText(r.v.s[js[c]]!)}` : `u${js[c] + 1}\nσ=${sigmaText(r.v.s[js[c]]!)}`,
+      );
     }),
     note: COLORMAP_NOTE[o.colormap],
   };

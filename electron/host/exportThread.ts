@@ -17,9 +17,7 @@ export type ExportThreadCommand = { type: 'cancel' };
 
 /** Thread → service: any number of progress messages, then exactly one 'done' or 'error'. */
 export type ExportThreadMessage =
-  | ({ type: 'progress' } & ExportProgress)
-  | { type: 'done'; result: ExportResult }
-  | { type: 'error'; message: string; cancelled: boolean };
+  ({ type: 'progress' } & ExportProgress) | { type: 'done'; result: ExportResult } | { type: 'error'; message: string; cancelled: boolean };
 
 const port = parentPort!;
 const { workspace, options } = workerData as ExportThreadData;

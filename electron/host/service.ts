@@ -34,7 +34,6 @@ export interface ServiceOptions {
 
 type Payload<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
 
-
 const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
 
 interface ActiveExport {

@@ -16,11 +16,7 @@ import { spawnUtilityWorker } from './utilityWorker';
 
 export type EngineService = EngineHandler & { close(): Promise<void> };
 
-export type ServiceFactory = (opts: {
-  workspace: string;
-  mode: 'electron';
-  spawnWorker: SpawnWorker;
-}) => EngineService | Promise<EngineService>;
+export type ServiceFactory = (opts: { workspace: string; mode: 'electron'; spawnWorker: SpawnWorker }) => EngineService | Promise<EngineService>;
 
 const PRODUCT_NAME = 'Racecar Workbench';
 /** How long quitting waits for the service (it stops training processes) before exiting anyway. */

@@ -23,9 +23,8 @@ export function bridgeMethod<C extends Channel>(channel: C): BridgeMethod<C> {
 }
 
 /** Channels without required fields take an optional payload: racecar.runsList(). */
-type BridgeFn<C extends Channel> = {} extends RequestOf<C>
-  ? (payload?: RequestOf<C>) => Promise<Reply<C>>
-  : (payload: RequestOf<C>) => Promise<Reply<C>>;
+type BridgeFn<C extends Channel> =
+  Record<never, never> extends RequestOf<C> ? (payload?: RequestOf<C>) => Promise<Reply<C>> : (payload: RequestOf<C>) => Promise<Reply<C>>;
 
 /** What the preload exposes as window.racecar. Replies are values, never thrown errors, so messages survive IPC intact. */
 export type RacecarBridge = { readonly [C in Channel as BridgeMethod<C>]: BridgeFn<C> } & {

@@ -78,9 +78,7 @@ async function startRun(): Promise<string> {
 }
 
 async function waitStatus(id: string, status: string, timeout = 120_000): Promise<void> {
-  await expect
-    .poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout, interval: 250 })
-    .toBe(status);
+  await expect.poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout, interval: 250 }).toBe(status);
 }
 
 describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
@@ -105,7 +103,15 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
       viewport: { width: 1400, height: 950 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -177,10 +183,18 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 290 /);
     await page.getByTestId('backward-slider').fill('1');
     await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 10 /);
-    const rendering = await page.getByTestId('backward-output').first().evaluate((img) => getComputedStyle(img).imageRendering);
+    const rendering = await page
+      .getByTestId('backward-output')
+      .first()
+      .evaluate((img) => getComputedStyle(img).imageRendering);
     expect(rendering).toBe('pixelated');
     await expect
-      .poll(() => page.getByTestId('backward-output').first().evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth))
+      .poll(() =>
+        page
+          .getByTestId('backward-output')
+          .first()
+          .evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth),
+      )
       .toBeGreaterThan(0);
     await page.getByTestId('backward-grid').click();
     await page.keyboard.press('ArrowRight');
@@ -253,7 +267,8 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     expect(Number(await page.getByTestId('export-result-count').textContent())).toBe(files.length);
     const figures = files.filter((f) => f.startsWith('figures/'));
     for (const id of [rrId, stdId]) {
-      for (const f of ['loss', 'accuracy', 'recon', 'spectrum', 'backward-grid', 'vectors']) expect(figures).toEqual(expect.arrayContaining([`figures/${id}/${f}.png`, `figures/${id}/${f}.svg`]));
+      for (const f of ['loss', 'accuracy', 'recon', 'spectrum', 'backward-grid', 'vectors'])
+        expect(figures).toEqual(expect.arrayContaining([`figures/${id}/${f}.png`, `figures/${id}/${f}.svg`]));
       expect(figures).toContain(`figures/${id}/backward.gif`);
       expect(files).toContain(`configs/${id}.json`);
     }

@@ -40,7 +40,15 @@ const rec = (step: number, over: Partial<EvalRecord> = {}): EvalRecord => ({
 });
 const metrics = [0, 10, 20, 30].map((s) => rec(s));
 const config = (lambda: number, lambdaOrt: number) =>
-  parseRunConfig({ network: { layers: [{ units: 16, lambda }, { units: 2, activation: 'linear', lambda: 0 }] }, loss: { lambdaOrt } });
+  parseRunConfig({
+    network: {
+      layers: [
+        { units: 16, lambda },
+        { units: 2, activation: 'linear', lambda: 0 },
+      ],
+    },
+    loss: { lambdaOrt },
+  });
 
 describe('chartSpecs module', () => {
   it('is pure: only type imports, no DOM or Node globals', () => {
@@ -64,7 +72,12 @@ describe('chartSpecs module', () => {
     }
     const users = sources.filter((s) => s.text.includes("electron/figures/chartSpecs'")).map((s) => s.file.split(path.sep).join('/'));
     expect(users).toEqual(
-      expect.arrayContaining(['renderer/src/lib/charts.ts', 'renderer/src/components/LiveView.svelte', 'renderer/src/components/RunsView.svelte', 'renderer/src/components/SvdRow.svelte']),
+      expect.arrayContaining([
+        'renderer/src/lib/charts.ts',
+        'renderer/src/components/LiveView.svelte',
+        'renderer/src/components/RunsView.svelte',
+        'renderer/src/components/SvdRow.svelte',
+      ]),
     );
     expect(colorAt(10)).toBe(PALETTE[0]);
     expect(colorAt(-1)).toBe(PALETTE[9]);

@@ -143,7 +143,11 @@ describe('image grids', () => {
 
 describe('backward GIF', () => {
   it('an animated GIF with one frame per step, looping', () => {
-    const frames = [0, 1, 2].map((k) => ({ label: `step ${k * 10}`, inputs: [grey(28, (x) => x * 9), grey(28, (x, y) => y * 9)], outputs: [grey(28, () => k * 80), grey(28, () => 255 - k * 80)] }));
+    const frames = [0, 1, 2].map((k) => ({
+      label: `step ${k * 10}`,
+      inputs: [grey(28, (x) => x * 9), grey(28, (x, y) => y * 9)],
+      outputs: [grey(28, () => k * 80), grey(28, () => 255 - k * 80)],
+    }));
     const gif = backwardGif(frames, { title: 'run' });
     expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
     expect(gif.includes(Buffer.from('NETSCAPE2.0', 'latin1'))).toBe(true);

@@ -11,7 +11,12 @@ import { SeriesChart } from '../../renderer/src/lib/charts';
 vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(() => null);
 
 const config = RunConfigSchema.parse({
-  network: { layers: [{ units: 32, lambda: 1e-6 }, { units: 2, activation: 'linear', lambda: 0 }] },
+  network: {
+    layers: [
+      { units: 32, lambda: 1e-6 },
+      { units: 2, activation: 'linear', lambda: 0 },
+    ],
+  },
   training: { steps: 300 },
 });
 const rec = (step: number, over: Partial<EvalRecord> = {}): EvalRecord => ({

@@ -116,10 +116,18 @@ describe('Export dialog', () => {
     const bar = screen.getByTestId('export-progress') as HTMLProgressElement;
     expect([bar.value, bar.max]).toEqual([3, 12]);
     expect(screen.getByTestId('export-progress-text').textContent).toContain('3 / 12 (25%) · loss figure of rr run');
-    pending!.resolve({ out: DEFAULT_OUT, files: ['README.md', 'figures/rr/loss.png', 'metrics.csv'], notes: ['vectors of std run (std) left out: no checkpoint'] });
+    pending!.resolve({
+      out: DEFAULT_OUT,
+      files: ['README.md', 'figures/rr/loss.png', 'metrics.csv'],
+      notes: ['vectors of std run (std) left out: no checkpoint'],
+    });
     await vi.waitFor(() => expect(screen.getByTestId('export-result-count').textContent).toBe('3'));
     expect(screen.getByTestId('export-result-path').textContent).toBe(DEFAULT_OUT);
-    expect(within(screen.getByTestId('export-notes')).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['vectors of std run (std) left out: no checkpoint']);
+    expect(
+      within(screen.getByTestId('export-notes'))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['vectors of std run (std) left out: no checkpoint']);
     expect((screen.getByTestId('export-start') as HTMLButtonElement).disabled).toBe(false);
   });
 
@@ -137,7 +145,7 @@ describe('Export dialog', () => {
     await fireEvent.click(screen.getByTestId('export-start'));
     await vi.waitFor(() => expect(pending).not.toBeNull());
     expect(pending!.payload.out).toBe('/tmp/b.zip');
-    pending!.reject(new Error("/tmp/b.zip already exists: choose a new --out, or pass --force to replace it"));
+    pending!.reject(new Error('/tmp/b.zip already exists: choose a new --out, or pass --force to replace it'));
     await vi.waitFor(() => expect(screen.getByTestId('export-error').textContent).toMatch(/already exists/));
     expect(screen.getByTestId('export-error').getAttribute('role')).toBe('alert');
   });

@@ -256,10 +256,13 @@ describe('Std / Ort / RR presets', () => {
 describe('helpers', () => {
   it('flatten and diff show only differing keys', () => {
     expect(flatten({ a: { b: 1 }, xs: [{ u: 2 }], d: [0, 1] })).toEqual({ 'a.b': '1', 'xs.0.u': '2', d: '[0,1]' });
-    const rows = diffConfigs([
-      { name: 'a', loss: { lambdaOrt: 0 }, layers: [{ lambda: 0 }], steps: 5 },
-      { name: 'b', loss: { lambdaOrt: 0.1 }, layers: [{ lambda: 0 }, { lambda: 1 }], steps: 5 },
-    ], (k) => k === 'name');
+    const rows = diffConfigs(
+      [
+        { name: 'a', loss: { lambdaOrt: 0 }, layers: [{ lambda: 0 }], steps: 5 },
+        { name: 'b', loss: { lambdaOrt: 0.1 }, layers: [{ lambda: 0 }, { lambda: 1 }], steps: 5 },
+      ],
+      (k) => k === 'name',
+    );
     expect(rows).toEqual([
       { key: 'loss.lambdaOrt', values: ['0', '0.1'] },
       { key: 'layers.1.lambda', values: [null, '1'] },

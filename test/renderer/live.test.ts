@@ -5,17 +5,36 @@ import { LiveStore, type LiveChange } from '../../renderer/src/lib/stores/live.s
 import { fakeApi } from './fakeApi';
 
 const config = RunConfigSchema.parse({
-  network: { layers: [{ units: 32, lambda: 1e-6 }, { units: 2, activation: 'linear', lambda: 0 }] },
+  network: {
+    layers: [
+      { units: 32, lambda: 1e-6 },
+      { units: 2, activation: 'linear', lambda: 0 },
+    ],
+  },
   training: { steps: 300 },
 });
 const runRec: RunRecord = {
-  id: 'r1', name: 'r1', status: 'running', config, totalSteps: 300, backend: 'cpu', versions: {},
-  createdAt: '2025-01-01T00:00:00Z', lastStep: 100, backwardSteps: [100], checkpointSteps: [],
+  id: 'r1',
+  name: 'r1',
+  status: 'running',
+  config,
+  totalSteps: 300,
+  backend: 'cpu',
+  versions: {},
+  createdAt: '2025-01-01T00:00:00Z',
+  lastStep: 100,
+  backwardSteps: [100],
+  checkpointSteps: [],
 };
 const rec = (step: number): EvalRecord => ({
-  step, epoch: 0, elapsed: step / 10, stepsPerSec: 10,
+  step,
+  epoch: 0,
+  elapsed: step / 10,
+  stepsPerSec: 10,
   loss: { total: 2 / step, ce: 1 / step, rr: [1 / step, 0], ort: 0 },
-  trainAccuracy: 0.5, testAccuracy: 0.5, testRecon: [3, 4],
+  trainAccuracy: 0.5,
+  testAccuracy: 0.5,
+  testRecon: [3, 4],
 });
 
 describe('LiveStore', () => {

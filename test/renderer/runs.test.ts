@@ -16,7 +16,12 @@ function run(id: string, status: RunStatus, config: Partial<RunConfigInput> & { 
   const lambda = config.lambda ?? 0;
   const c = RunConfigSchema.parse({
     name: id,
-    network: { layers: [{ units: 32, lambda }, { units: 2, activation: 'linear', lambda }] },
+    network: {
+      layers: [
+        { units: 32, lambda },
+        { units: 2, activation: 'linear', lambda },
+      ],
+    },
     training: { steps: 200 },
     loss: config.loss,
   });

@@ -7,11 +7,20 @@ export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 
 const posInt = (what: string) =>
-  z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be at least 1`);
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .positive(`${what} must be at least 1`);
 const nonNegInt = (what: string) =>
-  z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).min(0, `${what} must be 0 or more`);
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be a whole number`)
+    .min(0, `${what} must be 0 or more`);
 const nonNeg = (what: string) =>
-  z.number({ error: `${what} must be a number` }).finite(`${what} must be finite`).min(0, `${what} must be 0 or more (got a negative value)`);
+  z
+    .number({ error: `${what} must be a number` })
+    .finite(`${what} must be finite`)
+    .min(0, `${what} must be 0 or more (got a negative value)`);
 
 export const PeakDataSchema = z.object({
   kind: z.literal('peak'),

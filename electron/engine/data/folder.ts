@@ -31,7 +31,10 @@ export function loadFolder(opts: FolderOptions): Dataset {
   const root = path.resolve(opts.path);
   const entries = listDir(root);
   if (entries.length === 0) throw new DataError(`data folder ${root} is empty: add ${LAYOUT}`);
-  const classNames = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(naturalCompare);
+  const classNames = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort(naturalCompare);
   if (classNames.length === 0) throw new DataError(`data folder ${root} has no class sub-folders: move the images into ${LAYOUT}`);
 
   const perClass: Float32Array[][] = [];
@@ -72,7 +75,10 @@ export function loadFolder(opts: FolderOptions): Dataset {
       trainIdx.push(rangeOf(0, n - nTest));
       testIdx.push(rangeOf(n - nTest, n));
     } else {
-      for (const [what, [start, end]] of [['train', opts.split.train], ['test', opts.split.test]] as const) {
+      for (const [what, [start, end]] of [
+        ['train', opts.split.train],
+        ['test', opts.split.test],
+      ] as const) {
         if (!(start >= 0 && start < end && end <= n)) {
           throw new DataError(`class folder ${dir} has ${n} images, so the ${what} range [${start}, ${end}) does not fit: use 0 <= start < end <= ${n}`);
         }

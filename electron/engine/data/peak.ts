@@ -123,11 +123,17 @@ function renderDisk(size: number, cx: number, cy: number, scale: number): Float3
 
 /** Bounding box [row0, row1, col0, col1) of the disk's visible pixels: it must stay free of stroke ink so that the disk is exact, as in the reference. */
 function diskBox(disk: Float32Array, size: number): [number, number, number, number] {
-  let r0 = size, r1 = 0, c0 = size, c1 = 0;
+  let r0 = size,
+    r1 = 0,
+    c0 = size,
+    c1 = 0;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       if (disk[y * size + x] < 0.5) continue;
-      r0 = Math.min(r0, y); r1 = Math.max(r1, y + 1); c0 = Math.min(c0, x); c1 = Math.max(c1, x + 1);
+      r0 = Math.min(r0, y);
+      r1 = Math.max(r1, y + 1);
+      c0 = Math.min(c0, x);
+      c1 = Math.max(c1, x + 1);
     }
   }
   return [r0, r1, c0, c1];
@@ -157,17 +163,23 @@ function drawStroke(rng: Rng, img: Float32Array, size: number, scale: number, c:
 function shareInside(pts: Float64Array, tx: number, ty: number): number {
   let n = 0;
   for (let i = 0; i < pts.length; i += 2) {
-    const x = pts[i] + tx, y = pts[i + 1] + ty;
+    const x = pts[i] + tx,
+      y = pts[i + 1] + ty;
     if (x >= 0 && y >= 0 && x <= REF && y <= REF) n++;
   }
   return (2 * n) / pts.length;
 }
 
 function extent(pts: Float64Array): [number, number, number, number] {
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (let i = 0; i < pts.length; i += 2) {
-    x0 = Math.min(x0, pts[i]); x1 = Math.max(x1, pts[i]);
-    y0 = Math.min(y0, pts[i + 1]); y1 = Math.max(y1, pts[i + 1]);
+    x0 = Math.min(x0, pts[i]);
+    x1 = Math.max(x1, pts[i]);
+    y0 = Math.min(y0, pts[i + 1]);
+    y1 = Math.max(y1, pts[i + 1]);
   }
   return [x0, x1, y0, y1];
 }
@@ -180,10 +192,7 @@ interface Stroke {
 }
 
 function strokePath(rng: Rng): Stroke {
-  const len = Math.min(
-    STROKE_LEN_RANGE[1],
-    Math.max(STROKE_LEN_RANGE[0], STROKE_LEN_MEDIAN * Math.exp(STROKE_LEN_LOGSD * rng.normal())),
-  );
+  const len = Math.min(STROKE_LEN_RANGE[1], Math.max(STROKE_LEN_RANGE[0], STROKE_LEN_MEDIAN * Math.exp(STROKE_LEN_LOGSD * rng.normal())));
   const steps = Math.ceil(len / STEP);
   const pts = new Float64Array(2 * (steps + 1));
   const ink = new Float64Array(steps + 1);
@@ -191,12 +200,17 @@ function strokePath(rng: Rng): Stroke {
   const pDecay = Math.exp(-STEP / PRESSURE_TAU);
   const pKick = PRESSURE_SD * Math.sqrt(1 - pDecay * pDecay);
   let pressure = PRESSURE_SD * rng.normal();
-  let x = 0, y = 0, heading = rng.uniform(0, 2 * Math.PI);
+  let x = 0,
+    y = 0,
+    heading = rng.uniform(0, 2 * Math.PI);
   // Piecewise pen motion: segments of straight lines or arcs whose curvature changes linearly (so arcs can tighten into
   // loops), joined smoothly or at a sharp corner - the letters, zig-zags and scribbles of the reference.
   const arcCurv = () => (rng.next() < STRAIGHT_PROB ? 0.02 * rng.normal() : Math.max(-MAX_CURV, Math.min(MAX_CURV, ARC_CURV_SD * rng.normal())));
-  let segLeft = 0, curv = 0, dCurv = 0;
-  let mx = 0, my = 0;
+  let segLeft = 0,
+    curv = 0,
+    dCurv = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i <= steps; i++) {
     pts[2 * i] = x;
     pts[2 * i + 1] = y;
@@ -237,18 +251,25 @@ function renderPath(img: Float32Array, size: number, { pts, ink }: Stroke, tx: n
   const reach = radius;
   const n = pts.length / 2;
   for (let i = 0; i + 1 < n; i++) {
-    const ax = pts[2 * i] * scale + tx, ay = pts[2 * i + 1] * scale + ty;
-    const bx = pts[2 * i + 2] * scale + tx, by = pts[2 * i + 3] * scale + ty;
-    const dx = bx - ax, dy = by - ay;
+    const ax = pts[2 * i] * scale + tx,
+      ay = pts[2 * i + 1] * scale + ty;
+    const bx = pts[2 * i + 2] * scale + tx,
+      by = pts[2 * i + 3] * scale + ty;
+    const dx = bx - ax,
+      dy = by - ay;
     const peak = 0.5 * (ink[i] + ink[i + 1]);
     const l2 = dx * dx + dy * dy || 1e-12;
-    const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - reach)), x1 = Math.min(size - 1, Math.ceil(Math.max(ax, bx) + reach));
-    const y0 = Math.max(0, Math.floor(Math.min(ay, by) - reach)), y1 = Math.min(size - 1, Math.ceil(Math.max(ay, by) + reach));
+    const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - reach)),
+      x1 = Math.min(size - 1, Math.ceil(Math.max(ax, bx) + reach));
+    const y0 = Math.max(0, Math.floor(Math.min(ay, by) - reach)),
+      y1 = Math.min(size - 1, Math.ceil(Math.max(ay, by) + reach));
     for (let y = y0; y <= y1; y++) {
       for (let x = x0; x <= x1; x++) {
-        const px = x + 0.5 - ax, py = y + 0.5 - ay;
+        const px = x + 0.5 - ax,
+          py = y + 0.5 - ay;
         const t = Math.min(1, Math.max(0, (px * dx + py * dy) / l2));
-        const ex = px - t * dx, ey = py - t * dy;
+        const ex = px - t * dx,
+          ey = py - t * dy;
         const u = 1 - (ex * ex + ey * ey) * inv;
         if (u <= 0) continue;
         const u2 = u * u;

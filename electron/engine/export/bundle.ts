@@ -14,7 +14,16 @@ import { RunNotFoundError, RunRecordError, type RunStore } from '../store/runSto
 import { InvalidRunIdError } from '../store/layout';
 import type { EvalRecord, RunRecord } from '../types';
 import { appPackage } from '../util/version';
-import { accuracyChart, lossChart, overlayChart, reconChart, spectrumChart, spectrumOverlayChart, type ChartSpec, type ChartTheme } from '../../figures/chartSpecs';
+import {
+  accuracyChart,
+  lossChart,
+  overlayChart,
+  reconChart,
+  spectrumChart,
+  spectrumOverlayChart,
+  type ChartSpec,
+  type ChartTheme,
+} from '../../figures/chartSpecs';
 import { figureTheme, renderChartPng, renderChartSvg } from '../../figures/renderChart';
 import { FigureSizeError, FontError, figureFontFamily, resolveFigureSize, type FigureSize, type SizeUnit } from '../../figures/canvas';
 import { GridLayoutError, renderGridPng, renderGridSvg, type GridFigure, type VectorColormap } from '../../figures/imageGrids';
@@ -144,7 +153,9 @@ function validateSettings(o: ExportOptions): Settings {
   for (const f of formats) if (!(FORMATS as readonly string[]).includes(f)) throw new ExportError(`unknown figure format '${f}': use png, svg or both`);
   const unit = oneOf('size unit', o.unit, SIZE_UNITS, EXPORT_DEFAULTS.unit);
   if (unit !== EXPORT_DEFAULTS.unit && (o.width === undefined || o.height === undefined)) {
-    throw new ExportError(`give both the figure width and height in ${unit} (or leave the unit for the default ${EXPORT_DEFAULTS.width} x ${EXPORT_DEFAULTS.height} in)`);
+    throw new ExportError(
+      `give both the figure width and height in ${unit} (or leave the unit for the default ${EXPORT_DEFAULTS.width} x ${EXPORT_DEFAULTS.height} in)`,
+    );
   }
   let size: FigureSize;
   try {
@@ -264,7 +275,6 @@ function removeEmptyUpTo(dir: string, top: string): void {
     if (d === path.resolve(top) || path.dirname(d) === d) return;
   }
 }
-
 
 class BundleWriter {
   readonly files: string[] = [];
@@ -404,7 +414,8 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     if (want.has('accuracy')) {
       tasks.push({
         label: `accuracy figure of ${label}`,
-        run: (w) => chartFiles(w, `${dir}/accuracy`, accuracyChart(metrics), `${label}: classification accuracy on the training set and on the test set (${steps}).`),
+        run: (w) =>
+          chartFiles(w, `${dir}/accuracy`, accuracyChart(metrics), `${label}: classification accuracy on the training set and on the test set (${steps}).`),
       });
     }
     if (want.has('recon')) {
@@ -477,8 +488,14 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
           gridFiles(
             w,
             `${dir}/vectors`,
-            vectorsFigure(v, { label, colormap: settings.colormap, order: settings.order, maxVectors: settings.maxVectors, aspect: size.cssWidth / size.cssHeight }),
-            `${label}: the ${n === v.k ? `${n}` : `first ${n} of ${v.k}`} input-space singular vectors u_j of the first layer's weight matrix at step ${v.step} (columns of U in W = U S Vᵀ, shown as ${v.image.height}x${v.image.width} images), ${settings.order === 'sigma' ? 'ordered by singular value, largest first' : 'ordered by the share of the test data\'s energy they capture (e)'}; ${COLORMAP_NOTE[settings.colormap]}.`,
+            vectorsFigure(v, {
+              label,
+              colormap: settings.colormap,
+              order: settings.order,
+              maxVectors: settings.maxVectors,
+              aspect: size.cssWidth / size.cssHeight,
+            }),
+            `${label}: the ${n === v.k ? `${n}` : `first ${n} of ${v.k}`} input-space singular vectors u_j of the first layer's weight matrix at step ${v.step} (columns of U in W = U S Vᵀ, shown as ${v.image.height}x${v.image.width} images), ${settings.order === 'sigma' ? 'ordered by singular value, largest first' : "ordered by the share of the test data's energy they capture (e)"}; ${COLORMAP_NOTE[settings.colormap]}.`,
           );
         },
       });
@@ -517,7 +534,8 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
       if (!want.has(fig)) continue;
       tasks.push({
         label: `overlay of ${metric}`,
-        run: (w) => chartFiles(w, `figures/overlay-${fig}`, overlayChart(series, metric), `The ${what} of every run over the training step, one colour per run.`),
+        run: (w) =>
+          chartFiles(w, `figures/overlay-${fig}`, overlayChart(series, metric), `The ${what} of every run over the training step, one colour per run.`),
       });
     }
     if (want.has('spectrum')) {
@@ -529,7 +547,12 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
             return typeof v === 'string' ? [] : [{ label: labelOf(run.id), s: v.s }];
           });
           if (rs.length < 2) return void notes.push('overlay-spectrum left out: fewer than two runs have a checkpoint');
-          chartFiles(w, 'figures/overlay-spectrum', spectrumOverlayChart(rs), `Singular values of the first layer's weight matrix of every run at its last checkpoint, one colour per run.`);
+          chartFiles(
+            w,
+            'figures/overlay-spectrum',
+            spectrumOverlayChart(rs),
+            `Singular values of the first layer's weight matrix of every run at its last checkpoint, one colour per run.`,
+          );
         },
       });
     }

@@ -36,7 +36,10 @@ export function metricsColumns(layers: number): string[] {
 
 /** Layer columns are 1-based (loss_rr_1 and test_recon_1 belong to the first layer, whose input is the image). */
 export function metricsCsv(runs: { run: RunRecord; metrics: EvalRecord[] }[]): string {
-  const layers = Math.max(0, ...runs.map(({ run, metrics }) => Math.max(run.config.network.layers.length, ...metrics.map((m) => Math.max(m.loss.rr.length, m.testRecon.length)))));
+  const layers = Math.max(
+    0,
+    ...runs.map(({ run, metrics }) => Math.max(run.config.network.layers.length, ...metrics.map((m) => Math.max(m.loss.rr.length, m.testRecon.length)))),
+  );
   const lines = [metricsColumns(layers).join(',')];
   const perLayer = (xs: number[]) => Array.from({ length: layers }, (_, i) => csvNumber(xs[i]));
   for (const { run, metrics } of runs) {

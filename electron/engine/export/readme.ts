@@ -69,7 +69,10 @@ export function bundleReadme(r: ReadmeInput): string {
     out.push(`- ${md(label)} (\`${run.id}\`): ${parts.length ? parts.join(', ') : 'not recorded'}`);
   }
   if (r.runs.some(({ run }) => run.config.loss.referenceQuirks)) {
-    out.push('', 'Runs with `loss.referenceQuirks` reproduce the reference code\'s quirks (double softmax, BN+ReLU on the logits, BN in training mode at evaluation).');
+    out.push(
+      '',
+      "Runs with `loss.referenceQuirks` reproduce the reference code's quirks (double softmax, BN+ReLU on the logits, BN in training mode at evaluation).",
+    );
   }
   out.push('');
 
@@ -87,11 +90,11 @@ export function bundleReadme(r: ReadmeInput): string {
   out.push(
     '- `metrics.csv`: one row per evaluation per run. Columns: `run_id`, `run_name`, `step`, `epoch`, `elapsed` (seconds since training started),',
     '  `steps_per_sec`, `loss_total`, `loss_ce`, `loss_rr_<k>` (λ-weighted reverse-pass term of layer k), `loss_ort` (λ-weighted SRIP term),',
-    '  `train_accuracy`, `test_accuracy`, `test_recon_<k>` (test-set mean squared error of the reverse-pass reconstruction of layer k\'s input).',
+    "  `train_accuracy`, `test_accuracy`, `test_recon_<k>` (test-set mean squared error of the reverse-pass reconstruction of layer k's input).",
     '  Layers count from 1: layer 1 is the first layer, whose input is the image. Losses are those of the training batch at that step.',
-    '  Numbers are written exactly as in the run\'s metrics.jsonl; `NaN` marks a value that was not finite, an empty field a layer the run does not have.',
-    '- `metrics.json`: the same evaluations as JSON, with each run\'s record (status, backend, versions, data set summary).',
-    '- `configs/<run id>.json`: each run\'s complete configuration (data, seed, network, loss, training), as recorded by the run.',
+    "  Numbers are written exactly as in the run's metrics.jsonl; `NaN` marks a value that was not finite, an empty field a layer the run does not have.",
+    "- `metrics.json`: the same evaluations as JSON, with each run's record (status, backend, versions, data set summary).",
+    "- `configs/<run id>.json`: each run's complete configuration (data, seed, network, loss, training), as recorded by the run.",
     '',
   );
 
@@ -154,7 +157,9 @@ export function reproduceScript(runs: { run: RunRecord; configFile: string; labe
     '',
   ];
   for (const { run, configFile, label } of runs) {
-    lines.push(`# ${label.replace(/[\r\n]/g, ' ')} (${run.id}): ${run.totalSteps} steps${run.backend ? `, backend ${run.backend}` : ''}${run.status !== 'completed' ? `; the original run was ${run.status} at step ${run.lastStep}` : ''}`);
+    lines.push(
+      `# ${label.replace(/[\r\n]/g, ' ')} (${run.id}): ${run.totalSteps} steps${run.backend ? `, backend ${run.backend}` : ''}${run.status !== 'completed' ? `; the original run was ${run.status} at step ${run.lastStep}` : ''}`,
+    );
     const env = run.backend ? `RACECAR_BACKEND="\${RACECAR_BACKEND:-${run.backend}}" ` : '';
     lines.push(`${env}"\${racecar[@]}" train --config "$here"/${shQuote(configFile)} --workspace "$workspace"`);
   }

@@ -10,8 +10,7 @@ const swapLast2 = (t: tf.Tensor): tf.Tensor => {
   return tf.transpose(t, perm);
 };
 
-const mm = (a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.Tensor =>
-  tf.matMul(ta ? swapLast2(a) : a, tb ? swapLast2(b) : b);
+const mm = (a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.Tensor => tf.matMul(ta ? swapLast2(a) : a, tb ? swapLast2(b) : b);
 
 let registered = false;
 

@@ -55,7 +55,14 @@ export interface LossSettings {
  * is the random start vector of layer k's power iteration (cols x 1), drawn
  * by the caller from the run's seeded generator.
  */
-export function computeLoss(net: Network, x: tf.Tensor2D, onehot: tf.Tensor2D, s: LossSettings, sripVectors: tf.Tensor2D[] | null, wT?: tf.Tensor2D[]): LossParts {
+export function computeLoss(
+  net: Network,
+  x: tf.Tensor2D,
+  onehot: tf.Tensor2D,
+  s: LossSettings,
+  sripVectors: tf.Tensor2D[] | null,
+  wT?: tf.Tensor2D[],
+): LossParts {
   const fwd = forward(net, x, 'batch', s.quirks);
   const L = net.layers.length;
   const logits = fwd.h[L];

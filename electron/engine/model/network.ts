@@ -31,7 +31,7 @@ export type BnMode = 'batch' | 'moving';
 export function buildNetwork(inputSize: number, layers: LayerConfig[], seed: number): Network {
   const rng = new Rng(seed);
   let fanIn = inputSize;
-  const params = layers.map((l, k) => {
+  const params = layers.map((l) => {
     const limit = Math.sqrt(6 / (fanIn + l.units)); // Glorot uniform
     const w = new Float32Array(fanIn * l.units);
     for (let i = 0; i < w.length; i++) w[i] = rng.uniform(-limit, limit);

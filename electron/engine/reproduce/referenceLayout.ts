@@ -21,9 +21,18 @@ export function writeReferenceLayout(store: RunStore, runId: string, outDir: str
   const imgDir = path.join(testDir, 'backwardtest_img');
   fs.mkdirSync(imgDir, { recursive: true });
   const lines = (f: (i: number) => number) => metrics.map((_, i) => `${i}\t${f(i)}`).join('\n') + '\n';
-  writeFileAtomic(path.join(testDir, 'trainloss.txt'), lines((i) => metrics[i].loss.total));
-  writeFileAtomic(path.join(testDir, 'testaccuracy.txt'), lines((i) => metrics[i].testAccuracy));
-  writeFileAtomic(path.join(testDir, 'elapsedtime.txt'), lines((i) => metrics[i].elapsed));
+  writeFileAtomic(
+    path.join(testDir, 'trainloss.txt'),
+    lines((i) => metrics[i].loss.total),
+  );
+  writeFileAtomic(
+    path.join(testDir, 'testaccuracy.txt'),
+    lines((i) => metrics[i].testAccuracy),
+  );
+  writeFileAtomic(
+    path.join(testDir, 'elapsedtime.txt'),
+    lines((i) => metrics[i].elapsed),
+  );
   const samples = Math.min(run.config.training.backwardSamples, run.dataInfo?.testCount ?? 0);
   run.backwardSteps.forEach((step, index) => {
     for (let i = 0; i < samples; i++) writeFileAtomic(path.join(imgDir, `test${i}_${pad4(index)}.png`), store.readBackward(runId, step, i));

@@ -80,8 +80,7 @@ export const checkpointsDir = (ws: string, id: string) => path.join(runDir(ws, i
 export const checkpointPath = (ws: string, id: string, step: number) => path.join(checkpointsDir(ws, id), `${padStep(step)}.json`);
 
 export const svdDir = (ws: string, id: string) => path.join(runDir(ws, id), 'svd');
-const svdStem = (ws: string, id: string, layer: number, step: number) =>
-  path.join(svdDir(ws, id), `layer${checkIndex('layer', layer)}_${padStep(step)}`);
+const svdStem = (ws: string, id: string, layer: number, step: number) => path.join(svdDir(ws, id), `layer${checkIndex('layer', layer)}_${padStep(step)}`);
 export const svdJsonPath = (ws: string, id: string, layer: number, step: number) => `${svdStem(ws, id, layer, step)}.json`;
 export const svdImageDir = (ws: string, id: string, layer: number, step: number) => svdStem(ws, id, layer, step);
 export const svdImagePath = (ws: string, id: string, layer: number, step: number, j: number) =>

@@ -169,10 +169,20 @@ function symUpperMatVec(m: Float64Array, n: number, i: number, d: Float64Array, 
     const S = K.heap;
     const sc = K.scratch / 8;
     for (; j + 3 < i; j += 4) {
-      const r0 = j * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-      const f0 = d[j], f1 = d[j + 1], f2 = d[j + 2], f3 = d[j + 3];
-      const a01 = m[r0 + j + 1], a02 = m[r0 + j + 2], a03 = m[r0 + j + 3];
-      const a12 = m[r1 + j + 2], a13 = m[r1 + j + 3], a23 = m[r2 + j + 3];
+      const r0 = j * n,
+        r1 = r0 + n,
+        r2 = r1 + n,
+        r3 = r2 + n;
+      const f0 = d[j],
+        f1 = d[j + 1],
+        f2 = d[j + 2],
+        f3 = d[j + 3];
+      const a01 = m[r0 + j + 1],
+        a02 = m[r0 + j + 2],
+        a03 = m[r0 + j + 3];
+      const a12 = m[r1 + j + 2],
+        a13 = m[r1 + j + 3],
+        a23 = m[r2 + j + 3];
       let g0 = m[r0 + j] * f0 + a01 * f1 + a02 * f2 + a03 * f3;
       let g1 = a01 * f0 + m[r1 + j + 1] * f1 + a12 * f2 + a13 * f3;
       let g2 = a02 * f0 + a12 * f1 + m[r2 + j + 2] * f2 + a23 * f3;
@@ -187,7 +197,10 @@ function symUpperMatVec(m: Float64Array, n: number, i: number, d: Float64Array, 
         g3 += S[sc + 3];
       }
       for (let k = k0 + 2 * pairs; k < i; k++) {
-        const x0 = m[r0 + k], x1 = m[r1 + k], x2 = m[r2 + k], x3 = m[r3 + k];
+        const x0 = m[r0 + k],
+          x1 = m[r1 + k],
+          x2 = m[r2 + k],
+          x3 = m[r3 + k];
         const dk = d[k];
         g0 += x0 * dk;
         g1 += x1 * dk;
@@ -202,17 +215,30 @@ function symUpperMatVec(m: Float64Array, n: number, i: number, d: Float64Array, 
     }
   }
   for (; j + 3 < i; j += 4) {
-    const r0 = j * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    const f0 = d[j], f1 = d[j + 1], f2 = d[j + 2], f3 = d[j + 3];
+    const r0 = j * n,
+      r1 = r0 + n,
+      r2 = r1 + n,
+      r3 = r2 + n;
+    const f0 = d[j],
+      f1 = d[j + 1],
+      f2 = d[j + 2],
+      f3 = d[j + 3];
     // The 4 x 4 diagonal block.
-    const a01 = m[r0 + j + 1], a02 = m[r0 + j + 2], a03 = m[r0 + j + 3];
-    const a12 = m[r1 + j + 2], a13 = m[r1 + j + 3], a23 = m[r2 + j + 3];
+    const a01 = m[r0 + j + 1],
+      a02 = m[r0 + j + 2],
+      a03 = m[r0 + j + 3];
+    const a12 = m[r1 + j + 2],
+      a13 = m[r1 + j + 3],
+      a23 = m[r2 + j + 3];
     let g0 = m[r0 + j] * f0 + a01 * f1 + a02 * f2 + a03 * f3;
     let g1 = a01 * f0 + m[r1 + j + 1] * f1 + a12 * f2 + a13 * f3;
     let g2 = a02 * f0 + a12 * f1 + m[r2 + j + 2] * f2 + a23 * f3;
     let g3 = a03 * f0 + a13 * f1 + a23 * f2 + m[r3 + j + 3] * f3;
     for (let k = j + 4; k < i; k++) {
-      const x0 = m[r0 + k], x1 = m[r1 + k], x2 = m[r2 + k], x3 = m[r3 + k];
+      const x0 = m[r0 + k],
+        x1 = m[r1 + k],
+        x2 = m[r2 + k],
+        x3 = m[r3 + k];
       const dk = d[k];
       g0 += x0 * dk;
       g1 += x1 * dk;
@@ -245,8 +271,12 @@ function symUpperMatVec(m: Float64Array, n: number, i: number, d: Float64Array, 
 function rank2Update(m: Float64Array, n: number, i: number, d: Float64Array, e: Float64Array, K: Kernels | null): void {
   let j = 0;
   for (; j + 1 < i; j += 2) {
-    const r0 = j * n, r1 = r0 + n;
-    const f0 = d[j], g0 = e[j], f1 = d[j + 1], g1 = e[j + 1];
+    const r0 = j * n,
+      r1 = r0 + n;
+    const f0 = d[j],
+      g0 = e[j],
+      f1 = d[j + 1],
+      g1 = e[j + 1];
     m[r0 + j] -= f0 * g0 + g0 * f0;
     let k = j + 1;
     if (K) {
@@ -255,7 +285,8 @@ function rank2Update(m: Float64Array, n: number, i: number, d: Float64Array, e: 
       k += 2 * pairs;
     }
     for (; k < i; k++) {
-      const ek = e[k], dk = d[k];
+      const ek = e[k],
+        dk = d[k];
       m[r0 + k] -= f0 * ek + g0 * dk;
       m[r1 + k] -= f1 * ek + g1 * dk;
     }
@@ -266,7 +297,8 @@ function rank2Update(m: Float64Array, n: number, i: number, d: Float64Array, e: 
   }
   for (; j < i; j++) {
     const rj = j * n;
-    const f = d[j], g = e[j];
+    const f = d[j],
+      g = e[j];
     for (let k = j; k < i; k++) m[rj + k] -= f * e[k] + g * d[k];
     d[j] = m[rj + i - 1];
     m[rj + i] = 0;
@@ -279,8 +311,15 @@ function rank2Update(m: Float64Array, n: number, i: number, d: Float64Array, e: 
  * = h2·row − a·c, c = h2·d1. One pass for both dot products, one for the update.
  */
 function reflectRowsTwice(
-  m: Float64Array, n: number, len: number, r1: number, r2: number,
-  d1: Float64Array, d2: Float64Array, c: number, K: Kernels | null,
+  m: Float64Array,
+  n: number,
+  len: number,
+  r1: number,
+  r2: number,
+  d1: Float64Array,
+  d2: Float64Array,
+  c: number,
+  K: Kernels | null,
 ): void {
   const tail = d2[len];
   let j = 0;
@@ -292,12 +331,22 @@ function reflectRowsTwice(
     const end = pairs * 16;
     const k0 = 2 * pairs; // odd len: the last column in JavaScript
     for (; j + 3 < len; j += 4) {
-      const p0 = j * n, p1 = p0 + n, p2 = p1 + n, p3 = p2 + n;
+      const p0 = j * n,
+        p1 = p0 + n,
+        p2 = p1 + n,
+        p3 = p2 + n;
       K.dots4x2(m.byteOffset + p0 * 8, rb, m.byteOffset + r1 * 8, m.byteOffset + r2 * 8, end, K.scratch);
-      let a0 = S[sc], a1 = S[sc + 1], a2 = S[sc + 2], a3 = S[sc + 3];
-      let b0 = S[sc + 4], b1 = S[sc + 5], b2 = S[sc + 6], b3 = S[sc + 7];
+      let a0 = S[sc],
+        a1 = S[sc + 1],
+        a2 = S[sc + 2],
+        a3 = S[sc + 3];
+      let b0 = S[sc + 4],
+        b1 = S[sc + 5],
+        b2 = S[sc + 6],
+        b3 = S[sc + 7];
       for (let k = k0; k < len; k++) {
-        const u = m[r1 + k], v = m[r2 + k];
+        const u = m[r1 + k],
+          v = m[r2 + k];
         a0 += u * m[p0 + k];
         b0 += v * m[p0 + k];
         a1 += u * m[p1 + k];
@@ -313,7 +362,8 @@ function reflectRowsTwice(
       b3 -= a3 * c;
       K.update4(m.byteOffset + p0 * 8, rb, d1.byteOffset, d2.byteOffset, end, a0, a1, a2, a3, b0, b1, b2, b3);
       for (let k = k0; k < len; k++) {
-        const e1 = d1[k], e2 = d2[k];
+        const e1 = d1[k],
+          e2 = d2[k];
         m[p0 + k] -= a0 * e1 + b0 * e2;
         m[p1 + k] -= a1 * e1 + b1 * e2;
         m[p2 + k] -= a2 * e1 + b2 * e2;
@@ -326,11 +376,25 @@ function reflectRowsTwice(
     }
   }
   for (; j + 3 < len; j += 4) {
-    const p0 = j * n, p1 = p0 + n, p2 = p1 + n, p3 = p2 + n;
-    let a0 = 0, b0 = 0, a1 = 0, b1 = 0, a2 = 0, b2 = 0, a3 = 0, b3 = 0;
+    const p0 = j * n,
+      p1 = p0 + n,
+      p2 = p1 + n,
+      p3 = p2 + n;
+    let a0 = 0,
+      b0 = 0,
+      a1 = 0,
+      b1 = 0,
+      a2 = 0,
+      b2 = 0,
+      a3 = 0,
+      b3 = 0;
     for (let k = 0; k < len; k++) {
-      const u = m[r1 + k], v = m[r2 + k];
-      const x0 = m[p0 + k], x1 = m[p1 + k], x2 = m[p2 + k], x3 = m[p3 + k];
+      const u = m[r1 + k],
+        v = m[r2 + k];
+      const x0 = m[p0 + k],
+        x1 = m[p1 + k],
+        x2 = m[p2 + k],
+        x3 = m[p3 + k];
       a0 += u * x0;
       b0 += v * x0;
       a1 += u * x1;
@@ -345,7 +409,8 @@ function reflectRowsTwice(
     b2 -= a2 * c;
     b3 -= a3 * c;
     for (let k = 0; k < len; k++) {
-      const e1 = d1[k], e2 = d2[k];
+      const e1 = d1[k],
+        e2 = d2[k];
       m[p0 + k] -= a0 * e1 + b0 * e2;
       m[p1 + k] -= a1 * e1 + b1 * e2;
       m[p2 + k] -= a2 * e1 + b2 * e2;
@@ -357,11 +422,17 @@ function reflectRowsTwice(
     m[p3 + len] = -b3 * tail;
   }
   for (; j + 1 < len; j += 2) {
-    const p0 = j * n, p1 = p0 + n;
-    let a0 = 0, b0 = 0, a1 = 0, b1 = 0;
+    const p0 = j * n,
+      p1 = p0 + n;
+    let a0 = 0,
+      b0 = 0,
+      a1 = 0,
+      b1 = 0;
     for (let k = 0; k < len; k++) {
-      const u = m[r1 + k], v = m[r2 + k];
-      const x0 = m[p0 + k], x1 = m[p1 + k];
+      const u = m[r1 + k],
+        v = m[r2 + k];
+      const x0 = m[p0 + k],
+        x1 = m[p1 + k];
       a0 += u * x0;
       b0 += v * x0;
       a1 += u * x1;
@@ -370,7 +441,8 @@ function reflectRowsTwice(
     b0 -= a0 * c;
     b1 -= a1 * c;
     for (let k = 0; k < len; k++) {
-      const e1 = d1[k], e2 = d2[k];
+      const e1 = d1[k],
+        e2 = d2[k];
       m[p0 + k] -= a0 * e1 + b0 * e2;
       m[p1 + k] -= a1 * e1 + b1 * e2;
     }
@@ -379,7 +451,8 @@ function reflectRowsTwice(
   }
   for (; j < len; j++) {
     const p0 = j * n;
-    let a0 = 0, b0 = 0;
+    let a0 = 0,
+      b0 = 0;
     for (let k = 0; k < len; k++) {
       const x0 = m[p0 + k];
       a0 += m[r1 + k] * x0;
@@ -395,8 +468,14 @@ function reflectRowsTwice(
 function reflectRows(m: Float64Array, n: number, len: number, rh: number, d: Float64Array): void {
   let j = 0;
   for (; j + 3 < len; j += 4) {
-    const r0 = j * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    let g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+    const r0 = j * n,
+      r1 = r0 + n,
+      r2 = r1 + n,
+      r3 = r2 + n;
+    let g0 = 0,
+      g1 = 0,
+      g2 = 0,
+      g3 = 0;
     for (let k = 0; k < len; k++) {
       const h = m[rh + k];
       g0 += h * m[r0 + k];
@@ -561,9 +640,19 @@ function rotateSweep(m: Float64Array, n: number, lo: number, hi: number, cs: Flo
     i = hi - 1;
   }
   for (; i - 3 >= lo; i -= 4) {
-    const c1 = cs[i], s1 = sn[i], c2 = cs[i - 1], s2 = sn[i - 1];
-    const c3 = cs[i - 2], s3 = sn[i - 2], c4 = cs[i - 3], s4 = sn[i - 3];
-    const r4 = (i - 3) * n, r3 = r4 + n, r2 = r3 + n, r1 = r2 + n, r0 = r1 + n;
+    const c1 = cs[i],
+      s1 = sn[i],
+      c2 = cs[i - 1],
+      s2 = sn[i - 1];
+    const c3 = cs[i - 2],
+      s3 = sn[i - 2],
+      c4 = cs[i - 3],
+      s4 = sn[i - 3];
+    const r4 = (i - 3) * n,
+      r3 = r4 + n,
+      r2 = r3 + n,
+      r1 = r2 + n,
+      r0 = r1 + n;
     for (let k = k0; k < n; k++) {
       let y = m[r0 + k];
       let x = m[r1 + k];
@@ -581,7 +670,10 @@ function rotateSweep(m: Float64Array, n: number, lo: number, hi: number, cs: Flo
     }
   }
   for (; i >= lo; i--) {
-    const c = cs[i], s = sn[i], a = i * n, b = a + n;
+    const c = cs[i],
+      s = sn[i],
+      a = i * n,
+      b = a + n;
     for (let k = k0; k < n; k++) {
       const x = m[a + k];
       const y = m[b + k];
@@ -724,7 +816,14 @@ export function assemble(fns: WasmFn[], sharedMemory = false): Uint8Array {
   const types = fns.map((f) => [0x60, ...vec(f.params.map((t) => [t])), 0]);
   const limits = sharedMemory ? [0x03, 1, ...uleb(65536)] : [0x00, 1];
   return new Uint8Array([
-    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    0,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
     ...section(1, vec(types)),
     ...section(2, vec([[...utf8('env'), ...utf8('memory'), 0x02, ...limits]])),
     ...section(3, vec(fns.map((_, i) => uleb(i)))),
@@ -910,7 +1009,21 @@ interface KernelExports {
   symRows4(r0: number, rowBytes: number, d: number, e: number, end: number, f0: number, f1: number, f2: number, f3: number, out: number): void;
   rank2Rows2(r0: number, rowBytes: number, e: number, d: number, end: number, f0: number, g0: number, f1: number, g1: number): void;
   dots4x2(p0: number, rowBytes: number, u: number, v: number, end: number, out: number): void;
-  update4(p0: number, rowBytes: number, d1: number, d2: number, end: number, a0: number, a1: number, a2: number, a3: number, b0: number, b1: number, b2: number, b3: number): void;
+  update4(
+    p0: number,
+    rowBytes: number,
+    d1: number,
+    d2: number,
+    end: number,
+    a0: number,
+    a1: number,
+    a2: number,
+    a3: number,
+    b0: number,
+    b1: number,
+    b2: number,
+    b3: number,
+  ): void;
 }
 
 /** The kernels and the memory they work in. Arrays handed to them must be views of `memory`. */

@@ -231,8 +231,15 @@ export function transpose(x: Float64Array, rows: number, cols: number): Float64A
  * odd length is added here.
  */
 function simdBlocks(
-  K: Kernels, x: Float64Array, xr3: number, y: Float64Array, yr3: number, len: number,
-  out: Float64Array, yr: number, symmetric: boolean,
+  K: Kernels,
+  x: Float64Array,
+  xr3: number,
+  y: Float64Array,
+  yr3: number,
+  len: number,
+  out: Float64Array,
+  yr: number,
+  symmetric: boolean,
 ): void {
   const same = x === y;
   const xn = xr3 * len;
@@ -263,29 +270,64 @@ function simdBlocks(
  * upper block triangle is computed and mirrored.
  */
 export function rowDots(
-  x: Float64Array, xr: number, y: Float64Array, yr: number, len: number,
-  out: Float64Array = new Float64Array(xr * yr), symmetric = false,
+  x: Float64Array,
+  xr: number,
+  y: Float64Array,
+  yr: number,
+  len: number,
+  out: Float64Array = new Float64Array(xr * yr),
+  symmetric = false,
 ): Float64Array {
   const xr3 = xr - (xr % 3);
   const yr3 = yr - (yr % 3);
   const K = len >= 16 && xr3 > 0 && yr3 > 0 ? simdKernels() : null;
   if (K) simdBlocks(K, x, xr3, y, yr3, len, out, yr, symmetric);
   for (let a = 0; a < (K ? 0 : xr3); a += 3) {
-    const a0 = a * len, a1 = a0 + len, a2 = a1 + len;
+    const a0 = a * len,
+      a1 = a0 + len,
+      a2 = a1 + len;
     for (let b = symmetric ? a : 0; b < yr3; b += 3) {
-      const b0 = b * len, b1 = b0 + len, b2 = b1 + len;
-      let s00 = 0, s01 = 0, s02 = 0, s10 = 0, s11 = 0, s12 = 0, s20 = 0, s21 = 0, s22 = 0;
+      const b0 = b * len,
+        b1 = b0 + len,
+        b2 = b1 + len;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s20 = 0,
+        s21 = 0,
+        s22 = 0;
       for (let k = 0; k < len; k++) {
-        const x0 = x[a0 + k], x1 = x[a1 + k], x2 = x[a2 + k];
-        const y0 = y[b0 + k], y1 = y[b1 + k], y2 = y[b2 + k];
-        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2;
-        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2;
-        s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2;
+        const x0 = x[a0 + k],
+          x1 = x[a1 + k],
+          x2 = x[a2 + k];
+        const y0 = y[b0 + k],
+          y1 = y[b1 + k],
+          y2 = y[b2 + k];
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s02 += x0 * y2;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+        s12 += x1 * y2;
+        s20 += x2 * y0;
+        s21 += x2 * y1;
+        s22 += x2 * y2;
       }
-      const c0 = a * yr + b, c1 = c0 + yr, c2 = c1 + yr;
-      out[c0] = s00; out[c0 + 1] = s01; out[c0 + 2] = s02;
-      out[c1] = s10; out[c1 + 1] = s11; out[c1 + 2] = s12;
-      out[c2] = s20; out[c2 + 1] = s21; out[c2 + 2] = s22;
+      const c0 = a * yr + b,
+        c1 = c0 + yr,
+        c2 = c1 + yr;
+      out[c0] = s00;
+      out[c0 + 1] = s01;
+      out[c0 + 2] = s02;
+      out[c1] = s10;
+      out[c1 + 1] = s11;
+      out[c1 + 2] = s12;
+      out[c2] = s20;
+      out[c2 + 1] = s21;
+      out[c2 + 2] = s22;
     }
   }
   // Edges: the leftover rows of X against all of Y, and the leftover rows of Y.

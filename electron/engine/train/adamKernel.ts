@@ -35,7 +35,23 @@ interface WasmMemory {
   buffer: ArrayBufferLike;
 }
 
-type SimdAdam = (w: number, g: number, m: number, v: number, w2: number, m2: number, v2: number, end: number, b1: number, c1: number, b2: number, c2: number, stepScale: number, vScale: number, eps: number) => void;
+type SimdAdam = (
+  w: number,
+  g: number,
+  m: number,
+  v: number,
+  w2: number,
+  m2: number,
+  v2: number,
+  end: number,
+  b1: number,
+  c1: number,
+  b2: number,
+  c2: number,
+  stepScale: number,
+  vScale: number,
+  eps: number,
+) => void;
 
 /**
  * adam4(w, g, m, v, w2, m2, v2, end, b1, c1, b2, c2, stepScale, vScale, eps) over
@@ -72,7 +88,11 @@ function simdAdam(be: WasmBackendInternals): SimdAdam | null {
   if (simdByMemory.has(memory)) return simdByMemory.get(memory)!;
   let fn: SimdAdam | null = null;
   try {
-    const api = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: { adam4: SimdAdam } } } }).WebAssembly;
+    const api = (
+      globalThis as unknown as {
+        WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: { adam4: SimdAdam } } };
+      }
+    ).WebAssembly;
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     fn = new api.Instance(new api.Module(assemble([kernelAdam4()], shared)), { env: { memory } }).exports.adam4;
   } catch {
@@ -118,7 +138,23 @@ export function registerAdamKernel(): void {
         let start = 0;
         if (simd) {
           start = len - (len % 4);
-          simd(at(ws[i]), at(gs[i]), at(ins.m, off), at(ins.v, off), at(outs[i]), at(outs[n], off), at(outs[n + 1], off), start * 4, beta1, c1, beta2, c2, stepScale, vScale, epsilon);
+          simd(
+            at(ws[i]),
+            at(gs[i]),
+            at(ins.m, off),
+            at(ins.v, off),
+            at(outs[i]),
+            at(outs[n], off),
+            at(outs[n + 1], off),
+            start * 4,
+            beta1,
+            c1,
+            beta2,
+            c2,
+            stepScale,
+            vScale,
+            epsilon,
+          );
         }
         for (let j = start; j < len; j++) {
           const gj = g[j];

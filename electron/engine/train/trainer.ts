@@ -177,7 +177,12 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       testRecon: te.recon,
     };
     store.appendMetrics(id, rec);
-    if (samples > 0) store.writeBackward(id, s, Array.from({ length: samples }, (_, i) => png(te.backward, i)));
+    if (samples > 0)
+      store.writeBackward(
+        id,
+        s,
+        Array.from({ length: samples }, (_, i) => png(te.backward, i)),
+      );
     lastEvalTime = performance.now();
     lastEvalStep = s;
     return rec;
@@ -186,7 +191,11 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   let status: 'completed' | 'cancelled' | 'failed' = 'completed';
   let error: string | undefined;
   try {
-    if (samples > 0) store.writeBackwardInputs(id, Array.from({ length: samples }, (_, i) => png(testImages, i)));
+    if (samples > 0)
+      store.writeBackwardInputs(
+        id,
+        Array.from({ length: samples }, (_, i) => png(testImages, i)),
+      );
     yield { type: 'evaluation', runId: id, record: await evaluateAt(0, initialParts()) };
     if (samples > 0) yield { type: 'backward', runId: id, step: 0 };
     let done = 0;
@@ -232,7 +241,10 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   } finally {
     if (governor) {
       const g = governor.summary();
-      store.appendLog(id, `wasm threads: ${g.threads}, pool on for ${(100 * g.pooledShare).toFixed(0)}% of ${g.steps} steps, ${g.switches} switches; ms/step single ${g.msPerStep.single.toFixed(2)}, pooled ${g.msPerStep.pooled.toFixed(2)}`);
+      store.appendLog(
+        id,
+        `wasm threads: ${g.threads}, pool on for ${(100 * g.pooledShare).toFixed(0)}% of ${g.steps} steps, ${g.switches} switches; ms/step single ${g.msPerStep.single.toFixed(2)}, pooled ${g.msPerStep.pooled.toFixed(2)}`,
+      );
       sw!.set(true);
     }
     batches.dispose();

@@ -31,7 +31,9 @@ export function readGreyPng(file: string, mode: 'channel0' | 'luminance' = 'chan
   const src = png.data;
   const data = new Float32Array(width * height);
   for (let i = 0, j = 0; i < data.length; i++, j += 4) {
-    const r = src[j], g = src[j + 1], b = src[j + 2];
+    const r = src[j],
+      g = src[j + 1],
+      b = src[j + 2];
     data[i] = mode === 'luminance' && (r !== g || g !== b) ? 0.299 * r + 0.587 * g + 0.114 * b : r;
   }
   return { width, height, data };
@@ -46,25 +48,35 @@ export function encodeGreyPng(values: ArrayLike<number>, width: number, height: 
     const t = span > 0 ? ((values[i] - lo) / span) * 255 : values[i] > lo ? 255 : 0;
     grey[i] = Number.isNaN(t) ? 0 : Math.round(Math.min(255, Math.max(0, t)));
   }
-  return packRgba(width, height, (rgba) => {
-    for (let i = 0, j = 0; i < grey.length; i++, j += 4) {
-      rgba[j] = rgba[j + 1] = rgba[j + 2] = grey[i];
-      rgba[j + 3] = 255;
-    }
-  }, 0);
+  return packRgba(
+    width,
+    height,
+    (rgba) => {
+      for (let i = 0, j = 0; i < grey.length; i++, j += 4) {
+        rgba[j] = rgba[j + 1] = rgba[j + 2] = grey[i];
+        rgba[j + 3] = 255;
+      }
+    },
+    0,
+  );
 }
 
 /** Packs interleaved 8-bit RGB (3 bytes per pixel). */
 export function encodeRgbPng(rgb: Uint8Array, width: number, height: number): Buffer {
   checkSize(rgb.length, width, height, 3);
-  return packRgba(width, height, (rgba) => {
-    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-      rgba[j] = rgb[i];
-      rgba[j + 1] = rgb[i + 1];
-      rgba[j + 2] = rgb[i + 2];
-      rgba[j + 3] = 255;
-    }
-  }, 2);
+  return packRgba(
+    width,
+    height,
+    (rgba) => {
+      for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+        rgba[j] = rgb[i];
+        rgba[j + 1] = rgb[i + 1];
+        rgba[j + 2] = rgb[i + 2];
+        rgba[j + 3] = 255;
+      }
+    },
+    2,
+  );
 }
 
 function checkSize(length: number, width: number, height: number, channels: number): void {
@@ -96,9 +108,17 @@ export function writeFileAtomic(file: string, data: Buffer | string): void {
     fs.renameSync(tmp, file);
   } catch (e) {
     if (fd !== undefined) {
-      try { fs.closeSync(fd); } catch { /* already failing */ }
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already failing */
+      }
     }
-    try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* best effort */
+    }
     throw e;
   }
 }

@@ -280,7 +280,12 @@ export class SpectrumChart {
         plugins: { legend: { display: false }, tooltip: { enabled: true } },
         scales: {
           x: { type: 'category', title: axisTitle(spec.xLabel), ticks: { color: t.muted, maxTicksLimit: 12 }, grid: { display: false } },
-          y: { type: log ? 'logarithmic' : 'linear', title: axisTitle(spec.yLabel), ticks: { color: t.muted, callback: (v) => tickLabel(v, log) }, grid: { color: t.grid } },
+          y: {
+            type: log ? 'logarithmic' : 'linear',
+            title: axisTitle(spec.yLabel),
+            ticks: { color: t.muted, callback: (v) => tickLabel(v, log) },
+            grid: { color: t.grid },
+          },
         },
       },
     });

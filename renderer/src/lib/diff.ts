@@ -34,7 +34,12 @@ export function diffConfigs(objects: unknown[], ignore: (key: string) => boolean
   const flats = objects.map((o) => flatten(o));
   const keys: string[] = [];
   const seen = new Set<string>();
-  for (const f of flats) for (const k of Object.keys(f)) if (!seen.has(k)) (seen.add(k), keys.push(k));
+  for (const f of flats)
+    for (const k of Object.keys(f))
+      if (!seen.has(k)) {
+        seen.add(k);
+        keys.push(k);
+      }
   const rows: DiffRow[] = [];
   for (const key of keys) {
     if (ignore(key)) continue;

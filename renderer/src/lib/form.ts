@@ -3,14 +3,7 @@
 // the engine's run config, and validation through RunConfigSchema with the zod
 // issues keyed by their dotted path ("network.layers.0.units").
 import type { z } from 'zod';
-import {
-  ACTIVATIONS,
-  OPTIMIZERS,
-  RunConfigSchema,
-  type Activation,
-  type RunConfig,
-  type RunConfigInput,
-} from '../../../electron/engine/config/schema';
+import { ACTIVATIONS, OPTIMIZERS, RunConfigSchema, type Activation, type RunConfig, type RunConfigInput } from '../../../electron/engine/config/schema';
 
 export { ACTIVATIONS, OPTIMIZERS };
 export type DataKind = 'peak' | 'mnist' | 'folder';
@@ -82,8 +75,7 @@ export function numberText(n: number): string {
   return String(n);
 }
 
-const str = (v: unknown, fallback = ''): string =>
-  v === undefined || v === null ? fallback : typeof v === 'number' ? numberText(v) : String(v);
+const str = (v: unknown, fallback = ''): string => (v === undefined || v === null ? fallback : typeof v === 'number' ? numberText(v) : String(v));
 
 /** The schema's own defaults, filled around a minimal network (one hidden layer and a linear output). */
 function schemaDefaults(): RunConfig {
@@ -108,7 +100,7 @@ export function configToForm(input: RunConfigInput | RunConfig | Record<string, 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const c: any = parsed.success ? parsed.data : mergeDefaults(input as Record<string, unknown>);
   const src = c.data?.source ?? {};
-  const split = src.kind === 'folder' ? src.split ?? { kind: 'ratio', testRatio: 0.1 } : { kind: 'ratio', testRatio: 0.1 };
+  const split = src.kind === 'folder' ? (src.split ?? { kind: 'ratio', testRatio: 0.1 }) : { kind: 'ratio', testRatio: 0.1 };
   const t = c.training ?? {};
   const layers: LayerForm[] = (c.network?.layers ?? []).map((l: Record<string, unknown>) => ({
     key: newLayerKey(),

@@ -13,8 +13,7 @@ export function fmt(n: number | null | undefined, digits = 4): string {
   return String(Number(n.toPrecision(digits)));
 }
 
-export const pct = (n: number | null | undefined): string =>
-  n === null || n === undefined || !Number.isFinite(n) ? '—' : `${(n * 100).toFixed(1)}%`;
+export const pct = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? '—' : `${(n * 100).toFixed(1)}%`);
 
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
@@ -30,7 +29,8 @@ export function dataLabel(c: RunConfig): string {
   const scale = c.data.scale === 'unit' ? ', unit scale' : '';
   if (s.kind === 'peak') return `peak ${s.trainPerClass}/${s.testPerClass} per class, ${s.size}px${scale}`;
   if (s.kind === 'mnist') {
-    const per = s.trainPerClass !== undefined || s.testPerClass !== undefined ? ` ${s.trainPerClass ?? 'all'}/${s.testPerClass ?? 'all'} per class` : ' all images';
+    const per =
+      s.trainPerClass !== undefined || s.testPerClass !== undefined ? ` ${s.trainPerClass ?? 'all'}/${s.testPerClass ?? 'all'} per class` : ' all images';
     return `MNIST digits ${s.digits.join(',')}${per}${scale}`;
   }
   const split = s.split.kind === 'ratio' ? `test ratio ${s.split.testRatio}` : `train [${s.split.train.join(',')}) test [${s.split.test.join(',')})`;

@@ -35,7 +35,11 @@ const cases: [string, string[], RegExp][] = [
   ['empty folder', [...train, '--data', 'folder', '--folder', emptyFolder, '--layers', '2'], new RegExp(`${emptyFolder.replace(/[/\\]/g, '.')}`)],
   ['PNG of another size', [...train, '--data', 'folder', '--folder', oddFolder, '--layers', '2'], /3\.png.*32x28.*28x28|3\.png.*28x28.*32x28/],
   ['missing run id', ['svd', '20260101-000000-nope-abcd'], /run "20260101-000000-nope-abcd" not found/],
-  ['unreadable config file', [...train, '--config', path.join(root, 'missing.json')], /--config .*missing\.json: cannot read the file \(ENOENT\): check the path/],
+  [
+    'unreadable config file',
+    [...train, '--config', path.join(root, 'missing.json')],
+    /--config .*missing\.json: cannot read the file \(ENOENT\): check the path/,
+  ],
   ['config file that is not JSON', [...train, '--config', badJson], /--config .*bad\.json: not valid JSON/],
   ['unknown command', ['trian'], /unknown command 'trian'/],
   ['unknown flag', [...train, '--layres', '2'], /Unknown option '--layres'/],

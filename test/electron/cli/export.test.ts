@@ -52,11 +52,27 @@ describe('racecar export', () => {
   });
 
   const errors: [string, (dir: string) => string[], RegExp][] = [
-    ['a run that does not exist', (d) => ['20250101-000000-nope-abcd', '--out', path.join(d, 'b')], /run "20250101-000000-nope-abcd" not found in .*: list the run ids with racecar runs/],
-    ['an unknown figure', (d) => [run.id, '--out', path.join(d, 'b'), '--figures', 'loss,pie'], /unknown figure 'pie': use loss, accuracy, recon, spectrum, backward-grid, backward-gif, vectors, comparison/],
-    ['a folder under a regular file', (d) => [run.id, '--out', path.join(d, 'file', 'sub')], /cannot write the bundle to .*file\/sub: .*file.*choose another --out/],
+    [
+      'a run that does not exist',
+      (d) => ['20250101-000000-nope-abcd', '--out', path.join(d, 'b')],
+      /run "20250101-000000-nope-abcd" not found in .*: list the run ids with racecar runs/,
+    ],
+    [
+      'an unknown figure',
+      (d) => [run.id, '--out', path.join(d, 'b'), '--figures', 'loss,pie'],
+      /unknown figure 'pie': use loss, accuracy, recon, spectrum, backward-grid, backward-gif, vectors, comparison/,
+    ],
+    [
+      'a folder under a regular file',
+      (d) => [run.id, '--out', path.join(d, 'file', 'sub')],
+      /cannot write the bundle to .*file\/sub: .*file.*choose another --out/,
+    ],
     ['no --out', () => [run.id], /give --out <folder> or --out <file\.zip>/],
-    ['a bad length', (d) => [run.id, '--out', path.join(d, 'b'), '--width', 'wide', '--height', '3in'], /--width: 'wide' is not a length: use e\.g\. 4in, 10cm or 1200px/],
+    [
+      'a bad length',
+      (d) => [run.id, '--out', path.join(d, 'b'), '--width', 'wide', '--height', '3in'],
+      /--width: 'wide' is not a length: use e\.g\. 4in, 10cm or 1200px/,
+    ],
     ['an unknown flag', (d) => [run.id, '--out', path.join(d, 'b'), '--colour', 'red'], /Unknown option '--colour'/],
   ];
   for (const [what, args, message] of errors) {

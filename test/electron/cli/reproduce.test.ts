@@ -30,7 +30,8 @@ function finalOf(name: string) {
 describe('racecar reproduce', () => {
   it('completes all six runs and prints a summary with the wall time', () => {
     expect(result.code, result.stderr).toBe(0);
-    for (const id of ['MNIST_Std', 'MNIST_Ort', 'MNIST_RR', 'peak_Std', 'peak_Ort', 'peak_RR']) expect(result.stdout).toMatch(new RegExp(`^${id}\\s+completed`, 'm'));
+    for (const id of ['MNIST_Std', 'MNIST_Ort', 'MNIST_RR', 'peak_Std', 'peak_Ort', 'peak_RR'])
+      expect(result.stdout).toMatch(new RegExp(`^${id}\\s+completed`, 'm'));
     const wall = /wall time ([\d.]+) s \(backend (\w+)\)/.exec(result.stdout);
     expect(wall).not.toBeNull();
     console.log(`racecar reproduce: ${wall![1]} s on ${wall![2]}`);

@@ -7,7 +7,28 @@ import { describe, expect, it } from 'vitest';
 import { BIN, racecar } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 
-const quick = ['train', '--data', 'peak', '--train-per-class', '10', '--test-per-class', '2', '--layers', '16,2', '--activation', 'relu', '--batch-norm', '--lambda', '1e-6', '--lr', '1e-3', '--steps', '30', '--eval-every', '10'];
+const quick = [
+  'train',
+  '--data',
+  'peak',
+  '--train-per-class',
+  '10',
+  '--test-per-class',
+  '2',
+  '--layers',
+  '16,2',
+  '--activation',
+  'relu',
+  '--batch-norm',
+  '--lambda',
+  '1e-6',
+  '--lr',
+  '1e-3',
+  '--steps',
+  '30',
+  '--eval-every',
+  '10',
+];
 
 describe('racecar train / runs / svd', () => {
   it('trains from flags, lists the run and decomposes its first layer', () => {
@@ -33,7 +54,20 @@ describe('racecar train / runs / svd', () => {
   it('a config file and flags combine; the file is the full recorded config', () => {
     const ws = tempDir();
     const file = path.join(ws, '..', `cfg-${path.basename(ws)}.json`);
-    fs.writeFileSync(file, JSON.stringify({ name: 'from-file', seed: 5, network: { layers: [{ units: 8, activation: 'tanh' }, { units: 2, activation: 'linear' }] }, training: { steps: 10, evalEvery: 5 } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'from-file',
+        seed: 5,
+        network: {
+          layers: [
+            { units: 8, activation: 'tanh' },
+            { units: 2, activation: 'linear' },
+          ],
+        },
+        training: { steps: 10, evalEvery: 5 },
+      }),
+    );
     const r = racecar(['train', '--config', file, '--seed', '6', '--workspace', ws]);
     expect(r.code, r.stderr).toBe(0);
     const run = JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout).runs[0].run;
@@ -50,7 +84,9 @@ describe('racecar train / runs / svd', () => {
     const ws2 = path.join(tempDir(), 'ws');
     const tfn = racecar([...quick, '--workspace', ws2], { RACECAR_BACKEND: 'tensorflow' });
     expect(tfn.code).not.toBe(0);
-    expect(tfn.stderr.trim()).toBe('racecar: RACECAR_BACKEND=tensorflow is not available here: install @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node) or unset RACECAR_BACKEND');
+    expect(tfn.stderr.trim()).toBe(
+      'racecar: RACECAR_BACKEND=tensorflow is not available here: install @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node) or unset RACECAR_BACKEND',
+    );
     const bogus = racecar([...quick, '--workspace', ws2], { RACECAR_BACKEND: 'gpu' });
     expect(bogus.stderr.trim()).toBe('racecar: RACECAR_BACKEND=gpu is not a backend: use one of tensorflow, wasm, cpu or unset it');
     expect(fs.existsSync(ws2)).toBe(false);

@@ -65,9 +65,13 @@ describe('export through the engine service', () => {
     const zip = unzipSync(new Uint8Array(fs.readFileSync(out)));
     expect(Object.keys(zip).sort()).toEqual(r.files);
     for (const id of [rr.id, std.id]) {
-      expect(r.files).toEqual(expect.arrayContaining([`figures/${id}/loss.png`, `figures/${id}/accuracy.png`, `figures/${id}/spectrum.png`, `configs/${id}.json`]));
+      expect(r.files).toEqual(
+        expect.arrayContaining([`figures/${id}/loss.png`, `figures/${id}/accuracy.png`, `figures/${id}/spectrum.png`, `configs/${id}.json`]),
+      );
     }
-    expect(r.files).toEqual(expect.arrayContaining(['figures/overlay-loss.png', 'figures/overlay-spectrum.png', 'metrics.csv', 'README.md', 'MANIFEST.sha256']));
+    expect(r.files).toEqual(
+      expect.arrayContaining(['figures/overlay-loss.png', 'figures/overlay-spectrum.png', 'metrics.csv', 'README.md', 'MANIFEST.sha256']),
+    );
     expect(r.files.some((f) => f.endsWith('.svg') || f.includes('vectors'))).toBe(false);
     // 8 x 6 cm at 100 dpi
     const png = pngInfo(Buffer.from(zip[`figures/${rr.id}/loss.png`]!));
@@ -88,7 +92,9 @@ describe('export through the engine service', () => {
     expect(r.files.some((f) => f.startsWith('figures/'))).toBe(false);
     // Exists now: refused without overwrite, replaced with it.
     await expect(service.handle('export.bundle', { ids: [rr.id], out: 'exports/rel-bundle', figures: [] })).rejects.toThrow(/already exists/);
-    await expect(service.handle('export.bundle', { ids: [rr.id], out: 'exports/rel-bundle', figures: [], overwrite: true })).resolves.toMatchObject({ out: r.out });
+    await expect(service.handle('export.bundle', { ids: [rr.id], out: 'exports/rel-bundle', figures: [], overwrite: true })).resolves.toMatchObject({
+      out: r.out,
+    });
   });
 
   it('rejects bad payloads at the contract with the field named', () => {
@@ -110,7 +116,19 @@ describe('export through the engine service', () => {
       if (!r.ok) expect(r.error).toMatch(message);
     }
     expect(parseRequest('export.cancel', { now: true }).ok).toBe(false);
-    expect(parseRequest('export.bundle', { ids: ['a'], out: 'x.zip', figures: ['loss'], unit: 'px', width: 1200, height: 900, dpi: 300, formats: ['png', 'svg'], overwrite: false }).ok).toBe(true);
+    expect(
+      parseRequest('export.bundle', {
+        ids: ['a'],
+        out: 'x.zip',
+        figures: ['loss'],
+        unit: 'px',
+        width: 1200,
+        height: 900,
+        dpi: 300,
+        formats: ['png', 'svg'],
+        overwrite: false,
+      }).ok,
+    ).toBe(true);
   });
 
   it('refuses an unknown figure or run with one clear line, writing nothing', async () => {
@@ -118,8 +136,12 @@ describe('export through the engine service', () => {
     await expect(service.handle('export.bundle', { ids: [rr.id], out: path.join(parent, 'a', 'x.zip'), figures: ['loss', 'bogus'] })).rejects.toThrow(
       `unknown figure 'bogus': use ${FIGURE_NAMES.join(', ')}`,
     );
-    await expect(service.handle('export.bundle', { ids: [rr.id, 'no-such-run'], out: path.join(parent, 'b') })).rejects.toThrow(/^run "no-such-run" not found in /);
-    await expect(service.handle('export.bundle', { ids: [rr.id], out: path.join(parent, 'c.zip'), width: 0.01, height: 3 })).rejects.toThrow(/too small|at least/);
+    await expect(service.handle('export.bundle', { ids: [rr.id, 'no-such-run'], out: path.join(parent, 'b') })).rejects.toThrow(
+      /^run "no-such-run" not found in /,
+    );
+    await expect(service.handle('export.bundle', { ids: [rr.id], out: path.join(parent, 'c.zip'), width: 0.01, height: 3 })).rejects.toThrow(
+      /too small|at least/,
+    );
     expect(fs.readdirSync(parent)).toEqual([]);
   });
 

@@ -103,7 +103,11 @@ describe('registerIpc', () => {
   it('refuses everything while the window is gone', async () => {
     const ipc = new FakeIpcMain();
     const handle = vi.fn();
-    registerIpc(ipc, { handle, onEvent: () => () => {} } as unknown as EngineHandler, trustedSenderCheck(INDEX, () => null));
+    registerIpc(
+      ipc,
+      { handle, onEvent: () => () => {} } as unknown as EngineHandler,
+      trustedSenderCheck(INDEX, () => null),
+    );
     expect(await ipc.invoke('racecar:app.info', { senderFrame: frame(INDEX) }, {})).toMatchObject({ ok: false });
     expect(handle).not.toHaveBeenCalled();
   });

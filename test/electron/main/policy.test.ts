@@ -16,7 +16,8 @@ describe('navigation and links', () => {
 
   it('opens only https links externally', () => {
     expect(externalLinkToOpen('https://arxiv.org/abs/1')).toBe('https://arxiv.org/abs/1');
-    for (const u of ['http://example.org', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'garbage']) expect(externalLinkToOpen(u)).toBeNull();
+    for (const u of ['http://example.org', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'garbage'])
+      expect(externalLinkToOpen(u)).toBeNull();
   });
 
   it('blocks network requests but not local files or devtools', () => {
@@ -32,8 +33,7 @@ describe('navigation and links', () => {
 });
 
 describe('menuTemplate', () => {
-  const items = (t: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] =>
-    t.flatMap((i) => [i, ...(Array.isArray(i.submenu) ? items(i.submenu) : [])]);
+  const items = (t: MenuItemConstructorOptions[]): MenuItemConstructorOptions[] => t.flatMap((i) => [i, ...(Array.isArray(i.submenu) ? items(i.submenu) : [])]);
 
   it('has New Run (CmdOrCtrl+N) and Open Workspace… wired to the handlers', () => {
     const on = { newRun: vi.fn(), openWorkspace: vi.fn(), about: vi.fn() };

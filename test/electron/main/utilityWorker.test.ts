@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
+// vi.mock is hoisted above this import by vitest.
+import { spawnUtilityWorker } from '../../../electron/main/utilityWorker';
 
 // The Electron binary is not installed: stand in for the one API used.
 const forked: FakeUtilityProcess[] = [];
@@ -34,8 +36,6 @@ class FakeUtilityProcess extends EventEmitter {
     return true;
   }
 }
-
-const { spawnUtilityWorker } = await import('../../../electron/main/utilityWorker');
 
 describe('spawnUtilityWorker', () => {
   it('forks the script with utilityProcess: stdin ignored, stderr piped', () => {

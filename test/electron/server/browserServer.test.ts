@@ -100,7 +100,11 @@ function refusedStatus(url: string, headers: Record<string, string> = {}): Promi
   });
 }
 
-function get(port: number, rawPath: string, opts: { method?: string; host?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  port: number,
+  rawPath: string,
+  opts: { method?: string; host?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     // http.request sends the path verbatim (no "../" normalisation), as a hostile client would.
     const req = http.request({ host: '127.0.0.1', port, path: rawPath, method: opts.method ?? 'GET', headers: opts.host ? { Host: opts.host } : {} }, (res) => {
@@ -207,7 +211,13 @@ describe('startBrowserServer: address and token', () => {
   });
 
   it('refuses a foreign Origin with 403, even with the right token', async () => {
-    for (const origin of ['http://evil.example', `http://127.0.0.1:${server.port + 1}`, `https://127.0.0.1:${server.port}`, 'null', `http://127.0.0.1:${server.port}/`]) {
+    for (const origin of [
+      'http://evil.example',
+      `http://127.0.0.1:${server.port + 1}`,
+      `https://127.0.0.1:${server.port}`,
+      'null',
+      `http://127.0.0.1:${server.port}/`,
+    ]) {
       expect(await refusedStatus(wsUrl(server), { Origin: origin })).toBe(403);
     }
   });
@@ -310,7 +320,13 @@ describe('startBrowserServer: static files', () => {
     expect(r.headers['x-content-type-options']).toBe('nosniff');
     expect(r.headers['referrer-policy']).toBe('no-referrer');
     const csp = String(r.headers['content-security-policy']);
-    for (const d of ["default-src 'self'", "img-src 'self' data:", `connect-src 'self' ws://127.0.0.1:${server.port}`, "style-src 'self' 'unsafe-inline'", "script-src 'self'"]) {
+    for (const d of [
+      "default-src 'self'",
+      "img-src 'self' data:",
+      `connect-src 'self' ws://127.0.0.1:${server.port}`,
+      "style-src 'self' 'unsafe-inline'",
+      "script-src 'self'",
+    ]) {
       expect(csp).toContain(d);
     }
   });
@@ -329,7 +345,16 @@ describe('startBrowserServer: static files', () => {
   });
 
   it('never serves files outside the static directory', async () => {
-    for (const p of ['/../package.json', '/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/..%5csecret.txt', '/%2e%2e%2fpackage.json', '//etc/passwd']) {
+    for (const p of [
+      '/../package.json',
+      '/../secret.txt',
+      '/assets/../../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/%2e%2e%2fpackage.json',
+      '//etc/passwd',
+    ]) {
       const r = await get(server.port, p);
       expect([403, 404]).toContain(r.status);
       expect(r.body).not.toContain('SECRET');

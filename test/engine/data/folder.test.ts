@@ -79,8 +79,22 @@ describe('loadFolder on the reference peak folder', () => {
 
 describe('loadFolder on built folders', () => {
   it('sorts class names naturally, ignores hidden and non-PNG files, and converts colour by luminance', () => {
-    const root = makeFolder({ 'b10/0.png': [2, 2, 10], 'b2/0.png': [2, 2, 20], 'b2/1.PNG': [2, 2, 30], 'b2/notes.txt': 'x', 'b2/.hidden.png': 'junk', '.git/x.png': [2, 2, 0] });
-    fs.writeFileSync(path.join(root, 'b10', '1.png'), encodeRgbPng(new Uint8Array(12).fill(0).map((_, i) => (i % 3 === 0 ? 100 : 0)), 2, 2));
+    const root = makeFolder({
+      'b10/0.png': [2, 2, 10],
+      'b2/0.png': [2, 2, 20],
+      'b2/1.PNG': [2, 2, 30],
+      'b2/notes.txt': 'x',
+      'b2/.hidden.png': 'junk',
+      '.git/x.png': [2, 2, 0],
+    });
+    fs.writeFileSync(
+      path.join(root, 'b10', '1.png'),
+      encodeRgbPng(
+        new Uint8Array(12).fill(0).map((_, i) => (i % 3 === 0 ? 100 : 0)),
+        2,
+        2,
+      ),
+    );
     const d = loadFolder({ path: root, split: { kind: 'range', train: [0, 1], test: [1, 2] } });
     expect(d.classNames).toEqual(['b2', 'b10']);
     expect(Array.from(d.train.images)).toEqual([...Array(4).fill(20), ...Array(4).fill(10)]);
@@ -133,12 +147,7 @@ describe('loadFolder on built folders', () => {
     const root = makeFolder({ 'a/0.png': [2, 2, 0], 'a/1.png': [2, 2, 0], 'a/2.png': [2, 2, 0], 'b/0.png': [2, 2, 0], 'b/1.png': [2, 2, 0] });
     const ok = loadFolder({ path: root, split: { kind: 'range', train: [0, 1], test: [1, 2] } });
     expect([ok.train.count, ok.test.count]).toEqual([2, 2]);
-    expectDataError(
-      () => loadFolder({ path: root, split: { kind: 'range', train: [0, 2], test: [2, 3] } }),
-      path.join(root, 'b'),
-      'test range [2, 3)',
-      '<= 2',
-    );
+    expectDataError(() => loadFolder({ path: root, split: { kind: 'range', train: [0, 2], test: [2, 3] } }), path.join(root, 'b'), 'test range [2, 3)', '<= 2');
     expectDataError(() => loadFolder({ path: root, split: { kind: 'range', train: [1, 1], test: [0, 1] } }), 'train range [1, 1)');
   });
 

@@ -25,7 +25,9 @@ describe('loadDataset', () => {
   });
 
   it('loads a folder and passes its errors through', () => {
-    const d = loadDataset(DataSourceSchema.parse({ kind: 'folder', path: '/work/shared/reference/peak', split: { kind: 'range', train: [0, 50], test: [50, 55] } }));
+    const d = loadDataset(
+      DataSourceSchema.parse({ kind: 'folder', path: '/work/shared/reference/peak', split: { kind: 'range', train: [0, 50], test: [50, 55] } }),
+    );
     expect(describeDataset(d)).toEqual({ name: 'peak', height: 28, width: 28, classNames: ['0', '1'], trainCount: 100, testCount: 10 });
     expect(() => loadDataset(DataSourceSchema.parse({ kind: 'folder', path: '/nonexistent/racecar-data' }))).toThrow(DataError);
   });

@@ -23,7 +23,9 @@ describe('loadMnist', () => {
     const testCounts = new Array(10).fill(0);
     for (const l of d.test.labels) testCounts[l]++;
     expect(testCounts).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
-    let lo = Infinity, hi = -Infinity, fractional = 0;
+    let lo = Infinity,
+      hi = -Infinity,
+      fractional = 0;
     for (const v of d.test.images) {
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
@@ -45,7 +47,10 @@ describe('loadMnist', () => {
   it('returns plausible digits: the first 0 and 1 are centred strokes, the 0 with more ink and a hollow middle', () => {
     const d = loadMnist({ digits: [0, 1], trainPerClass: 1, testPerClass: 1 });
     const stats = (img: Float32Array) => {
-      let sum = 0, on = 0, cy = 0, cx = 0;
+      let sum = 0,
+        on = 0,
+        cy = 0,
+        cx = 0;
       img.forEach((v, p) => {
         sum += v;
         if (v > 128) on++;

@@ -21,9 +21,15 @@ function mean(images: Float32Array[]): Float64Array {
 }
 
 function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ma = 0, mb = 0;
-  for (let i = 0; i < a.length; i++) { ma += a[i] / a.length; mb += b[i] / b.length; }
-  let ab = 0, aa = 0, bb = 0;
+  let ma = 0,
+    mb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ma += a[i] / a.length;
+    mb += b[i] / b.length;
+  }
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < a.length; i++) {
     ab += (a[i] - ma) * (b[i] - mb);
     aa += (a[i] - ma) ** 2;
@@ -35,11 +41,16 @@ function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Intensity-weighted centre (row, col) of the disk: the class mean inside its box grown by 2 px. */
 function diskCentre(m: ArrayLike<number>, c: number): [number, number] {
   const [r0, r1, c0, c1] = BOX[c];
-  let w = 0, r = 0, k = 0;
-  for (let y = r0 - 2; y < r1 + 2; y++) for (let x = c0 - 2; x < c1 + 2; x++) {
-    const v = m[y * 28 + x];
-    w += v; r += v * y; k += v * x;
-  }
+  let w = 0,
+    r = 0,
+    k = 0;
+  for (let y = r0 - 2; y < r1 + 2; y++)
+    for (let x = c0 - 2; x < c1 + 2; x++) {
+      const v = m[y * 28 + x];
+      w += v;
+      r += v * y;
+      k += v * x;
+    }
   return [r / w, k / w];
 }
 
@@ -54,10 +65,11 @@ const classImages = (d: Dataset, split: 'train' | 'test', c: number) => {
 function strokeInk(img: Float32Array, c: number): number {
   const [r0, r1, c0, c1] = BOX[c];
   let s = 0;
-  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) {
-    if (y >= r0 - 1 && y < r1 + 1 && x >= c0 - 1 && x < c1 + 1) continue;
-    s += img[y * 28 + x] / 255;
-  }
+  for (let y = 0; y < 28; y++)
+    for (let x = 0; x < 28; x++) {
+      if (y >= r0 - 1 && y < r1 + 1 && x >= c0 - 1 && x < c1 + 1) continue;
+      s += img[y * 28 + x] / 255;
+    }
   return s;
 }
 
@@ -106,7 +118,8 @@ describe('generatePeak', () => {
     };
     const strokeInkMask = (p: number, c: number) => {
       const [r0, r1, c0, c1] = BOX[c];
-      const y = Math.floor(p / 28), x = p % 28;
+      const y = Math.floor(p / 28),
+        x = p % 28;
       return !(y >= r0 - 1 && y < r1 + 1 && x >= c0 - 1 && x < c1 + 1);
     };
     const big = generatePeak({ trainPerClass: 200, testPerClass: 1, size: 28, seed: 11 });
@@ -132,7 +145,8 @@ describe('generatePeak', () => {
     const other = generatePeak({ trainPerClass: 50, testPerClass: 5, size: 28, seed: 1 });
     let differing = 0;
     for (let i = 0; i < 100; i++) {
-      const a = d.train.images.subarray(i * PX, (i + 1) * PX), b = other.train.images.subarray(i * PX, (i + 1) * PX);
+      const a = d.train.images.subarray(i * PX, (i + 1) * PX),
+        b = other.train.images.subarray(i * PX, (i + 1) * PX);
       if (a.some((v, p) => v !== b[p])) differing++;
     }
     expect(differing).toBe(100);
@@ -151,8 +165,11 @@ describe('generatePeak', () => {
     expect(g.test.images.length).toBe(6 * 56 * 56);
     expect(g.train.labels.filter((l) => l === 1).length).toBe(7);
     // Disk centres scale from (row 7.5, col 6.5) and (21.5, 21.5) at 28 px: pixel centres at 2x the continuous position.
-    for (const [c, y, x] of [[0, 15.5, 13.5], [1, 43.5, 43.5]] as const) {
-      const first = g.train.images.subarray((c * 7) * 56 * 56, (c * 7 + 1) * 56 * 56);
+    for (const [c, y, x] of [
+      [0, 15.5, 13.5],
+      [1, 43.5, 43.5],
+    ] as const) {
+      const first = g.train.images.subarray(c * 7 * 56 * 56, (c * 7 + 1) * 56 * 56);
       expect(first[Math.floor(y) * 56 + Math.floor(x)]).toBe(255);
       expect(first[Math.ceil(y) * 56 + Math.ceil(x)]).toBe(255);
     }

@@ -214,14 +214,25 @@ describe('exportBundle options', () => {
     const plain = path.join(parent, 'plain');
     fs.mkdirSync(plain);
     fs.writeFileSync(path.join(plain, 'precious.txt'), 'x');
-    await expect(exportBundle({ store, runIds: [rr.id], out: plain, overwrite: true })).rejects.toThrow(/exists and is not a figure bundle: refusing to replace it/);
+    await expect(exportBundle({ store, runIds: [rr.id], out: plain, overwrite: true })).rejects.toThrow(
+      /exists and is not a figure bundle: refusing to replace it/,
+    );
     expect(fs.readdirSync(plain)).toEqual(['precious.txt']);
   });
 
   it('a run without checkpoint or backward images: those figures are left out with a note', async () => {
     const cfg = parseRunConfig({ name: 'bare', network: { layers: [{ units: 4 }, { units: 2, activation: 'linear' }] } });
     const bare = store.createRun(cfg, { totalSteps: 10, backend: 'cpu', versions: {} });
-    store.appendMetrics(bare.id, { step: 0, epoch: 0, elapsed: 0, stepsPerSec: 0, loss: { total: 1, ce: 1, rr: [0, 0], ort: 0 }, trainAccuracy: 0.5, testAccuracy: 0.5, testRecon: [1, 2] });
+    store.appendMetrics(bare.id, {
+      step: 0,
+      epoch: 0,
+      elapsed: 0,
+      stepsPerSec: 0,
+      loss: { total: 1, ce: 1, rr: [0, 0], ort: 0 },
+      trainAccuracy: 0.5,
+      testAccuracy: 0.5,
+      testRecon: [1, 2],
+    });
     store.finishRun(bare.id, 'cancelled');
     const parent = tempDir('racecar-export-bare-');
     const r = await exportBundle({ store, runIds: [bare.id], out: path.join(parent, 'b') });
@@ -287,7 +298,9 @@ describe('exportBundle errors and cancellation leave nothing behind', () => {
     expect(fs.existsSync(path.join(ok.out, 'README.md'))).toBe(true);
     const ctl = new AbortController();
     const out2 = path.join(parent, 'p', 'q', 'b2.zip');
-    await expect(exportBundle({ store, runIds: [rr.id], out: out2, signal: ctl.signal, onProgress: (p) => p.done === 1 && ctl.abort() })).rejects.toBeInstanceOf(ExportCancelledError);
+    await expect(
+      exportBundle({ store, runIds: [rr.id], out: out2, signal: ctl.signal, onProgress: (p) => p.done === 1 && ctl.abort() }),
+    ).rejects.toBeInstanceOf(ExportCancelledError);
     expectOnly(parent, ['x']);
   });
 

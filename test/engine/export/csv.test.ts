@@ -13,7 +13,10 @@ const run = (id: string, name: string, layers: number): RunRecord => ({
   id,
   name,
   status: 'completed',
-  config: parseRunConfig({ name, network: { layers: Array.from({ length: layers }, (_, i) => ({ units: 4, activation: i === layers - 1 ? 'linear' : 'relu' })) } }),
+  config: parseRunConfig({
+    name,
+    network: { layers: Array.from({ length: layers }, (_, i) => ({ units: 4, activation: i === layers - 1 ? 'linear' : 'relu' })) },
+  }),
   totalSteps: 10,
   backend: 'cpu',
   versions: {},
@@ -37,8 +40,21 @@ const rec = (step: number, layers: number, over: Partial<EvalRecord> = {}): Eval
 describe('metrics.csv', () => {
   it('columns: one loss_rr_k and test_recon_k per layer, 1-based', () => {
     expect(metricsColumns(2)).toEqual([
-      'run_id', 'run_name', 'step', 'epoch', 'elapsed', 'steps_per_sec', 'loss_total', 'loss_ce', 'loss_rr_1', 'loss_rr_2', 'loss_ort',
-      'train_accuracy', 'test_accuracy', 'test_recon_1', 'test_recon_2',
+      'run_id',
+      'run_name',
+      'step',
+      'epoch',
+      'elapsed',
+      'steps_per_sec',
+      'loss_total',
+      'loss_ce',
+      'loss_rr_1',
+      'loss_rr_2',
+      'loss_ort',
+      'train_accuracy',
+      'test_accuracy',
+      'test_recon_1',
+      'test_recon_2',
     ]);
   });
 

@@ -48,7 +48,7 @@ export interface PngInfo {
 export function pngInfo(buf: Buffer): PngInfo {
   expectPngSignature(buf);
   let phys: PngInfo['phys'] = null;
-  for (let off = 8; off < buf.length; ) {
+  for (let off = 8; off < buf.length;) {
     const len = buf.readUInt32BE(off);
     const type = buf.toString('latin1', off + 4, off + 8);
     if (type === 'pHYs') phys = { x: buf.readUInt32BE(off + 8), y: buf.readUInt32BE(off + 12), unit: buf[off + 16]! };
@@ -82,7 +82,10 @@ export function parseSvg(text: string): { root: string; attrs: Record<string, st
   const fail = (level: string) => (m: string) => {
     throw new Error(`SVG ${level}: ${m}`);
   };
-  const doc = new DOMParser({ errorHandler: { warning: fail('warning'), error: fail('error'), fatalError: fail('fatal error') } }).parseFromString(text, 'image/svg+xml');
+  const doc = new DOMParser({ errorHandler: { warning: fail('warning'), error: fail('error'), fatalError: fail('fatal error') } }).parseFromString(
+    text,
+    'image/svg+xml',
+  );
   const root = doc.documentElement;
   if (!root) throw new Error('SVG has no root element');
   const attrs: Record<string, string> = {};

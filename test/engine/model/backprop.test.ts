@@ -66,9 +66,20 @@ function compare(c: Case, seed: number) {
   const net = buildNetwork(dim, c.layers, seed);
   // Move off the initial state so that BN's gamma/beta and biases matter.
   for (const v of trainableVariables(net)) v.assign(tf.tidy(() => tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', seed), 0.1))));
-  const x = tf.tensor2d(new Float32Array(n * dim).map(() => rng.uniform(0, c.scale ?? 2)), [n, dim]);
-  const y = tf.tensor2d(new Float32Array(n * classes).map((_, i) => (Math.floor(i / classes) % classes === i % classes ? 1 : 0)), [n, classes]);
-  const u = c.layers.map((l) => tf.tensor2d(new Float32Array(l.units).map(() => rng.normal()), [l.units, 1]));
+  const x = tf.tensor2d(
+    new Float32Array(n * dim).map(() => rng.uniform(0, c.scale ?? 2)),
+    [n, dim],
+  );
+  const y = tf.tensor2d(
+    new Float32Array(n * classes).map((_, i) => (Math.floor(i / classes) % classes === i % classes ? 1 : 0)),
+    [n, classes],
+  );
+  const u = c.layers.map((l) =>
+    tf.tensor2d(
+      new Float32Array(l.units).map(() => rng.normal()),
+      [l.units, 1],
+    ),
+  );
   const vars = trainableVariables(net);
 
   const auto = tf.variableGrads(() => computeLoss(net, x, y, c.settings, u).total, vars);
@@ -76,9 +87,15 @@ function compare(c: Case, seed: number) {
     const p = computeLoss(net, x, y, c.settings, u);
     return tf.stack([p.ce, ...p.rr, p.ort, p.total]);
   });
-  const mine = tf.tidy(() => {
+  // Kept tensors leave the scope; the object of them is returned through a closure (tidy's result type has no nulls).
+  let mine!: { grads: (tf.Tensor | null)[]; parts: tf.Tensor1D; stats: tf.Tensor[] };
+  tf.tidy(() => {
     const r = lossGradients(net, x, y, c.settings, u, { wantParts: true, ...(seed % 2 ? { xT: tf.transpose(x) } : {}) });
-    return { grads: r.grads.map((g) => (g ? tf.keep(g) : null)), parts: tf.keep(r.parts!), stats: r.batchStats.map((b) => tf.keep(tf.concat([b.stats.mean, b.stats.variance]))) };
+    mine = {
+      grads: r.grads.map((g) => (g ? tf.keep(g) : null)),
+      parts: tf.keep(r.parts!),
+      stats: r.batchStats.map((b) => tf.keep(tf.concat([b.stats.mean, b.stats.variance]))),
+    };
   });
   const fwdStats = tf.tidy(() => forward(net, x, 'batch', c.settings.quirks).batchStats.map((b) => tf.concat([b.stats.mean, b.stats.variance])));
 

@@ -25,7 +25,12 @@ function gradientCheck(net: Network, settings: LossSettings, seed: number, eps: 
   const dim = net.inputSize;
   const classes = net.layers[net.layers.length - 1].units;
   const { x, y } = randomBatch(rng, 8, dim, classes);
-  const u = net.layers.map((l) => tf.tensor2d(new Float32Array(l.units).map(() => rng.normal()), [l.units, 1]));
+  const u = net.layers.map((l) =>
+    tf.tensor2d(
+      new Float32Array(l.units).map(() => rng.normal()),
+      [l.units, 1],
+    ),
+  );
   const lossValue = () => tf.tidy(() => computeLoss(net, x, y, settings, u).total.dataSync()[0]);
   const vars = trainableVariables(net);
   const { grads } = tf.variableGrads(() => computeLoss(net, x, y, settings, u).total, vars);
@@ -127,9 +132,17 @@ describe('reverse pass', () => {
     const net = buildNetwork(2, layers, 2);
     net.params[0].gamma!.assign(tf.tensor1d([2, 1]));
     net.params[0].beta!.assign(tf.tensor1d([0.5, -0.5]));
-    net.params[1].w.assign(tf.tensor2d([[1, 0], [0, 1]]));
+    net.params[1].w.assign(
+      tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]),
+    );
     net.params[1].b.assign(tf.tensor1d([0, 0]));
-    const logits = tf.tensor2d([[1, 3], [3, -1]]);
+    const logits = tf.tensor2d([
+      [1, 3],
+      [3, -1],
+    ]);
     const r1 = tf.tidy(() => reverse(net, logits, transposedWeights(net), 1)[1].arraySync());
     // column stats: mean [2,1], var [1,4]; normalised (eps 1e-3): [-1,1]/sqrt(1.001), [1,-1]*2/sqrt(4.001)
     const n0 = 1 / Math.sqrt(1.001);
@@ -144,11 +157,18 @@ describe('reverse pass', () => {
 
 describe('SRIP', () => {
   it('is zero for an orthogonal W and approximates the squared spectral norm of W^T W - I', () => {
-    const q = tf.tensor2d([[0.6, -0.8], [0.8, 0.6], [0, 0]]);
+    const q = tf.tensor2d([
+      [0.6, -0.8],
+      [0.8, 0.6],
+      [0, 0],
+    ]);
     const u = tf.tensor2d([[0.3], [1.2]]);
     expect(srip(q, u).dataSync()[0]).toBeCloseTo(0, 6);
     // W = diag(2, 1): A = diag(3, 0), power iteration from u=[1,1] gives sigma = 3 -> 9.
-    const w = tf.tensor2d([[2, 0], [0, 1]]);
+    const w = tf.tensor2d([
+      [2, 0],
+      [0, 1],
+    ]);
     expect(srip(w, tf.tensor2d([[1], [1]])).dataSync()[0]).toBeCloseTo(9, 4);
   });
 });

@@ -20,7 +20,12 @@ export function removeTempWorkspaces(): void {
 export function config(over: Partial<RunConfigInput> = {}): RunConfig {
   return parseRunConfig({
     name: 'My Run',
-    network: { layers: [{ units: 8, lambda: 0.5 }, { units: 3, activation: 'linear' }] },
+    network: {
+      layers: [
+        { units: 8, lambda: 0.5 },
+        { units: 3, activation: 'linear' },
+      ],
+    },
     ...over,
   });
 }

@@ -332,10 +332,7 @@ describe('list', () => {
     fs.writeFileSync(runJson(ws, ids.corrupt), fs.readFileSync(runJson(ws, a.id), 'utf8').slice(0, 100));
     const good = readJson(runJson(ws, a.id));
     fs.writeFileSync(runJson(ws, ids.shape), JSON.stringify({ ...good, id: ids.shape, lastStep: '12', status: 'bogus' }));
-    fs.writeFileSync(
-      runJson(ws, ids.badConfig),
-      JSON.stringify({ ...good, id: ids.badConfig, config: { ...good.config, network: { layers: [] } } }),
-    );
+    fs.writeFileSync(runJson(ws, ids.badConfig), JSON.stringify({ ...good, id: ids.badConfig, config: { ...good.config, network: { layers: [] } } }));
     fs.writeFileSync(runJson(ws, ids.otherId), JSON.stringify(good));
     fs.mkdirSync(path.join(runs, 'not a run'));
     fs.writeFileSync(path.join(runs, '.DS_Store'), 'x');

@@ -55,7 +55,12 @@ describe('symmetricEigen', () => {
   });
 
   it('matches the 2 x 2 closed form', () => {
-    for (const [p, q, r] of [[2, 1, 2], [1, -3, 5], [0, 1e-9, 0], [4, 0.5, -4]]) {
+    for (const [p, q, r] of [
+      [2, 1, 2],
+      [1, -3, 5],
+      [0, 1e-9, 0],
+      [4, 0.5, -4],
+    ]) {
       const { values, vectors } = symmetricEigen([p, q, q, r], 2);
       const mid = (p + r) / 2;
       const rad = Math.hypot((p - r) / 2, q);
@@ -107,7 +112,11 @@ describe('symmetricEigen', () => {
     const rng = new Rng(5);
     const n = 41;
     const a = new Float64Array(n * n);
-    const blocks = [[0, 20], [20, 40], [40, 41]];
+    const blocks = [
+      [0, 20],
+      [20, 40],
+      [40, 41],
+    ];
     for (const [lo, hi] of blocks) {
       for (let i = lo; i < hi; i++) {
         for (let j = i; j < hi; j++) a[i * n + j] = a[j * n + i] = rng.normal();

@@ -34,7 +34,13 @@ describe('SIMD kernels', () => {
 
   it('rowDots matches the JavaScript blocks, symmetric or not, odd lengths and edges', () => {
     const rng = new Rng(3);
-    for (const [xr, yr, len] of [[7, 5, 17], [16, 16, 33], [31, 20, 64], [9, 9, 9], [40, 3, 101]]) {
+    for (const [xr, yr, len] of [
+      [7, 5, 17],
+      [16, 16, 33],
+      [31, 20, 64],
+      [9, 9, 9],
+      [40, 3, 101],
+    ]) {
       const x = random(rng, xr * len);
       const y = random(rng, yr * len);
       const r = bothPaths(() => rowDots(x, xr, y, yr, len));
@@ -64,7 +70,11 @@ describe('SIMD kernels', () => {
 
   it('thinSvd decomposes odd-sized matrices the same way on both paths', () => {
     const rng = new Rng(5);
-    for (const [rows, cols] of [[101, 37], [37, 101], [64, 63]]) {
+    for (const [rows, cols] of [
+      [101, 37],
+      [37, 101],
+      [64, 63],
+    ]) {
       const w = random(rng, rows * cols);
       const r = bothPaths(() => thinSvd(w, rows, cols));
       const k = Math.min(rows, cols);

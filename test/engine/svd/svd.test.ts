@@ -118,7 +118,11 @@ describe('thinSvd behaviour', () => {
       expect(col[best]).toBeGreaterThan(0);
     }
     // Negating W flips v, not u.
-    const neg = thinSvd(w.map((x) => -x), 60, 12);
+    const neg = thinSvd(
+      w.map((x) => -x),
+      60,
+      12,
+    );
     const pos = thinSvd(w, 60, 12);
     for (let i = 0; i < u.length; i++) expect(neg.u[i]).toBeCloseTo(pos.u[i], 12);
     for (let i = 0; i < pos.v.length; i++) expect(neg.v[i]).toBeCloseTo(-pos.v[i], 12);

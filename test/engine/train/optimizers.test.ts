@@ -26,9 +26,7 @@ function runBoth(fused: boolean, steps: number, lr: number) {
   for (let t = 0; t < steps; t++) {
     tf.tidy(() => {
       const g = grads[t].map((x, i) => tf.tensor(x, SHAPES[i]));
-      const named: tf.NamedTensorMap = {};
-      a.forEach((v, i) => (named[v.name] = g[i]));
-      ref.applyGradients(named);
+      ref.applyGradients(a.map((v, i) => ({ name: v.name, tensor: g[i] })));
       mine.apply(b, g);
     });
   }

@@ -44,8 +44,19 @@ describe('wasm thread pool switch', () => {
       ];
       const net = buildNetwork(300, layers, 3);
       const rng = new Rng(4);
-      const x = tf.tensor2d(Float32Array.from({ length: 96 * 300 }, () => rng.uniform(0, 1)), [96, 300]);
-      const y = tf.oneHot(tf.tensor1d(Array.from({ length: 96 }, (_, i) => i % 10), 'int32'), 10).toFloat() as tf.Tensor2D;
+      const x = tf.tensor2d(
+        Float32Array.from({ length: 96 * 300 }, () => rng.uniform(0, 1)),
+        [96, 300],
+      );
+      const y = tf
+        .oneHot(
+          tf.tensor1d(
+            Array.from({ length: 96 }, (_, i) => i % 10),
+            'int32',
+          ),
+          10,
+        )
+        .toFloat() as tf.Tensor2D;
       const opt = new FlatAdam(1e-3);
       const vars = trainableVariables(net);
       const settings = { lambdas: [1e-3, 1e-3], lambdaOrt: 0, reduction: 'halfSum' as const, quirks: false };

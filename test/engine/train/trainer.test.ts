@@ -75,7 +75,11 @@ describe('trainRun', () => {
     const abort = new AbortController();
     let abortedAt = -1;
     let id = '';
-    for await (const e of trainRun(small({ training: { steps: 5000, evalEvery: 25, checkpointEvery: 0 } }), { store, signal: abort.signal, progressEveryMs: 0 })) {
+    for await (const e of trainRun(small({ training: { steps: 5000, evalEvery: 25, checkpointEvery: 0 } }), {
+      store,
+      signal: abort.signal,
+      progressEveryMs: 0,
+    })) {
       if (e.type === 'started') id = e.runId;
       if (e.type === 'progress' && e.step === 30) {
         abort.abort();

@@ -64,7 +64,8 @@ export class LiveStore {
       this.count = metrics.length;
       // Progress events that arrived while loading are newer than the record.
       const p = this.progress as LiveStore['progress'];
-      if (!p || p.step < r.run.lastStep) this.progress = { step: r.run.lastStep, totalSteps: r.run.totalSteps, stepsPerSec: p?.stepsPerSec || this.last?.stepsPerSec || 0 };
+      if (!p || p.step < r.run.lastStep)
+        this.progress = { step: r.run.lastStep, totalSteps: r.run.totalSteps, stepsPerSec: p?.stepsPerSec || this.last?.stepsPerSec || 0 };
       if (r.run.status === 'completed' && this.progress) this.progress = { ...this.progress, step: this.progress.totalSteps };
       this.emit({ kind: 'reset' });
     } catch (e) {
