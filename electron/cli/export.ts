@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { RunStore } from '../engine/store/runStore';
 import { UsageError, intFlag, workspaceOf } from './flags';
-import { EXPORT_DEFAULTS, ExportCancelledError, FIGURE_NAMES, exportBundle, type ExportOptions } from '../engine/export/bundle';
+import { EXPORT_DEFAULTS, ExportCancelledError, FIGURE_NAMES, exportBundle, type ExportOptions } from '../export/bundle';
 import type { SizeUnit } from '../figures/canvas';
 
 export const EXPORT_HELP = `racecar export: publication figures, data and a reproduction recipe of runs

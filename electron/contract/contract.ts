@@ -3,7 +3,7 @@
 // channel, its payload schema and its result type, and every event, are
 // declared here once. Import-safe in the renderer: zod, types and pure constants only.
 import { z } from 'zod';
-import { BACKGROUNDS, COLORMAPS, FORMATS, SIZE_UNITS, VECTOR_ORDERS } from '../engine/export/options';
+import { BACKGROUNDS, COLORMAPS, FORMATS, SIZE_UNITS, VECTOR_ORDERS } from '../export/options';
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
 import type { RunConfig, RunConfigInput } from '../engine/config/schema';
 import type { LayerSvd } from '../engine/svd/runSvd';
@@ -13,7 +13,7 @@ const runId = z.string().min(1, 'id must not be empty').max(MAX_ID, `id must be 
 const Empty = z.object({}).strict();
 const positive = (what: string) => z.number().positive(`${what} must be a positive number`);
 
-/** A figure bundle of runs (see electron/engine/export/bundle.ts: figure names, sizes and paths are checked there, before anything is written). */
+/** A figure bundle of runs (see electron/export/bundle.ts: figure names, sizes and paths are checked there, before anything is written). */
 const ExportBundleRequest = z
   .object({
     ids: z.array(runId).min(1, 'select at least one run').max(50, 'at most 50 runs at once'),

@@ -4,7 +4,7 @@
 // crisp pixel images).
 import * as fs from 'node:fs';
 import { GlobalFonts, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
-import type { SizeUnit } from '../engine/export/options';
+import type { SizeUnit } from './options';
 
 /** CSS pixels per inch: chart.js and canvas text sizes are in CSS px, so 12 px text is 9 pt at any dpi. */
 export const CSS_DPI = 96;

@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import { divergingRgb } from '../engine/svd/colormap';
 import type { ChartTheme } from './chartSpecs';
 import { encodePng, figureFontFamily, finishSvg, fitText, setFont, type FigureSize } from './canvas';
-import type { VectorColormap } from '../engine/export/options';
+import type { VectorColormap } from './options';
 
 /** 8-bit RGBA, row-major. */
 export interface RgbaImage {

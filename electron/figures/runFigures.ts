@@ -10,7 +10,7 @@ import type { RunStore } from '../engine/store/runStore';
 import type { RunRecord } from '../engine/types';
 import { decodePng, vectorImage, type GridFigure, type RgbaImage, type VectorColormap } from './imageGrids';
 import type { GifFrame } from './gif';
-import type { VectorOrder } from '../engine/export/options';
+import type { VectorOrder } from './options';
 
 export type { VectorOrder };
 

@@ -4,7 +4,7 @@
 // export, which then leaves nothing behind.
 import { parentPort, workerData } from 'node:worker_threads';
 import { RunStore } from '../engine/store/runStore';
-import { ExportCancelledError, exportBundle, type ExportOptions, type ExportProgress, type ExportResult } from '../engine/export/bundle';
+import { ExportCancelledError, exportBundle, type ExportOptions, type ExportProgress, type ExportResult } from '../export/bundle';
 
 /** What the service passes as workerData: the export's options without store, signal and callback. */
 export interface ExportThreadData {

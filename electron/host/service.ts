@@ -19,7 +19,7 @@ import type { SvdView } from '../contract/contract';
 import type { SpawnWorker, WorkerHandle } from './workerProtocol';
 import { forkWorker } from './forkWorker';
 import { compiledScript } from '../engine/util/compiled';
-import { FIGURE_NAMES } from '../engine/export/options';
+import { FIGURE_NAMES } from '../export/options';
 import { timeStamp } from '../engine/store/layout';
 import type { ExportThreadCommand, ExportThreadData, ExportThreadMessage } from './exportThread';
 

@@ -11,6 +11,7 @@ import { oneLine } from '../server/oneLine';
 import { forwardEvents, registerIpc, trustedSenderCheck } from './ipc';
 import { ELECTRON_CSP, externalLinkToOpen, isAllowedNavigation, isBlockedRequest, menuTemplate } from './policy';
 import { compiledScript } from '../engine/util/compiled';
+import { writeFileAtomic } from '../engine/util/atomicWrite';
 import type { SpawnWorker } from '../host/workerProtocol';
 import { spawnUtilityWorker } from './utilityWorker';
 
@@ -56,9 +57,7 @@ export function startApp(deps: { createService: ServiceFactory }): void {
   const saveWorkspace = (ws: string) => {
     workspace = ws;
     try {
-      const tmp = `${settingsFile()}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ workspace: ws }, null, 2));
-      fs.renameSync(tmp, settingsFile());
+      writeFileAtomic(settingsFile(), JSON.stringify({ workspace: ws }, null, 2));
     } catch {
       // Not remembering the choice is not worth interrupting the user: it applies for this session anyway.
     }

@@ -8,7 +8,7 @@ import { GridLayoutError, renderGridPng, renderGridSvg, vectorImage, type GridFi
 import { backwardGif } from '../../electron/figures/gif';
 import { bestPerRow, evenlySpaced } from '../../electron/figures/runFigures';
 import type { EvalRecord } from '../../electron/engine/types';
-import { parseSvg, pngInfo } from '../engine/export/helpers';
+import { parseSvg, pngInfo } from '../export/helpers';
 
 const metrics: EvalRecord[] = [0, 10, 20, 30, 40].map((step) => ({
   step,

@@ -7,7 +7,7 @@ import { tick } from 'svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestOf, ResultOf, RunSummary } from '../../electron/contract/contract';
 import { RunConfigSchema } from '../../electron/engine/config/schema';
-import { FIGURE_NAMES } from '../../electron/engine/export/options';
+import { FIGURE_NAMES } from '../../electron/export/options';
 import type { RunRecord } from '../../electron/engine/types';
 import RunsView from '../../renderer/src/components/RunsView.svelte';
 import { AppStore } from '../../renderer/src/lib/stores/app.svelte';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import type { FolderDataSchema } from '../config/schema';
-import { readGreyPng } from '../util/png';
+import { readGreyPng } from './readPng';
 import { DataError, type Dataset, type Split } from './dataset';
 
 export type FolderOptions = Pick<z.output<typeof FolderDataSchema>, 'path' | 'split'>;

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunStore } from '../store/runStore';
 import type { LayerSvd } from '../svd/runSvd';
-import { writeFileAtomic } from '../util/png';
+import { writeFileAtomic } from '../util/atomicWrite';
 
 const pad4 = (n: number) => String(n).padStart(4, '0');
 

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRunConfig, type RunConfig } from '../config/schema';
 import type { BackendName, EvalRecord, RunRecord } from '../types';
-import { writeFileAtomic } from '../util/png';
+import { writeFileAtomic } from '../util/atomicWrite';
 import * as L from './layout';
 import { parseEvalRecord, parseRunRecord } from './recordSchema';
 

@@ -1,43 +1,5 @@
-// PNG reading/writing for data sets and result images, plus the atomic file
-// write every writer shares (a crash or a concurrent reader never sees a
-// half-written file).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+// PNG encoding of result images (backward images, singular vectors).
 import { PNG } from 'pngjs';
-import { DataError } from '../data/dataset';
-
-export interface GreyImage {
-  width: number;
-  height: number;
-  /** Row-major grey values 0..255. */
-  data: Float32Array;
-}
-
-/**
- * Reads any PNG pngjs understands (grey, palette, RGB(A), 8/16 bit; pngjs expands
- * all to 8-bit RGBA). 'channel0' takes red, which is the grey value of grey PNGs
- * and of grey replicated into RGB; 'luminance' uses Rec. 601 weights for pixels
- * that are actually coloured and the exact grey value otherwise.
- */
-export function readGreyPng(file: string, mode: 'channel0' | 'luminance' = 'channel0'): GreyImage {
-  let png: PNG;
-  try {
-    png = PNG.sync.read(fs.readFileSync(file));
-  } catch (e) {
-    throw new DataError(`cannot read PNG ${file}: ${(e as Error).message}`);
-  }
-  const { width, height } = png;
-  const src = png.data;
-  const data = new Float32Array(width * height);
-  for (let i = 0, j = 0; i < data.length; i++, j += 4) {
-    const r = src[j],
-      g = src[j + 1],
-      b = src[j + 2];
-    data[i] = mode === 'luminance' && (r !== g || g !== b) ? 0.299 * r + 0.587 * g + 0.114 * b : r;
-  }
-  return { width, height, data };
-}
 
 /** Maps lo..hi linearly to 0..255, clipping out-of-range values (uint8 casts would wrap) and NaN to 0. */
 export function encodeGreyPng(values: ArrayLike<number>, width: number, height: number, lo: number, hi: number): Buffer {
@@ -93,32 +55,4 @@ function packRgba(width: number, height: number, fill: (rgba: Buffer) => void, c
   const png = new PNG({ width, height });
   fill(png.data);
   return PNG.sync.write(png, { colorType, inputColorType: 6, inputHasAlpha: true });
-}
-
-/** Writes via a temp file in the same folder, fsync and rename, so readers see the old or the new file, never a partial one. */
-export function writeFileAtomic(file: string, data: Buffer | string): void {
-  const tmp = path.join(path.dirname(file), `${path.basename(file)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(tmp, 'wx');
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* already failing */
-      }
-    }
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      /* best effort */
-    }
-    throw e;
-  }
 }

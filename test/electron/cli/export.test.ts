@@ -11,7 +11,7 @@ import { metricsPath } from '../../../electron/engine/store/layout';
 import type { RunRecord } from '../../../electron/engine/types';
 import { BIN, racecar } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
-import { pngInfo, trainSmall } from '../../engine/export/helpers';
+import { pngInfo, trainSmall } from '../../export/helpers';
 
 let ws: string;
 let run: RunRecord;

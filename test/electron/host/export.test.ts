@@ -6,12 +6,12 @@ import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRequest, type EngineEvent } from '../../../electron/contract/contract';
-import { FIGURE_NAMES } from '../../../electron/engine/export/options';
+import { FIGURE_NAMES } from '../../../electron/export/options';
 import { RunStore } from '../../../electron/engine/store/runStore';
 import type { RunRecord } from '../../../electron/engine/types';
 import { createEngineService, type EngineService } from '../../../electron/host/service';
 import { tempDir } from '../../helpers/tmp';
-import { pngInfo, trainSmall } from '../../engine/export/helpers';
+import { pngInfo, trainSmall } from '../../export/helpers';
 
 let workspace: string;
 let service: EngineService;

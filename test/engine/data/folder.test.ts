@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../../electron/engine/data/dataset';
 import { loadFolder, naturalCompare } from '../../../electron/engine/data/folder';
-import { encodeGreyPng, encodeRgbPng, readGreyPng } from '../../../electron/engine/util/png';
+import { encodeGreyPng, encodeRgbPng } from '../../../electron/engine/util/png';
+import { readGreyPng } from '../../../electron/engine/data/readPng';
 import { tempDir } from '../../helpers/tmp';
 
 const REF = '/work/shared/reference/peak';

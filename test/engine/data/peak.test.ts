@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataError, type Dataset } from '../../../electron/engine/data/dataset';
 import { generatePeak } from '../../../electron/engine/data/peak';
-import { readGreyPng } from '../../../electron/engine/util/png';
+import { readGreyPng } from '../../../electron/engine/data/readPng';
 
 const REF = '/work/shared/reference/peak';
 const PX = 28 * 28;

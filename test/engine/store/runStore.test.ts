@@ -11,7 +11,7 @@ import type { RunRecord } from '../../../electron/engine/types';
 import { config, evalRecord, extra, removeTempWorkspaces, tempWorkspace, walk } from './helpers';
 
 // The mutable CommonJS fs object: the ESM namespace cannot be spied on, but
-// syncBuiltinESMExports() pushes changes made here into it, so png.ts's
+// syncBuiltinESMExports() pushes changes made here into it, so atomicWrite.ts's
 // writeFileAtomic sees the simulated failures whatever way it imports fs.
 const fsMut = process.getBuiltinModule('node:fs') as typeof fs;
 

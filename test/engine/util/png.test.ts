@@ -5,7 +5,9 @@ import * as zlib from 'node:zlib';
 import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError } from '../../../electron/engine/data/dataset';
-import { encodeGreyPng, encodeRgbPng, readGreyPng, writeFileAtomic } from '../../../electron/engine/util/png';
+import { encodeGreyPng, encodeRgbPng } from '../../../electron/engine/util/png';
+import { readGreyPng } from '../../../electron/engine/data/readPng';
+import { writeFileAtomic } from '../../../electron/engine/util/atomicWrite';
 
 let dir: string;
 beforeEach(() => {

@@ -12,7 +12,7 @@ import {
   VECTOR_ORDERS,
   type FigureFormat,
   type SizeUnit,
-} from '../../../../electron/engine/export/options';
+} from '../../../../electron/export/options';
 
 export interface ExportForm {
   /** A .zip file or a folder to create. */

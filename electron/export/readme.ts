@@ -1,6 +1,6 @@
 // The bundle's README.md (runs, a caption per figure, versions, file formats,
 // how to reproduce and verify) and reproduce.sh.
-import type { EvalRecord, RunRecord } from '../types';
+import type { EvalRecord, RunRecord } from '../engine/types';
 
 export interface FigureEntry {
   /** README section: the run's label, or 'All runs'. */

@@ -2,7 +2,7 @@
 // metrics.jsonl has them (the shortest round-trip text, as JSON does), a value
 // JSON stores as null (NaN, a diverged loss) as NaN, and a layer a run does not
 // have as an empty field.
-import type { EvalRecord, RunRecord } from '../types';
+import type { EvalRecord, RunRecord } from '../engine/types';
 
 /** RFC 4180: quote fields holding a comma, quote, CR or LF; double inner quotes. */
 export function csvField(s: string): string {

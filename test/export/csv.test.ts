@@ -2,11 +2,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { csvField, csvNumber, metricsColumns, metricsCsv } from '../../../electron/engine/export/csv';
-import { manifestOfDir, manifestText, parseManifest, sha256, verifyBundleDir } from '../../../electron/engine/export/manifest';
-import { parseRunConfig } from '../../../electron/engine/config/schema';
-import type { EvalRecord, RunRecord } from '../../../electron/engine/types';
-import { tempDir } from '../../helpers/tmp';
+import { csvField, csvNumber, metricsColumns, metricsCsv } from '../../electron/export/csv';
+import { manifestOfDir, manifestText, parseManifest, sha256, verifyBundleDir } from '../../electron/export/manifest';
+import { parseRunConfig } from '../../electron/engine/config/schema';
+import type { EvalRecord, RunRecord } from '../../electron/engine/types';
+import { tempDir } from '../helpers/tmp';
 import { parseCsv } from './helpers';
 
 const run = (id: string, name: string, layers: number): RunRecord => ({

@@ -10,10 +10,10 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { zipSync, type Zippable } from 'fflate';
-import { RunNotFoundError, RunRecordError, type RunStore } from '../store/runStore';
-import { InvalidRunIdError } from '../store/layout';
-import type { EvalRecord, RunRecord } from '../types';
-import { appPackage } from '../util/version';
+import { RunNotFoundError, RunRecordError, type RunStore } from '../engine/store/runStore';
+import { InvalidRunIdError } from '../engine/store/layout';
+import type { EvalRecord, RunRecord } from '../engine/types';
+import { appPackage } from '../engine/util/version';
 import {
   accuracyChart,
   lossChart,
@@ -23,11 +23,11 @@ import {
   spectrumOverlayChart,
   type ChartSpec,
   type ChartTheme,
-} from '../../figures/chartSpecs';
-import { figureTheme, renderChartPng, renderChartSvg } from '../../figures/renderChart';
-import { FigureSizeError, FontError, figureFontFamily, resolveFigureSize, type FigureSize, type SizeUnit } from '../../figures/canvas';
-import { GridLayoutError, renderGridPng, renderGridSvg, type GridFigure, type VectorColormap } from '../../figures/imageGrids';
-import { backwardGif } from '../../figures/gif';
+} from '../figures/chartSpecs';
+import { figureTheme, renderChartPng, renderChartSvg } from '../figures/renderChart';
+import { FigureSizeError, FontError, figureFontFamily, resolveFigureSize, type FigureSize, type SizeUnit } from '../figures/canvas';
+import { GridLayoutError, renderGridPng, renderGridSvg, type GridFigure, type VectorColormap } from '../figures/imageGrids';
+import { backwardGif } from '../figures/gif';
 import {
   COLORMAP_NOTE,
   backwardGifFrames,
@@ -40,7 +40,7 @@ import {
   vectorsUnavailable,
   type RunVectors,
   type VectorOrder,
-} from '../../figures/runFigures';
+} from '../figures/runFigures';
 import { metricsCsv } from './csv';
 import { MANIFEST_NAME, manifestOfDir } from './manifest';
 import { bundleReadme, reproduceScript, type FigureEntry } from './readme';

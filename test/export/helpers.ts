@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { DOMParser } from '@xmldom/xmldom';
-import type { RunConfigInput } from '../../../electron/engine/config/schema';
-import type { RunStore } from '../../../electron/engine/store/runStore';
-import { trainToEnd } from '../../../electron/engine/train/trainer';
-import type { RunRecord } from '../../../electron/engine/types';
+import type { RunConfigInput } from '../../electron/engine/config/schema';
+import type { RunStore } from '../../electron/engine/store/runStore';
+import { trainToEnd } from '../../electron/engine/train/trainer';
+import type { RunRecord } from '../../electron/engine/types';
 
 /** 784-16-2 on the peak data: 40 steps, evaluations every 10, checkpoints every 20. */
 export function smallConfig(name: string, over: { lambda?: number; lambdaOrt?: number; seed?: number } = {}): RunConfigInput {

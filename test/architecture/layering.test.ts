@@ -1,0 +1,88 @@
+// The folders of electron/ form layers: no folder imports (directly or through
+// others) a folder that imports it back, and the engine knows nothing of the
+// processes and transports above it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SRC = path.join(ROOT, 'electron');
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+/** Folder (relative to the repository) -> folders its files import from, with one example file each. */
+function folderGraph(): Map<string, Map<string, string>> {
+  const graph = new Map<string, Map<string, string>>();
+  for (const file of sourceFiles(SRC)) {
+    const from = path.relative(ROOT, path.dirname(file));
+    const text = fs.readFileSync(file, 'utf8');
+    // Static imports, re-exports and require() of relative paths; type-only imports count too.
+    for (const m of text.matchAll(/(?:from\s+|require\(\s*|import\(\s*)'(\.{1,2}\/[^']+)'/g)) {
+      const to = path.relative(ROOT, path.dirname(path.resolve(path.dirname(file), m[1])));
+      if (to === from) continue;
+      if (!graph.has(from)) graph.set(from, new Map());
+      graph.get(from)!.set(to, path.relative(ROOT, file));
+    }
+  }
+  return graph;
+}
+
+function findCycle(graph: Map<string, Map<string, string>>): string[] | null {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (n: string): string[] | null => {
+    state.set(n, 'open');
+    stack.push(n);
+    for (const m of graph.get(n)?.keys() ?? []) {
+      if (state.get(m) === 'open') return [...stack.slice(stack.indexOf(m)), m];
+      if (!state.has(m)) {
+        const c = visit(m);
+        if (c) return c;
+      }
+    }
+    stack.pop();
+    state.set(n, 'done');
+    return null;
+  };
+  for (const n of [...graph.keys()].sort()) {
+    if (!state.has(n)) {
+      const c = visit(n);
+      if (c) return c;
+    }
+  }
+  return null;
+}
+
+describe('source layering', () => {
+  const graph = folderGraph();
+
+  it('finds the imports it checks (the parser is not blind)', () => {
+    expect(graph.get('electron/export')?.has('electron/figures')).toBe(true);
+    expect(graph.get('electron/host')?.has('electron/contract')).toBe(true);
+  });
+
+  it('has no import cycle between folders', () => {
+    const cycle = findCycle(graph);
+    const detail = cycle?.slice(0, -1).map((f, i) => `${f} -> ${cycle[i + 1]} (${graph.get(f)!.get(cycle[i + 1])})`);
+    expect(detail ?? []).toEqual([]);
+  });
+
+  it('keeps the engine below the transports, processes and Electron', () => {
+    const above = ['electron/host', 'electron/main', 'electron/preload', 'electron/server', 'electron/cli', 'electron/contract', 'electron/export'];
+    for (const [from, tos] of graph) {
+      if (!from.startsWith('electron/engine') && !from.startsWith('electron/figures')) continue;
+      for (const [to, file] of tos)
+        expect(
+          above.some((a) => to === a || to.startsWith(`${a}/`)),
+          `${file} imports ${to}`,
+        ).toBe(false);
+    }
+    for (const file of sourceFiles(path.join(SRC, 'engine'))) expect(fs.readFileSync(file, 'utf8'), file).not.toMatch(/from 'electron'|require\('electron'\)/);
+  });
+});
