@@ -4,11 +4,11 @@
 // add per variable; the wasm backend runs its scalar-broadcast arithmetic and
 // sqrt at ~0.5-0.8 ns per element and pass, so for MNIST-sized networks (0.5 M
 // parameters) that was ~6 ms of a ~30 ms step. The loop is a small WebAssembly
-// SIMD function (f32x4, assembled in svd/eigen.ts) instantiated on the backend's
+// SIMD function (f32x4, assembled with wasm/assembler.ts) instantiated on the backend's
 // own memory, so it works on the tensors in place; a JavaScript loop (float64,
 // ~5 ns per parameter) takes over where that is not possible.
 import * as tf from '@tensorflow/tfjs';
-import { assemble, F32, I32, V128, W, WasmFn } from '../svd/eigen';
+import { assemble, F32, I32, V128, W, WasmFn } from '../wasm/assembler';
 
 export const ADAM_KERNEL = 'RacecarAdamStep';
 
