@@ -1,5 +1,7 @@
-// Picks the fastest tfjs backend present: tfjs-node (native TensorFlow), then
-// wasm (SIMD), then plain JavaScript. RACECAR_BACKEND forces one.
+// Picks the fastest backend present: ONNX Runtime (native MLAS kernels, the
+// whole training step as one graph; onnx/), then the tfjs backends: tfjs-node
+// (native TensorFlow), wasm (SIMD), plain JavaScript. RACECAR_BACKEND forces one.
+// The onnx backend leaves tfjs uninitialised: nothing of a run goes through it.
 //
 // Under Node, tfjs-backend-wasm 4.x always loads its single-threaded build
 // (tfjs issue #3830: its pthread glue is handed a Blob URL, which Node's
@@ -16,9 +18,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerFastGradients } from './model/gradients';
+import { loadOrt, onnxThreads, ortVersion } from './onnx/runtime';
 import type { BackendName } from './types';
 
-export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const BACKENDS: readonly BackendName[] = ['onnx', 'tensorflow', 'wasm', 'cpu'];
 
 export class BackendError extends Error {
   constructor(message: string) {
@@ -28,12 +31,14 @@ export class BackendError extends Error {
 }
 
 const HOW_TO: Record<BackendName, string> = {
+  onnx: 'reinstall onnxruntime-node (npm ci) or unset RACECAR_BACKEND',
   tensorflow: 'install @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node) or unset RACECAR_BACKEND',
   wasm: 'reinstall @tensorflow/tfjs-backend-wasm (npm ci) or unset RACECAR_BACKEND',
   cpu: 'reinstall @tensorflow/tfjs (npm ci)',
 };
 
 function tryLoad(name: BackendName): boolean {
+  if (name === 'onnx') return loadOrt() !== null;
   try {
     if (name === 'tensorflow') require('@tensorflow/tfjs-node');
     else if (name === 'wasm') require('@tensorflow/tfjs-backend-wasm');
@@ -330,16 +335,55 @@ function restoreWasmFactory(stock: BackendFactory): void {
   tf.registerBackend('wasm', stock, WASM_PRIORITY);
 }
 
-/** Initialises the backend once per process; later calls return the same one. */
+/** The tfjs backends, fastest first. */
+export const TFJS_BACKENDS: readonly BackendName[] = BACKENDS.filter((b) => b !== 'onnx');
+
+/** tfjs backends initialised in this process (switching back to one must not re-create it). */
+const started = new Set<BackendName>();
+
+/**
+ * Initialises the requested backend, else the fastest present; later calls
+ * return the same one unless another is requested.
+ */
 export async function initBackend(requested: string | undefined = process.env.RACECAR_BACKEND): Promise<BackendName> {
   const want = requested?.trim() || undefined;
   if (want !== undefined && !BACKENDS.includes(want as BackendName)) {
     throw new BackendError(`RACECAR_BACKEND=${want} is not a backend: use one of ${BACKENDS.join(', ')} or unset it`);
   }
   if (active && (!want || want === active)) return active;
-  const order: BackendName[] = want ? [want as BackendName] : [...BACKENDS];
+  return init(want as BackendName | undefined, BACKENDS);
+}
+
+/**
+ * A tfjs backend, for code that computes with tfjs whatever trains the runs
+ * (the tfjs engine's own tests): RACECAR_BACKEND when it names one, else the
+ * fastest present.
+ */
+export async function initTfjsBackend(requested: string | undefined = process.env.RACECAR_BACKEND): Promise<BackendName> {
+  const want = requested?.trim() || undefined;
+  if (want && want !== 'onnx') return initBackend(want);
+  if (active && active !== 'onnx') return active;
+  return init(undefined, TFJS_BACKENDS);
+}
+
+async function init(want: BackendName | undefined, all: readonly BackendName[]): Promise<BackendName> {
+  const order: BackendName[] = want ? [want] : [...all];
   for (const name of order) {
     if (!tryLoad(name)) continue;
+    if (name === 'onnx') {
+      try {
+        onnxThreads(); // a bad RACECAR_ONNX_THREADS fails here, before a run exists
+      } catch (e) {
+        throw new BackendError((e as Error).message);
+      }
+      active = name;
+      return name;
+    }
+    if (started.has(name)) {
+      if (!(await start(name))) continue;
+      active = name;
+      return name;
+    }
     const threads = name === 'wasm' ? requestedWasmThreads() : 1;
     const stock = name === 'wasm' ? useThreadedWasm(threads) : null;
     let ok = await start(name);
@@ -354,12 +398,19 @@ export async function initBackend(requested: string | undefined = process.env.RA
     if (ok) {
       registerFastGradients();
       if (name === 'wasm') registerFastWasmKernels();
+      started.add(name);
       active = name;
       return name;
     }
   }
-  if (want) throw new BackendError(`RACECAR_BACKEND=${want} is not available here: ${HOW_TO[want as BackendName]}`);
-  throw new BackendError('no tfjs backend could be initialised: run npm ci');
+  if (want) throw new BackendError(`RACECAR_BACKEND=${want} is not available here: ${HOW_TO[want]}`);
+  throw new BackendError('no backend could be initialised: run npm ci');
+}
+
+/** The versions a run records for its backend. */
+export function backendVersions(backend: BackendName): Record<string, string> {
+  if (backend === 'onnx') return { onnxruntime: ortVersion(), onnxThreads: String(onnxThreads()) };
+  return { tfjs: tf.version.tfjs, ...(backend === 'wasm' ? { wasmThreads: String(activeWasmThreads()) } : {}) };
 }
 
 interface WasmBackendInternals {

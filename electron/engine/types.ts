@@ -3,7 +3,7 @@
 import type { RunConfig } from './config/schema';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'onnx' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** One evaluation, one line of metrics.jsonl. */
 export interface EvalRecord {

@@ -1,8 +1,8 @@
 // Checkpoints are self-describing JSON (base64 float32) so that any tool can
 // read them and the SVD can be computed for any saved step.
-import * as tf from '@tensorflow/tfjs';
 import type { LayerConfig } from '../config/schema';
-import type { Network } from './network';
+import { networkParams, type Network } from './network';
+import type { LayerArrays } from './params';
 
 export const CHECKPOINT_FORMAT = 'racecar-checkpoint/1';
 
@@ -11,14 +11,7 @@ interface StoredTensor {
   data: string;
 }
 
-export interface CheckpointLayer {
-  w: { shape: [number, number]; data: Float32Array };
-  b: Float32Array;
-  gamma?: Float32Array;
-  beta?: Float32Array;
-  movingMean?: Float32Array;
-  movingVar?: Float32Array;
-}
+export type CheckpointLayer = LayerArrays;
 
 export interface Checkpoint {
   step: number;
@@ -35,15 +28,30 @@ function decode(s: string): Float32Array {
   return out;
 }
 
-export function serializeCheckpoint(net: Network, step: number): string {
-  const t = (v: tf.Variable | undefined): StoredTensor | undefined => (v ? { shape: v.shape, data: encode(v.dataSync() as Float32Array) } : undefined);
+/** A checkpoint of any backend's parameters. */
+export function serializeParams(inputSize: number, layers: LayerConfig[], params: LayerArrays[], step: number): string {
+  const t = (a: Float32Array | undefined, shape: number[]): StoredTensor | undefined => (a ? { shape, data: encode(a) } : undefined);
   return JSON.stringify({
     format: CHECKPOINT_FORMAT,
     step,
-    inputSize: net.inputSize,
-    layers: net.layers,
-    params: net.params.map((p) => ({ w: t(p.w), b: t(p.b), gamma: t(p.gamma), beta: t(p.beta), movingMean: t(p.movingMean), movingVar: t(p.movingVar) })),
+    inputSize,
+    layers,
+    params: params.map((p) => {
+      const n = [p.b.length];
+      return {
+        w: t(p.w.data, p.w.shape),
+        b: t(p.b, n),
+        gamma: t(p.gamma, n),
+        beta: t(p.beta, n),
+        movingMean: t(p.movingMean, n),
+        movingVar: t(p.movingVar, n),
+      };
+    }),
   });
+}
+
+export function serializeCheckpoint(net: Network, step: number): string {
+  return serializeParams(net.inputSize, net.layers, networkParams(net), step);
 }
 
 export function parseCheckpoint(json: string): Checkpoint {

@@ -4,7 +4,7 @@
 // the network input). Row-vector convention: z = x W + b, W is in x out.
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, LayerConfig } from '../config/schema';
-import { Rng } from '../util/rng';
+import { initialParams, type LayerArrays } from './params';
 
 export const BN_EPSILON = 1e-3; // TF1 tf.layers.batch_normalization defaults
 export const BN_MOMENTUM = 0.99;
@@ -29,26 +29,34 @@ export interface Network {
 export type BnMode = 'batch' | 'moving';
 
 export function buildNetwork(inputSize: number, layers: LayerConfig[], seed: number): Network {
-  const rng = new Rng(seed);
-  let fanIn = inputSize;
-  const params = layers.map((l) => {
-    const limit = Math.sqrt(6 / (fanIn + l.units)); // Glorot uniform
-    const w = new Float32Array(fanIn * l.units);
-    for (let i = 0; i < w.length; i++) w[i] = rng.uniform(-limit, limit);
-    const p: LayerParams = {
-      w: tf.variable(tf.tensor2d(w, [fanIn, l.units]), true),
-      b: tf.variable(tf.zeros([l.units]), true),
-    };
-    if (l.batchNorm) {
-      p.gamma = tf.variable(tf.ones([l.units]), true);
-      p.beta = tf.variable(tf.zeros([l.units]), true);
-      p.movingMean = tf.variable(tf.zeros([l.units]), false);
-      p.movingVar = tf.variable(tf.ones([l.units]), false);
+  return networkFromParams(inputSize, layers, initialParams(inputSize, layers, seed));
+}
+
+/** A network holding the given values (copied into variables). */
+export function networkFromParams(inputSize: number, layers: LayerConfig[], values: LayerArrays[]): Network {
+  const v = (a: Float32Array, shape: number[], trainable: boolean) => tf.variable(tf.tensor(a, shape), trainable);
+  const params = values.map((a, k) => {
+    const n = layers[k].units;
+    const p: LayerParams = { w: v(a.w.data, a.w.shape, true), b: v(a.b, [n], true) };
+    if (a.gamma) {
+      p.gamma = v(a.gamma, [n], true);
+      p.beta = v(a.beta!, [n], true);
+      p.movingMean = v(a.movingMean!, [n], false);
+      p.movingVar = v(a.movingVar!, [n], false);
     }
-    fanIn = l.units;
     return p;
   });
   return { inputSize, layers, params };
+}
+
+/** The network's current values as arrays (read back from the backend). */
+export function networkParams(net: Network): LayerArrays[] {
+  const read = (x: tf.Variable) => x.dataSync() as Float32Array;
+  return net.params.map((p) => ({
+    w: { shape: p.w.shape as [number, number], data: read(p.w) },
+    b: read(p.b),
+    ...(p.gamma ? { gamma: read(p.gamma), beta: read(p.beta!), movingMean: read(p.movingMean!), movingVar: read(p.movingVar!) } : {}),
+  }));
 }
 
 export function trainableVariables(net: Network): tf.Variable[] {

@@ -14,7 +14,7 @@ export const RunRecordSchema = z.object({
   status: z.enum(['queued', 'running', 'completed', 'cancelled', 'failed', 'interrupted']),
   config: RunConfigSchema,
   totalSteps: nonNegInt,
-  backend: z.enum(['tensorflow', 'wasm', 'cpu']).nullable(),
+  backend: z.enum(['onnx', 'tensorflow', 'wasm', 'cpu']).nullable(),
   versions: z.record(z.string(), z.string()),
   createdAt: isoDate,
   startedAt: isoDate.optional(),

@@ -1,15 +1,19 @@
-// Mini-batches are gathered from typed arrays: tf.slice/gather on the wasm
-// backend copy the whole source tensor, which dominates small steps.
-import * as tf from '@tensorflow/tfjs';
+// Mini-batches are gathered from typed arrays on the host, whatever the
+// backend: tf.slice/gather on the wasm backend copy the whole source tensor,
+// which dominates small steps, and ONNX Runtime reads its inputs from host
+// memory anyway.
 import { Rng, range } from '../util/rng';
 
-export interface Batch {
-  x: tf.Tensor2D;
-  y: tf.Tensor2D;
-  /** xᵀ where it comes for free (the full batch keeps it for the run). */
-  xT?: tf.Tensor2D;
-  /** Full-batch tensors live for the whole run; mini-batches belong to the caller. */
-  owned: boolean;
+/** One batch: rows x dim inputs and rows x classes one-hot labels, row-major. */
+export interface HostBatch {
+  x: Float32Array;
+  y: Float32Array;
+  rows: number;
+  /**
+   * The full training set, the same arrays every step (a backend may keep it
+   * on its side for the run). Other batches are overwritten by the next call.
+   */
+  full: boolean;
 }
 
 export function oneHot(labels: Int32Array, classes: number): Float32Array {
@@ -18,14 +22,13 @@ export function oneHot(labels: Int32Array, classes: number): Float32Array {
   return out;
 }
 
-export class BatchSource {
+export class BatchSampler {
   readonly batchSize: number;
   private order: Int32Array;
   private pos = 0;
-  private full?: { x: tf.Tensor2D; y: tf.Tensor2D; xT: tf.Tensor2D };
-  private xBuf: Float32Array;
-  private yBuf: Float32Array;
-  private epochsDone = 0;
+  private readonly fullBatch?: HostBatch;
+  private readonly xBuf: Float32Array;
+  private readonly yBuf: Float32Array;
 
   constructor(
     private images: Float32Array,
@@ -39,17 +42,17 @@ export class BatchSource {
     this.batchSize = batchSize <= 0 || batchSize >= n ? n : batchSize;
     this.order = range(n);
     if (this.batchSize === n) {
-      const x = tf.tensor2d(images, [n, dim]);
-      this.full = { x, y: tf.tensor2d(oneHot(labels, classes), [n, classes]), xT: tf.transpose(x) };
+      this.fullBatch = { x: images.subarray(0, n * dim), y: oneHot(labels, classes), rows: n, full: true };
+      this.xBuf = this.yBuf = new Float32Array(0);
     } else {
       this.rng.shuffle(this.order);
+      this.xBuf = new Float32Array(this.batchSize * dim);
+      this.yBuf = new Float32Array(this.batchSize * classes);
     }
-    this.xBuf = new Float32Array(this.batchSize * dim);
-    this.yBuf = new Float32Array(this.batchSize * classes);
   }
 
   get isFullBatch(): boolean {
-    return this.full !== undefined;
+    return this.fullBatch !== undefined;
   }
 
   /** Steps in one pass over the training set (the last partial batch is dropped). */
@@ -57,22 +60,24 @@ export class BatchSource {
     return Math.max(1, Math.floor(this.labels.length / this.batchSize));
   }
 
-  /** The first batch in data order, without advancing (the loss reported at step 0). */
-  first(): Batch {
-    if (this.full) return { ...this.full, owned: false };
+  /** The first batch in data order, without advancing (the loss reported at step 0); fresh arrays. */
+  first(): HostBatch {
+    if (this.fullBatch) return this.fullBatch;
     const { dim, classes, batchSize } = this;
-    const y = new Float32Array(batchSize * classes);
-    for (let i = 0; i < batchSize; i++) y[i * classes + this.labels[i]] = 1;
-    return { x: tf.tensor2d(this.images.subarray(0, batchSize * dim), [batchSize, dim]), y: tf.tensor2d(y, [batchSize, classes]), owned: true };
+    return {
+      x: this.images.slice(0, batchSize * dim),
+      y: oneHot(this.labels.subarray(0, batchSize), classes),
+      rows: batchSize,
+      full: false,
+    };
   }
 
-  next(): Batch {
-    if (this.full) return { ...this.full, owned: false };
+  next(): HostBatch {
+    if (this.fullBatch) return this.fullBatch;
     const n = this.labels.length;
     if (this.pos + this.batchSize > n) {
       this.rng.shuffle(this.order);
       this.pos = 0;
-      this.epochsDone++;
     }
     const { dim, classes, batchSize } = this;
     this.yBuf.fill(0);
@@ -82,12 +87,6 @@ export class BatchSource {
       this.yBuf[i * classes + this.labels[src]] = 1;
     }
     this.pos += batchSize;
-    return { x: tf.tensor2d(this.xBuf, [batchSize, dim]), y: tf.tensor2d(this.yBuf, [batchSize, classes]), owned: true };
-  }
-
-  dispose(): void {
-    this.full?.x.dispose();
-    this.full?.y.dispose();
-    this.full?.xT.dispose();
+    return { x: this.xBuf, y: this.yBuf, rows: batchSize, full: false };
   }
 }

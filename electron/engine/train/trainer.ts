@@ -2,24 +2,21 @@
 // them, the training host forwards them to the UI) and persists everything in
 // the run store as it goes, so a killed process leaves a valid run behind.
 import * as os from 'node:os';
-import * as tf from '@tensorflow/tfjs';
 import { ConfigError, parseRunConfig, type RunConfig } from '../config/schema';
-import { initBackend, wasmThreadSwitch } from '../backend';
+import { backendVersions, initBackend } from '../backend';
 import { loadDataset, describeDataset } from '../data/load';
 import { dataMax, scaleImages, type Dataset } from '../data/dataset';
-import { buildNetwork, disposeNetwork, trainableVariables, updateMovingStats, type Network } from '../model/network';
-import { computeLoss, type LossSettings } from '../model/loss';
-import { lossGradients } from '../model/backprop';
-import { serializeCheckpoint } from '../model/checkpoint';
-import { BatchSource } from './batches';
-import { accuracy, evaluateTest, type SplitTensors } from './evaluate';
-import { makeOptimizer } from './optimizers';
-import { ThreadGovernor } from './threadGovernor';
+import type { LossSettings } from '../model/loss';
+import { serializeParams } from '../model/checkpoint';
+import { initialParams } from '../model/params';
+import { BatchSampler } from './batches';
+import { createStepEngine } from './engines';
+import type { SripVectors } from './stepEngine';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
 import type { RunStore } from '../store/runStore';
-import type { EvalRecord, RunRecord, TrainEvent } from '../types';
+import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../types';
 
 export interface TrainOptions {
   store: RunStore;
@@ -58,8 +55,8 @@ export function prepareRun(input: unknown): { config: RunConfig; data: Dataset; 
   return { config, data, totalSteps: resolveTotalSteps(config, data.train.count) };
 }
 
-export function engineVersions(backend: string): Record<string, string> {
-  return { app: appPackage().version, tfjs: tf.version.tfjs, node: process.versions.node, backend, platform: `${os.platform()}-${os.arch()}` };
+export function engineVersions(backend: BackendName): Record<string, string> {
+  return { app: appPackage().version, ...backendVersions(backend), node: process.versions.node, backend, platform: `${os.platform()}-${os.arch()}` };
 }
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
@@ -93,95 +90,69 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
 
   const dim = data.height * data.width;
   const classes = config.network.layers[config.network.layers.length - 1].units;
-  const quirks = config.loss.referenceQuirks;
   const settings: LossSettings = {
     lambdas: config.network.layers.map((l) => l.lambda),
     lambdaOrt: config.loss.lambdaOrt,
     reduction: config.loss.reduction,
-    quirks,
+    quirks: config.loss.referenceQuirks,
   };
   const t = config.training;
   const rootRng = new Rng(config.seed);
-  const net: Network = buildNetwork(dim, config.network.layers, config.seed);
+  const params = initialParams(dim, config.network.layers, config.seed);
   const shuffleRng = rootRng.fork(1);
   const sripRng = rootRng.fork(2);
   const trainImages = scaleImages(data.train.images, config.data.scale);
   const testImages = scaleImages(data.test.images, config.data.scale);
-  const batches = new BatchSource(trainImages, data.train.labels, dim, classes, t.batchSize, shuffleRng);
-  const test: SplitTensors = { x: tf.tensor2d(testImages, [data.test.count, dim]), labels: data.test.labels };
-  const optimizer = makeOptimizer(t.optimizer);
-  const vars = trainableVariables(net);
+  const batches = new BatchSampler(trainImages, data.train.labels, dim, classes, t.batchSize, shuffleRng);
   const samples = Math.min(t.backwardSamples, data.test.count);
   const hi = dataMax(config.data.scale);
   const png = (v: Float32Array, i: number) => encodeGreyPng(v.subarray(i * dim, (i + 1) * dim), data.width, data.height, 0, hi);
+  const engine = await createStepEngine(backend, {
+    config,
+    settings,
+    dim,
+    classes,
+    batchSize: batches.batchSize,
+    params,
+    train: { images: trainImages, labels: data.train.labels },
+    test: { images: testImages, labels: data.test.labels },
+    samples,
+  });
+  const checkpoint = (s: number) => serializeParams(dim, config.network.layers, engine.params(), s);
 
-  const sripVectors = (): tf.Tensor2D[] | null => {
+  const sripVectors = (): SripVectors => {
     if (settings.lambdaOrt <= 0) return null;
     return config.network.layers.map((l) => {
       const u = new Float32Array(l.units);
       for (let i = 0; i < u.length; i++) u[i] = sripRng.normal();
-      return tf.tensor2d(u, [l.units, 1]);
+      return u;
     });
   };
-
-  /**
-   * One optimisation step; returns [ce, rr..., ort, total] when asked (kept;
-   * caller disposes). Nothing is read back from the backend here.
-   */
-  const step = (wantParts: boolean): tf.Tensor1D | null => {
-    const batch = batches.next();
-    let parts: tf.Tensor1D | null = null;
-    tf.tidy(() => {
-      const g = lossGradients(net, batch.x, batch.y, settings, sripVectors(), { wantParts, xT: batch.xT });
-      if (g.parts) parts = tf.keep(g.parts);
-      optimizer.apply(vars, g.grads);
-      updateMovingStats(net, g.batchStats);
-    });
-    if (batch.owned) tf.dispose([batch.x, batch.y]);
-    return parts;
-  };
-
-  /** Loss parts at step 0, before any update. */
-  const initialParts = (): tf.Tensor1D => {
-    const batch = batches.first();
-    const parts = tf.tidy(() => {
-      const p = computeLoss(net, batch.x, batch.y, settings, sripVectors());
-      return tf.stack([p.ce, ...p.rr, p.ort, p.total]) as tf.Tensor1D;
-    });
-    if (batch.owned) tf.dispose([batch.x, batch.y]);
-    return parts;
-  };
-
-  // Pool threads on or off, whichever trains faster on this machine right now.
-  const sw = wasmThreadSwitch();
-  const governor = sw ? new ThreadGovernor(sw) : null;
 
   const started = performance.now();
   let lastEvalTime = started;
   let lastEvalStep = 0;
-  const evaluateAt = async (s: number, parts: tf.Tensor1D): Promise<EvalRecord> => {
-    const v = Array.from(await parts.data());
-    parts.dispose();
+  const evaluateAt = async (s: number, v: number[]): Promise<EvalRecord> => {
     // The training rate excludes the evaluation itself.
     const now = performance.now();
     const L = config.network.layers.length;
-    const te = evaluateTest(net, test, quirks, samples);
+    const ev = await engine.evaluate();
     const rec: EvalRecord = {
       step: s,
       epoch: (s * batches.batchSize) / data.train.count,
       elapsed: (now - started) / 1000,
       stepsPerSec: s > lastEvalStep ? ((s - lastEvalStep) * 1000) / (now - lastEvalTime) : 0,
       loss: { ce: v[0], rr: v.slice(1, 1 + L), ort: v[1 + L], total: v[2 + L] },
-      trainAccuracy: accuracy(net, trainImages, data.train.labels, quirks),
-      testAccuracy: te.accuracy,
-      testRecon: te.recon,
+      trainAccuracy: ev.trainAccuracy,
+      testAccuracy: ev.testAccuracy,
+      testRecon: ev.testRecon,
     };
     store.appendMetrics(id, rec);
     if (samples > 0)
       store.writeBackward(
         id,
         s,
-        Array.from({ length: samples }, (_, i) => png(te.backward, i)),
+        Array.from({ length: samples }, (_, i) => png(ev.backward, i)),
       );
     lastEvalTime = performance.now();
     lastEvalStep = s;
@@ -196,7 +167,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         id,
         Array.from({ length: samples }, (_, i) => png(testImages, i)),
       );
-    yield { type: 'evaluation', runId: id, record: await evaluateAt(0, initialParts()) };
+    // Loss parts at step 0, before any update.
+    yield { type: 'evaluation', runId: id, record: await evaluateAt(0, await engine.lossParts(batches.first(), sripVectors())) };
     if (samples > 0) yield { type: 'backward', runId: id, step: 0 };
     let done = 0;
     let lastProgress = performance.now();
@@ -208,13 +180,13 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       }
       done = s;
       const isEval = s % t.evalEvery === 0 || s === totalSteps;
-      const parts = governor ? governor.time(() => step(isEval)) : step(isEval);
+      const parts = await engine.step(batches.next(), sripVectors(), isEval);
       if (isEval) {
         yield { type: 'evaluation', runId: id, record: await evaluateAt(s, parts!) };
         if (samples > 0) yield { type: 'backward', runId: id, step: s };
       }
       if ((t.checkpointEvery > 0 && s % t.checkpointEvery === 0) || s === totalSteps) {
-        store.writeCheckpoint(id, s, serializeCheckpoint(net, s));
+        store.writeCheckpoint(id, s, checkpoint(s));
         yield { type: 'checkpoint', runId: id, step: s };
       }
       const now = performance.now();
@@ -231,7 +203,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     }
     if (status === 'cancelled') {
       // Keep the state reached, so that its SVD and images can still be studied.
-      if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, serializeCheckpoint(net, done));
+      if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, checkpoint(done));
       store.appendLog(id, `cancelled after step ${done}`);
     }
   } catch (e) {
@@ -239,18 +211,9 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     error = e instanceof Error ? e.message : String(e);
     store.appendLog(id, `failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   } finally {
-    if (governor) {
-      const g = governor.summary();
-      store.appendLog(
-        id,
-        `wasm threads: ${g.threads}, pool on for ${(100 * g.pooledShare).toFixed(0)}% of ${g.steps} steps, ${g.switches} switches; ms/step single ${g.msPerStep.single.toFixed(2)}, pooled ${g.msPerStep.pooled.toFixed(2)}`,
-      );
-      sw!.set(true);
-    }
-    batches.dispose();
-    test.x.dispose();
-    optimizer.dispose();
-    disposeNetwork(net);
+    const report = engine.threadReport();
+    if (report) store.appendLog(id, report);
+    engine.dispose();
   }
   store.finishRun(id, status, error);
   yield { type: 'finished', runId: id, status, ...(error ? { error } : {}) };

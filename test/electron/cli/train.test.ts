@@ -81,6 +81,12 @@ describe('racecar train / runs / svd', () => {
     const cpu = racecar([...quick, '--steps', '3', '--eval-every', '3', '--workspace', ws], { RACECAR_BACKEND: 'cpu' });
     expect(cpu.code, cpu.stderr).toBe(0);
     expect(JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout).runs[0].run.backend).toBe('cpu');
+    const onnx = racecar([...quick, '--steps', '3', '--eval-every', '3', '--workspace', ws], { RACECAR_BACKEND: 'onnx', RACECAR_ONNX_THREADS: '1' });
+    expect(onnx.code, onnx.stderr).toBe(0);
+    const runs = JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout).runs.map(
+      (r: { run: { backend: string; versions: Record<string, string> } }) => r.run,
+    );
+    expect(runs.find((r: { backend: string }) => r.backend === 'onnx')?.versions).toMatchObject({ onnxThreads: '1' });
     const ws2 = path.join(tempDir(), 'ws');
     const tfn = racecar([...quick, '--workspace', ws2], { RACECAR_BACKEND: 'tensorflow' });
     expect(tfn.code).not.toBe(0);
@@ -88,7 +94,9 @@ describe('racecar train / runs / svd', () => {
       'racecar: RACECAR_BACKEND=tensorflow is not available here: install @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node) or unset RACECAR_BACKEND',
     );
     const bogus = racecar([...quick, '--workspace', ws2], { RACECAR_BACKEND: 'gpu' });
-    expect(bogus.stderr.trim()).toBe('racecar: RACECAR_BACKEND=gpu is not a backend: use one of tensorflow, wasm, cpu or unset it');
+    expect(bogus.stderr.trim()).toBe('racecar: RACECAR_BACKEND=gpu is not a backend: use one of onnx, tensorflow, wasm, cpu or unset it');
+    const threads = racecar([...quick, '--workspace', ws2], { RACECAR_BACKEND: 'onnx', RACECAR_ONNX_THREADS: 'many' });
+    expect(threads.stderr.trim()).toBe('racecar: RACECAR_ONNX_THREADS=many is not a thread count: use a whole number from 1 to 64 or unset it');
     expect(fs.existsSync(ws2)).toBe(false);
   });
 

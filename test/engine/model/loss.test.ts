@@ -2,14 +2,14 @@
 // central finite differences, and the reverse pass against a hand computation.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../../electron/engine/backend';
+import { initTfjsBackend } from '../../../electron/engine/backend';
 import { buildNetwork, forward, reverse, trainableVariables, transposedWeights, type Network } from '../../../electron/engine/model/network';
 import { computeLoss, srip, type LossSettings } from '../../../electron/engine/model/loss';
 import { Rng } from '../../../electron/engine/util/rng';
 import type { LayerConfig } from '../../../electron/engine/config/schema';
 
 beforeAll(async () => {
-  await initBackend();
+  await initTfjsBackend();
 });
 
 function randomBatch(rng: Rng, n: number, dim: number, classes: number) {

@@ -2,14 +2,14 @@
 // the fused wasm kernel (SIMD, float32) the same values to rounding.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../../electron/engine/backend';
+import { initTfjsBackend } from '../../../electron/engine/backend';
 import { FlatAdam } from '../../../electron/engine/train/optimizers';
 import { adamKernelAvailable } from '../../../electron/engine/train/adamKernel';
 import { Rng } from '../../../electron/engine/util/rng';
 
 let backend = '';
 beforeAll(async () => {
-  backend = await initBackend();
+  backend = await initTfjsBackend();
 });
 
 // Sizes with every remainder mod 4 (the SIMD loop's tail).

@@ -3,7 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BackendError, initBackend, requestedWasmThreads, threadPoolAddress, wasmThreadSwitch, type WasmThreadSwitch } from '../../../electron/engine/backend';
+import {
+  BackendError,
+  initTfjsBackend,
+  requestedWasmThreads,
+  threadPoolAddress,
+  wasmThreadSwitch,
+  type WasmThreadSwitch,
+} from '../../../electron/engine/backend';
 import { buildNetwork, trainableVariables, updateMovingStats } from '../../../electron/engine/model/network';
 import { lossGradients } from '../../../electron/engine/model/backprop';
 import { FlatAdam } from '../../../electron/engine/train/optimizers';
@@ -11,7 +18,7 @@ import { ThreadGovernor } from '../../../electron/engine/train/threadGovernor';
 import { Rng } from '../../../electron/engine/util/rng';
 
 beforeAll(async () => {
-  await initBackend();
+  await initTfjsBackend();
 });
 
 describe('wasm thread pool switch', () => {

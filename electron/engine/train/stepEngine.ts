@@ -1,0 +1,54 @@
+// What the training loop needs from a backend: one interface, implemented by
+// the tfjs path (tfjsEngine.ts) and the ONNX Runtime path (onnx/onnxEngine.ts),
+// so that the loop, its events, checkpoints, metrics and images are one code path.
+import type { RunConfig } from '../config/schema';
+import type { LossSettings } from '../model/loss';
+import type { LayerArrays } from '../model/params';
+import type { BackendName } from '../types';
+import type { HostBatch } from './batches';
+
+/** Everything an engine is built from. */
+export interface EngineSetup {
+  config: RunConfig;
+  settings: LossSettings;
+  /** Input size (pixels). */
+  dim: number;
+  classes: number;
+  /** Rows of every training batch. */
+  batchSize: number;
+  /** Initial parameters (model/params.ts). */
+  params: LayerArrays[];
+  /** Scaled training and test images with their labels. */
+  train: { images: Float32Array; labels: Int32Array };
+  test: { images: Float32Array; labels: Int32Array };
+  /** Test inputs whose reverse-pass reconstructions each evaluation returns. */
+  samples: number;
+}
+
+export interface Evaluation {
+  trainAccuracy: number;
+  testAccuracy: number;
+  /** Mean squared reconstruction error of each layer's input over the test set. */
+  testRecon: number[];
+  /** Reconstructions of the first `samples` test inputs (samples x dim). */
+  backward: Float32Array;
+}
+
+/** SRIP's random start vectors, one per layer (units values), or null without SRIP. */
+export type SripVectors = Float32Array[] | null;
+
+export interface StepEngine {
+  readonly backend: BackendName;
+  /** Loss parts [ce, rr_0..rr_{L−1}, ort, total] on a batch at the current parameters; nothing changes. */
+  lossParts(batch: HostBatch, srip: SripVectors): Promise<number[]>;
+  /** One optimisation step; the loss parts of its batch (before the update) when asked. */
+  step(batch: HostBatch, srip: SripVectors, wantParts: boolean): Promise<number[] | null>;
+  evaluate(): Promise<Evaluation>;
+  /** The current parameters (for checkpoints). */
+  params(): LayerArrays[];
+  /** How the engine used its threads, for the run's log; null when there is nothing to say. */
+  threadReport(): string | null;
+  dispose(): void;
+}
+
+export type OptimizerConfig = RunConfig['training']['optimizer'];

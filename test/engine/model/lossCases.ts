@@ -1,0 +1,56 @@
+// Networks and loss settings covering every option of the loss and its
+// gradient: BN on/off, each activation, quirks on/off, halfSum and mean, SRIP,
+// per-layer lambdas (zero ones included). Shared by the tfjs backward-pass
+// tests and the ONNX step-graph tests.
+import type { LayerConfig } from '../../../electron/engine/config/schema';
+import type { LossSettings } from '../../../electron/engine/model/loss';
+
+export interface Case {
+  name: string;
+  layers: LayerConfig[];
+  settings: LossSettings;
+  input?: number;
+  batch?: number;
+  scale?: number;
+}
+
+export const L = (units: number, activation: LayerConfig['activation'], batchNorm: boolean, lambda: number): LayerConfig => ({
+  units,
+  activation,
+  batchNorm,
+  lambda,
+});
+
+export const cases: Case[] = [
+  {
+    name: 'peak-like: BN + ReLU everywhere, quirks, halfSum',
+    layers: [L(12, 'relu', true, 1e-2), L(2, 'relu', true, 1e-2)],
+    settings: { lambdas: [1e-2, 1e-2], lambdaOrt: 0, reduction: 'halfSum', quirks: true },
+    scale: 255,
+  },
+  {
+    name: 'MNIST-like: ReLU, linear logits, RR on every layer',
+    layers: [L(16, 'relu', false, 1e-3), L(8, 'relu', false, 1e-3), L(5, 'linear', false, 1e-3)],
+    settings: { lambdas: [1e-3, 1e-3, 1e-3], lambdaOrt: 0, reduction: 'halfSum', quirks: false },
+  },
+  {
+    name: 'tanh/sigmoid, BN on some layers, mean reduction, SRIP',
+    layers: [L(7, 'tanh', true, 0.3), L(6, 'sigmoid', false, 0.2), L(4, 'tanh', true, 0.1), L(3, 'linear', false, 0.5)],
+    settings: { lambdas: [0.3, 0.2, 0.1, 0.5], lambdaOrt: 0.1, reduction: 'mean', quirks: false },
+  },
+  {
+    name: 'RR only above the input layer, a zero lambda in between',
+    layers: [L(9, 'relu', true, 0), L(6, 'relu', false, 0.5), L(5, 'tanh', true, 0), L(3, 'linear', false, 0.25)],
+    settings: { lambdas: [0, 0.5, 0, 0.25], lambdaOrt: 0, reduction: 'halfSum', quirks: false },
+  },
+  {
+    name: 'no RR at all (CE only), quirks with BN on the logits',
+    layers: [L(8, 'relu', true, 0), L(3, 'relu', true, 0)],
+    settings: { lambdas: [0, 0], lambdaOrt: 0.05, reduction: 'halfSum', quirks: true },
+  },
+  {
+    name: 'single linear layer (reference MNIST net)',
+    layers: [L(4, 'linear', false, 1e-2)],
+    settings: { lambdas: [1e-2], lambdaOrt: 0, reduction: 'halfSum', quirks: true },
+  },
+];
