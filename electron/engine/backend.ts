@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerFastGradients } from './model/gradients';
-import { loadOrt, onnxThreads, ortVersion } from './onnx/runtime';
+import { describeThreadPlan, loadOrt, onnxThreadPlan, ortVersion } from './onnx/runtime';
 import type { BackendName } from './types';
 
 export const BACKENDS: readonly BackendName[] = ['onnx', 'tensorflow', 'wasm', 'cpu'];
@@ -372,7 +372,7 @@ async function init(want: BackendName | undefined, all: readonly BackendName[]):
     if (!tryLoad(name)) continue;
     if (name === 'onnx') {
       try {
-        onnxThreads(); // a bad RACECAR_ONNX_THREADS fails here, before a run exists
+        onnxThreadPlan(); // a bad RACECAR_ONNX_THREADS fails here, before a run exists
       } catch (e) {
         throw new BackendError((e as Error).message);
       }
@@ -409,7 +409,7 @@ async function init(want: BackendName | undefined, all: readonly BackendName[]):
 
 /** The versions a run records for its backend. */
 export function backendVersions(backend: BackendName): Record<string, string> {
-  if (backend === 'onnx') return { onnxruntime: ortVersion(), onnxThreads: String(onnxThreads()) };
+  if (backend === 'onnx') return { onnxruntime: ortVersion(), onnxThreads: describeThreadPlan() };
   return { tfjs: tf.version.tfjs, ...(backend === 'wasm' ? { wasmThreads: String(activeWasmThreads()) } : {}) };
 }
 

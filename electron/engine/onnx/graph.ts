@@ -11,7 +11,12 @@ export type Dim = number | string;
 export const OPSET = 17;
 const IR_VERSION = 8;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
 const INT64 = onnx.TensorProto.DataType.INT64;
+
+/** Element type of graph inputs and outputs (constants are float32 or int64). */
+export type ElemType = 'float32' | 'float64';
+const elem = (t: ElemType) => (t === 'float64' ? DOUBLE : FLOAT);
 
 type AttrValue = number | number[] | string;
 /** Attributes; numbers are ints unless listed in `floats`. */
@@ -57,14 +62,14 @@ export class GraphBuilder {
     this.names.add(name);
   }
 
-  input(name: string, shape: Dim[]): Value {
+  input(name: string, shape: Dim[], type: ElemType = 'float32'): Value {
     this.claim(name);
-    this.inputs.push(valueInfo(name, shape));
+    this.inputs.push(valueInfo(name, shape, elem(type)));
     return name;
   }
 
   /** Makes `value` a graph output called `name` (renaming its node's output when it can). */
-  output(value: Value, name: string, shape: Dim[]): void {
+  output(value: Value, name: string, shape: Dim[], type: ElemType = 'float32'): void {
     value = this.renamed.get(value) ?? value;
     const node = this.producer.get(value);
     const isOutput = this.outputs.some((o) => o.name === value);
@@ -79,7 +84,7 @@ export class GraphBuilder {
       this.claim(name);
       this.addNode('Identity', [value], {}, [name]);
     }
-    this.outputs.push(valueInfo(name, shape));
+    this.outputs.push(valueInfo(name, shape, elem(type)));
   }
 
   private addNode(opType: string, input: Value[], attrs: Attrs, output: Value[], floats: string[] = []): void {

@@ -2,6 +2,7 @@
 // macOS and Windows on x64 and arm64), loaded on first use so that a machine
 // where its binary cannot load still runs every other backend.
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
 
 export type Ort = typeof OrtModule;
@@ -57,14 +58,30 @@ export function requestedOnnxThreads(env: string | undefined = process.env.RACEC
 /** Threads the machine could give one process (for the default). */
 export const coreCount = (): number => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
-/** Intra-op threads a training process uses: RACECAR_ONNX_THREADS, else the measured default. */
-export function onnxThreads(): number {
-  return requestedOnnxThreads() ?? defaultOnnxThreads();
+/**
+ * How a training process uses threads. RACECAR_ONNX_THREADS=n fixes n. Without
+ * it the engine keeps a one-thread session and a pooled one (all cores, at
+ * most 4) and times them as it trains (train/threadGovernor.ts), because the
+ * faster one depends on whether another process keeps a core busy; it falls
+ * back to the pooled one alone when the two do not compute the same bits.
+ */
+export interface ThreadPlan {
+  /** Threads of the pooled (or only) session. */
+  threads: number;
+  /** Switch between one thread and `threads` as training goes. */
+  governed: boolean;
 }
 
-// TODO(measure): the default thread count.
-export function defaultOnnxThreads(): number {
-  return Math.min(2, coreCount());
+export function onnxThreadPlan(): ThreadPlan {
+  const n = requestedOnnxThreads();
+  if (n !== null) return { threads: n, governed: false };
+  const threads = Math.min(4, coreCount());
+  return { threads, governed: threads > 1 };
+}
+
+/** What a run records: the fixed count, or "auto" (governed). */
+export function describeThreadPlan(p: ThreadPlan = onnxThreadPlan()): string {
+  return p.governed ? `auto (1 or ${p.threads})` : String(p.threads);
 }
 
 /**
@@ -85,4 +102,37 @@ export async function createSession(bytes: Uint8Array, threads: number): Promise
     enableMemPattern: true,
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
+}
+
+/** A session whose run returns at once (for synchronous callers such as the SVD). */
+export interface SyncSession {
+  run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor | null>): Record<string, OrtTensor>;
+}
+
+interface NativeBinding {
+  binding: {
+    InferenceSession: new () => {
+      loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void;
+      run(feeds: object, fetches: object, options: object): Record<string, OrtTensor>;
+    };
+  };
+  initOrt(): void;
+}
+
+/**
+ * The package's native session, run synchronously: its public run() is this
+ * call deferred by setImmediate. Null where the package's layout differs (the
+ * caller then computes without the runtime).
+ */
+export function createSyncSession(bytes: Uint8Array, threads: number): SyncSession | null {
+  if (!loadOrt()) return null;
+  try {
+    const native = require(path.join(path.dirname(require.resolve('onnxruntime-node')), 'binding')) as NativeBinding;
+    native.initOrt();
+    const s = new native.binding.InferenceSession();
+    s.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, { intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3 });
+    return { run: (feeds, fetches) => s.run(feeds, fetches, {}) };
+  } catch {
+    return null;
+  }
 }

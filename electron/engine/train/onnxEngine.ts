@@ -3,22 +3,22 @@
 // pre-allocated host buffers wrapped once as ORT tensors; a step reads one set
 // and writes the other in place, then they swap: nothing is allocated or
 // copied per step, and the batch buffers are wrapped once too.
+// Threads: see onnx/runtime.ts's ThreadPlan. A governed run keeps a one-thread
+// and a pooled session of the same graph; at the first step both run on the
+// same inputs, and the governor switches between them only if they give the
+// same bits (so a run's results never depend on the machine's load).
 import type { LayerArrays } from '../model/params';
 import { BACKWARD, LOGITS, RECON, buildLogitsGraph, buildTestGraph } from '../onnx/evalGraph';
 import type { GraphBuilder } from '../onnx/graph';
 import { layerArrays, movingSpecs, nextName, paramArrays, stateSpecs, trainableSpecs, type TensorSpec } from '../onnx/layout';
 import type { NetShape } from '../onnx/network';
-import { createSession, loadOrt, ortVersion, type Ort, type OrtSession, type OrtTensor } from '../onnx/runtime';
+import { createSession, loadOrt, ortVersion, type Ort, type OrtSession, type OrtTensor, type ThreadPlan } from '../onnx/runtime';
 import { ADAM, ADAM_STEP_SCALE, ADAM_V_SCALE, PARTS, buildStepGraph, stepInputs, type StepGraphSpec } from '../onnx/stepGraph';
 import type { HostBatch } from './batches';
 import type { EngineSetup, Evaluation, SripVectors, StepEngine } from './stepEngine';
+import { ThreadGovernor, type ThreadSwitch } from './threadGovernor';
 
 const CHUNK = 4096;
-
-export interface OnnxEngineOptions {
-  /** Intra-op threads of the step session. */
-  threads: number;
-}
 
 const encode = (g: GraphBuilder) => g.encode(ortVersion());
 
@@ -33,13 +33,18 @@ function correct(logits: Float32Array, classes: number, labels: Int32Array, offs
   return c;
 }
 
-export async function createOnnxEngine(s: EngineSetup, opts: OnnxEngineOptions): Promise<StepEngine> {
+export async function createOnnxEngine(s: EngineSetup, plan: ThreadPlan): Promise<StepEngine> {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime-node does not load here');
   const net: NetShape = { inputSize: s.dim, layers: s.config.network.layers };
   const spec: StepGraphSpec = { net, loss: s.settings, optimizer: s.config.training.optimizer, batch: s.batchSize };
   const io = stepInputs(spec);
-  const session = await createSession(encode(buildStepGraph(spec)), opts.threads);
+  const stepBytes = encode(buildStepGraph(spec));
+  const pooled = await createSession(stepBytes, plan.threads);
+  let single = plan.governed ? await createSession(stepBytes, 1) : null;
+  let useSingle = false;
+  let governor: ThreadGovernor | null = null;
+  let verdict = plan.governed ? '' : 'fixed';
   const state = new StateBuffers(ort, stateSpecs(net, spec.optimizer), s.params);
   const parts = new ort.Tensor('float32', new Float32Array(net.layers.length + 3), [net.layers.length + 3]);
   const batchTensors = new BatchTensors(ort, s.dim, s.classes);
@@ -67,7 +72,33 @@ export async function createOnnxEngine(s: EngineSetup, opts: OnnxEngineOptions):
       feeds[ADAM_STEP_SCALE] = adam.stepScale;
       feeds[ADAM_V_SCALE] = adam.vScale;
     }
-    await session.run(feeds, { ...state.spare(), [PARTS]: parts });
+    const fetches = { ...state.spare(), [PARTS]: parts };
+    if (single && !governor) {
+      // First step of a governed run: the one-thread session, then the pooled one, on the same inputs.
+      await single.run(feeds, fetches);
+      const first = Object.values(fetches).map((t) => Float32Array.from(t.data as Float32Array));
+      await pooled.run(feeds, fetches);
+      const same = Object.values(fetches).every((t, i) => (t.data as Float32Array).every((v, j) => Object.is(v, first[i][j])));
+      if (same) {
+        const sw: ThreadSwitch = {
+          threads: plan.threads,
+          get on() {
+            return !useSingle;
+          },
+          set(on: boolean) {
+            useSingle = !on;
+          },
+        };
+        governor = new ThreadGovernor(sw);
+        verdict = 'governed';
+      } else {
+        void single.release();
+        single = null;
+        verdict = 'one thread computes other bits: pooled only';
+      }
+      return;
+    }
+    await (useSingle && single ? single : pooled).run(feeds, fetches);
   };
 
   let logitsSession: OrtSession | null = null;
@@ -85,7 +116,7 @@ export async function createOnnxEngine(s: EngineSetup, opts: OnnxEngineOptions):
   const accuracy = async (images: Float32Array, labels: Int32Array): Promise<number> => {
     const n = labels.length;
     if (n === 0) return NaN;
-    logitsSession ??= await createSession(encode(buildLogitsGraph(net, mode, quirks)), opts.threads);
+    logitsSession ??= await createSession(encode(buildLogitsGraph(net, mode, quirks)), plan.threads);
     const chunk = quirks ? n : CHUNK;
     let hits = 0;
     for (let off = 0; off < n; off += chunk) {
@@ -104,7 +135,8 @@ export async function createOnnxEngine(s: EngineSetup, opts: OnnxEngineOptions):
       return Array.from(parts.data as Float32Array);
     },
     async step(batch, srip, wantParts) {
-      await run(batch, srip);
+      if (governor) await governor.timeAsync(() => run(batch, srip));
+      else await run(batch, srip);
       state.swap();
       if (adam) {
         adam.acc1 = Math.fround(adam.acc1 * Math.fround(ADAM.beta1));
@@ -118,7 +150,7 @@ export async function createOnnxEngine(s: EngineSetup, opts: OnnxEngineOptions):
       let testRecon = net.layers.map(() => NaN);
       let backward = new Float32Array(0);
       if (nTest > 0) {
-        testSession ??= await createSession(encode(buildTestGraph(net, mode, quirks, nTest, s.samples)), opts.threads);
+        testSession ??= await createSession(encode(buildTestGraph(net, mode, quirks, nTest, s.samples)), plan.threads);
         const x = new ort.Tensor('float32', s.test.images.subarray(0, nTest * s.dim), [nTest, s.dim]);
         const r = await testSession.run({ x, ...paramFeeds() });
         testAccuracy = correct(r[LOGITS].data as Float32Array, s.classes, s.test.labels, 0, nTest) / nTest;
@@ -128,9 +160,15 @@ export async function createOnnxEngine(s: EngineSetup, opts: OnnxEngineOptions):
       return { trainAccuracy: await accuracy(s.train.images, s.train.labels), testAccuracy, testRecon, backward };
     },
     params: (): LayerArrays[] => state.layers(net),
-    threadReport: () => `onnxruntime ${ortVersion()}: ${opts.threads} intra-op thread${opts.threads > 1 ? 's' : ''}`,
+    threadReport() {
+      const head = `onnxruntime ${ortVersion()}: ${plan.threads} intra-op thread${plan.threads > 1 ? 's' : ''}, ${verdict}`;
+      if (!governor) return head;
+      const g = governor.summary();
+      return `${head}; pool on for ${(100 * g.pooledShare).toFixed(0)}% of ${g.steps} steps, ${g.switches} switches; ms/step single ${g.msPerStep.single.toFixed(2)}, pooled ${g.msPerStep.pooled.toFixed(2)}`;
+    },
     dispose() {
-      void session.release();
+      void pooled.release();
+      void single?.release();
       void logitsSession?.release();
       void testSession?.release();
     },
