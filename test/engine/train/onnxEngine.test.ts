@@ -1,0 +1,133 @@
+// The ONNX step engine against the tfjs one on the same batches, and its
+// thread plans: a governed run computes the same bits as a fixed one.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initTfjsBackend } from '../../../electron/engine/backend';
+import { parseRunConfig, type RunConfigInput } from '../../../electron/engine/config/schema';
+import { generatePeak } from '../../../electron/engine/data/peak';
+import { initialParams } from '../../../electron/engine/model/params';
+import { paramArrays } from '../../../electron/engine/onnx/layout';
+import { BatchSampler } from '../../../electron/engine/train/batches';
+import { createOnnxEngine } from '../../../electron/engine/train/onnxEngine';
+import { createTfjsEngine } from '../../../electron/engine/train/tfjsEngine';
+import type { EngineSetup, StepEngine } from '../../../electron/engine/train/stepEngine';
+import type { BackendName } from '../../../electron/engine/types';
+import { Rng } from '../../../electron/engine/util/rng';
+import { relDiff } from '../onnx/helpers';
+
+let tfjs: BackendName;
+beforeAll(async () => {
+  tfjs = await initTfjsBackend();
+});
+
+function setup(over: Partial<RunConfigInput> = {}): { s: EngineSetup; batches: () => BatchSampler } {
+  const config = parseRunConfig({
+    seed: 3,
+    network: {
+      layers: [
+        { units: 24, activation: 'relu', batchNorm: true, lambda: 1e-4 },
+        { units: 8, activation: 'tanh', batchNorm: false, lambda: 1e-3 },
+        { units: 2, activation: 'linear', batchNorm: false, lambda: 1e-3 },
+      ],
+    },
+    loss: { lambdaOrt: 0.05, reduction: 'halfSum' },
+    training: { batchSize: 16, optimizer: { kind: 'adam', learningRate: 1e-3 } },
+    ...over,
+  });
+  const data = generatePeak({ trainPerClass: 24, testPerClass: 6, size: 28, seed: 1 });
+  const dim = 28 * 28;
+  const train = { images: data.train.images.map((v) => v / 255), labels: data.train.labels };
+  const test = { images: data.test.images.map((v) => v / 255), labels: data.test.labels };
+  const layers = config.network.layers;
+  const s: EngineSetup = {
+    config,
+    settings: { lambdas: layers.map((l) => l.lambda), lambdaOrt: config.loss.lambdaOrt, reduction: config.loss.reduction, quirks: config.loss.referenceQuirks },
+    dim,
+    classes: 2,
+    batchSize: config.training.batchSize,
+    params: initialParams(dim, layers, config.seed),
+    train,
+    test,
+    samples: 3,
+  };
+  return { s, batches: () => new BatchSampler(train.images, train.labels, dim, 2, config.training.batchSize, new Rng(5)) };
+}
+
+/** `steps` steps on the same batches and SRIP vectors; the loss parts of each. */
+async function train(engine: StepEngine, batches: BatchSampler, units: number[], steps: number): Promise<number[][]> {
+  const rng = new Rng(9);
+  const srip = () => units.map((u) => Float32Array.from({ length: u }, () => rng.normal()));
+  const parts = [await engine.lossParts(batches.first(), srip())];
+  for (let i = 0; i < steps; i++) parts.push((await engine.step(batches.next(), srip(), true))!);
+  return parts;
+}
+
+const flat = (e: StepEngine) => [...paramArrays(e.params()).values()];
+
+describe('ONNX step engine', () => {
+  it('trains like the tfjs engine: loss parts, parameters, evaluation', async () => {
+    const { s, batches } = setup();
+    const units = s.config.network.layers.map((l) => l.units);
+    const a = await createOnnxEngine(s, { threads: 1, governed: false });
+    const b = createTfjsEngine(tfjs, s);
+    const pa = await train(a, batches(), units, 12);
+    const pb = await train(b, batches(), units, 12);
+    pa.forEach((p, t) => expect(relDiff(p, pb[t]), `parts at step ${t}`).toBeLessThan(1e-4));
+    const [fa, fb] = [flat(a), flat(b)];
+    fa.forEach((v, i) => expect(relDiff(v, fb[i]), `state ${i}`).toBeLessThan(1e-4));
+    const [ea, eb] = [await a.evaluate(), await b.evaluate()];
+    expect(ea.trainAccuracy).toBe(eb.trainAccuracy);
+    expect(ea.testAccuracy).toBe(eb.testAccuracy);
+    expect(relDiff(ea.testRecon, eb.testRecon)).toBeLessThan(1e-4);
+    expect(ea.backward.length).toBe(3 * s.dim);
+    expect(relDiff(ea.backward, eb.backward)).toBeLessThan(1e-4);
+    // The loss went down, and nothing here is NaN.
+    expect(pa[12][pa[12].length - 1]).toBeLessThan(pa[0][pa[0].length - 1]);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('with the reference quirks, full batch and SGD with momentum, too', async () => {
+    const { s } = setup({
+      network: {
+        layers: [
+          { units: 16, activation: 'relu', batchNorm: true, lambda: 1e-6 },
+          { units: 2, activation: 'relu', batchNorm: true, lambda: 1e-6 },
+        ],
+      },
+      loss: { referenceQuirks: true, lambdaOrt: 0 },
+      training: { batchSize: 0, optimizer: { kind: 'sgd', learningRate: 1e-2, momentum: 0.9 } },
+    });
+    const full = { ...s, batchSize: s.train.labels.length, train: { images: s.train.images.map((v) => v * 255), labels: s.train.labels } };
+    const a = await createOnnxEngine(full, { threads: 1, governed: false });
+    const b = createTfjsEngine(tfjs, full);
+    const mk = () => new BatchSampler(full.train.images, full.train.labels, s.dim, 2, 0, new Rng(1));
+    const [pa, pb] = [await train(a, mk(), [16, 2], 8), await train(b, mk(), [16, 2], 8)];
+    pa.forEach((p, t) => expect(relDiff(p, pb[t]), `parts at step ${t}`).toBeLessThan(1e-4));
+    const [ea, eb] = [await a.evaluate(), await b.evaluate()];
+    expect(ea.trainAccuracy).toBe(eb.trainAccuracy);
+    expect(relDiff(ea.testRecon, eb.testRecon)).toBeLessThan(1e-4);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('governed: computes the bits of a fixed thread count, whichever the governor picks', async () => {
+    const { s } = setup({ training: { batchSize: 128, optimizer: { kind: 'adam', learningRate: 1e-3 } } });
+    const big = { ...s, batchSize: 40 };
+    const units = s.config.network.layers.map((l) => l.units);
+    const mk = () => new BatchSampler(big.train.images, big.train.labels, s.dim, 2, 40, new Rng(2));
+    const governed = await createOnnxEngine(big, { threads: 2, governed: true });
+    const pg = await train(governed, mk(), units, 400);
+    const report = governed.threadReport()!;
+    expect(report).toMatch(/governed|pooled only/);
+    // Long enough for the governor to try the other session (it probes after ~200 ms).
+    if (report.includes('governed')) expect(Number(/(\d+) switches/.exec(report)![1])).toBeGreaterThan(0);
+    // Same bits as the session the governor may use: one thread when verified identical, else the pooled one.
+    const fixed = await createOnnxEngine(big, { threads: report.includes('governed') ? 1 : 2, governed: false });
+    const pf = await train(fixed, mk(), units, 400);
+    expect(pg).toEqual(pf);
+    const [fg, ff] = [flat(governed), flat(fixed)];
+    fg.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(ff[i])));
+    governed.dispose();
+    fixed.dispose();
+  });
+});
