@@ -1,6 +1,12 @@
 // npm run bench: training and SVD speed per backend, tensor counts, memory,
 // event-loop lag of the UI-serving process while W2 trains, and the wall time
 // of `racecar reproduce`. Prints a table and writes bench-results.json.
+// Speed is stated against tuned PyTorch-CPU measured side by side: when
+// ../shared/bench/run_reference.sh can run (python3-torch installed) it runs
+// right before and right after the workbench's own W1/W2, and the ratios use
+// the mean of the two; torch.linalg.svd (bench/torch_svd.py) is the SVD's
+// reference. ONNX Runtime's thread counts are compared with one training
+// process and with two in parallel (what the default is chosen from).
 // A benchmark, not a test: nothing here asserts.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,6 +16,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { activeWasmThreads, availableBackends, initBackend } from '../electron/engine/backend';
 import { RunStore } from '../electron/engine/store/runStore';
+import { logPath } from '../electron/engine/store/layout';
 import { trainToEnd } from '../electron/engine/train/trainer';
 import { thinSvd } from '../electron/engine/svd/svd';
 import { Rng } from '../electron/engine/util/rng';
@@ -53,23 +60,32 @@ export const W2 = (steps?: number): RunConfigInput => ({
   },
 });
 
-/** One backend, in this process (backends are process-global). */
-async function benchBackend(backend: string) {
+const ROOT = path.join(__dirname, '..', '..');
+const TORCH_REFERENCE = path.resolve(ROOT, '..', 'shared', 'bench', 'run_reference.sh');
+const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
+
+/** One backend, in this process (backends are process-global); `quick`: one run of each workload. */
+async function benchBackend(backend: string, quick = false) {
   await initBackend(backend);
   const fast = backend !== 'cpu';
+  const runs = quick ? 1 : 3;
   const ws = tmp('racecar-bench-');
   const store = new RunStore(ws);
   const w1: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < runs; i++) {
     const r = await trainToEnd(W1(fast ? 1000 : 50), { store });
     w1.push(store.readMetrics(r.id).at(-1)!.stepsPerSec);
   }
   const tensors: number[] = [];
   const w2: number[] = [];
-  for (let i = 0; i < (fast ? 3 : 1); i++) {
+  let versions: Record<string, string> = {};
+  let threadLog = '';
+  for (let i = 0; i < (fast ? runs : 1); i++) {
     const r = await trainToEnd(W2(fast ? undefined : 20), { store }, (e) => {
-      if (e.type === 'evaluation' && i === 0) tensors.push(tf.memory().numTensors);
+      if (e.type === 'evaluation' && i === 0 && backend !== 'onnx') tensors.push(tf.memory().numTensors);
     });
+    versions = r.versions;
+    threadLog = fs.readFileSync(logPath(ws, r.id), 'utf8').trim().split('\n').at(-1) ?? '';
     const m = store.readMetrics(r.id);
     // Steps/s over the whole epoch, evaluations excluded: total steps over the sum of per-segment times.
     const segs = m.slice(1);
@@ -79,6 +95,8 @@ async function benchBackend(backend: string) {
   fs.rmSync(ws, { recursive: true, force: true });
   return {
     backend,
+    versions,
+    threadLog,
     wasmThreads: activeWasmThreads(),
     w1StepsPerSec: median(w1),
     w1Runs: w1,
@@ -88,6 +106,32 @@ async function benchBackend(backend: string) {
     tensorsAtEvaluations: tensors,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
+}
+
+/** Mean steps/s of W1 and W2 of the PyTorch reference, or null where it cannot run here. */
+function torchReference(): { W1: number; W2: number; raw: unknown[] } | null {
+  if (!fs.existsSync(TORCH_REFERENCE)) return null;
+  const r = spawnSync('bash', [TORCH_REFERENCE, 'all'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.error(`bench: ${TORCH_REFERENCE} failed: ${r.stderr.trim().split('\n').at(-1)}`);
+    return null;
+  }
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { workload: string; stepsPerSec: number });
+  const of = (w: string) => lines.find((l) => l.workload.startsWith(w))?.stepsPerSec ?? NaN;
+  return { W1: of('W1'), W2: of('W2'), raw: lines };
+}
+
+/** torch.linalg.svd's median ms (one thread, OpenBLAS as the training reference), or null. */
+function torchSvd(): Record<string, number> | null {
+  if (!fs.existsSync(OPENBLAS) || !fs.existsSync('/usr/bin/python3')) return null;
+  const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'bench', 'torch_svd.py')], {
+    encoding: 'utf8',
+    env: { ...process.env, LD_LIBRARY_PATH: OPENBLAS, OPENBLAS_NUM_THREADS: '1', MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '4294967296' },
+  });
+  return r.status === 0 ? (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>) : null;
 }
 
 function benchSvd() {
@@ -149,9 +193,9 @@ function benchReproduce() {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each child prints its own result shape
-function runChild(args: string[]): Promise<any> {
+function runChild(args: string[], env: Record<string, string | undefined> = {}): Promise<any> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [__filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(process.execPath, [__filename, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.on('close', (code) =>
@@ -160,12 +204,47 @@ function runChild(args: string[]): Promise<any> {
   });
 }
 
+interface BackendResult {
+  backend: string;
+  versions: Record<string, string>;
+  threadLog: string;
+  w1StepsPerSec: number;
+  w2StepsPerSec: number;
+  w2Steps: string;
+  tensorsAtEvaluations: number[];
+  peakRssMiB: number;
+}
+
+/** ONNX Runtime with 1, 2 and the default (governed) threads, one process alone and two in parallel. */
+async function benchOnnxThreads() {
+  const settings = [
+    { label: '1', env: { RACECAR_ONNX_THREADS: '1' } },
+    { label: '2', env: { RACECAR_ONNX_THREADS: '2' } },
+    { label: 'auto', env: { RACECAR_ONNX_THREADS: undefined } },
+  ];
+  const out = [];
+  for (const s of settings) {
+    console.error(`bench: onnx threads ${s.label}, alone and two in parallel ...`);
+    const alone = (await runChild(['--backend', 'onnx', '--quick'], s.env)) as BackendResult;
+    const pair = (await Promise.all([0, 1].map(() => runChild(['--backend', 'onnx', '--quick'], s.env)))) as BackendResult[];
+    out.push({
+      threads: s.label,
+      alone: { w1: alone.w1StepsPerSec, w2: alone.w2StepsPerSec, log: alone.threadLog },
+      pair: pair.map((p) => ({ w1: p.w1StepsPerSec, w2: p.w2StepsPerSec, log: p.threadLog })),
+    });
+  }
+  return out;
+}
+
+const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(b) ? ` (${(a / b).toFixed(2)}x torch)` : '');
+
 async function main() {
   const [mode, arg] = process.argv.slice(2);
-  if (mode === '--backend') return console.log(JSON.stringify(await benchBackend(arg)));
+  if (mode === '--backend') return console.log(JSON.stringify(await benchBackend(arg, process.argv.includes('--quick'))));
   if (mode === '--lag') return console.log(JSON.stringify(await benchEventLoopLag()));
   if (mode === '--svd') return console.log(JSON.stringify(benchSvd()));
   const skipReproduce = process.argv.includes('--no-reproduce');
+  const skipThreads = process.argv.includes('--no-threads');
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     cpus: os.cpus().length,
@@ -173,27 +252,56 @@ async function main() {
     node: process.versions.node,
     tfjs: tf.version.tfjs,
   };
-  const backends = [];
+  console.error('bench: PyTorch reference (before) ...');
+  const before = torchReference();
+  const backends: BackendResult[] = [];
   for (const b of availableBackends()) {
     console.error(`bench: backend ${b} ...`);
     backends.push(await runChild(['--backend', b]));
   }
-  results.backends = backends;
+  console.error('bench: PyTorch reference (after) ...');
+  const after = before ? torchReference() : null;
+  const torch = before && after ? { W1: (before.W1 + after.W1) / 2, W2: (before.W2 + after.W2) / 2, before, after } : null;
+  results.torch = torch;
+  results.backends = backends.map((b) => ({
+    ...b,
+    w1VsTorch: torch ? b.w1StepsPerSec / torch.W1 : null,
+    w2VsTorch: torch ? b.w2StepsPerSec / torch.W2 : null,
+  }));
+  if (!skipThreads && backends.some((b) => b.backend === 'onnx')) results.onnxThreads = await benchOnnxThreads();
   console.error('bench: SVD ...');
-  results.svdMs = benchSvd();
+  results.svdMs = (await runChild(['--svd'])) as Record<string, number>;
+  results.torchSvdMs = torchSvd();
   console.error('bench: event-loop lag while W2 trains ...');
   results.eventLoopLag = await runChild(['--lag']);
   if (!skipReproduce) {
     console.error('bench: racecar reproduce ...');
     results.reproduce = benchReproduce();
   }
+  if (torch) {
+    console.log(
+      `torch      W1 ${torch.W1.toFixed(1)} steps/s   W2 ${torch.W2.toFixed(1)} steps/s   (mean of before ${before!.W1.toFixed(1)}/${before!.W2.toFixed(1)} and after ${after!.W1.toFixed(1)}/${after!.W2.toFixed(1)})`,
+    );
+  } else console.log(`torch      not measured: ${TORCH_REFERENCE} cannot run here (needs python3-torch and libopenblas0-pthread)`);
   for (const b of backends) {
     console.log(
-      `${b.backend.padEnd(10)} W1 ${b.w1StepsPerSec.toFixed(1)} steps/s   W2 ${b.w2StepsPerSec.toFixed(1)} steps/s (${b.w2Steps})   tensors at evaluations ${[...new Set(b.tensorsAtEvaluations)].join('/')}   peak RSS ${b.peakRssMiB.toFixed(0)} MiB`,
+      `${b.backend.padEnd(10)} W1 ${b.w1StepsPerSec.toFixed(1)} steps/s${ratio(b.w1StepsPerSec, torch?.W1)}   W2 ${b.w2StepsPerSec.toFixed(1)} steps/s${ratio(b.w2StepsPerSec, torch?.W2)} (${b.w2Steps})   tensors at evaluations ${[...new Set(b.tensorsAtEvaluations)].join('/') || '-'}   peak RSS ${b.peakRssMiB.toFixed(0)} MiB`,
     );
+    if (b.backend === 'onnx' || b.backend === 'wasm') console.log(`           ${b.threadLog}`);
+  }
+  const threads = results.onnxThreads as Awaited<ReturnType<typeof benchOnnxThreads>> | undefined;
+  if (threads) {
+    console.log('onnx threads: W1 / W2 steps/s of one process alone | of each of two processes in parallel');
+    for (const t of threads) {
+      console.log(
+        `  ${t.threads.padEnd(5)} alone ${t.alone.w1.toFixed(1)} / ${t.alone.w2.toFixed(1)}   in parallel ${t.pair.map((p) => `${p.w1.toFixed(1)} / ${p.w2.toFixed(1)}`).join(' and ')}`,
+      );
+    }
   }
   const svd = results.svdMs as Record<string, number>;
-  console.log(`SVD       784x128 ${svd['784x128'].toFixed(1)} ms   784x512 ${svd['784x512'].toFixed(1)} ms`);
+  const tsvd = results.torchSvdMs as Record<string, number> | null;
+  const vs = (k: string) => (tsvd ? ` (torch.linalg.svd ${tsvd[k].toFixed(1)} ms, ${(svd[k] / tsvd[k]).toFixed(2)}x its time)` : '');
+  console.log(`SVD       784x128 ${svd['784x128'].toFixed(1)} ms${vs('784x128')}   784x512 ${svd['784x512'].toFixed(1)} ms${vs('784x512')}`);
   const lag = results.eventLoopLag as { p50Ms: number; p99Ms: number; maxMs: number; events: number };
   console.log(
     `UI process event-loop lag while W2 trains: p50 ${lag.p50Ms.toFixed(2)} ms  p99 ${lag.p99Ms.toFixed(2)} ms  max ${lag.maxMs.toFixed(1)} ms (${lag.events} events)`,
