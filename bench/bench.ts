@@ -85,7 +85,8 @@ async function benchBackend(backend: string, quick = false) {
       if (e.type === 'evaluation' && i === 0 && backend !== 'onnx') tensors.push(tf.memory().numTensors);
     });
     versions = r.versions;
-    threadLog = fs.readFileSync(logPath(ws, r.id), 'utf8').trim().split('\n').at(-1) ?? '';
+    const log = logPath(ws, r.id);
+    threadLog = fs.existsSync(log) ? (fs.readFileSync(log, 'utf8').trim().split('\n').at(-1) ?? '') : '';
     const m = store.readMetrics(r.id);
     // Steps/s over the whole epoch, evaluations excluded: total steps over the sum of per-segment times.
     const segs = m.slice(1);
@@ -215,12 +216,12 @@ interface BackendResult {
   peakRssMiB: number;
 }
 
-/** ONNX Runtime with 1, 2 and the default (governed) threads, one process alone and two in parallel. */
+/** ONNX Runtime with 1, 2 and the default threads, one process alone and two in parallel. */
 async function benchOnnxThreads() {
   const settings = [
     { label: '1', env: { RACECAR_ONNX_THREADS: '1' } },
     { label: '2', env: { RACECAR_ONNX_THREADS: '2' } },
-    { label: 'auto', env: { RACECAR_ONNX_THREADS: undefined } },
+    { label: 'default', env: { RACECAR_ONNX_THREADS: undefined } },
   ];
   const out = [];
   for (const s of settings) {
@@ -294,7 +295,7 @@ async function main() {
     console.log('onnx threads: W1 / W2 steps/s of one process alone | of each of two processes in parallel');
     for (const t of threads) {
       console.log(
-        `  ${t.threads.padEnd(5)} alone ${t.alone.w1.toFixed(1)} / ${t.alone.w2.toFixed(1)}   in parallel ${t.pair.map((p) => `${p.w1.toFixed(1)} / ${p.w2.toFixed(1)}`).join(' and ')}`,
+        `  ${t.threads.padEnd(7)} alone ${t.alone.w1.toFixed(1)} / ${t.alone.w2.toFixed(1)}   in parallel ${t.pair.map((p) => `${p.w1.toFixed(1)} / ${p.w2.toFixed(1)}`).join(' and ')}`,
       );
     }
   }

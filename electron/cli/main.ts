@@ -30,7 +30,7 @@ common options:
   --workspace dir                    where runs live (default: $RACECAR_WORKSPACE or the app's workspace)
 environment:
   RACECAR_BACKEND=onnx|tensorflow|wasm|cpu  force a backend (default: the fastest present, in that order)
-  RACECAR_ONNX_THREADS=n               ONNX Runtime threads per training process
+  RACECAR_ONNX_THREADS=n               ONNX Runtime threads per training process (default: 1 or 2 by the step's size)
   RACECAR_WASM_THREADS=n               wasm threads per training process (default: one per core, at most 4)`;
 
 const TRAIN_HELP = `racecar train: train one run

@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerFastGradients } from './model/gradients';
-import { describeThreadPlan, loadOrt, onnxThreadPlan, ortVersion } from './onnx/runtime';
+import { loadOrt, ortVersion, requestedOnnxThreads } from './onnx/runtime';
 import type { BackendName } from './types';
 
 export const BACKENDS: readonly BackendName[] = ['onnx', 'tensorflow', 'wasm', 'cpu'];
@@ -372,7 +372,7 @@ async function init(want: BackendName | undefined, all: readonly BackendName[]):
     if (!tryLoad(name)) continue;
     if (name === 'onnx') {
       try {
-        onnxThreadPlan(); // a bad RACECAR_ONNX_THREADS fails here, before a run exists
+        requestedOnnxThreads(); // a bad RACECAR_ONNX_THREADS fails here, before a run exists
       } catch (e) {
         throw new BackendError((e as Error).message);
       }
@@ -407,9 +407,9 @@ async function init(want: BackendName | undefined, all: readonly BackendName[]):
   throw new BackendError('no backend could be initialised: run npm ci');
 }
 
-/** The versions a run records for its backend. */
+/** The versions a run records for its backend (the ONNX thread count is added by the trainer). */
 export function backendVersions(backend: BackendName): Record<string, string> {
-  if (backend === 'onnx') return { onnxruntime: ortVersion(), onnxThreads: describeThreadPlan() };
+  if (backend === 'onnx') return { onnxruntime: ortVersion() };
   return { tfjs: tf.version.tfjs, ...(backend === 'wasm' ? { wasmThreads: String(activeWasmThreads()) } : {}) };
 }
 

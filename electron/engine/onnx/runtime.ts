@@ -59,29 +59,25 @@ export function requestedOnnxThreads(env: string | undefined = process.env.RACEC
 export const coreCount = (): number => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 
 /**
- * How a training process uses threads. RACECAR_ONNX_THREADS=n fixes n. Without
- * it the engine keeps a one-thread session and a pooled one (all cores, at
- * most 4) and times them as it trains (train/threadGovernor.ts), because the
- * faster one depends on whether another process keeps a core busy; it falls
- * back to the pooled one alone when the two do not compute the same bits.
+ * Below this many floating-point operations per training step (stepFlops in
+ * stepGraph.ts) one thread is faster than two: the step is many small kernels
+ * and handing them to a pool costs more than it saves. Measured side by side
+ * on 2 cores, one process alone and two in parallel: the peak net (W1, ~1.2e8
+ * per step) 513 vs 452 steps/s alone, 460 vs 415 each in parallel; 784-128-256-10
+ * at batch 128 (~2.2e8) 320 vs 356; W2 (~8.3e8) 93 vs 119 alone, 81 vs 83 each
+ * in parallel.
  */
-export interface ThreadPlan {
-  /** Threads of the pooled (or only) session. */
-  threads: number;
-  /** Switch between one thread and `threads` as training goes. */
-  governed: boolean;
-}
+export const POOL_MIN_FLOPS = 1.6e8;
 
-export function onnxThreadPlan(): ThreadPlan {
-  const n = requestedOnnxThreads();
-  if (n !== null) return { threads: n, governed: false };
-  const threads = Math.min(4, coreCount());
-  return { threads, governed: threads > 1 };
-}
-
-/** What a run records: the fixed count, or "auto" (governed). */
-export function describeThreadPlan(p: ThreadPlan = onnxThreadPlan()): string {
-  return p.governed ? `auto (1 or ${p.threads})` : String(p.threads);
+/**
+ * Intra-op threads of a training process: RACECAR_ONNX_THREADS, else 1 for
+ * small steps and 2 (where there are two cores) for large ones. A function of
+ * the config, not of the load, so that a run's bits do not depend on the
+ * machine's business: ONNX Runtime splits some products differently with
+ * another thread count. Runs record the count (versions.onnxThreads).
+ */
+export function onnxThreads(stepFlops: number): number {
+  return requestedOnnxThreads() ?? (stepFlops < POOL_MIN_FLOPS ? 1 : Math.min(2, coreCount()));
 }
 
 /**

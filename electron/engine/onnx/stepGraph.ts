@@ -274,3 +274,21 @@ function optimizerUpdate(g: GraphBuilder, o: OptimizerConfig, params: { name: st
     }
   }
 }
+
+/**
+ * Floating-point operations of one step's products (each product of the
+ * forward and reverse pass costs 2·n·in·out, its backward pass twice that;
+ * SRIP two in·c² products and their backward pass per layer).
+ */
+export function stepFlops(net: NetShape, batch: number, lambdas: number[], lambdaOrt: number): number {
+  const lowest = lambdas.findIndex((l) => l > 0);
+  let flops = 0;
+  let fanIn = net.inputSize;
+  net.layers.forEach((l, k) => {
+    const product = 2 * batch * fanIn * l.units;
+    flops += 3 * product * (lowest >= 0 && k >= lowest ? 2 : 1);
+    if (lambdaOrt > 0) flops += 3 * 2 * fanIn * l.units * l.units;
+    fanIn = l.units;
+  });
+  return flops;
+}

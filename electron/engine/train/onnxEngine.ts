@@ -3,20 +3,16 @@
 // pre-allocated host buffers wrapped once as ORT tensors; a step reads one set
 // and writes the other in place, then they swap: nothing is allocated or
 // copied per step, and the batch buffers are wrapped once too.
-// Threads: see onnx/runtime.ts's ThreadPlan. A governed run keeps a one-thread
-// and a pooled session of the same graph; at the first step both run on the
-// same inputs, and the governor switches between them only if they give the
-// same bits (so a run's results never depend on the machine's load).
+// Threads: onnx/runtime.ts's onnxThreads.
 import type { LayerArrays } from '../model/params';
 import { BACKWARD, LOGITS, RECON, buildLogitsGraph, buildTestGraph } from '../onnx/evalGraph';
 import type { GraphBuilder } from '../onnx/graph';
 import { layerArrays, movingSpecs, nextName, paramArrays, stateSpecs, trainableSpecs, type TensorSpec } from '../onnx/layout';
 import type { NetShape } from '../onnx/network';
-import { createSession, loadOrt, ortVersion, type Ort, type OrtSession, type OrtTensor, type ThreadPlan } from '../onnx/runtime';
+import { createSession, loadOrt, ortVersion, type Ort, type OrtSession, type OrtTensor } from '../onnx/runtime';
 import { ADAM, ADAM_STEP_SCALE, ADAM_V_SCALE, PARTS, buildStepGraph, stepInputs, type StepGraphSpec } from '../onnx/stepGraph';
 import type { HostBatch } from './batches';
 import type { EngineSetup, Evaluation, SripVectors, StepEngine } from './stepEngine';
-import { ThreadGovernor, type ThreadSwitch } from './threadGovernor';
 
 const CHUNK = 4096;
 
@@ -33,18 +29,13 @@ function correct(logits: Float32Array, classes: number, labels: Int32Array, offs
   return c;
 }
 
-export async function createOnnxEngine(s: EngineSetup, plan: ThreadPlan): Promise<StepEngine> {
+export async function createOnnxEngine(s: EngineSetup, threads: number): Promise<StepEngine> {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime-node does not load here');
   const net: NetShape = { inputSize: s.dim, layers: s.config.network.layers };
   const spec: StepGraphSpec = { net, loss: s.settings, optimizer: s.config.training.optimizer, batch: s.batchSize };
   const io = stepInputs(spec);
-  const stepBytes = encode(buildStepGraph(spec));
-  const pooled = await createSession(stepBytes, plan.threads);
-  let single = plan.governed ? await createSession(stepBytes, 1) : null;
-  let useSingle = false;
-  let governor: ThreadGovernor | null = null;
-  let verdict = plan.governed ? '' : 'fixed';
+  const session = await createSession(encode(buildStepGraph(spec)), threads);
   const state = new StateBuffers(ort, stateSpecs(net, spec.optimizer), s.params);
   const parts = new ort.Tensor('float32', new Float32Array(net.layers.length + 3), [net.layers.length + 3]);
   const batchTensors = new BatchTensors(ort, s.dim, s.classes);
@@ -72,33 +63,7 @@ export async function createOnnxEngine(s: EngineSetup, plan: ThreadPlan): Promis
       feeds[ADAM_STEP_SCALE] = adam.stepScale;
       feeds[ADAM_V_SCALE] = adam.vScale;
     }
-    const fetches = { ...state.spare(), [PARTS]: parts };
-    if (single && !governor) {
-      // First step of a governed run: the one-thread session, then the pooled one, on the same inputs.
-      await single.run(feeds, fetches);
-      const first = Object.values(fetches).map((t) => Float32Array.from(t.data as Float32Array));
-      await pooled.run(feeds, fetches);
-      const same = Object.values(fetches).every((t, i) => (t.data as Float32Array).every((v, j) => Object.is(v, first[i][j])));
-      if (same) {
-        const sw: ThreadSwitch = {
-          threads: plan.threads,
-          get on() {
-            return !useSingle;
-          },
-          set(on: boolean) {
-            useSingle = !on;
-          },
-        };
-        governor = new ThreadGovernor(sw);
-        verdict = 'governed';
-      } else {
-        void single.release();
-        single = null;
-        verdict = 'one thread computes other bits: pooled only';
-      }
-      return;
-    }
-    await (useSingle && single ? single : pooled).run(feeds, fetches);
+    await session.run(feeds, { ...state.spare(), [PARTS]: parts });
   };
 
   let logitsSession: OrtSession | null = null;
@@ -116,7 +81,7 @@ export async function createOnnxEngine(s: EngineSetup, plan: ThreadPlan): Promis
   const accuracy = async (images: Float32Array, labels: Int32Array): Promise<number> => {
     const n = labels.length;
     if (n === 0) return NaN;
-    logitsSession ??= await createSession(encode(buildLogitsGraph(net, mode, quirks)), plan.threads);
+    logitsSession ??= await createSession(encode(buildLogitsGraph(net, mode, quirks)), threads);
     const chunk = quirks ? n : CHUNK;
     let hits = 0;
     for (let off = 0; off < n; off += chunk) {
@@ -135,8 +100,7 @@ export async function createOnnxEngine(s: EngineSetup, plan: ThreadPlan): Promis
       return Array.from(parts.data as Float32Array);
     },
     async step(batch, srip, wantParts) {
-      if (governor) await governor.timeAsync(() => run(batch, srip));
-      else await run(batch, srip);
+      await run(batch, srip);
       state.swap();
       if (adam) {
         adam.acc1 = Math.fround(adam.acc1 * Math.fround(ADAM.beta1));
@@ -150,7 +114,7 @@ export async function createOnnxEngine(s: EngineSetup, plan: ThreadPlan): Promis
       let testRecon = net.layers.map(() => NaN);
       let backward = new Float32Array(0);
       if (nTest > 0) {
-        testSession ??= await createSession(encode(buildTestGraph(net, mode, quirks, nTest, s.samples)), plan.threads);
+        testSession ??= await createSession(encode(buildTestGraph(net, mode, quirks, nTest, s.samples)), threads);
         const x = new ort.Tensor('float32', s.test.images.subarray(0, nTest * s.dim), [nTest, s.dim]);
         const r = await testSession.run({ x, ...paramFeeds() });
         testAccuracy = correct(r[LOGITS].data as Float32Array, s.classes, s.test.labels, 0, nTest) / nTest;
@@ -160,15 +124,9 @@ export async function createOnnxEngine(s: EngineSetup, plan: ThreadPlan): Promis
       return { trainAccuracy: await accuracy(s.train.images, s.train.labels), testAccuracy, testRecon, backward };
     },
     params: (): LayerArrays[] => state.layers(net),
-    threadReport() {
-      const head = `onnxruntime ${ortVersion()}: ${plan.threads} intra-op thread${plan.threads > 1 ? 's' : ''}, ${verdict}`;
-      if (!governor) return head;
-      const g = governor.summary();
-      return `${head}; pool on for ${(100 * g.pooledShare).toFixed(0)}% of ${g.steps} steps, ${g.switches} switches; ms/step single ${g.msPerStep.single.toFixed(2)}, pooled ${g.msPerStep.pooled.toFixed(2)}`;
-    },
+    threadReport: () => `onnxruntime ${ortVersion()}: ${threads} intra-op thread${threads > 1 ? 's' : ''}`,
     dispose() {
-      void pooled.release();
-      void single?.release();
+      void session.release();
       void logitsSession?.release();
       void testSession?.release();
     },

@@ -1,7 +1,5 @@
-// Chooses, as training goes, whether a backend's thread pool runs (2+
-// threads) or every kernel stays on the training thread: the wasm backend's
-// XNNPACK pool (backend.ts) or ONNX Runtime's intra-op pool (onnxEngine.ts,
-// which keeps a session of each kind). With idle cores
+// Chooses, as training goes, whether the wasm backend's XNNPACK pool runs
+// (2+ threads) or every kernel stays on the training thread. With idle cores
 // the pool is faster (MNIST MLP ~1.5x); when another process holds a core, each
 // kernel waits for the descheduled pool thread and the pool is much slower
 // (peak net: 30 instead of 72 steps/s). The governor times the training steps
@@ -9,15 +7,8 @@
 // now and then: soon after a switch, then less and more rarely while the choice
 // holds, and at once when the step time moves by 30% (the load changed).
 // Results do not depend on the setting: XNNPACK splits work by output tiles,
-// each computed the same way on any thread (ONNX Runtime: verified per run).
-
-/** Switches a thread pool off (one thread) and on. */
-export interface ThreadSwitch {
-  /** Threads of the pool when on. */
-  readonly threads: number;
-  readonly on: boolean;
-  set(on: boolean): void;
-}
+// each computed the same way on any thread.
+import type { WasmThreadSwitch } from '../backend';
 
 const WINDOW_MS = 200;
 const MIN_WINDOW_STEPS = 3;
@@ -52,7 +43,7 @@ export class ThreadGovernor {
   private switches = 0;
 
   constructor(
-    private readonly sw: ThreadSwitch,
+    private readonly sw: WasmThreadSwitch,
     private readonly now: () => number = () => performance.now(),
   ) {
     sw.set(true);
@@ -62,14 +53,6 @@ export class ThreadGovernor {
   time<T>(step: () => T): T {
     const t0 = this.now();
     const out = step();
-    this.record(this.now() - t0);
-    return out;
-  }
-
-  /** The same for a step that completes asynchronously. */
-  async timeAsync<T>(step: () => Promise<T>): Promise<T> {
-    const t0 = this.now();
-    const out = await step();
     this.record(this.now() - t0);
     return out;
   }

@@ -10,7 +10,7 @@ import type { LossSettings } from '../model/loss';
 import { serializeParams } from '../model/checkpoint';
 import { initialParams } from '../model/params';
 import { BatchSampler } from './batches';
-import { createStepEngine } from './engines';
+import { createStepEngine, engineThreads } from './engines';
 import type { SripVectors } from './stepEngine';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
@@ -71,7 +71,12 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const backend = await initBackend();
   const { store, signal } = opts;
   const progressEveryMs = opts.progressEveryMs ?? 200;
-  const versions = engineVersions(backend);
+  const n = data.train.count;
+  const batchSize = config.training.batchSize <= 0 || config.training.batchSize >= n ? n : config.training.batchSize;
+  const versions = {
+    ...engineVersions(backend),
+    ...(backend === 'onnx' ? { onnxThreads: String(engineThreads({ config, dim: data.height * data.width, batchSize })) } : {}),
+  };
   const dataInfo = describeDataset(data);
   const id = opts.runId
     ? store.updateRun(opts.runId, {

@@ -1,6 +1,6 @@
 // The ONNX step engine against the tfjs one on the same batches, and its
-// thread plans: a governed run computes the same bits as a fixed one.
-import { beforeAll, describe, expect, it } from 'vitest';
+// thread counts.
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initTfjsBackend } from '../../../electron/engine/backend';
 import { parseRunConfig, type RunConfigInput } from '../../../electron/engine/config/schema';
 import { generatePeak } from '../../../electron/engine/data/peak';
@@ -8,6 +8,8 @@ import { initialParams } from '../../../electron/engine/model/params';
 import { paramArrays } from '../../../electron/engine/onnx/layout';
 import { BatchSampler } from '../../../electron/engine/train/batches';
 import { createOnnxEngine } from '../../../electron/engine/train/onnxEngine';
+import { engineThreads } from '../../../electron/engine/train/engines';
+import { coreCount } from '../../../electron/engine/onnx/runtime';
 import { createTfjsEngine } from '../../../electron/engine/train/tfjsEngine';
 import type { EngineSetup, StepEngine } from '../../../electron/engine/train/stepEngine';
 import type { BackendName } from '../../../electron/engine/types';
@@ -67,7 +69,7 @@ describe('ONNX step engine', () => {
   it('trains like the tfjs engine: loss parts, parameters, evaluation', async () => {
     const { s, batches } = setup();
     const units = s.config.network.layers.map((l) => l.units);
-    const a = await createOnnxEngine(s, { threads: 1, governed: false });
+    const a = await createOnnxEngine(s, 1);
     const b = createTfjsEngine(tfjs, s);
     const pa = await train(a, batches(), units, 12);
     const pb = await train(b, batches(), units, 12);
@@ -98,7 +100,7 @@ describe('ONNX step engine', () => {
       training: { batchSize: 0, optimizer: { kind: 'sgd', learningRate: 1e-2, momentum: 0.9 } },
     });
     const full = { ...s, batchSize: s.train.labels.length, train: { images: s.train.images.map((v) => v * 255), labels: s.train.labels } };
-    const a = await createOnnxEngine(full, { threads: 1, governed: false });
+    const a = await createOnnxEngine(full, 1);
     const b = createTfjsEngine(tfjs, full);
     const mk = () => new BatchSampler(full.train.images, full.train.labels, s.dim, 2, 0, new Rng(1));
     const [pa, pb] = [await train(a, mk(), [16, 2], 8), await train(b, mk(), [16, 2], 8)];
@@ -110,24 +112,46 @@ describe('ONNX step engine', () => {
     b.dispose();
   });
 
-  it('governed: computes the bits of a fixed thread count, whichever the governor picks', async () => {
-    const { s } = setup({ training: { batchSize: 128, optimizer: { kind: 'adam', learningRate: 1e-3 } } });
-    const big = { ...s, batchSize: 40 };
+  it('is deterministic for a thread count, and one or two threads train the same to rounding', async () => {
+    const { s } = setup({ training: { batchSize: 40, optimizer: { kind: 'adam', learningRate: 1e-3 } } });
     const units = s.config.network.layers.map((l) => l.units);
-    const mk = () => new BatchSampler(big.train.images, big.train.labels, s.dim, 2, 40, new Rng(2));
-    const governed = await createOnnxEngine(big, { threads: 2, governed: true });
-    const pg = await train(governed, mk(), units, 400);
-    const report = governed.threadReport()!;
-    expect(report).toMatch(/governed|pooled only/);
-    // Long enough for the governor to try the other session (it probes after ~200 ms).
-    if (report.includes('governed')) expect(Number(/(\d+) switches/.exec(report)![1])).toBeGreaterThan(0);
-    // Same bits as the session the governor may use: one thread when verified identical, else the pooled one.
-    const fixed = await createOnnxEngine(big, { threads: report.includes('governed') ? 1 : 2, governed: false });
-    const pf = await train(fixed, mk(), units, 400);
-    expect(pg).toEqual(pf);
-    const [fg, ff] = [flat(governed), flat(fixed)];
-    fg.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(ff[i])));
-    governed.dispose();
-    fixed.dispose();
+    const mk = () => new BatchSampler(s.train.images, s.train.labels, s.dim, 2, 40, new Rng(2));
+    const runs: { parts: number[][]; state: Float32Array[] }[] = [];
+    for (const threads of [1, 2, 2]) {
+      const e = await createOnnxEngine({ ...s, batchSize: 40 }, threads);
+      runs.push({ parts: await train(e, mk(), units, 50), state: flat(e) });
+      e.dispose();
+    }
+    expect(runs[2].parts).toEqual(runs[1].parts);
+    runs[2].state.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(runs[1].state[i])));
+    runs[0].parts.forEach((p, t) => expect(relDiff(p, runs[1].parts[t])).toBeLessThan(1e-4));
+  });
+});
+
+describe('ONNX threads', () => {
+  it('one thread for small steps, two for large ones, RACECAR_ONNX_THREADS over both', () => {
+    const w1 = parseRunConfig({
+      network: {
+        layers: [
+          { units: 128, batchNorm: true, lambda: 1e-6 },
+          { units: 2, batchNorm: true, lambda: 1e-6 },
+        ],
+      },
+      loss: { referenceQuirks: true },
+    });
+    const w2 = parseRunConfig({
+      network: {
+        layers: [
+          { units: 512, lambda: 1e-3 },
+          { units: 256, lambda: 1e-3 },
+          { units: 10, activation: 'linear', lambda: 1e-3 },
+        ],
+      },
+    });
+    expect(engineThreads({ config: w1, dim: 784, batchSize: 100 })).toBe(1);
+    expect(engineThreads({ config: w2, dim: 784, batchSize: 128 })).toBe(Math.min(2, coreCount()));
+    vi.stubEnv('RACECAR_ONNX_THREADS', '3');
+    expect(engineThreads({ config: w1, dim: 784, batchSize: 100 })).toBe(3);
+    vi.unstubAllEnvs();
   });
 });
