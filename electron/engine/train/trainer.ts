@@ -12,6 +12,7 @@ import { initialParams } from '../model/params';
 import { BatchSampler } from './batches';
 import { createStepEngine, engineThreads } from './engines';
 import type { SripVectors } from './stepEngine';
+import { checkMemory } from './memoryBudget';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
@@ -52,6 +53,7 @@ export function prepareRun(input: unknown): { config: RunConfig; data: Dataset; 
     );
   }
   if (data.train.count === 0) throw new ConfigError('data: the training split is empty: add training images or change the split');
+  checkMemory(config, data.height * data.width, data.train.count, data.test.count);
   return { config, data, totalSteps: resolveTotalSteps(config, data.train.count) };
 }
 
@@ -164,7 +166,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     return rec;
   };
 
-  let status: 'completed' | 'cancelled' | 'failed' = 'completed';
+  let status: 'completed' | 'cancelled' | 'failed' | 'interrupted' = 'completed';
   let error: string | undefined;
   try {
     if (samples > 0)
@@ -180,7 +182,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     let lastYield = lastProgress;
     for (let s = 1; s <= totalSteps; s++) {
       if (signal?.aborted) {
-        status = 'cancelled';
+        // reason 'interrupted': the process that started the run is gone, not the user's choice.
+        status = signal.reason === 'interrupted' ? 'interrupted' : 'cancelled';
         break;
       }
       done = s;
@@ -206,10 +209,10 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         lastYield = performance.now();
       }
     }
-    if (status === 'cancelled') {
+    if (status === 'cancelled' || status === 'interrupted') {
       // Keep the state reached, so that its SVD and images can still be studied.
       if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, checkpoint(done));
-      store.appendLog(id, `cancelled after step ${done}`);
+      store.appendLog(id, `${status} after step ${done}`);
     }
   } catch (e) {
     status = 'failed';
