@@ -233,7 +233,12 @@ async function main() {
   console.error('bench: PyTorch reference (before) ...');
   const before = torchReference();
   const backends: BackendResult[] = [];
-  for (const b of availableBackends()) {
+  // --backends onnx,wasm: only these (default: every backend present).
+  const only = process.argv
+    .find((a) => a.startsWith('--backends='))
+    ?.slice('--backends='.length)
+    .split(',');
+  for (const b of availableBackends().filter((x) => !only || only.includes(x))) {
     console.error(`bench: backend ${b} ...`);
     backends.push(await runChild(['--backend', b]));
   }

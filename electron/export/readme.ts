@@ -106,7 +106,8 @@ export function bundleReadme(r: ReadmeInput): string {
     '(default workspace: `$RACECAR_WORKSPACE`, else `./racecar-reproduced`). It calls `$RACECAR` when set, e.g.',
     '`RACECAR="node /path/to/racecar-workbench/bin/racecar.js" bash reproduce.sh`, else `racecar` from PATH.',
     'Training is deterministic for a config on the same backend: every metric except `elapsed` and `steps_per_sec` comes out',
-    'identical. Each command sets `RACECAR_BACKEND` to the backend the run used, unless it is set already.',
+    'identical. Each command sets `RACECAR_BACKEND` to the backend the run used (and, on onnx, `RACECAR_ONNX_THREADS` to its',
+    'thread count), unless it is set already.',
     '',
   );
   const partial = r.runs.filter(({ run }) => run.status !== 'completed');
@@ -160,7 +161,10 @@ export function reproduceScript(runs: { run: RunRecord; configFile: string; labe
     lines.push(
       `# ${label.replace(/[\r\n]/g, ' ')} (${run.id}): ${run.totalSteps} steps${run.backend ? `, backend ${run.backend}` : ''}${run.status !== 'completed' ? `; the original run was ${run.status} at step ${run.lastStep}` : ''}`,
     );
-    const env = run.backend ? `RACECAR_BACKEND="\${RACECAR_BACKEND:-${run.backend}}" ` : '';
+    // ONNX Runtime's bits depend on its thread count too (onnx/runtime.ts).
+    const threads =
+      run.backend === 'onnx' && run.versions.onnxThreads ? `RACECAR_ONNX_THREADS="\${RACECAR_ONNX_THREADS:-${Number(run.versions.onnxThreads)}}" ` : '';
+    const env = run.backend ? `RACECAR_BACKEND="\${RACECAR_BACKEND:-${run.backend}}" ${threads}` : '';
     lines.push(`${env}"\${racecar[@]}" train --config "$here"/${shQuote(configFile)} --workspace "$workspace"`);
   }
   lines.push('');

@@ -148,12 +148,15 @@ describe('exportBundle to a folder', () => {
     const sh = fs.readFileSync(path.join(out, 'reproduce.sh'), 'utf8');
     for (const run of [rr, std]) expect(sh).toContain(`train --config "$here"/'configs/${run.id}.json' --workspace "$workspace"`);
     expect(sh).toContain('RACECAR_BACKEND="${RACECAR_BACKEND:-');
+    // ONNX Runtime's bits depend on its thread count: the script pins the one the run used.
+    if (rr.backend === 'onnx') expect(sh).toContain(`RACECAR_ONNX_THREADS="\${RACECAR_ONNX_THREADS:-${rr.versions.onnxThreads}}"`);
   });
 
   it('the README captions every figure and records versions and backends', () => {
     const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
     for (const f of files.filter((x) => x.startsWith('figures/'))) expect(readme).toContain(`\`${f}\``);
-    expect(readme).toContain(`tfjs ${rr.versions.tfjs}`);
+    // Every version the run recorded (tfjs or onnxruntime and its thread count, ...).
+    for (const [k, v] of Object.entries(rr.versions)) expect(readme).toContain(`${k} ${v}`);
     expect(readme).toContain(`Node ${process.versions.node}`);
     expect(readme).toContain(`backend ${rr.backend}`);
     expect(readme).toMatch(/layer 1 \(λ_RR=0\.000001\)|layer 1 \(λ_RR=1e-6\)/);
