@@ -24,7 +24,7 @@ usage:
   --columns n          evaluated steps in the backward grid, evenly spaced (default ${EXPORT_DEFAULTS.maxColumns})
   --vectors n          singular vectors in each run's vector grid (default ${EXPORT_DEFAULTS.maxVectors})
   --top-k n            singular vectors per run in the comparison figure (default ${EXPORT_DEFAULTS.topK})
-  --force              replace an existing zip file or bundle folder
+  --force              replace an existing bundle (a zip or folder holding its MANIFEST.sha256; nothing else)
   --workspace dir      where the runs live
   --json               print the result (path, files, notes) as JSON
 

@@ -107,7 +107,9 @@ export type EngineEvent =
   | { type: 'runs.changed' }
   | { type: 'log'; runId: string; line: string }
   /** The running export: `done` of `total` stages, `label` what is being done now. */
-  | { type: 'export.progress'; done: number; total: number; label: string };
+  | { type: 'export.progress'; done: number; total: number; label: string }
+  /** The running export has ended, however it ended (each window learns it can start one again). */
+  | { type: 'export.ended' };
 
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];
 

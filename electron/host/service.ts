@@ -196,7 +196,12 @@ export class EngineService implements EngineHandler {
     const home = /^~(?=$|[\\/])/;
     const data: ExportThreadData = {
       workspace: this.store.workspace,
-      options: { ...settings, runIds: ids, out: home.test(out) ? path.join(os.homedir(), out.slice(1)) : path.resolve(this.store.workspace, out) },
+      options: {
+        ...settings,
+        runIds: ids,
+        out: home.test(out) ? path.join(os.homedir(), out.slice(1)) : path.resolve(this.store.workspace, out),
+        wording: 'app',
+      },
     };
     const worker = new Worker(compiledScript(__dirname, 'exportThread.js'), { workerData: data });
     let end!: () => void;
@@ -210,6 +215,7 @@ export class EngineService implements EngineHandler {
         if (this.exporting === job) this.exporting = null;
         void worker.terminate(); // the thread has said all it will; do not wait for it to wind down
         end();
+        this.emit({ type: 'export.ended' });
         fn();
       };
       worker.on('message', (m: ExportThreadMessage) => {
@@ -280,10 +286,9 @@ export class EngineService implements EngineHandler {
       // A cancelled export removes its temporary files; a killed one could not.
       const { worker, ended } = this.exporting;
       worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([ended, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
-      clearTimeout(timer);
-      await worker.terminate();
+      await within(ended, 5000);
+      // A thread stuck in a system call never confirms its end; the process exit ends it.
+      await within(worker.terminate(), 2000);
     }
     if (this.active && !this.active.finished) {
       const a = this.active;
@@ -298,6 +303,19 @@ export class EngineService implements EngineHandler {
     }
     this.events.removeAllListeners();
   }
+}
+
+/** Waits for `p`, but at most `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((r) => (timer = setTimeout(r, ms))),
+  ]);
+  clearTimeout(timer);
 }
 
 export function createEngineService(opts: ServiceOptions): EngineService {

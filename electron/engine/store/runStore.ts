@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseRunConfig, type RunConfig } from '../config/schema';
 import type { BackendName, EvalRecord, RunRecord } from '../types';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { makeDirs } from '../util/makeDirs';
 import * as L from './layout';
 import { parseEvalRecord, parseRunRecord } from './recordSchema';
 
@@ -109,7 +110,7 @@ export class RunStore {
     const runsDir = L.runsDir(this.workspace);
     // mkdir reports the top folder it had to create (workspace or runs/): on
     // failure exactly those are removed again, if still empty.
-    const firstCreated = fs.mkdirSync(runsDir, { recursive: true });
+    const firstCreated = makeDirs(runsDir);
     try {
       return this.claimAndWrite(draft, now);
     } catch (e) {
@@ -302,7 +303,7 @@ export class RunStore {
   writeCheckpoint(id: string, step: number, json: string): void {
     this.readRecord(id);
     const file = L.checkpointPath(this.workspace, id, step);
-    fs.mkdirSync(L.checkpointsDir(this.workspace, id), { recursive: true });
+    makeDirs(L.checkpointsDir(this.workspace, id));
     writeFileAtomic(file, json);
     this.mutate(id, (cur) => ({ ...cur, checkpointSteps: addStep(cur.checkpointSteps, step) }));
   }
@@ -420,7 +421,7 @@ export class RunStore {
   }
 
   private writeImages(dir: string, pngs: Buffer[], pathOf: (i: number) => string): void {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     pngs.forEach((png, i) => writeFileAtomic(pathOf(i), png));
   }
 

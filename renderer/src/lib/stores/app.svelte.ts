@@ -74,6 +74,8 @@ export class AppStore {
       this.live.onLog(e.runId, e.line);
     } else if (e.type === 'export.progress') {
       this.exports.onProgress(e);
+    } else if (e.type === 'export.ended') {
+      this.exports.onEnded();
     }
   }
 
