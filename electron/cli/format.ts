@@ -68,7 +68,8 @@ export class ProgressPrinter {
       this.out.write(`${this.label}run ${e.runId} on ${e.backend}, ${e.totalSteps} steps\n`);
     } else if (e.type === 'finished') {
       if (tty) this.out.write('\n');
-      this.out.write(`${this.label}${e.status}${e.error ? `: ${e.error}` : ''}\n`);
+      // A divergence message starts with its status already ('diverged at step 50: ...').
+      this.out.write(`${this.label}${e.error?.startsWith(e.status) ? e.error : `${e.status}${e.error ? `: ${e.error}` : ''}`}\n`);
     }
   }
 }

@@ -2,7 +2,8 @@
 // training host streams them, the UI and exports read them.
 import type { RunConfig } from './config/schema';
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
+/** diverged: stopped at the step where the loss or a weight stopped being finite (NaN or infinite). */
+export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 /** One evaluation, one line of metrics.jsonl. */
@@ -49,4 +50,4 @@ export type TrainEvent =
   | { type: 'evaluation'; runId: string; record: EvalRecord }
   | { type: 'backward'; runId: string; step: number }
   | { type: 'checkpoint'; runId: string; step: number }
-  | { type: 'finished'; runId: string; status: Extract<RunStatus, 'completed' | 'cancelled' | 'failed'>; error?: string };
+  | { type: 'finished'; runId: string; status: Extract<RunStatus, 'completed' | 'cancelled' | 'failed' | 'diverged'>; error?: string };

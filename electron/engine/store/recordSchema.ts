@@ -11,7 +11,7 @@ const isoDate = z.iso.datetime({ offset: true });
 export const RunRecordSchema = z.object({
   id: z.string().min(1),
   name: z.string(),
-  status: z.enum(['queued', 'running', 'completed', 'cancelled', 'failed', 'interrupted']),
+  status: z.enum(['queued', 'running', 'completed', 'cancelled', 'failed', 'diverged', 'interrupted']),
   config: RunConfigSchema,
   totalSteps: nonNegInt,
   backend: z.enum(['tensorflow', 'wasm', 'cpu']).nullable(),

@@ -12,7 +12,8 @@ import { makeDirs } from '../util/makeDirs';
 import * as L from './layout';
 import { parseEvalRecord, parseRunRecord } from './recordSchema';
 
-export type FinishStatus = 'completed' | 'cancelled' | 'failed';
+export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'diverged';
+const FINISH_STATUSES: readonly FinishStatus[] = ['completed', 'cancelled', 'failed', 'diverged'];
 
 export interface RunExtra {
   totalSteps: number;
@@ -150,8 +151,8 @@ export class RunStore {
   }
 
   finishRun(id: string, status: FinishStatus, error?: string): RunRecord {
-    if (status !== 'completed' && status !== 'cancelled' && status !== 'failed') {
-      throw new Error(`finishRun: status must be completed, cancelled or failed (got ${String(status)})`);
+    if (!FINISH_STATUSES.includes(status)) {
+      throw new Error(`finishRun: status must be ${FINISH_STATUSES.slice(0, -1).join(', ')} or ${FINISH_STATUSES.at(-1)} (got ${String(status)})`);
     }
     const patch: Partial<RunRecord> = { status, finishedAt: new Date().toISOString() };
     if (error !== undefined) patch.error = error;

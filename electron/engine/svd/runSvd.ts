@@ -40,7 +40,12 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
   const layers = run.config.network.layers.length;
   if (layer >= layers) throw new Error(`--layer ${layer}: run "${runId}" has layers 0..${layers - 1}`);
   const at = step ?? store.latestCheckpointStep(runId);
-  if (at === null) throw new Error(`run "${runId}" has no checkpoint yet: wait for its first checkpoint`);
+  if (at === null) {
+    if (run.status === 'running' || run.status === 'queued') throw new Error(`run "${runId}" has no checkpoint yet: wait for its first checkpoint`);
+    throw new Error(
+      `run "${runId}" has no checkpoint: it ended (${run.status}) before its first one (training.checkpointEvery is ${run.config.training.checkpointEvery})`,
+    );
+  }
   if (step !== undefined && !run.checkpointSteps.includes(step)) {
     throw new Error(`--step ${step}: run "${runId}" has checkpoints at steps ${run.checkpointSteps.join(', ') || 'none'}`);
   }

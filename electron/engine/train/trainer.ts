@@ -15,10 +15,11 @@ import { BatchSource } from './batches';
 import { accuracy, evaluateTest, type SplitTensors } from './evaluate';
 import { makeOptimizer } from './optimizers';
 import { ThreadGovernor } from './threadGovernor';
+import { DivergedError, checkEvaluation, checkState, stateChecksum } from './divergence';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
-import type { RunStore } from '../store/runStore';
+import type { FinishStatus, RunStore } from '../store/runStore';
 import type { EvalRecord, RunRecord, TrainEvent } from '../types';
 
 export interface TrainOptions {
@@ -125,19 +126,29 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   };
 
   /**
-   * One optimisation step; returns [ce, rr..., ort, total] when asked (kept;
-   * caller disposes). Nothing is read back from the backend here.
+   * One optimisation step s; returns [ce, rr..., ort, total] when asked (kept;
+   * caller disposes). Throws DivergedError once a weight is not finite: the
+   * one read back per step is the state's 4-byte checksum (~0.3% of a step).
    */
-  const step = (wantParts: boolean): tf.Tensor1D | null => {
+  const step = (s: number, wantParts: boolean): tf.Tensor1D | null => {
     const batch = batches.next();
     let parts: tf.Tensor1D | null = null;
-    tf.tidy(() => {
+    const checksum = tf.tidy(() => {
       const g = lossGradients(net, batch.x, batch.y, settings, sripVectors(), { wantParts, xT: batch.xT });
       if (g.parts) parts = tf.keep(g.parts);
       optimizer.apply(vars, g.grads);
       updateMovingStats(net, g.batchStats);
+      return stateChecksum(net);
     });
     if (batch.owned) tf.dispose([batch.x, batch.y]);
+    const sum = checksum.dataSync()[0]!;
+    checksum.dispose();
+    try {
+      checkState(sum, s, config);
+    } catch (e) {
+      tf.dispose(parts ?? []);
+      throw e;
+    }
     return parts;
   };
 
@@ -176,6 +187,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       testAccuracy: te.accuracy,
       testRecon: te.recon,
     };
+    checkEvaluation(rec, config); // a non-finite evaluation is not recorded: the run ends diverged here
     store.appendMetrics(id, rec);
     if (samples > 0)
       store.writeBackward(
@@ -188,7 +200,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     return rec;
   };
 
-  let status: 'completed' | 'cancelled' | 'failed' = 'completed';
+  let status: FinishStatus = 'completed';
   let error: string | undefined;
   try {
     if (samples > 0)
@@ -208,7 +220,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       }
       done = s;
       const isEval = s % t.evalEvery === 0 || s === totalSteps;
-      const parts = governor ? governor.time(() => step(isEval)) : step(isEval);
+      const parts = governor ? governor.time(() => step(s, isEval)) : step(s, isEval);
       if (isEval) {
         yield { type: 'evaluation', runId: id, record: await evaluateAt(s, parts!) };
         if (samples > 0) yield { type: 'backward', runId: id, step: s };
@@ -235,9 +247,10 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       store.appendLog(id, `cancelled after step ${done}`);
     }
   } catch (e) {
-    status = 'failed';
+    // The last metrics and checkpoint (all finite) stay, for study and export.
+    status = e instanceof DivergedError ? 'diverged' : 'failed';
     error = e instanceof Error ? e.message : String(e);
-    store.appendLog(id, `failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    store.appendLog(id, status === 'diverged' ? error : `failed: ${e instanceof Error ? (e.stack ?? e.message) : error}`);
   } finally {
     if (governor) {
       const g = governor.summary();

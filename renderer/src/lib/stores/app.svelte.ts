@@ -69,7 +69,9 @@ export class AppStore {
     } else if (e.type === 'train') {
       this.runs.onTrain(e.event);
       this.live.onTrain(e.event);
-      if (e.event.type === 'finished' && e.event.status === 'failed') this.notify(`run ${e.event.runId} failed${e.event.error ? `: ${e.event.error}` : ''}`);
+      if (e.event.type === 'finished' && (e.event.status === 'failed' || e.event.status === 'diverged')) {
+        this.notify(`run ${e.event.runId} ${e.event.status}${e.event.error ? `: ${e.event.error}` : ''}`);
+      }
     } else if (e.type === 'log') {
       this.live.onLog(e.runId, e.line);
     } else if (e.type === 'export.progress') {
