@@ -114,11 +114,18 @@ function cmdSvd(args: string[]): number {
   const { values, positionals } = parse(args, { layer: { type: 'string' }, step: { type: 'string' } }, true);
   if (positionals.length !== 1) throw new UsageError('svd: give exactly one run id (see racecar runs)');
   const store = new RunStore(workspaceOf(values));
+  let cached = true;
   const r = computeLayerSvd(
     store,
     positionals[0],
     intFlag('layer', values.layer as string | undefined) ?? 0,
     intFlag('step', values.step as string | undefined),
+    {
+      onNote: (n) => {
+        if (n.kind !== 'cache-invalid') cached = false;
+        console.error(`note: ${n.message}`);
+      },
+    },
   );
   if (values.json) {
     const { vectorPngs: _pngs, ...rest } = r;
@@ -138,7 +145,7 @@ function cmdSvd(args: string[]): number {
       ),
     );
   }
-  console.log(`images: ${store.workspace}/runs/${r.runId}/svd/`);
+  if (cached && r.vectorPngs.length) console.log(`images: ${store.workspace}/runs/${r.runId}/svd/`);
   return 0;
 }
 

@@ -336,6 +336,25 @@ export class RunStore {
     return best;
   }
 
+  // ---- test set ----
+
+  /** Stored verbatim (see data/storedTestSet.ts). */
+  writeTestSet(id: string, text: string): void {
+    this.requireRunDir(id);
+    writeFileAtomic(L.testSetPath(this.workspace, id), text);
+  }
+
+  /** null when the run has no stored test set. */
+  readTestSet(id: string): string | null {
+    this.requireRunDir(id);
+    try {
+      return fs.readFileSync(L.testSetPath(this.workspace, id), 'utf8');
+    } catch (e) {
+      if (code(e) === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
   // ---- SVD ----
 
   /** Images first and the JSON last, so an existing JSON means a complete result. */
@@ -351,7 +370,7 @@ export class RunStore {
     try {
       return fs.readFileSync(L.svdJsonPath(this.workspace, id, layer, step), 'utf8');
     } catch (e) {
-      if (code(e) === 'ENOENT') return null;
+      if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return null;
       throw e;
     }
   }

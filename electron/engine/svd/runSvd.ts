@@ -1,11 +1,16 @@
 // SVD of a run's layer at a checkpoint, with its alignment to the run's test
-// data; results are cached in the run folder (JSON + vector images).
+// data. Results are cached in the run folder (JSON + vector images) when it
+// can be written: a read-only workspace or a full disk only costs the cache,
+// and a cache file that does not read back is recomputed.
+import { z } from 'zod';
 import { parseCheckpoint } from '../model/checkpoint';
 import { loadDataset } from '../data/load';
-import { scaleImages } from '../data/dataset';
+import { DataError, scaleImages } from '../data/dataset';
+import { decodeTestSet } from '../data/storedTestSet';
 import type { RunStore } from '../store/runStore';
+import type { RunRecord } from '../types';
 import { thinSvd } from './svd';
-import { svdAlignment } from './alignment';
+import { svdAlignment, type AlignmentData } from './alignment';
 import { singularVectorPng } from './colormap';
 
 /** Vector images kept per layer: all of them for usual widths (data-like vectors may have the smallest singular values), bounded for very wide layers. */
@@ -35,7 +40,98 @@ export interface LayerSvd {
   vectorPngs: Buffer[];
 }
 
-export function computeLayerSvd(store: RunStore, runId: string, layer: number, step?: number): LayerSvd {
+export interface SvdNote {
+  /** not-cached: the result could not be written; cache-invalid: a cached result did not read back and was recomputed; no-alignment: the test data is unavailable. */
+  kind: 'not-cached' | 'cache-invalid' | 'no-alignment';
+  message: string;
+}
+
+export interface SvdOptions {
+  /** Told what went without the cache or the data; the result is returned all the same. */
+  onNote?: (note: SvdNote) => void;
+}
+
+const CachedSchema = z.object({
+  runId: z.string(),
+  layer: z.number().int().min(0),
+  step: z.number().int().min(0),
+  rows: z.number().int().positive(),
+  cols: z.number().int().positive(),
+  image: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).nullable(),
+  s: z.array(z.number()),
+  alignment: z
+    .object({
+      perVector: z.array(z.number()),
+      energyTopK: z.number(),
+      energyBestK: z.number(),
+      k: z.number().int(),
+      classMeans: z.array(z.object({ label: z.number().int(), bestVector: z.number().int(), cosine: z.number() })),
+      score: z.number(),
+    })
+    .nullable(),
+});
+
+const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+
+/** The cached result, or null when there is none or it does not read back whole (then it is recomputed). */
+function readCached(store: RunStore, runId: string, layer: number, at: number, note: (n: SvdNote) => void): LayerSvd | null {
+  let text: string | null;
+  try {
+    text = store.readSvd(runId, layer, at);
+  } catch (e) {
+    note({ kind: 'cache-invalid', message: `the cached SVD cannot be read (${msg(e)}): recomputed` });
+    return null;
+  }
+  if (text === null) return null;
+  try {
+    const c = CachedSchema.parse(JSON.parse(text));
+    if (c.runId !== runId || c.layer !== layer || c.step !== at || c.s.length !== Math.min(c.rows, c.cols))
+      throw new Error('it belongs to another layer or step');
+    const n = c.image ? Math.min(MAX_VECTOR_IMAGES, c.s.length) : 0;
+    // The JSON is written after the images, so a complete cache has them all.
+    return { ...c, vectorPngs: Array.from({ length: n }, (_, j) => store.readSvdImage(runId, layer, at, j)) };
+  } catch (e) {
+    note({ kind: 'cache-invalid', message: `the cached SVD of layer ${layer} at step ${at} is damaged (${msg(e)}): recomputed` });
+    return null;
+  }
+}
+
+/**
+ * The run's test images for the alignment: those kept with the run (image
+ * folders), else the data source loaded again; or why there are none.
+ */
+function alignmentData(store: RunStore, run: RunRecord, rows: number): { data: AlignmentData } | { why: string } {
+  const scale = run.config.data.scale;
+  const source = run.config.data.source;
+  const usable = (h: number, w: number, what: string) =>
+    h * w === rows ? null : `${what} holds ${h}x${w} images, but the run's first layer takes ${rows} inputs`;
+  let stored = '';
+  if (source.kind === 'folder') {
+    try {
+      const text = store.readTestSet(run.id);
+      if (text !== null) {
+        const t = decodeTestSet(text);
+        const bad = usable(t.height, t.width, "the run's stored test set");
+        if (!bad) return { data: { ...t.test, images: scaleImages(t.test.images, scale) } };
+        stored = `${bad}; `;
+      }
+    } catch (e) {
+      stored = `${msg(e)}; `;
+    }
+  }
+  try {
+    const d = loadDataset(source);
+    const bad = usable(d.height, d.width, 'the data set');
+    if (bad) return { why: `${stored}${bad}` };
+    return { data: { ...d.test, images: scaleImages(d.test.images, scale) } };
+  } catch (e) {
+    if (e instanceof DataError) return { why: `${stored}${e.message}` };
+    throw e;
+  }
+}
+
+export function computeLayerSvd(store: RunStore, runId: string, layer: number, step?: number, opts: SvdOptions = {}): LayerSvd {
+  const note = opts.onNote ?? (() => {});
   const run = store.get(runId);
   const layers = run.config.network.layers.length;
   if (layer >= layers) throw new Error(`--layer ${layer}: run "${runId}" has layers 0..${layers - 1}`);
@@ -49,13 +145,9 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
   if (step !== undefined && !run.checkpointSteps.includes(step)) {
     throw new Error(`--step ${step}: run "${runId}" has checkpoints at steps ${run.checkpointSteps.join(', ') || 'none'}`);
   }
-  const cached = store.readSvd(runId, layer, at);
-  if (cached) {
-    // The JSON is written after the images, so a cached result is complete.
-    const c = JSON.parse(cached) as Omit<LayerSvd, 'vectorPngs'>;
-    const n = c.image ? Math.min(MAX_VECTOR_IMAGES, c.s.length) : 0;
-    return { ...c, vectorPngs: Array.from({ length: n }, (_, j) => store.readSvdImage(runId, layer, at, j)) };
-  }
+  const cached = readCached(store, runId, layer, at, note);
+  if (cached) return cached;
+
   const ck = parseCheckpoint(store.readCheckpoint(runId, at));
   const { shape, data: w } = ck.params[layer].w;
   const [rows, cols] = shape;
@@ -64,20 +156,25 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
   const info = run.dataInfo;
   const image = layer === 0 && info && info.height * info.width === rows ? { height: info.height, width: info.width } : null;
   let alignment: SvdAlignment | null = null;
+  let complete = true;
   if (layer === 0) {
-    const data = loadDataset(run.config.data.source);
-    const test = { ...data.test, images: scaleImages(data.test.images, run.config.data.scale) };
-    // k = classes present (the MNIST pair has 2 of 10 possible labels).
-    const topK = Math.min(k, new Set(test.labels).size);
-    const a = svdAlignment(u, rows, k, test, { topK });
-    alignment = {
-      perVector: Array.from(a.perVector),
-      energyTopK: a.energyTopK,
-      energyBestK: a.energyBestK,
-      k: topK,
-      classMeans: a.classMeans,
-      score: a.score,
-    };
+    const d = alignmentData(store, run, rows);
+    if ('why' in d) {
+      complete = false; // computed again once the data is back
+      note({ kind: 'no-alignment', message: `alignment with the test data left out: ${d.why}` });
+    } else {
+      // k = classes present (the MNIST pair has 2 of 10 possible labels).
+      const topK = Math.min(k, new Set(d.data.labels).size);
+      const a = svdAlignment(u, rows, k, d.data, { topK });
+      alignment = {
+        perVector: Array.from(a.perVector),
+        energyTopK: a.energyTopK,
+        energyBestK: a.energyBestK,
+        k: topK,
+        classMeans: a.classMeans,
+        score: a.score,
+      };
+    }
   }
   const vectorPngs = image
     ? Array.from({ length: Math.min(MAX_VECTOR_IMAGES, k) }, (_, j) => {
@@ -87,7 +184,13 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
       })
     : [];
   const result: LayerSvd = { runId, layer, step: at, rows, cols, image, s: Array.from(s), alignment, vectorPngs };
-  const { vectorPngs: _p, ...json } = result;
-  store.writeSvd(runId, layer, at, JSON.stringify(json), vectorPngs);
+  if (complete) {
+    const { vectorPngs: _p, ...json } = result;
+    try {
+      store.writeSvd(runId, layer, at, JSON.stringify(json), vectorPngs);
+    } catch (e) {
+      note({ kind: 'not-cached', message: `the SVD was computed but not cached in the run folder (${msg(e)})` });
+    }
+  }
   return result;
 }

@@ -7,6 +7,7 @@ import { ConfigError, parseRunConfig, type RunConfig } from '../config/schema';
 import { initBackend, wasmThreadSwitch } from '../backend';
 import { loadDataset, describeDataset } from '../data/load';
 import { dataMax, scaleImages, type Dataset } from '../data/dataset';
+import { encodeTestSet } from '../data/storedTestSet';
 import { buildNetwork, disposeNetwork, trainableVariables, updateMovingStats, type Network } from '../model/network';
 import { computeLoss, type LossSettings } from '../model/loss';
 import { lossGradients } from '../model/backprop';
@@ -203,6 +204,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   let status: FinishStatus = 'completed';
   let error: string | undefined;
   try {
+    // An image folder may move or change: the run keeps the test split its SVD alignment needs.
+    if (config.data.source.kind === 'folder') store.writeTestSet(id, encodeTestSet({ height: data.height, width: data.width, test: data.test }));
     if (samples > 0)
       store.writeBackwardInputs(
         id,
