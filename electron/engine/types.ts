@@ -40,6 +40,8 @@ export interface RunRecord {
   error?: string;
   /** Process that owns a running run; a dead owner means the run was interrupted. */
   pid?: number;
+  /** Start time of that process (see util/processStart.ts): a later process with the same pid is not the owner. */
+  pidStart?: string;
   host?: string;
   dataInfo?: { name: string; height: number; width: number; classNames: string[]; trainCount: number; testCount: number };
 }

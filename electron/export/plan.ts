@@ -375,7 +375,7 @@ export function planBundle(store: RunStore, runs: PlannedRun[], settings: Settin
           {
             format: 'racecar-metrics/1',
             runs: runs.map(({ run, metrics }) => {
-              const { pid: _pid, host: _host, ...rec } = run;
+              const { pid: _pid, pidStart: _pidStart, host: _host, ...rec } = run;
               return { ...rec, configFile: configFile(run), metrics };
             }),
           },

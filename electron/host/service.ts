@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, requestSchemas } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
-import { RunStore } from '../engine/store/runStore';
+import { RunStore, ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runStore';
 import { prepareRun } from '../engine/train/trainer';
 import type { TrainEvent } from '../engine/types';
 import { appPackage } from '../engine/util/version';
@@ -80,7 +80,7 @@ export class EngineService implements EngineHandler {
   /** Runs queued by a process that is gone never started: mark them as interrupted. */
   private recoverQueued(): void {
     for (const run of this.store.list().runs) {
-      if (run.status === 'queued' && run.pid !== process.pid) this.store.updateRun(run.id, { status: 'interrupted' });
+      if (run.status === 'queued' && !ownedByThisProcess(run)) this.store.updateRun(run.id, { status: 'interrupted' });
     }
   }
 
@@ -120,7 +120,7 @@ export class EngineService implements EngineHandler {
       // Everything checkable is checked before a run folder exists.
       const p = prepareRun(config);
       const rec = this.store.createRun(p.config, { totalSteps: p.totalSteps, backend: null, versions: {} });
-      this.store.updateRun(rec.id, { status: 'queued', pid: process.pid });
+      this.store.updateRun(rec.id, { status: 'queued', ...thisProcessAsOwner() });
       this.queue.push({ id: rec.id, config: p.config });
       this.emit({ type: 'runs.changed' });
       this.pump();

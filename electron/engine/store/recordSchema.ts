@@ -24,6 +24,7 @@ export const RunRecordSchema = z.object({
   checkpointSteps: z.array(nonNegInt),
   error: z.string().optional(),
   pid: z.number().int().positive().optional(),
+  pidStart: z.string().optional(),
   host: z.string().optional(),
   dataInfo: z
     .object({

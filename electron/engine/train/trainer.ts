@@ -20,7 +20,7 @@ import { DivergedError, checkEvaluation, checkState, stateChecksum } from './div
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
-import type { FinishStatus, RunStore } from '../store/runStore';
+import { thisProcessAsOwner, type FinishStatus, type RunStore } from '../store/runStore';
 import type { EvalRecord, RunRecord, TrainEvent } from '../types';
 
 export interface TrainOptions {
@@ -86,8 +86,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         backend,
         versions,
         dataInfo,
-        pid: process.pid,
-        host: os.hostname(),
+        ...thisProcessAsOwner(),
         startedAt: new Date().toISOString(),
       }).id
     : store.updateRun(store.createRun(config, { totalSteps, backend, versions }).id, { dataInfo }).id;
