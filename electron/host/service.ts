@@ -12,6 +12,7 @@ import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, request
 import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
 import { RunStore, ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runStore';
+import { openWorkspace } from '../engine/store/workspace';
 import { prepareRun } from '../engine/train/trainer';
 import type { TrainEvent } from '../engine/types';
 import { appPackage } from '../engine/util/version';
@@ -170,7 +171,7 @@ export class EngineService implements EngineHandler {
     'workspace.set': ({ path: dir }) => {
       if (this.active || this.queue.length) throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
       if (this.exporting) throw new Error('an export is running: wait for it or cancel it before changing the workspace');
-      this.store = new RunStore(path.resolve(dir));
+      this.store = new RunStore(openWorkspace(dir));
       this.recoverQueued();
       this.emit({ type: 'runs.changed' });
       return { workspace: this.store.workspace };

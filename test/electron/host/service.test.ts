@@ -139,4 +139,34 @@ describe('engine service', () => {
     expect((await service.handle('runs.get', { id: b.id })).run.status).toBe('interrupted');
     void a;
   });
+
+  it('workspace.set opens a folder or creates a new one inside an existing folder, and refuses anything else', async () => {
+    const start = tempDir();
+    service = createEngineService({ workspace: start, mode: 'browser' });
+    const root = tempDir();
+    const file = path.join(root, 'notes.txt');
+    fs.writeFileSync(file, 'x');
+    fs.mkdirSync(path.join(root, 'odd'));
+    fs.writeFileSync(path.join(root, 'odd', 'runs'), 'not a folder');
+    const refused: [string, string][] = [
+      ['/etc/passwd', 'workspace: /etc/passwd is a file, not a folder: choose a folder (its runs go in /etc/passwd/runs)'],
+      [file, `workspace: ${file} is a file, not a folder: choose a folder (its runs go in ${file}/runs)`],
+      [path.join(file, 'ws'), `workspace: ${file}/ws is inside a file, not a folder: choose a folder`],
+      [
+        path.join(root, 'no', 'such', 'ws'),
+        `workspace: ${root}/no/such/ws does not exist, nor does the folder ${root}/no/such it would go in: choose an existing folder or a new one inside it`,
+      ],
+      ['/proc/nope', 'workspace: cannot create /proc/nope (that folder cannot be created there): choose a folder you can write to'],
+      [path.join(root, 'odd'), `workspace: ${root}/odd/runs is a file, but a workspace keeps its runs in that folder: choose another folder`],
+    ];
+    for (const [p, message] of refused) {
+      await expect(service.handle('workspace.set', { path: p })).rejects.toThrow(message);
+      expect(service.workspace).toBe(start);
+    }
+    expect(fs.readdirSync(root).sort()).toEqual(['notes.txt', 'odd']);
+    const fresh = path.join(root, 'new-ws');
+    expect(await service.handle('workspace.set', { path: fresh })).toEqual({ workspace: fresh });
+    expect(fs.statSync(fresh).isDirectory()).toBe(true);
+    expect(await service.handle('workspace.set', { path: start })).toEqual({ workspace: start });
+  });
 });
