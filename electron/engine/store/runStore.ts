@@ -351,6 +351,35 @@ export class RunStore {
     return best;
   }
 
+  // ---- disk space for the final status ----
+
+  /**
+   * Sets `bytes` aside in the run folder (best effort: false when even that
+   * does not fit). A run that fills the disk releases it to record how it
+   * ended: run.json is written via a temporary file, which needs free space.
+   */
+  reserveSpace(id: string, bytes = 64 * 1024): boolean {
+    this.requireRunDir(id);
+    const file = L.reservePath(this.workspace, id);
+    try {
+      const fd = fs.openSync(file, 'w');
+      try {
+        fs.writeSync(fd, Buffer.alloc(bytes, 0x20)); // written, not sparse: the blocks are really taken
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return true;
+    } catch {
+      fs.rmSync(file, { force: true });
+      return false;
+    }
+  }
+
+  releaseSpace(id: string): void {
+    fs.rmSync(L.reservePath(this.workspace, id), { force: true });
+  }
+
   // ---- test set ----
 
   /** Stored verbatim (see data/storedTestSet.ts). */

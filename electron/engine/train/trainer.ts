@@ -170,6 +170,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const started = performance.now();
   let lastEvalTime = started;
   let lastEvalStep = 0;
+  /** The last measured rate, reported right after an evaluation (when no step has been timed since). */
+  let lastRate = 0;
   const evaluateAt = async (s: number, parts: tf.Tensor1D): Promise<EvalRecord> => {
     const v = Array.from(await parts.data());
     parts.dispose();
@@ -197,11 +199,13 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       );
     lastEvalTime = performance.now();
     lastEvalStep = s;
+    if (rec.stepsPerSec > 0) lastRate = rec.stepsPerSec;
     return rec;
   };
 
   let status: FinishStatus = 'completed';
   let error: string | undefined;
+  store.reserveSpace(id);
   try {
     // An image folder may move or change: the run keeps the test split its SVD alignment needs.
     if (config.data.source.kind === 'folder') store.writeTestSet(id, encodeTestSet({ height: data.height, width: data.width, test: data.test }));
@@ -235,7 +239,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       if (now - lastProgress >= progressEveryMs || s === totalSteps) {
         const rate = (s - lastEvalStep) / Math.max(1e-3, (now - lastEvalTime) / 1000);
         lastProgress = now;
-        yield { type: 'progress', runId: id, step: s, totalSteps, stepsPerSec: s > lastEvalStep ? rate : 0 };
+        yield { type: 'progress', runId: id, step: s, totalSteps, stepsPerSec: s > lastEvalStep ? rate : lastRate };
       }
       // Let cancellation and transport messages in without a per-step cost.
       if (now - lastYield > 25) {
@@ -245,18 +249,23 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     }
     if (status === 'cancelled') {
       // Keep the state reached, so that its SVD and images can still be studied.
-      if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, serializeCheckpoint(net, done));
-      store.appendLog(id, `cancelled after step ${done}`);
+      try {
+        if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, serializeCheckpoint(net, done));
+      } catch (e) {
+        logQuietly(store, id, `the state at step ${done} could not be kept: ${describeError(e, store)}`);
+      }
+      logQuietly(store, id, `cancelled after step ${done}`);
     }
   } catch (e) {
     // The last metrics and checkpoint (all finite) stay, for study and export.
     status = e instanceof DivergedError ? 'diverged' : 'failed';
-    error = e instanceof Error ? e.message : String(e);
-    store.appendLog(id, status === 'diverged' ? error : `failed: ${e instanceof Error ? (e.stack ?? e.message) : error}`);
+    error = describeError(e, store);
+    logQuietly(store, id, status === 'diverged' ? error : `failed: ${e instanceof Error ? (e.stack ?? e.message) : error}`);
   } finally {
     if (governor) {
       const g = governor.summary();
-      store.appendLog(
+      logQuietly(
+        store,
         id,
         `wasm threads: ${g.threads}, pool on for ${(100 * g.pooledShare).toFixed(0)}% of ${g.steps} steps, ${g.switches} switches; ms/step single ${g.msPerStep.single.toFixed(2)}, pooled ${g.msPerStep.pooled.toFixed(2)}`,
       );
@@ -267,9 +276,32 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     optimizer.dispose();
     disposeNetwork(net);
   }
+  store.releaseSpace(id);
   store.finishRun(id, status, error);
   yield { type: 'finished', runId: id, status, ...(error ? { error } : {}) };
   return store.get(id);
+}
+
+/** One line; a full or read-only disk is named as such, with the fix. */
+function describeError(e: unknown, store: RunStore): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return `the disk holding ${store.workspace} is full (${message}): free some space, then train again`;
+  if (code === 'EROFS') return `the workspace ${store.workspace} is read-only (${message}): choose a writable workspace`;
+  return message;
+}
+
+/**
+ * The log is an aid: on a full disk, a failed log line must not keep the run
+ * from being marked failed (run.json is small, and the failed write that got
+ * us here has released its space).
+ */
+function logQuietly(store: RunStore, id: string, line: string): void {
+  try {
+    store.appendLog(id, line);
+  } catch {
+    /* the status and error in run.json carry the outcome */
+  }
 }
 
 /** Drains a run's events; convenient for tests and scripts. */
