@@ -13,7 +13,9 @@ import { RunStore } from '../electron/engine/store/runStore';
 import { trainToEnd } from '../electron/engine/train/trainer';
 import { thinSvd } from '../electron/engine/svd/svd';
 import { Rng } from '../electron/engine/util/rng';
-import type { RunConfigInput } from '../electron/engine/config/schema';
+import { parseRunConfig, type RunConfigInput } from '../electron/engine/config/schema';
+import { buildNetwork, disposeNetwork } from '../electron/engine/model/network';
+import { stateChecksum } from '../electron/engine/train/divergence';
 import { createEngineService } from '../electron/host/service';
 import type { EngineEvent } from '../electron/contract/contract';
 
@@ -77,6 +79,7 @@ async function benchBackend(backend: string) {
     w2.push(m.at(-1)!.step / time);
   }
   fs.rmSync(ws, { recursive: true, force: true });
+  const check = { w1Ms: checksumMs(W1(1)), w2Ms: checksumMs(W2(1)) };
   return {
     backend,
     wasmThreads: activeWasmThreads(),
@@ -86,8 +89,28 @@ async function benchBackend(backend: string) {
     w2Runs: w2,
     w2Steps: fast ? 'one epoch (468)' : '20',
     tensorsAtEvaluations: tensors,
+    /** The per-step divergence check (state checksum and its 4-byte read), ms and share of a training step. */
+    divergenceCheck: { ...check, w1Share: (check.w1Ms * median(w1)) / 1000, w2Share: (check.w2Ms * median(w2)) / 1000 },
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
+}
+
+/** The trainer's per-step divergence check on a freshly built network of this config, median ms per call. */
+function checksumMs(input: RunConfigInput): number {
+  const cfg = parseRunConfig(input);
+  const net = buildNetwork(784, cfg.network.layers, 1);
+  const t: number[] = [];
+  for (let rep = 0; rep < 7; rep++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 200; i++) {
+      const c = tf.tidy(() => stateChecksum(net));
+      c.dataSync();
+      c.dispose();
+    }
+    t.push((performance.now() - t0) / 200);
+  }
+  disposeNetwork(net);
+  return median(t.slice(2));
 }
 
 function benchSvd() {
@@ -190,6 +213,12 @@ async function main() {
   for (const b of backends) {
     console.log(
       `${b.backend.padEnd(10)} W1 ${b.w1StepsPerSec.toFixed(1)} steps/s   W2 ${b.w2StepsPerSec.toFixed(1)} steps/s (${b.w2Steps})   tensors at evaluations ${[...new Set(b.tensorsAtEvaluations)].join('/')}   peak RSS ${b.peakRssMiB.toFixed(0)} MiB`,
+    );
+  }
+  for (const b of backends) {
+    const d = b.divergenceCheck;
+    console.log(
+      `${b.backend.padEnd(10)} divergence check per step: W1 ${d.w1Ms.toFixed(3)} ms (${(100 * d.w1Share).toFixed(2)}% of a step)   W2 ${d.w2Ms.toFixed(3)} ms (${(100 * d.w2Share).toFixed(2)}%)`,
     );
   }
   const svd = results.svdMs as Record<string, number>;

@@ -134,7 +134,7 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
   const note = opts.onNote ?? (() => {});
   const run = store.get(runId);
   const layers = run.config.network.layers.length;
-  if (layer >= layers) throw new Error(`--layer ${layer}: run "${runId}" has layers 0..${layers - 1}`);
+  if (layer >= layers) throw new Error(`layer ${layer}: run "${runId}" has layers 0..${layers - 1}`);
   const at = step ?? store.latestCheckpointStep(runId);
   if (at === null) {
     if (run.status === 'running' || run.status === 'queued') throw new Error(`run "${runId}" has no checkpoint yet: wait for its first checkpoint`);
@@ -143,7 +143,7 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
     );
   }
   if (step !== undefined && !run.checkpointSteps.includes(step)) {
-    throw new Error(`--step ${step}: run "${runId}" has checkpoints at steps ${run.checkpointSteps.join(', ') || 'none'}`);
+    throw new Error(`step ${step}: run "${runId}" has checkpoints at steps ${run.checkpointSteps.join(', ') || 'none'}`);
   }
   const cached = readCached(store, runId, layer, at, note);
   if (cached) return cached;

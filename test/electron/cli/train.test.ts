@@ -49,7 +49,7 @@ describe('racecar train / runs / svd', () => {
     expect(svd.stdout).toMatch(/W is 784x16/);
     expect(svd.stdout.match(/singular values: (.*)/)![1].split(' ')).toHaveLength(16);
     const bad = racecar(['svd', id, '--layer', '5', '--workspace', ws]);
-    expect(bad.stderr.trim()).toBe(`racecar: --layer 5: run "${id}" has layers 0..1`);
+    expect(bad.stderr.trim()).toBe(`racecar: layer 5: run "${id}" has layers 0..1`);
   });
 
   it('a config file and flags combine; the file is the full recorded config', () => {
