@@ -151,6 +151,13 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
   const ck = parseCheckpoint(store.readCheckpoint(runId, at));
   const { shape, data: w } = ck.params[layer].w;
   const [rows, cols] = shape;
+  if (!w.every(Number.isFinite)) {
+    // Only runs trained before divergence stopped a run can have such a checkpoint.
+    const earlier = run.checkpointSteps.filter((x) => x < at);
+    throw new Error(
+      `step ${at}: run "${runId}" has non-finite weights at this checkpoint (it diverged): ${earlier.length ? `choose an earlier checkpoint (${earlier.join(', ')})` : 'it has no earlier checkpoint'}`,
+    );
+  }
   const { s, u } = thinSvd(w, rows, cols);
   const k = s.length;
   const info = run.dataInfo;

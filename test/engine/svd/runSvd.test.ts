@@ -74,6 +74,23 @@ describe('the SVD cache', () => {
   });
 });
 
+describe('a checkpoint with non-finite weights (from before runs stopped at divergence)', () => {
+  it('names the step and the earlier checkpoints instead of failing inside the SVD', async () => {
+    const store = new RunStore(tempDir('racecar-svd-nan-'));
+    const run = await trainSmall(store, 'nan later');
+    const raw = JSON.parse(store.readCheckpoint(run.id, 40)) as { step: number; params: { w: { data: string } }[] };
+    const w = new Float32Array(new Uint8Array(Buffer.from(raw.params[0]!.w.data, 'base64')).buffer);
+    w[5] = NaN;
+    raw.params[0]!.w.data = Buffer.from(w.buffer).toString('base64');
+    raw.step = 60;
+    store.writeCheckpoint(run.id, 60, JSON.stringify(raw));
+    expect(() => computeLayerSvd(store, run.id, 0)).toThrow(
+      `step 60: run "${run.id}" has non-finite weights at this checkpoint (it diverged): choose an earlier checkpoint (20, 40)`,
+    );
+    expect(computeLayerSvd(store, run.id, 0, 40).s).toHaveLength(16);
+  });
+});
+
 describe('the SVD of a run trained on an image folder', () => {
   let store: RunStore;
   let run: RunRecord;
