@@ -13,8 +13,13 @@ import { ownStartTime, processStartTime } from '../util/processStart';
 import * as L from './layout';
 import { parseEvalRecord, parseRunRecord } from './recordSchema';
 
-export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'diverged';
-const FINISH_STATUSES: readonly FinishStatus[] = ['completed', 'cancelled', 'failed', 'diverged'];
+export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
+const FINISH_STATUSES: readonly FinishStatus[] = ['completed', 'cancelled', 'failed', 'diverged', 'interrupted'];
+
+/** What a user may change of a run. While the run trains, only its training process applies edits (it is the one writer of run.json). */
+export interface RunEdit {
+  name?: string;
+}
 
 export interface RunExtra {
   totalSteps: number;
@@ -216,10 +221,22 @@ export class RunStore {
   }
 
   rename(id: string, name: string): RunRecord {
-    const trimmed = name.trim();
-    if (!trimmed) throw new Error('a run name must not be empty');
-    // config.name too, so a duplicated config starts from the name the user sees.
-    return this.mutate(id, (cur) => ({ ...cur, name: trimmed, config: { ...cur.config, name: trimmed } }));
+    return this.applyEdit(id, { name });
+  }
+
+  /** Applies a user's edit; checked before anything is written. */
+  applyEdit(id: string, edit: RunEdit): RunRecord {
+    let name: string | undefined;
+    if (edit.name !== undefined) {
+      name = edit.name.trim();
+      if (!name) throw new Error('name: a run name must not be empty');
+    }
+    return this.mutate(id, (cur) => {
+      let next = cur;
+      // config.name too, so a duplicated config starts from the name the user sees.
+      if (name !== undefined) next = { ...next, name, config: { ...next.config, name } };
+      return next;
+    });
   }
 
   /**
@@ -257,7 +274,7 @@ export class RunStore {
     // line so the next record is not glued onto the fragment.
     const prefix = endsWithoutNewline(file) ? '\n' : '';
     fs.appendFileSync(file, `${prefix}${JSON.stringify(rec)}\n`);
-    this.mutate(id, (cur) => ({ ...cur, lastStep: rec.step }));
+    this.mutate(id, (cur) => ({ ...cur, lastStep: rec.step, last: rec }));
   }
 
   /** Every valid line in file order; torn or invalid lines (from crashes) are skipped. */
@@ -419,6 +436,11 @@ export class RunStore {
     }
   }
 
+  hasSvdImage(id: string, layer: number, step: number, j: number): boolean {
+    this.requireRunDir(id);
+    return fs.existsSync(L.svdImagePath(this.workspace, id, layer, step, j));
+  }
+
   readSvdImage(id: string, layer: number, step: number, j: number): Buffer {
     this.requireRunDir(id);
     return fs.readFileSync(L.svdImagePath(this.workspace, id, layer, step, j));
@@ -479,7 +501,8 @@ export class RunStore {
   }
 
   // Read-modify-write on the freshest record. Not locked across processes:
-  // the trainer is the only frequent writer of its runs.
+  // each run has one writer at a time (its training process while it trains,
+  // else the engine service or the CLI), and edits reach the writer as messages.
   private mutate(id: string, fn: (cur: RunRecord) => RunRecord): RunRecord {
     return this.writeRecord(fn(this.readRecord(id)));
   }

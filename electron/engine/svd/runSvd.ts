@@ -74,7 +74,7 @@ const CachedSchema = z.object({
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 /** The cached result, or null when there is none or it does not read back whole (then it is recomputed). */
-function readCached(store: RunStore, runId: string, layer: number, at: number, note: (n: SvdNote) => void): LayerSvd | null {
+function readCached(store: RunStore, runId: string, layer: number, at: number, readImages: boolean, note: (n: SvdNote) => void): LayerSvd | null {
   let text: string | null;
   try {
     text = store.readSvd(runId, layer, at);
@@ -89,7 +89,12 @@ function readCached(store: RunStore, runId: string, layer: number, at: number, n
       throw new Error('it belongs to another layer or step');
     const n = c.image ? Math.min(MAX_VECTOR_IMAGES, c.s.length) : 0;
     // The JSON is written after the images, so a complete cache has them all.
-    return { ...c, vectorPngs: Array.from({ length: n }, (_, j) => store.readSvdImage(runId, layer, at, j)) };
+    const vectorPngs = Array.from({ length: n }, (_, j) => {
+      if (readImages) return store.readSvdImage(runId, layer, at, j);
+      if (!store.hasSvdImage(runId, layer, at, j)) throw new Error(`vector image ${j} is missing`);
+      return Buffer.alloc(0);
+    });
+    return { ...c, vectorPngs };
   } catch (e) {
     note({ kind: 'cache-invalid', message: `the cached SVD of layer ${layer} at step ${at} is damaged (${msg(e)}): recomputed` });
     return null;
@@ -130,7 +135,41 @@ function alignmentData(store: RunStore, run: RunRecord, rows: number): { data: A
   }
 }
 
+/**
+ * A layer's SVD without its vector images, which stay files in the run folder
+ * (the UI loads them by URL); when they could not be kept as files (a
+ * read-only workspace, a full disk), `inlineVectors` holds them as data URLs.
+ */
+export type LayerSvdMeta = Omit<LayerSvd, 'vectorPngs'> & { vectorCount: number; inlineVectors?: string[] };
+
+/** The layer's SVD (computed and cached when missing), reading none of its cached vector images back. */
+export function layerSvdMeta(store: RunStore, runId: string, layer: number, step?: number, opts: SvdOptions = {}): LayerSvdMeta {
+  const { result, files } = layerSvd(store, runId, layer, step, false, opts);
+  const { vectorPngs, ...meta } = result;
+  return {
+    ...meta,
+    vectorCount: vectorPngs.length,
+    ...(files ? {} : { inlineVectors: vectorPngs.map((p) => `data:image/png;base64,${p.toString('base64')}`) }),
+  };
+}
+
 export function computeLayerSvd(store: RunStore, runId: string, layer: number, step?: number, opts: SvdOptions = {}): LayerSvd {
+  return layerSvd(store, runId, layer, step, true, opts).result;
+}
+
+/**
+ * With readImages false, a cached result's vectorPngs are empty buffers (only
+ * their number is known). `files`: whether the vector images are files in the
+ * run folder (a cache hit, or a result just cached).
+ */
+function layerSvd(
+  store: RunStore,
+  runId: string,
+  layer: number,
+  step: number | undefined,
+  readImages: boolean,
+  opts: SvdOptions,
+): { result: LayerSvd; files: boolean } {
   const note = opts.onNote ?? (() => {});
   const run = store.get(runId);
   const layers = run.config.network.layers.length;
@@ -145,8 +184,8 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
   if (step !== undefined && !run.checkpointSteps.includes(step)) {
     throw new Error(`step ${step}: run "${runId}" has checkpoints at steps ${run.checkpointSteps.join(', ') || 'none'}`);
   }
-  const cached = readCached(store, runId, layer, at, note);
-  if (cached) return cached;
+  const cached = readCached(store, runId, layer, at, readImages, note);
+  if (cached) return { result: cached, files: true };
 
   const ck = parseCheckpoint(store.readCheckpoint(runId, at));
   const { shape, data: w } = ck.params[layer].w;
@@ -191,13 +230,13 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
       })
     : [];
   const result: LayerSvd = { runId, layer, step: at, rows, cols, image, s: Array.from(s), alignment, vectorPngs };
-  if (complete) {
-    const { vectorPngs: _p, ...json } = result;
-    try {
-      store.writeSvd(runId, layer, at, JSON.stringify(json), vectorPngs);
-    } catch (e) {
-      note({ kind: 'not-cached', message: `the SVD was computed but not cached in the run folder (${msg(e)})` });
-    }
+  if (!complete) return { result, files: false };
+  const { vectorPngs: _p, ...json } = result;
+  try {
+    store.writeSvd(runId, layer, at, JSON.stringify(json), vectorPngs);
+    return { result, files: true };
+  } catch (e) {
+    note({ kind: 'not-cached', message: `the SVD was computed but not cached in the run folder (${msg(e)})` });
+    return { result, files: false };
   }
-  return result;
 }

@@ -17,6 +17,7 @@ import { accuracy, evaluateTest, type SplitTensors } from './evaluate';
 import { makeOptimizer } from './optimizers';
 import { ThreadGovernor } from './threadGovernor';
 import { DivergedError, checkEvaluation, checkState, stateChecksum } from './divergence';
+import { checkMemory } from './memoryBudget';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
@@ -57,6 +58,7 @@ export function prepareRun(input: unknown): { config: RunConfig; data: Dataset; 
     );
   }
   if (data.train.count === 0) throw new ConfigError('data: the training split is empty: add training images or change the split');
+  checkMemory(config, data.height * data.width, data.train.count, data.test.count);
   return { config, data, totalSteps: resolveTotalSteps(config, data.train.count) };
 }
 
@@ -222,7 +224,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     let lastYield = lastProgress;
     for (let s = 1; s <= totalSteps; s++) {
       if (signal?.aborted) {
-        status = 'cancelled';
+        // reason 'interrupted': the process that started the run is gone, not the user's choice.
+        status = signal.reason === 'interrupted' ? 'interrupted' : 'cancelled';
         break;
       }
       done = s;
@@ -248,14 +251,14 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         lastYield = performance.now();
       }
     }
-    if (status === 'cancelled') {
+    if (status === 'cancelled' || status === 'interrupted') {
       // Keep the state reached, so that its SVD and images can still be studied.
       try {
         if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, serializeCheckpoint(net, done));
       } catch (e) {
         logQuietly(store, id, `the state at step ${done} could not be kept: ${describeError(e, store)}`);
       }
-      logQuietly(store, id, `cancelled after step ${done}`);
+      logQuietly(store, id, `${status} after step ${done}`);
     }
   } catch (e) {
     // The last metrics and checkpoint (all finite) stay, for study and export.

@@ -153,7 +153,6 @@ export class ExportStore {
       if (!this.visible) this.announce(`Exported ${r.files.length} files to ${r.out}`, 'info');
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
-      if (/an export is already running/.test(this.error)) this.elsewhere = true;
       if (!this.visible && !this.cancelling) this.announce(`export: ${this.error}`, 'error');
     } finally {
       this.running = false;
