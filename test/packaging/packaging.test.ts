@@ -56,7 +56,9 @@ describe('electron-builder.yml', () => {
       enableCookieEncryption: true,
     });
     // With RunAsNode off, child_process.fork cannot start the app's binary as Node: training uses utilityProcess.
-    expect(fs.readFileSync(path.join(ROOT, 'electron/main/app.ts'), 'utf8')).toMatch(/spawnUtilityWorker/);
+    const main = fs.readFileSync(path.join(ROOT, 'electron/main/app.ts'), 'utf8');
+    expect(main).toMatch(/spawnUtilityChild/);
+    expect(main).not.toMatch(/child_process|forkWorker/);
   });
 
   it('has what the deb target and Linux desktops need: author, maintainer, synopsis, a .desktop category', () => {

@@ -9,6 +9,7 @@ import type { EngineEvent } from '../../../electron/contract/contract';
 import type { WorkerHandle } from '../../../electron/host/workerProtocol';
 import { tempDir } from '../../helpers/tmp';
 import { RunStore } from '../../../electron/engine/store/runStore';
+import { processStartTime } from '../../../electron/engine/util/processStart';
 import { parseRunConfig } from '../../../electron/engine/config/schema';
 
 const config = (steps = 40, name = 'svc') => ({
@@ -230,7 +231,7 @@ describe('engine service', () => {
     const store = new RunStore(ws);
     const rec = store.createRun(parseRunConfig(config(10, 'elsewhere')), { totalSteps: 10, backend: null, versions: {} });
     // Owned by a live process that is not this service's training process: this test's own parent.
-    store.updateRun(rec.id, { pid: process.ppid });
+    store.updateRun(rec.id, { pid: process.ppid, pidStart: processStartTime(process.ppid) ?? undefined });
     await expect(service.handle('runs.rename', { id: rec.id, name: 'x' })).rejects.toThrow(
       /being trained by another process \(pid \d+\): change it once it has finished/,
     );
@@ -264,5 +265,25 @@ describe('engine service', () => {
     const views = await Promise.all(asks);
     expect(views.map((v) => [v.layer, v.step])).toEqual(Array.from({ length: 30 }, (_, i) => [i % 2, i % 4 < 2 ? 20 : 40]));
     expect(views[0].singularValues).toEqual(views[4].singularValues);
+  });
+
+  it('svd.get without a writable run folder: the vector images come inline, and are files again once it can be written', async () => {
+    const ws = tempDir();
+    service = createEngineService({ workspace: ws, mode: 'browser' });
+    const { finished } = collect(service);
+    const { id } = await service.handle('runs.start', { config: config(20) });
+    expect(await finished(id)).toBe('completed');
+    const svdDir = path.join(ws, 'runs', id, 'svd');
+    fs.rmSync(svdDir, { recursive: true, force: true });
+    fs.writeFileSync(svdDir, 'a file where the cache folder goes');
+    const inline = await service.handle('svd.get', { id, layer: 0 });
+    expect(inline.vectors.length).toBe(inline.singularValues.length);
+    expect(inline.vectors.length).toBeGreaterThan(1);
+    for (const v of inline.vectors) expect(v).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
+    fs.rmSync(svdDir);
+    const files = await service.handle('svd.get', { id, layer: 0 });
+    expect(files.singularValues).toEqual(inline.singularValues);
+    expect(files.vectors[0]).toBe(`runs/${id}/svd/layer0_0000020/u0.png`);
+    expect(fs.readFileSync(path.join(ws, files.vectors[3]!)).toString('base64')).toBe(inline.vectors[3]!.slice('data:image/png;base64,'.length));
   });
 });
