@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm start` (after the build): the desktop app when the Electron binary is
-// installed, else browser mode. Offline installs use
-// ELECTRON_SKIP_BINARY_DOWNLOAD=1, and then require('electron') throws or
-// names a file that does not exist.
+// installed, else browser mode. The electron package (45) fetches its binary on
+// first use, not at install: offline, or with ELECTRON_SKIP_BINARY_DOWNLOAD=1,
+// there is none and browser mode starts instead.
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -11,12 +11,28 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 
 function electronBinary() {
+  let dir;
   try {
-    const p = require('electron');
-    return typeof p === 'string' && fs.existsSync(p) ? p : null;
+    dir = path.dirname(require.resolve('electron/package.json'));
   } catch {
     return null;
   }
+  // Where the electron package records its downloaded binary (path.txt, relative to dist/).
+  const installed = () => {
+    try {
+      const p = path.join(dir, 'dist', fs.readFileSync(path.join(dir, 'path.txt'), 'utf8').trim());
+      return fs.existsSync(p) ? p : null;
+    } catch {
+      return null;
+    }
+  };
+  if (installed() || process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return installed();
+  try {
+    require('electron'); // downloads the binary on first use; throws when it cannot
+  } catch {
+    return null;
+  }
+  return installed();
 }
 
 function needBuilt(file) {

@@ -1,34 +1,44 @@
 // `racecar export`: figure bundles (figures, data, configs, README,
 // reproduce.sh, manifest) of one or several runs, to a folder or a .zip.
-import { parseArgs } from 'node:util';
 import { RunStore } from '../engine/store/runStore';
 import { UsageError, intFlag, workspaceOf } from './flags';
 import { EXPORT_DEFAULTS, ExportCancelledError, FIGURE_NAMES, exportBundle, type ExportOptions } from '../export/bundle';
 import type { SizeUnit } from '../figures/canvas';
+import { WORKSPACE_OPTION, parseCommand, type CommandSpec } from './options';
+import { abortOnSignals } from './signals';
 
-export const EXPORT_HELP = `racecar export: publication figures, data and a reproduction recipe of runs
-
-usage:
-  racecar export <run> [<run>...] --out <folder | file.zip> [options]
-
-  --out path           a new folder, or a file ending in .zip
-  --figures list       comma-separated, default all: ${FIGURE_NAMES.join(',')}
-                       ('none' for data, configs, README and reproduce.sh only)
-  --width 4in --height 3in   figure size in in, cm or px (a bare number is inches); default ${EXPORT_DEFAULTS.width} x ${EXPORT_DEFAULTS.height} in
-  --dpi 300            PNG pixels = inches x dpi, recorded in the PNG (pHYs); default ${EXPORT_DEFAULTS.dpi}
-  --formats png,svg    figure files to write; default both (the animation is always a GIF)
-  --colormap diverging|grey      singular-vector images; default diverging (red +, white 0, blue -)
-  --order sigma|alignment        singular vectors by σ (largest first) or by alignment with the test data
-  --background white|transparent
-  --samples n          test samples in the backward grid and GIF (default ${EXPORT_DEFAULTS.maxSamples})
-  --columns n          evaluated steps in the backward grid, evenly spaced (default ${EXPORT_DEFAULTS.maxColumns})
-  --vectors n          singular vectors in each run's vector grid (default ${EXPORT_DEFAULTS.maxVectors})
-  --top-k n            singular vectors per run in the comparison figure (default ${EXPORT_DEFAULTS.topK})
-  --force              replace an existing zip file or bundle folder
-  --workspace dir      where the runs live
-  --json               print the result (path, files, notes) as JSON
-
-The bundle holds figures/<run id>/*.png|svg (loss, accuracy, recon, spectrum,
+export const EXPORT_COMMAND: CommandSpec = {
+  name: 'export',
+  summary: 'publication figures, data and a reproduction recipe of runs',
+  usage: ['export <run...> --out <folder | file.zip> [options]'],
+  positionals: true,
+  options: {
+    out: { type: 'string', arg: 'path', help: 'a new folder, or a file ending in .zip' },
+    figures: {
+      type: 'string',
+      arg: 'list',
+      help: `comma-separated, default all: ${FIGURE_NAMES.join(',')}\n('none' for data, configs, README and reproduce.sh only)`,
+    },
+    width: {
+      type: 'string',
+      arg: 'length',
+      help: `figure width in in, cm or px (a bare number is inches), e.g. 4in; default ${EXPORT_DEFAULTS.width} x ${EXPORT_DEFAULTS.height} in`,
+    },
+    height: { type: 'string', arg: 'length', help: 'figure height, e.g. 3in' },
+    dpi: { type: 'string', arg: 'n', help: `PNG pixels = inches x dpi, recorded in the PNG (pHYs); default ${EXPORT_DEFAULTS.dpi}` },
+    formats: { type: 'string', arg: 'png,svg', help: 'figure files to write; default both (the animation is always a GIF)' },
+    colormap: { type: 'string', arg: 'diverging|grey', help: 'singular-vector images; default diverging (red +, white 0, blue -)' },
+    order: { type: 'string', arg: 'sigma|alignment', help: 'singular vectors by σ (largest first) or by alignment with the test data' },
+    background: { type: 'string', arg: 'white|transparent', help: 'figure background; default white' },
+    samples: { type: 'string', arg: 'n', help: `test samples in the backward grid and GIF (default ${EXPORT_DEFAULTS.maxSamples})` },
+    columns: { type: 'string', arg: 'n', help: `evaluated steps in the backward grid, evenly spaced (default ${EXPORT_DEFAULTS.maxColumns})` },
+    vectors: { type: 'string', arg: 'n', help: `singular vectors in each run's vector grid (default ${EXPORT_DEFAULTS.maxVectors})` },
+    'top-k': { type: 'string', arg: 'n', help: `singular vectors per run in the comparison figure (default ${EXPORT_DEFAULTS.topK})` },
+    force: { type: 'boolean', help: 'replace an existing bundle (a zip or folder holding its MANIFEST.sha256; nothing else)' },
+    ...WORKSPACE_OPTION,
+    json: { type: 'boolean', help: 'print the result (path, files, notes) as JSON' },
+  },
+  footer: `The bundle holds figures/<run id>/*.png|svg (loss, accuracy, recon, spectrum,
 backward-grid, vectors), backward.gif, figures/comparison.*, overlays of all
 runs (several runs), metrics.csv, metrics.json, configs/<run id>.json,
 README.md (captions, versions), reproduce.sh and MANIFEST.sha256. It is
@@ -36,27 +46,8 @@ written to a temporary folder next to the target and moved into place at the
 end: a failed or interrupted export leaves nothing behind.
 
 example:
-  racecar export 20250101-120000-peak-rr-1a2b 20250101-120500-peak-std-3c4d --out peak.zip --width 8cm --height 6cm`;
-
-const OPTIONS = {
-  out: { type: 'string' },
-  figures: { type: 'string' },
-  width: { type: 'string' },
-  height: { type: 'string' },
-  dpi: { type: 'string' },
-  formats: { type: 'string' },
-  colormap: { type: 'string' },
-  order: { type: 'string' },
-  background: { type: 'string' },
-  samples: { type: 'string' },
-  columns: { type: 'string' },
-  vectors: { type: 'string' },
-  'top-k': { type: 'string' },
-  force: { type: 'boolean' },
-  workspace: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean' },
-} as const;
+  racecar export 20250101-120000-peak-rr-1a2b 20250101-120500-peak-std-3c4d --out peak.zip --width 8cm --height 6cm`,
+};
 
 /** '4', '4in', '10.5cm', '1200px' -> value and unit (a bare number is inches). */
 export function parseLength(flag: string, v: string): { value: number; unit: SizeUnit } {
@@ -85,22 +76,9 @@ function sizeFlags(w: string | undefined, h: string | undefined, dpi: number): P
 }
 
 export async function cmdExport(args: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }));
-  } catch (e) {
-    console.error(`racecar: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')} (see racecar export --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(EXPORT_HELP);
-    return 0;
-  }
+  const { values, positionals } = parseCommand(EXPORT_COMMAND, args);
   const str = (k: string) => values[k] as string | undefined;
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  const stop = abortOnSignals();
   const tty = process.stderr.isTTY;
   try {
     if (positionals.length === 0) throw new UsageError('export: give one or more run ids (see racecar runs)');
@@ -125,7 +103,7 @@ export async function cmdExport(args: string[]): Promise<number> {
       maxVectors: intFlag('vectors', str('vectors')),
       topK: intFlag('top-k', str('top-k')),
       overwrite: values.force === true,
-      signal: abort.signal,
+      signal: stop.signal,
       onProgress: tty
         ? (p) => {
             const width = 24;
@@ -143,11 +121,11 @@ export async function cmdExport(args: string[]): Promise<number> {
     if (tty) process.stderr.write('\r\x1b[K');
     if (e instanceof ExportCancelledError) {
       console.error(`racecar: ${e.message}`);
-      return 130;
+      return stop.exitCode(130);
     }
     console.error(`racecar: ${(e as Error).message.split('\n')[0]}`);
     return e instanceof UsageError ? 2 : 1;
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
   }
 }

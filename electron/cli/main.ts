@@ -1,101 +1,118 @@
 #!/usr/bin/env node
 // `racecar`: the workbench from a terminal. Every command validates its input
-// before touching the workspace, and fails with one line naming the field.
-import { parseArgs } from 'node:util';
+// before touching the workspace, and fails with one line naming the field;
+// `--help` (or -h) prints a command's help, generated from the same option
+// table its parser uses, and exits 0 before anything else happens.
 import * as path from 'node:path';
 import { TRAIN_OPTIONS, configFromFlags, type TrainFlags } from './trainArgs';
-import { ProgressPrinter, fmt, runsTable, table } from './format';
+import { ProgressPrinter, RunsProgress, fmt, runsTable, table } from './format';
 import { RunStore } from '../engine/store/runStore';
 import { trainRun } from '../engine/train/trainer';
 import { UsageError, intFlag, workspaceOf } from './flags';
 import { computeLayerSvd } from '../engine/svd/runSvd';
+import { appPackage } from '../engine/util/version';
 import { reproduce } from './reproduce';
 import { serve } from './serve';
-import { cmdExport } from './export';
+import { EXPORT_COMMAND, cmdExport } from './export';
+import { JSON_OPTION, WORKSPACE_OPTION, helpText, parseCommand, wantsHelp, type CommandSpec } from './options';
+import { abortOnSignals } from './signals';
 
-const USAGE = `racecar: reverse-pass (racecar) regularisation workbench
-
-usage:
-  racecar train [options]            train one run (see racecar train --help)
-  racecar runs [--json]              list the runs in the workspace
-  racecar svd <run> [--layer k] [--step n] [--json]
-                                     SVD of a layer's weights at a checkpoint, with data alignment
-  racecar reproduce [--out dir] [--only ids] [--jobs n]
-                                     the six reference runs (MNIST pair and peak x Std/Ort/RR) and their SVDs
-  racecar serve [--port n]           browser mode: the workbench UI on 127.0.0.1
-  racecar export <run...> --out <dir|file.zip> [options]
-                                     figures (PNG/SVG/GIF), metrics, configs, README and reproduce.sh (see racecar export --help)
-
-common options:
-  --workspace dir                    where runs live (default: $RACECAR_WORKSPACE or the app's workspace)
-environment:
-  RACECAR_BACKEND=onnx|tensorflow|wasm|cpu  force a backend (default: the fastest present, in that order)
-  RACECAR_ONNX_THREADS=n               ONNX Runtime threads per training process (default: 1 or 2 by the step's size)
-  RACECAR_WASM_THREADS=n               wasm threads per training process (default: one per core, at most 4)`;
-
-const TRAIN_HELP = `racecar train: train one run
-
-  --preset id          start from a reference run: MNIST_Std, MNIST_Ort, MNIST_RR, peak_Std, peak_Ort, peak_RR
-  --config file.json   start from a config file (flags override it)
-  --name s --seed n
-data:
-  --data peak|mnist|mnist-pair|folder   --folder dir   --digits 0,1
-  --train-per-class n  --test-per-class n  --test-ratio r  --data-seed n  --scale raw|unit
-network:
-  --layers 128,2       layer sizes, the last is the output layer
-  --activation relu    hidden activation (or one per layer: relu,linear)
-  --batch-norm         batch norm on the hidden layers
-  --lambda 1e-6        reverse-pass weight, one for all layers or one per layer
-  --lambda-ort 0.1     SRIP orthogonality weight
-  --reduction halfSum|mean   --reference-quirks
-training:
-  --optimizer adam|sgd|rmsprop  --lr 1e-4  --momentum 0.9
-  --batch-size n|full  --steps n | --epochs n  --eval-every n  --checkpoint-every n  --backward-samples n
+const TRAIN: CommandSpec = {
+  name: 'train',
+  summary: 'train one run',
+  usage: ['train [options]'],
+  options: { ...TRAIN_OPTIONS, ...WORKSPACE_OPTION, json: { type: 'boolean', help: 'print the finished run record as JSON' } },
+  footer: `Ctrl-C, kill (SIGTERM) or closing the terminal (SIGHUP) stops the run as
+cancelled, keeping the state reached as a checkpoint.
 
 example:
-  racecar train --data peak --layers 128,2 --activation relu --batch-norm --lambda 1e-6 --steps 2000`;
+  racecar train --data peak --layers 128,2 --activation relu --batch-norm --lambda 1e-6 --steps 2000`,
+};
 
-function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T, positionals = false) {
-  try {
-    return parseArgs({
-      args,
-      options: { ...options, workspace: { type: 'string' }, help: { type: 'boolean' }, json: { type: 'boolean' } },
-      allowPositionals: positionals,
-      strict: true,
-    });
-  } catch (e) {
-    // node's messages span lines ("... ambiguous. Did you forget ... use '--x=-1'"): keep them, on one line.
-    throw new UsageError((e as Error).message.replace(/\s*\n\s*/g, ' '));
-  }
+const RUNS: CommandSpec = {
+  name: 'runs',
+  summary: 'list the runs in the workspace',
+  usage: ['runs [--json]'],
+  options: { ...WORKSPACE_OPTION, json: { type: 'boolean', help: 'print every run record with its last evaluation as JSON' } },
+};
+
+const SVD: CommandSpec = {
+  name: 'svd',
+  summary: "SVD of a layer's weights at a checkpoint, with its alignment to the test data",
+  usage: ['svd <run> [--layer k] [--step n] [--json]'],
+  positionals: true,
+  options: {
+    layer: { type: 'string', arg: 'k', help: 'layer, from 0 (the first, whose input-space vectors are images); default 0' },
+    step: { type: 'string', arg: 'n', help: 'a checkpointed step; default the last checkpoint' },
+    ...WORKSPACE_OPTION,
+    ...JSON_OPTION,
+  },
+  footer: 'The result is cached in the run folder when it can be written (a read-only workspace is fine).',
+};
+
+const REPRODUCE: CommandSpec = {
+  name: 'reproduce',
+  summary: 'the six reference runs (MNIST pair and peak x Std/Ort/RR) and their SVDs',
+  usage: ['reproduce [--out dir] [--only ids] [--jobs n] [--steps n]'],
+  options: {
+    out: { type: 'string', arg: 'dir', help: "where the reference code's file layout is written (default ./racecar-reproduce)" },
+    only: { type: 'string', arg: 'ids', help: 'some of MNIST_Std, MNIST_Ort, MNIST_RR, peak_Std, peak_Ort, peak_RR (comma-separated)' },
+    jobs: { type: 'string', arg: 'n', help: 'runs trained at once, one process each (default: one per core)' },
+    steps: { type: 'string', arg: 'n', help: "override every run's step count (quick checks)" },
+    ...WORKSPACE_OPTION,
+  },
+};
+
+const SERVE: CommandSpec = {
+  name: 'serve',
+  summary: 'browser mode: the workbench UI on 127.0.0.1',
+  usage: ['serve [--port n]'],
+  options: { port: { type: 'string', arg: 'n', help: 'port on 127.0.0.1 (default: a free one)' }, ...WORKSPACE_OPTION },
+  footer: 'Prints the URL with its session token; Ctrl-C or SIGTERM stops the server and any running export.',
+};
+
+const COMMANDS: CommandSpec[] = [TRAIN, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND];
+
+function usage(): string {
+  const lines = COMMANDS.flatMap((c) => c.usage.map((u, i) => (i === 0 ? `  racecar ${u}\n      ${c.summary}` : `  racecar ${u}`)));
+  return `racecar ${appPackage().version}: reverse-pass (racecar) regularisation workbench
+
+usage:
+${lines.join('\n')}
+  racecar <command> --help           the options of a command
+  racecar --version                  the version
+
+environment:
+  RACECAR_WORKSPACE=dir                     where runs live (--workspace overrides it)
+  RACECAR_BACKEND=onnx|tensorflow|wasm|cpu  force a backend (default: the fastest present, in that order)
+  RACECAR_ONNX_THREADS=n                    ONNX Runtime threads per training process (default: 1 or 2 by the step's size)
+  RACECAR_WASM_THREADS=n                    wasm threads per training process (default: one per core, at most 4)`;
 }
 
 async function cmdTrain(args: string[]): Promise<number> {
-  const { values } = parse(args, TRAIN_OPTIONS);
-  if (values.help) return (console.log(TRAIN_HELP), 0);
+  const { values } = parseCommand(TRAIN, args);
   const config = configFromFlags(values as TrainFlags);
   const store = new RunStore(workspaceOf(values));
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  const stop = abortOnSignals();
   const printer = new ProgressPrinter();
   let status = 'failed';
   let runId = '';
   try {
-    for await (const e of trainRun(config, { store, signal: abort.signal })) {
+    for await (const e of trainRun(config, { store, signal: stop.signal })) {
       printer.handle(e);
       if (e.type === 'started') runId = e.runId;
       if (e.type === 'finished') status = e.status;
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
   }
   if (values.json) console.log(JSON.stringify(store.get(runId)));
   else console.log(runId);
-  return status === 'completed' ? 0 : status === 'cancelled' ? 130 : 1;
+  return status === 'completed' ? 0 : status === 'cancelled' ? stop.exitCode(130) : 1;
 }
 
 function cmdRuns(args: string[]): number {
-  const { values } = parse(args, {});
+  const { values } = parseCommand(RUNS, args);
   const store = new RunStore(workspaceOf(values));
   // run.json alone (each run's writer keeps its latest evaluation there): one broken run is a row, not a failure.
   const { runs, problems } = store.list();
@@ -106,18 +123,27 @@ function cmdRuns(args: string[]): number {
   }
   if (!rows.length && !problems.length) console.log(`no runs in ${store.workspace}`);
   else console.log(runsTable(rows, problems));
+  // Why a run stopped early (a divergence names its step and the fix).
+  for (const { run } of rows) if ((run.status === 'failed' || run.status === 'diverged') && run.error) console.log(`${run.id}: ${run.error}`);
   return 0;
 }
 
 function cmdSvd(args: string[]): number {
-  const { values, positionals } = parse(args, { layer: { type: 'string' }, step: { type: 'string' } }, true);
+  const { values, positionals } = parseCommand(SVD, args);
   if (positionals.length !== 1) throw new UsageError('svd: give exactly one run id (see racecar runs)');
   const store = new RunStore(workspaceOf(values));
+  let cached = true;
   const r = computeLayerSvd(
     store,
     positionals[0],
     intFlag('layer', values.layer as string | undefined) ?? 0,
     intFlag('step', values.step as string | undefined),
+    {
+      onNote: (n) => {
+        if (n.kind !== 'cache-invalid') cached = false;
+        console.error(`note: ${n.message}`);
+      },
+    },
   );
   if (values.json) {
     const { vectorPngs: _pngs, ...rest } = r;
@@ -137,56 +163,70 @@ function cmdSvd(args: string[]): number {
       ),
     );
   }
-  console.log(`images: ${store.workspace}/runs/${r.runId}/svd/`);
+  if (cached && r.vectorPngs.length) console.log(`images: ${store.workspace}/runs/${r.runId}/svd/`);
   return 0;
 }
 
 async function cmdReproduce(args: string[]): Promise<number> {
-  const { values } = parse(args, { out: { type: 'string' }, only: { type: 'string' }, jobs: { type: 'string' }, steps: { type: 'string' } });
+  const { values } = parseCommand(REPRODUCE, args);
+  const tty = process.stderr.isTTY;
+  let progress: RunsProgress | null = null;
   const res = await reproduce({
     workspace: workspaceOf(values),
     out: path.resolve((values.out as string | undefined) ?? 'racecar-reproduce'),
     only: (values.only as string | undefined)?.split(',').map((s) => s.trim()),
     jobs: intFlag('jobs', values.jobs as string | undefined),
     steps: intFlag('steps', values.steps as string | undefined),
-    log: (l) => console.error(l),
+    log: (l) => {
+      if (tty && progress) process.stderr.write('\r\x1b[K');
+      console.error(l);
+    },
+    onPlan: (runs) => {
+      console.error(`training ${runs.length} runs (${runs.reduce((a, r) => a + r.totalSteps, 0)} steps)`);
+      progress = new RunsProgress(runs);
+    },
+    onEvent: (id, e) => progress?.handle(id, e),
   });
+  (progress as RunsProgress | null)?.end();
   console.log(res.summary);
   console.log(`wall time ${res.wallSeconds.toFixed(1)} s (backend ${res.backend}); reference layout in ${res.out}`);
   return res.ok ? 0 : 1;
 }
 
 async function cmdServe(args: string[]): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' } });
+  const { values } = parseCommand(SERVE, args);
   await serve({ workspace: workspaceOf(values), port: intFlag('port', values.port as string | undefined) ?? 0 });
   return -1; // keeps running
 }
 
+const RUNNERS: Record<string, (args: string[]) => number | Promise<number>> = {
+  train: cmdTrain,
+  runs: cmdRuns,
+  svd: cmdSvd,
+  reproduce: cmdReproduce,
+  serve: cmdServe,
+  export: cmdExport,
+};
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
-    switch (cmd) {
-      case 'train':
-        return await cmdTrain(rest);
-      case 'runs':
-        return cmdRuns(rest);
-      case 'svd':
-        return cmdSvd(rest);
-      case 'reproduce':
-        return await cmdReproduce(rest);
-      case 'serve':
-        return await cmdServe(rest);
-      case 'export':
-        return await cmdExport(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return cmd === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command '${cmd}': use train, runs, svd, reproduce, export or serve`);
+    if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+      const spec = COMMANDS.find((c) => c.name === rest[0]);
+      console.log(cmd === 'help' && spec ? helpText(spec) : usage());
+      return cmd === undefined ? 2 : 0;
     }
+    if (cmd === '--version' || cmd === '-v' || cmd === 'version') {
+      console.log(appPackage().version);
+      return 0;
+    }
+    const spec = COMMANDS.find((c) => c.name === cmd);
+    if (!spec) throw new UsageError(`unknown command '${cmd}': use ${COMMANDS.map((c) => c.name).join(', ')} (see racecar --help)`);
+    if (wantsHelp(rest)) {
+      console.log(helpText(spec));
+      return 0;
+    }
+    return await RUNNERS[cmd]!(rest);
   } catch (e) {
     console.error(`racecar: ${(e as Error).message.split('\n')[0]}`);
     return e instanceof UsageError ? 2 : 1;

@@ -20,6 +20,10 @@ export interface ReproduceOptions {
   /** Overrides every run's step count (quick checks). */
   steps?: number;
   log?: (line: string) => void;
+  /** The runs about to train (reference id, steps), once everything has been checked. */
+  onPlan?: (runs: { id: string; totalSteps: number }[]) => void;
+  /** Every training event, with the reference run it belongs to. */
+  onEvent?: (id: string, e: TrainEvent) => void;
 }
 
 export interface ReproduceResult {
@@ -80,6 +84,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
     store.updateRun(rec.id, { status: 'queued' });
     return { ...p, runId: rec.id };
   });
+  o.onPlan?.(queued.map((q) => ({ id: q.ref.id, totalSteps: q.totalSteps })));
   const jobs = Math.max(1, Math.min(o.jobs ?? os.cpus().length, queued.length));
   let next = 0;
   const statuses = new Map<string, string>();
@@ -89,6 +94,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       while (next < queued.length) {
         const q = queued[next++];
         const status = await trainInProcess(store.workspace, q.runId, q.config, (e) => {
+          o.onEvent?.(q.ref.id, e);
           if (e.type === 'started') backends.add(e.backend);
           if (e.type === 'finished') log(`${q.ref.id}: ${e.status}${e.error ? ` (${e.error})` : ''}`);
         });
@@ -96,6 +102,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       }
     }),
   );
+  if ([...statuses.values()].includes('completed')) log('computing the first-layer SVDs and writing the reference layout');
   const runs = queued.map((q) => {
     const status = statuses.get(q.runId) ?? 'failed';
     const metrics = store.readMetrics(q.runId);

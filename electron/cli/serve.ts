@@ -32,7 +32,7 @@ export async function serve(o: { workspace: string; port: number }): Promise<{ u
     await server.close();
     await engine.close();
   };
-  process.once('SIGINT', () => void close().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void close().then(() => process.exit(0)));
+  // A second signal while closing takes the default action (exit at once).
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => void close().then(() => process.exit(0)));
   return { url: server.url, close };
 }

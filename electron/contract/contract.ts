@@ -117,6 +117,8 @@ export type EngineEvent =
   | { type: 'log'; runId: string; line: string }
   /** The running export: `done` of `total` stages, `label` what is being done now. */
   | { type: 'export.progress'; done: number; total: number; label: string }
+  /** The running export has ended, however it ended (each window learns it can start one again). */
+  | { type: 'export.ended' }
   /** The engine process ended unexpectedly: 'restarted' (a new one serves requests; runs in flight were interrupted) or 'stopped' (it keeps failing). */
   | { type: 'engine'; state: 'restarted' | 'stopped'; message: string };
 

@@ -2,7 +2,8 @@
 // training host streams them, the UI and exports read them.
 import type { RunConfig } from './config/schema';
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
+/** diverged: stopped at the step where the loss or a weight stopped being finite (NaN or infinite). */
+export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
 export type BackendName = 'onnx' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** One evaluation, one line of metrics.jsonl. */
@@ -39,6 +40,8 @@ export interface RunRecord {
   error?: string;
   /** Process that owns a running run; a dead owner means the run was interrupted. */
   pid?: number;
+  /** Start time of that process (see util/processStart.ts): a later process with the same pid is not the owner. */
+  pidStart?: string;
   host?: string;
   dataInfo?: { name: string; height: number; width: number; classNames: string[]; trainCount: number; testCount: number };
   /** The latest evaluation, kept here by the run's writer so that listing runs never reads metrics.jsonl. */
@@ -51,4 +54,4 @@ export type TrainEvent =
   | { type: 'evaluation'; runId: string; record: EvalRecord }
   | { type: 'backward'; runId: string; step: number }
   | { type: 'checkpoint'; runId: string; step: number }
-  | { type: 'finished'; runId: string; status: Extract<RunStatus, 'completed' | 'cancelled' | 'failed' | 'interrupted'>; error?: string };
+  | { type: 'finished'; runId: string; status: Extract<RunStatus, 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted'>; error?: string };

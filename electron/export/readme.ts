@@ -112,7 +112,10 @@ export function bundleReadme(r: ReadmeInput): string {
   );
   const partial = r.runs.filter(({ run }) => run.status !== 'completed');
   for (const { run, label } of partial) {
-    out.push(`- ${md(label)} was ${run.status} at step ${run.lastStep} of ${run.totalSteps}: reproduce.sh trains its full config.`);
+    if (run.status === 'diverged') {
+      // The error names the step and the fix; lastStep is the last finite evaluation.
+      out.push(`- ${md(label)} ${md(run.error ?? 'diverged')} (its last finite evaluation is at step ${run.lastStep} of ${run.totalSteps}).`);
+    } else out.push(`- ${md(label)} was ${run.status} at step ${run.lastStep} of ${run.totalSteps}: reproduce.sh trains its full config.`);
   }
   if (partial.length) out.push('');
   if (r.runs.some(({ run }) => run.config.data.source.kind === 'folder')) {
@@ -159,7 +162,7 @@ export function reproduceScript(runs: { run: RunRecord; configFile: string; labe
   ];
   for (const { run, configFile, label } of runs) {
     lines.push(
-      `# ${label.replace(/[\r\n]/g, ' ')} (${run.id}): ${run.totalSteps} steps${run.backend ? `, backend ${run.backend}` : ''}${run.status !== 'completed' ? `; the original run was ${run.status} at step ${run.lastStep}` : ''}`,
+      `# ${label.replace(/[\r\n]/g, ' ')} (${run.id}): ${run.totalSteps} steps${run.backend ? `, backend ${run.backend}` : ''}${run.status === 'diverged' ? `; the original run ${run.error ?? 'diverged'}` : run.status !== 'completed' ? `; the original run was ${run.status} at step ${run.lastStep}` : ''}`,
     );
     // ONNX Runtime's bits depend on its thread count too (onnx/runtime.ts).
     const threads =

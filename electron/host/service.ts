@@ -16,7 +16,8 @@ import type { z } from 'zod';
 import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, SvdView, requestSchemas } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
-import { RunStore, type RunEdit } from '../engine/store/runStore';
+import { RunStore, ownedByThisProcess, thisProcessAsOwner, type RunEdit } from '../engine/store/runStore';
+import { openWorkspace } from '../engine/store/workspace';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
 import { prepareRun } from '../engine/train/trainer';
 import type { RunRecord, TrainEvent } from '../engine/types';
@@ -105,7 +106,7 @@ export class EngineService implements EngineHandler {
   /** Runs queued by a process that is gone never started: mark them as interrupted. */
   private recoverQueued(): void {
     for (const run of this.store.list().runs) {
-      if (run.status === 'queued' && run.pid !== process.pid) this.store.updateRun(run.id, { status: 'interrupted' });
+      if (run.status === 'queued' && !ownedByThisProcess(run)) this.store.updateRun(run.id, { status: 'interrupted' });
     }
   }
 
@@ -143,7 +144,7 @@ export class EngineService implements EngineHandler {
       // Everything checkable is checked before a run folder exists.
       const p = prepareRun(config);
       const rec = this.store.createRun(p.config, { totalSteps: p.totalSteps, backend: null, versions: {} });
-      this.store.updateRun(rec.id, { status: 'queued', pid: process.pid });
+      this.store.updateRun(rec.id, { status: 'queued', ...thisProcessAsOwner() });
       this.queue.push({ id: rec.id, config: p.config });
       this.emit({ type: 'runs.changed' });
       this.pump();
@@ -197,7 +198,7 @@ export class EngineService implements EngineHandler {
         throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
       if (this.exportQueue.size) throw new Error('an export is running: wait for it or cancel it before changing the workspace');
       if (this.svdQueue.size) throw new Error('an SVD is being computed: wait for it before changing the workspace');
-      this.store = new RunStore(path.resolve(dir));
+      this.store = new RunStore(openWorkspace(dir));
       this.recoverQueued();
       this.emit({ type: 'runs.changed' });
       return { workspace: this.store.workspace };
@@ -249,7 +250,12 @@ export class EngineService implements EngineHandler {
     const home = /^~(?=$|[\\/])/;
     const data: ExportThreadData = {
       workspace: this.store.workspace,
-      options: { ...settings, runIds: ids, out: home.test(out) ? path.join(os.homedir(), out.slice(1)) : path.resolve(this.store.workspace, out) },
+      options: {
+        ...settings,
+        runIds: ids,
+        out: home.test(out) ? path.join(os.homedir(), out.slice(1)) : path.resolve(this.store.workspace, out),
+        wording: 'app',
+      },
     };
     const worker = new Worker(compiledScript(__dirname, 'exportThread.js'), { workerData: data });
     let end!: () => void;
@@ -263,6 +269,7 @@ export class EngineService implements EngineHandler {
         if (this.exporting === job) this.exporting = null;
         void worker.terminate(); // the thread has said all it will; do not wait for it to wind down
         end();
+        this.emit({ type: 'export.ended' });
         fn();
       };
       worker.on('message', (m: ExportThreadMessage) => {
@@ -367,10 +374,9 @@ export class EngineService implements EngineHandler {
       // A cancelled export removes its temporary files; a killed one could not.
       const { worker, ended } = this.exporting;
       worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([ended, new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
-      clearTimeout(timer);
-      await worker.terminate();
+      await within(ended, 5000);
+      // A thread stuck in a system call never confirms its end; the process exit ends it.
+      await within(worker.terminate(), 2000);
     }
     if (this.active && !this.active.exited) {
       const a = this.active;
@@ -386,6 +392,19 @@ export class EngineService implements EngineHandler {
     }
     this.events.removeAllListeners();
   }
+}
+
+/** Waits for `p`, but at most `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((r) => (timer = setTimeout(r, ms))),
+  ]);
+  clearTimeout(timer);
 }
 
 export function createEngineService(opts: ServiceOptions): EngineService {

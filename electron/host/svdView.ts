@@ -2,12 +2,13 @@ import type { SvdView } from '../contract/contract';
 import { svdImagePath, workspaceRef } from '../engine/store/layout';
 import type { LayerSvdMeta } from '../engine/svd/runSvd';
 
-/** The UI's view of an SVD: its vector images as workspace paths, which the transports serve as files. */
+/** The UI's view of an SVD: its vector images as workspace paths, which the transports serve as files (data: URLs when not cached). */
 export function toSvdView(workspace: string, r: LayerSvdMeta): SvdView {
-  const { s, vectorCount, ...rest } = r;
+  const { s, vectorCount, inlineVectors, ...rest } = r;
   return {
     ...rest,
     singularValues: s,
-    vectors: Array.from({ length: vectorCount }, (_, j) => workspaceRef(workspace, svdImagePath(workspace, r.runId, r.layer, r.step, j))),
+    // Not cached (read-only workspace, full disk): the images travel inline.
+    vectors: inlineVectors ?? Array.from({ length: vectorCount }, (_, j) => workspaceRef(workspace, svdImagePath(workspace, r.runId, r.layer, r.step, j))),
   };
 }

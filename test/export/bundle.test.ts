@@ -3,12 +3,13 @@
 // cancellation leave nothing behind.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { unzipSync } from 'fflate';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunStore } from '../../electron/engine/store/runStore';
 import { metricsPath } from '../../electron/engine/store/layout';
 import { ExportCancelledError, ExportError, FIGURE_NAMES, exportBundle, type ExportProgress } from '../../electron/export/bundle';
-import { parseManifest, sha256, verifyBundleDir } from '../../electron/export/manifest';
+import { MANIFEST_NAME, parseManifest, sha256, verifyBundleDir } from '../../electron/export/manifest';
+import { zipEntryNames } from '../../electron/export/target';
 import { parseRunConfig } from '../../electron/engine/config/schema';
 import type { RunRecord } from '../../electron/engine/types';
 import { tempDir } from '../helpers/tmp';
@@ -193,15 +194,45 @@ describe('exportBundle to a zip', () => {
     expect(readme).toContain('grey colour map ordered by alignment');
   });
 
-  it('replaces an existing zip only with overwrite', async () => {
+  it('replaces an existing zip only with overwrite, and only when it is itself a bundle', async () => {
     const parent = tempDir('racecar-export-zip-');
     const out = path.join(parent, 'figs.zip');
-    fs.writeFileSync(out, 'old');
-    await expect(exportBundle({ store, runIds: [rr.id], out, figures: ['loss'] })).rejects.toThrow(/already exists: choose a new --out, or pass --force/);
-    expect(fs.readFileSync(out, 'utf8')).toBe('old');
+    await exportBundle({ store, runIds: [rr.id], out, figures: [] });
+    const before = fs.readFileSync(out);
+    await expect(exportBundle({ store, runIds: [rr.id], out, figures: ['loss'] })).rejects.toThrow(/already exists: choose another --out, or pass --force/);
+    expect(fs.readFileSync(out).equals(before)).toBe(true);
     await exportBundle({ store, runIds: [rr.id], out, figures: ['loss'], overwrite: true });
     expect(Object.keys(unzipSync(new Uint8Array(fs.readFileSync(out))))).toContain(`figures/${rr.id}/loss.png`);
     expectOnly(parent, ['figs.zip']);
+
+    // A zip the user owns (a thesis, a data set) is never replaced, nor a file that is not a zip.
+    const thesis = path.join(parent, 'thesis.zip');
+    fs.writeFileSync(thesis, zipSync({ 'thesis.tex': strToU8('\\documentclass{article}'), 'README.md': strToU8('mine') }));
+    const notZip = path.join(parent, 'notes.zip');
+    fs.writeFileSync(notZip, 'plain text');
+    for (const f of [thesis, notZip]) {
+      const bytes = fs.readFileSync(f);
+      await expect(exportBundle({ store, runIds: [rr.id], out: f, figures: [], overwrite: true })).rejects.toThrow(
+        /exists and is not a figure bundle \(it holds no MANIFEST.sha256\): refusing to replace it, choose another --out/,
+      );
+      expect(fs.readFileSync(f).equals(bytes)).toBe(true);
+    }
+    expectOnly(parent, ['figs.zip', 'notes.zip', 'thesis.zip']);
+  });
+
+  it('reads the entry names of a zip from its central directory, also behind a comment', () => {
+    const parent = tempDir('racecar-export-zip-');
+    const f = path.join(parent, 'a.zip');
+    const zipped = zipSync({ 'x/y.txt': strToU8('1'), [MANIFEST_NAME]: strToU8('') });
+    fs.writeFileSync(f, zipped);
+    expect(zipEntryNames(f)?.sort()).toEqual([MANIFEST_NAME, 'x/y.txt']);
+    // The same archive with a 300-byte archive comment: the end record moves.
+    const withComment = Buffer.concat([Buffer.from(zipped), Buffer.alloc(300, 0x41)]);
+    withComment.writeUInt16LE(300, zipped.length - 2);
+    fs.writeFileSync(f, withComment);
+    expect(zipEntryNames(f)?.sort()).toEqual([MANIFEST_NAME, 'x/y.txt']);
+    fs.writeFileSync(f, Buffer.from(zipped).subarray(0, zipped.length - 30));
+    expect(zipEntryNames(f)).toBeNull();
   });
 });
 
@@ -218,7 +249,7 @@ describe('exportBundle options', () => {
     fs.mkdirSync(plain);
     fs.writeFileSync(path.join(plain, 'precious.txt'), 'x');
     await expect(exportBundle({ store, runIds: [rr.id], out: plain, overwrite: true })).rejects.toThrow(
-      /exists and is not a figure bundle: refusing to replace it/,
+      /exists and is not a figure bundle \(it holds no MANIFEST.sha256\): refusing to replace it/,
     );
     expect(fs.readdirSync(plain)).toEqual(['precious.txt']);
   });
@@ -292,6 +323,28 @@ describe('exportBundle errors and cancellation leave nothing behind', () => {
       expect((err as Error).message).toMatch(/choose another --out/);
     }
     expectOnly(parent, ['a-file']);
+  });
+
+  it('a target whose folder cannot be created (/proc/nope): one line at once, nothing created, no spinning mkdir', async () => {
+    const started = performance.now();
+    const err = await exportBundle({ store, runIds: [rr.id], out: '/proc/nope/x.zip' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExportError);
+    expect((err as Error).message).toBe('cannot write the bundle to /proc/nope/x.zip: /proc/nope cannot be created there: choose another --out');
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(fs.existsSync('/proc/nope')).toBe(false);
+  });
+
+  it('speaks the words of the app when asked: tick "replace it", choose another target', async () => {
+    const parent = tempDir('racecar-export-words-');
+    const out = path.join(parent, 'b.zip');
+    fs.writeFileSync(out, 'x');
+    await expect(exportBundle({ store, runIds: [rr.id], out, wording: 'app' })).rejects.toThrow(
+      `${out} already exists: choose another target, or tick "replace it if it exists" to replace it`,
+    );
+    await expect(exportBundle({ store, runIds: [], out, wording: 'app' })).rejects.toThrow('no run given: select one or more runs in the runs list');
+    const err = await exportBundle({ store, runIds: [rr.id], out: '/proc/nope/b', wording: 'app' }).catch((e: Error) => e.message);
+    expect(err).toMatch(/: choose another target$/);
+    expect(err).not.toMatch(/--/);
   });
 
   it('a missing parent folder is created, and removed again when the export fails', async () => {

@@ -145,7 +145,7 @@ describe('Export dialog', () => {
     await fireEvent.click(screen.getByTestId('export-start'));
     await vi.waitFor(() => expect(pending).not.toBeNull());
     expect(pending!.payload.out).toBe('/tmp/b.zip');
-    pending!.reject(new Error('/tmp/b.zip already exists: choose a new --out, or pass --force to replace it'));
+    pending!.reject(new Error('/tmp/b.zip already exists: choose another target, or tick "replace it if it exists" to replace it'));
     await vi.waitFor(() => expect(screen.getByTestId('export-error').textContent).toMatch(/already exists/));
     expect(screen.getByTestId('export-error').getAttribute('role')).toBe('alert');
   });
@@ -157,6 +157,22 @@ describe('Export dialog', () => {
     await fireEvent.click(screen.getByTestId('export-cancel'));
     await vi.waitFor(() => expect(screen.getByTestId('export-error').textContent).toBe('export cancelled: nothing was written'));
     expect(api.calls.some((c) => c.channel === 'export.cancel')).toBe(true);
+    expect((screen.getByTestId('export-cancel') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('cancels an export another window started; Export is disabled until it ends', async () => {
+    await openDialog();
+    expect((screen.getByTestId('export-cancel') as HTMLButtonElement).disabled).toBe(true);
+    api.emit({ type: 'export.progress', done: 2, total: 10, label: 'loss figure of std run' });
+    await tick();
+    expect(screen.getByTestId('export-progress-text').textContent).toContain("another window's export: 2 / 10 (20%) · loss figure of std run");
+    expect((screen.getByTestId('export-start') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId('export-cancel'));
+    expect(api.calls.some((c) => c.channel === 'export.cancel')).toBe(true);
+    api.emit({ type: 'export.ended' });
+    await tick();
+    expect(screen.queryByTestId('export-progress-box')).toBeNull();
+    expect((screen.getByTestId('export-start') as HTMLButtonElement).disabled).toBe(false);
     expect((screen.getByTestId('export-cancel') as HTMLButtonElement).disabled).toBe(true);
   });
 

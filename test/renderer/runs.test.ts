@@ -93,6 +93,19 @@ describe('Runs view', () => {
     expect(within(std).getByTestId('status-completed')).toBeTruthy();
   });
 
+  it('shows a diverged run as such, with the step and the fix', async () => {
+    const error = 'diverged at step 7: the weights became NaN (not a number): lower the learning rate (training.optimizer.learningRate is 30, or use adam)';
+    summaries.push({ run: { ...run('sgd-run', 'diverged', {}), lastStep: 5, error }, last: rec(5, 0.5) });
+    await app.runs.refresh();
+    render(RunsView, { props: { app } });
+    const row = screen.getAllByTestId('run-row').find((r) => r.dataset.run === 'sgd-run')!;
+    expect(row.dataset.status).toBe('diverged');
+    const badge = within(row).getByTestId('status-diverged');
+    expect(badge.textContent).toBe('diverged');
+    expect(badge.getAttribute('title')).toMatch(/NaN or infinite: lower the learning rate/);
+    expect(row.textContent).toContain('diverged at step 7: the weights became NaN');
+  });
+
   it('compares selected runs: only differing config keys', async () => {
     render(RunsView, { props: { app } });
     await fireEvent.click(screen.getByTestId('compare-std'));

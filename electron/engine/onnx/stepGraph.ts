@@ -30,6 +30,8 @@ const RMSPROP = { decay: 0.9, epsilon: 1e-7 };
 const NORM_FLOOR = 1e-12; // tf.l2Normalize's
 
 export const PARTS = 'parts';
+/** The sum of every updated parameter and moving statistic: finite exactly while all of them are (the divergence check). */
+export const CHECKSUM = 'checksum';
 
 /** Input and output names of the step graph besides the state (layout.ts). */
 export function stepInputs(spec: StepGraphSpec): { x: string; y: string; srip: string[]; adam: boolean } {
@@ -168,13 +170,18 @@ export function buildStepGraph(spec: StepGraphSpec, opts: StepGraphOptions = {})
   if (opts.gradients) for (const p of trainableSpecs(net)) g.output(grads.get(p.name)!, gradName(p.name), p.shape);
 
   // Moving averages of the forward batch statistics.
+  const updated: Value[] = [];
   for (const m of movingSpecs(net)) {
     const k = Number(m.name.replace(/^\D+/, ''));
     const stat = m.name.startsWith('movingMean') ? fwd.traces[k].bn!.mean : fwd.traces[k].bn!.variance;
-    g.output(g.add(g.scale(m.name, BN_MOMENTUM), g.scale(stat, 1 - BN_MOMENTUM)), nextName(m.name), m.shape);
+    const next = g.add(g.scale(m.name, BN_MOMENTUM), g.scale(stat, 1 - BN_MOMENTUM));
+    g.output(next, nextName(m.name), m.shape);
+    updated.push(next);
   }
 
-  optimizerUpdate(g, spec.optimizer, trainableSpecs(net), grads);
+  updated.push(...optimizerUpdate(g, spec.optimizer, trainableSpecs(net), grads));
+  // NaN and ±Infinity propagate through a sum: one native reduction, 4 bytes read per step.
+  g.output(g.sum(updated.map((v) => g.reduceSum(v))), CHECKSUM, []);
   return g;
 }
 
@@ -224,7 +231,9 @@ function srip(g: GraphBuilder, w: Value, u: Value, c: number, scale: number): { 
 }
 
 /** The optimizer update as tfjs computes it (see train/optimizers.ts), one chain per parameter. */
-function optimizerUpdate(g: GraphBuilder, o: OptimizerConfig, params: { name: string; shape: number[] }[], grads: Map<string, Value>): void {
+/** Returns the updated parameters. */
+function optimizerUpdate(g: GraphBuilder, o: OptimizerConfig, params: { name: string; shape: number[] }[], grads: Map<string, Value>): Value[] {
+  const updated: Value[] = [];
   const slots = optimizerSlots(o);
   const lr = o.learningRate;
   let stepScale: Value | null = null;
@@ -236,7 +245,10 @@ function optimizerUpdate(g: GraphBuilder, o: OptimizerConfig, params: { name: st
   for (const p of params) {
     const w = p.name;
     const grad = grads.get(w)!;
-    const out = (v: Value, state: string) => g.output(v, nextName(state), p.shape);
+    const out = (v: Value, state: string) => {
+      g.output(v, nextName(state), p.shape);
+      if (state === w) updated.push(v);
+    };
     switch (o.kind) {
       case 'adam': {
         // m' = b1·m + (1−b1)·g, v' = b2·v + (1−b2)·g², w' = w + stepScale·m' / (sqrt(v'·vScale) + eps).
@@ -273,6 +285,7 @@ function optimizerUpdate(g: GraphBuilder, o: OptimizerConfig, params: { name: st
       }
     }
   }
+  return updated;
 }
 
 /**

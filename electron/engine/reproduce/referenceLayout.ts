@@ -3,11 +3,11 @@
 //   <out>/<run>/test_0000/{trainloss,testaccuracy,elapsedtime}.txt  (index<TAB>value per evaluation)
 //   <out>/<run>/test_0000/backwardtest_img/test<i>_<nnnn>.png
 //   <out>/<run>_SVD_0000_<nnnn>/v_<nnnn>.png
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunStore } from '../store/runStore';
 import type { LayerSvd } from '../svd/runSvd';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { makeDirs } from '../util/makeDirs';
 
 const pad4 = (n: number) => String(n).padStart(4, '0');
 
@@ -19,7 +19,7 @@ export function writeReferenceLayout(store: RunStore, runId: string, outDir: str
   const metrics = store.readMetrics(runId);
   const testDir = path.join(outDir, name, 'test_0000');
   const imgDir = path.join(testDir, 'backwardtest_img');
-  fs.mkdirSync(imgDir, { recursive: true });
+  makeDirs(imgDir);
   const lines = (f: (i: number) => number) => metrics.map((_, i) => `${i}\t${f(i)}`).join('\n') + '\n';
   writeFileAtomic(
     path.join(testDir, 'trainloss.txt'),
@@ -39,7 +39,7 @@ export function writeReferenceLayout(store: RunStore, runId: string, outDir: str
   });
   if (svd) {
     const svdDir = path.join(outDir, `${name}_SVD_0000_${pad4(svd.step)}`);
-    fs.mkdirSync(svdDir, { recursive: true });
+    makeDirs(svdDir);
     svd.vectorPngs.slice(0, REFERENCE_SVD_IMAGES).forEach((png, j) => writeFileAtomic(path.join(svdDir, `v_${pad4(j)}.png`), png));
   }
   return path.join(outDir, name);

@@ -28,7 +28,7 @@ export const EvalRecordSchema = z.object({
 export const RunRecordSchema = z.object({
   id: z.string().min(1),
   name: z.string(),
-  status: z.enum(['queued', 'running', 'completed', 'cancelled', 'failed', 'interrupted']),
+  status: z.enum(['queued', 'running', 'completed', 'cancelled', 'failed', 'diverged', 'interrupted']),
   config: RunConfigSchema,
   totalSteps: nonNegInt,
   backend: z.enum(['onnx', 'tensorflow', 'wasm', 'cpu']).nullable(),
@@ -41,6 +41,7 @@ export const RunRecordSchema = z.object({
   checkpointSteps: z.array(nonNegInt),
   error: z.string().optional(),
   pid: z.number().int().positive().optional(),
+  pidStart: z.string().optional(),
   host: z.string().optional(),
   dataInfo: z
     .object({

@@ -8,10 +8,13 @@ import * as path from 'node:path';
 import { parseRunConfig, type RunConfig } from '../config/schema';
 import type { BackendName, EvalRecord, RunRecord } from '../types';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { makeDirs } from '../util/makeDirs';
+import { ownStartTime, processStartTime } from '../util/processStart';
 import * as L from './layout';
 import { parseEvalRecord, parseRunRecord } from './recordSchema';
 
-export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'interrupted';
+export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
+const FINISH_STATUSES: readonly FinishStatus[] = ['completed', 'cancelled', 'failed', 'diverged', 'interrupted'];
 
 /** What a user may change of a run. While the run trains, only its training process applies edits (it is the one writer of run.json). */
 export interface RunEdit {
@@ -57,22 +60,37 @@ export class RunRecordError extends Error {
 
 const code = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
 
+/** The owner fields of a run this process starts to own: pid, its start time, host. */
+export function thisProcessAsOwner(): Pick<RunRecord, 'pid' | 'pidStart' | 'host'> {
+  const pidStart = ownStartTime();
+  return { pid: process.pid, ...(pidStart ? { pidStart } : {}), host: os.hostname() };
+}
+
+/** Whether this very process owns the run (not an earlier process that had the same pid). */
+export function ownedByThisProcess(run: RunRecord): boolean {
+  return run.pid === process.pid && (run.pidStart === undefined || ownStartTime() === null || run.pidStart === ownStartTime());
+}
+
 /**
  * Whether the process that owns a 'running' run still exists. Another host's
  * process cannot be probed, so such a run is trusted to be running. EPERM
- * means the pid exists under another user. A reused pid reads as alive: we
- * prefer showing a dead run as running over interrupting a live one.
+ * means the pid exists under another user. A pid in use by a process that
+ * started at another time than the one recorded was reused: the owner is gone.
+ * Without a recorded start time (older runs, Windows) a reused pid reads as
+ * alive: we prefer showing a dead run as running over interrupting a live one.
  */
 export function ownerAlive(run: RunRecord): boolean {
   if (run.pid === undefined) return false;
   if (run.host !== undefined && run.host !== os.hostname()) return true;
-  if (run.pid === process.pid) return true;
+  if (run.pid === process.pid) return ownedByThisProcess(run);
   try {
     process.kill(run.pid, 0);
-    return true;
   } catch (e) {
-    return code(e) !== 'ESRCH';
+    if (code(e) === 'ESRCH') return false;
   }
+  if (run.pidStart === undefined) return true;
+  const now = processStartTime(run.pid);
+  return now === null || now === run.pidStart;
 }
 
 const addStep = (steps: number[], step: number) => [...new Set([...steps, step])].sort((a, b) => a - b);
@@ -106,15 +124,14 @@ export class RunStore {
       lastStep: 0,
       backwardSteps: [],
       checkpointSteps: [],
-      pid: process.pid,
-      host: os.hostname(),
+      ...thisProcessAsOwner(),
     };
     parseRunRecord(draft);
 
     const runsDir = L.runsDir(this.workspace);
     // mkdir reports the top folder it had to create (workspace or runs/): on
     // failure exactly those are removed again, if still empty.
-    const firstCreated = fs.mkdirSync(runsDir, { recursive: true });
+    const firstCreated = makeDirs(runsDir);
     try {
       return this.claimAndWrite(draft, now);
     } catch (e) {
@@ -154,8 +171,8 @@ export class RunStore {
   }
 
   finishRun(id: string, status: FinishStatus, error?: string): RunRecord {
-    if (status !== 'completed' && status !== 'cancelled' && status !== 'failed' && status !== 'interrupted') {
-      throw new Error(`finishRun: status must be completed, cancelled, failed or interrupted (got ${String(status)})`);
+    if (!FINISH_STATUSES.includes(status)) {
+      throw new Error(`finishRun: status must be ${FINISH_STATUSES.slice(0, -1).join(', ')} or ${FINISH_STATUSES.at(-1)} (got ${String(status)})`);
     }
     const patch: Partial<RunRecord> = { status, finishedAt: new Date().toISOString() };
     if (error !== undefined) patch.error = error;
@@ -319,7 +336,7 @@ export class RunStore {
   writeCheckpoint(id: string, step: number, json: string): void {
     this.readRecord(id);
     const file = L.checkpointPath(this.workspace, id, step);
-    fs.mkdirSync(L.checkpointsDir(this.workspace, id), { recursive: true });
+    makeDirs(L.checkpointsDir(this.workspace, id));
     writeFileAtomic(file, json);
     this.mutate(id, (cur) => ({ ...cur, checkpointSteps: addStep(cur.checkpointSteps, step) }));
   }
@@ -351,6 +368,54 @@ export class RunStore {
     return best;
   }
 
+  // ---- disk space for the final status ----
+
+  /**
+   * Sets `bytes` aside in the run folder (best effort: false when even that
+   * does not fit). A run that fills the disk releases it to record how it
+   * ended: run.json is written via a temporary file, which needs free space.
+   */
+  reserveSpace(id: string, bytes = 64 * 1024): boolean {
+    this.requireRunDir(id);
+    const file = L.reservePath(this.workspace, id);
+    try {
+      const fd = fs.openSync(file, 'w');
+      try {
+        fs.writeSync(fd, Buffer.alloc(bytes, 0x20)); // written, not sparse: the blocks are really taken
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return true;
+    } catch {
+      fs.rmSync(file, { force: true });
+      return false;
+    }
+  }
+
+  releaseSpace(id: string): void {
+    fs.rmSync(L.reservePath(this.workspace, id), { force: true });
+  }
+
+  // ---- test set ----
+
+  /** Stored verbatim (see data/storedTestSet.ts). */
+  writeTestSet(id: string, text: string): void {
+    this.requireRunDir(id);
+    writeFileAtomic(L.testSetPath(this.workspace, id), text);
+  }
+
+  /** null when the run has no stored test set. */
+  readTestSet(id: string): string | null {
+    this.requireRunDir(id);
+    try {
+      return fs.readFileSync(L.testSetPath(this.workspace, id), 'utf8');
+    } catch (e) {
+      if (code(e) === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
   // ---- SVD ----
 
   /** Images first and the JSON last, so an existing JSON means a complete result. */
@@ -366,9 +431,14 @@ export class RunStore {
     try {
       return fs.readFileSync(L.svdJsonPath(this.workspace, id, layer, step), 'utf8');
     } catch (e) {
-      if (code(e) === 'ENOENT') return null;
+      if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return null;
       throw e;
     }
+  }
+
+  hasSvdImage(id: string, layer: number, step: number, j: number): boolean {
+    this.requireRunDir(id);
+    return fs.existsSync(L.svdImagePath(this.workspace, id, layer, step, j));
   }
 
   readSvdImage(id: string, layer: number, step: number, j: number): Buffer {
@@ -438,7 +508,7 @@ export class RunStore {
   }
 
   private writeImages(dir: string, pngs: Buffer[], pathOf: (i: number) => string): void {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     pngs.forEach((png, i) => writeFileAtomic(pathOf(i), png));
   }
 

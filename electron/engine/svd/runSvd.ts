@@ -1,11 +1,16 @@
 // SVD of a run's layer at a checkpoint, with its alignment to the run's test
-// data; results are cached in the run folder (JSON + vector images).
+// data. Results are cached in the run folder (JSON + vector images) when it
+// can be written: a read-only workspace or a full disk only costs the cache,
+// and a cache file that does not read back is recomputed.
+import { z } from 'zod';
 import { parseCheckpoint } from '../model/checkpoint';
 import { loadDataset } from '../data/load';
-import { scaleImages } from '../data/dataset';
+import { DataError, scaleImages } from '../data/dataset';
+import { decodeTestSet } from '../data/storedTestSet';
 import type { RunStore } from '../store/runStore';
+import type { RunRecord } from '../types';
 import { thinSvd } from './svd';
-import { svdAlignment } from './alignment';
+import { svdAlignment, type AlignmentData } from './alignment';
 import { singularVectorPng } from './colormap';
 
 /** Vector images kept per layer: all of them for usual widths (data-like vectors may have the smallest singular values), bounded for very wide layers. */
@@ -35,58 +40,187 @@ export interface LayerSvd {
   vectorPngs: Buffer[];
 }
 
-/** A layer's SVD without its vector images, which stay files in the run folder (the UI loads them by URL). */
-export type LayerSvdMeta = Omit<LayerSvd, 'vectorPngs'> & { vectorCount: number };
-
-/** The layer's SVD (computed and cached when missing), reading none of its vector images back. */
-export function layerSvdMeta(store: RunStore, runId: string, layer: number, step?: number): LayerSvdMeta {
-  const { vectorPngs, ...meta } = layerSvd(store, runId, layer, step, false);
-  return { ...meta, vectorCount: vectorPngs.length };
+export interface SvdNote {
+  /** not-cached: the result could not be written; cache-invalid: a cached result did not read back and was recomputed; no-alignment: the test data is unavailable. */
+  kind: 'not-cached' | 'cache-invalid' | 'no-alignment';
+  message: string;
 }
 
-export function computeLayerSvd(store: RunStore, runId: string, layer: number, step?: number): LayerSvd {
-  return layerSvd(store, runId, layer, step, true);
+export interface SvdOptions {
+  /** Told what went without the cache or the data; the result is returned all the same. */
+  onNote?: (note: SvdNote) => void;
 }
 
-/** With readImages false, a cached result's vectorPngs are empty buffers (only their number is known). */
-function layerSvd(store: RunStore, runId: string, layer: number, step: number | undefined, readImages: boolean): LayerSvd {
+const CachedSchema = z.object({
+  runId: z.string(),
+  layer: z.number().int().min(0),
+  step: z.number().int().min(0),
+  rows: z.number().int().positive(),
+  cols: z.number().int().positive(),
+  image: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }).nullable(),
+  s: z.array(z.number()),
+  alignment: z
+    .object({
+      perVector: z.array(z.number()),
+      energyTopK: z.number(),
+      energyBestK: z.number(),
+      k: z.number().int(),
+      classMeans: z.array(z.object({ label: z.number().int(), bestVector: z.number().int(), cosine: z.number() })),
+      score: z.number(),
+    })
+    .nullable(),
+});
+
+const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+
+/** The cached result, or null when there is none or it does not read back whole (then it is recomputed). */
+function readCached(store: RunStore, runId: string, layer: number, at: number, readImages: boolean, note: (n: SvdNote) => void): LayerSvd | null {
+  let text: string | null;
+  try {
+    text = store.readSvd(runId, layer, at);
+  } catch (e) {
+    note({ kind: 'cache-invalid', message: `the cached SVD cannot be read (${msg(e)}): recomputed` });
+    return null;
+  }
+  if (text === null) return null;
+  try {
+    const c = CachedSchema.parse(JSON.parse(text));
+    if (c.runId !== runId || c.layer !== layer || c.step !== at || c.s.length !== Math.min(c.rows, c.cols))
+      throw new Error('it belongs to another layer or step');
+    const n = c.image ? Math.min(MAX_VECTOR_IMAGES, c.s.length) : 0;
+    // The JSON is written after the images, so a complete cache has them all.
+    const vectorPngs = Array.from({ length: n }, (_, j) => {
+      if (readImages) return store.readSvdImage(runId, layer, at, j);
+      if (!store.hasSvdImage(runId, layer, at, j)) throw new Error(`vector image ${j} is missing`);
+      return Buffer.alloc(0);
+    });
+    return { ...c, vectorPngs };
+  } catch (e) {
+    note({ kind: 'cache-invalid', message: `the cached SVD of layer ${layer} at step ${at} is damaged (${msg(e)}): recomputed` });
+    return null;
+  }
+}
+
+/**
+ * The run's test images for the alignment: those kept with the run (image
+ * folders), else the data source loaded again; or why there are none.
+ */
+function alignmentData(store: RunStore, run: RunRecord, rows: number): { data: AlignmentData } | { why: string } {
+  const scale = run.config.data.scale;
+  const source = run.config.data.source;
+  const usable = (h: number, w: number, what: string) =>
+    h * w === rows ? null : `${what} holds ${h}x${w} images, but the run's first layer takes ${rows} inputs`;
+  let stored = '';
+  if (source.kind === 'folder') {
+    try {
+      const text = store.readTestSet(run.id);
+      if (text !== null) {
+        const t = decodeTestSet(text);
+        const bad = usable(t.height, t.width, "the run's stored test set");
+        if (!bad) return { data: { ...t.test, images: scaleImages(t.test.images, scale) } };
+        stored = `${bad}; `;
+      }
+    } catch (e) {
+      stored = `${msg(e)}; `;
+    }
+  }
+  try {
+    const d = loadDataset(source);
+    const bad = usable(d.height, d.width, 'the data set');
+    if (bad) return { why: `${stored}${bad}` };
+    return { data: { ...d.test, images: scaleImages(d.test.images, scale) } };
+  } catch (e) {
+    if (e instanceof DataError) return { why: `${stored}${e.message}` };
+    throw e;
+  }
+}
+
+/**
+ * A layer's SVD without its vector images, which stay files in the run folder
+ * (the UI loads them by URL); when they could not be kept as files (a
+ * read-only workspace, a full disk), `inlineVectors` holds them as data URLs.
+ */
+export type LayerSvdMeta = Omit<LayerSvd, 'vectorPngs'> & { vectorCount: number; inlineVectors?: string[] };
+
+/** The layer's SVD (computed and cached when missing), reading none of its cached vector images back. */
+export function layerSvdMeta(store: RunStore, runId: string, layer: number, step?: number, opts: SvdOptions = {}): LayerSvdMeta {
+  const { result, files } = layerSvd(store, runId, layer, step, false, opts);
+  const { vectorPngs, ...meta } = result;
+  return {
+    ...meta,
+    vectorCount: vectorPngs.length,
+    ...(files ? {} : { inlineVectors: vectorPngs.map((p) => `data:image/png;base64,${p.toString('base64')}`) }),
+  };
+}
+
+export function computeLayerSvd(store: RunStore, runId: string, layer: number, step?: number, opts: SvdOptions = {}): LayerSvd {
+  return layerSvd(store, runId, layer, step, true, opts).result;
+}
+
+/**
+ * With readImages false, a cached result's vectorPngs are empty buffers (only
+ * their number is known). `files`: whether the vector images are files in the
+ * run folder (a cache hit, or a result just cached).
+ */
+function layerSvd(
+  store: RunStore,
+  runId: string,
+  layer: number,
+  step: number | undefined,
+  readImages: boolean,
+  opts: SvdOptions,
+): { result: LayerSvd; files: boolean } {
+  const note = opts.onNote ?? (() => {});
   const run = store.get(runId);
   const layers = run.config.network.layers.length;
-  if (layer >= layers) throw new Error(`--layer ${layer}: run "${runId}" has layers 0..${layers - 1}`);
+  if (layer >= layers) throw new Error(`layer ${layer}: run "${runId}" has layers 0..${layers - 1}`);
   const at = step ?? store.latestCheckpointStep(runId);
-  if (at === null) throw new Error(`run "${runId}" has no checkpoint yet: wait for its first checkpoint`);
+  if (at === null) {
+    if (run.status === 'running' || run.status === 'queued') throw new Error(`run "${runId}" has no checkpoint yet: wait for its first checkpoint`);
+    throw new Error(
+      `run "${runId}" has no checkpoint: it ended (${run.status}) before its first one (training.checkpointEvery is ${run.config.training.checkpointEvery})`,
+    );
+  }
   if (step !== undefined && !run.checkpointSteps.includes(step)) {
-    throw new Error(`--step ${step}: run "${runId}" has checkpoints at steps ${run.checkpointSteps.join(', ') || 'none'}`);
+    throw new Error(`step ${step}: run "${runId}" has checkpoints at steps ${run.checkpointSteps.join(', ') || 'none'}`);
   }
-  const cached = store.readSvd(runId, layer, at);
-  if (cached) {
-    // The JSON is written after the images, so a cached result is complete.
-    const c = JSON.parse(cached) as Omit<LayerSvd, 'vectorPngs'>;
-    const n = c.image ? Math.min(MAX_VECTOR_IMAGES, c.s.length) : 0;
-    return { ...c, vectorPngs: Array.from({ length: n }, (_, j) => (readImages ? store.readSvdImage(runId, layer, at, j) : Buffer.alloc(0))) };
-  }
+  const cached = readCached(store, runId, layer, at, readImages, note);
+  if (cached) return { result: cached, files: true };
+
   const ck = parseCheckpoint(store.readCheckpoint(runId, at));
   const { shape, data: w } = ck.params[layer].w;
   const [rows, cols] = shape;
+  if (!w.every(Number.isFinite)) {
+    // Only runs trained before divergence stopped a run can have such a checkpoint.
+    const earlier = run.checkpointSteps.filter((x) => x < at);
+    throw new Error(
+      `step ${at}: run "${runId}" has non-finite weights at this checkpoint (it diverged): ${earlier.length ? `choose an earlier checkpoint (${earlier.join(', ')})` : 'it has no earlier checkpoint'}`,
+    );
+  }
   const { s, u } = thinSvd(w, rows, cols);
   const k = s.length;
   const info = run.dataInfo;
   const image = layer === 0 && info && info.height * info.width === rows ? { height: info.height, width: info.width } : null;
   let alignment: SvdAlignment | null = null;
+  let complete = true;
   if (layer === 0) {
-    const data = loadDataset(run.config.data.source);
-    const test = { ...data.test, images: scaleImages(data.test.images, run.config.data.scale) };
-    // k = classes present (the MNIST pair has 2 of 10 possible labels).
-    const topK = Math.min(k, new Set(test.labels).size);
-    const a = svdAlignment(u, rows, k, test, { topK });
-    alignment = {
-      perVector: Array.from(a.perVector),
-      energyTopK: a.energyTopK,
-      energyBestK: a.energyBestK,
-      k: topK,
-      classMeans: a.classMeans,
-      score: a.score,
-    };
+    const d = alignmentData(store, run, rows);
+    if ('why' in d) {
+      complete = false; // computed again once the data is back
+      note({ kind: 'no-alignment', message: `alignment with the test data left out: ${d.why}` });
+    } else {
+      // k = classes present (the MNIST pair has 2 of 10 possible labels).
+      const topK = Math.min(k, new Set(d.data.labels).size);
+      const a = svdAlignment(u, rows, k, d.data, { topK });
+      alignment = {
+        perVector: Array.from(a.perVector),
+        energyTopK: a.energyTopK,
+        energyBestK: a.energyBestK,
+        k: topK,
+        classMeans: a.classMeans,
+        score: a.score,
+      };
+    }
   }
   const vectorPngs = image
     ? Array.from({ length: Math.min(MAX_VECTOR_IMAGES, k) }, (_, j) => {
@@ -96,7 +230,13 @@ function layerSvd(store: RunStore, runId: string, layer: number, step: number | 
       })
     : [];
   const result: LayerSvd = { runId, layer, step: at, rows, cols, image, s: Array.from(s), alignment, vectorPngs };
+  if (!complete) return { result, files: false };
   const { vectorPngs: _p, ...json } = result;
-  store.writeSvd(runId, layer, at, JSON.stringify(json), vectorPngs);
-  return result;
+  try {
+    store.writeSvd(runId, layer, at, JSON.stringify(json), vectorPngs);
+    return { result, files: true };
+  } catch (e) {
+    note({ kind: 'not-cached', message: `the SVD was computed but not cached in the run folder (${msg(e)})` });
+    return { result, files: false };
+  }
 }

@@ -10,7 +10,7 @@ import type { GraphBuilder } from '../onnx/graph';
 import { layerArrays, movingSpecs, nextName, paramArrays, stateSpecs, trainableSpecs, type TensorSpec } from '../onnx/layout';
 import type { NetShape } from '../onnx/network';
 import { createSession, loadOrt, ortVersion, type Ort, type OrtSession, type OrtTensor } from '../onnx/runtime';
-import { ADAM, ADAM_STEP_SCALE, ADAM_V_SCALE, PARTS, buildStepGraph, stepInputs, type StepGraphSpec } from '../onnx/stepGraph';
+import { ADAM, ADAM_STEP_SCALE, ADAM_V_SCALE, CHECKSUM, PARTS, buildStepGraph, stepInputs, type StepGraphSpec } from '../onnx/stepGraph';
 import type { HostBatch } from './batches';
 import type { EngineSetup, Evaluation, SripVectors, StepEngine } from './stepEngine';
 
@@ -38,6 +38,7 @@ export async function createOnnxEngine(s: EngineSetup, threads: number): Promise
   const session = await createSession(encode(buildStepGraph(spec)), threads);
   const state = new StateBuffers(ort, stateSpecs(net, spec.optimizer), s.params);
   const parts = new ort.Tensor('float32', new Float32Array(net.layers.length + 3), [net.layers.length + 3]);
+  const checksum = new ort.Tensor('float32', new Float32Array(1), []);
   const batchTensors = new BatchTensors(ort, s.dim, s.classes);
 
   // Adam's bias corrections, accumulated in float32 as tfjs does (train/optimizers.ts).
@@ -63,7 +64,7 @@ export async function createOnnxEngine(s: EngineSetup, threads: number): Promise
       feeds[ADAM_STEP_SCALE] = adam.stepScale;
       feeds[ADAM_V_SCALE] = adam.vScale;
     }
-    await session.run(feeds, { ...state.spare(), [PARTS]: parts });
+    await session.run(feeds, { ...state.spare(), [PARTS]: parts, [CHECKSUM]: checksum });
   };
 
   let logitsSession: OrtSession | null = null;
@@ -106,7 +107,7 @@ export async function createOnnxEngine(s: EngineSetup, threads: number): Promise
         adam.acc1 = Math.fround(adam.acc1 * Math.fround(ADAM.beta1));
         adam.acc2 = Math.fround(adam.acc2 * Math.fround(ADAM.beta2));
       }
-      return wantParts ? Array.from(parts.data as Float32Array) : null;
+      return { parts: wantParts ? Array.from(parts.data as Float32Array) : null, checksum: (checksum.data as Float32Array)[0]! };
     },
     async evaluate(): Promise<Evaluation> {
       const nTest = s.test.labels.length;

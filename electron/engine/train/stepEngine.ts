@@ -37,12 +37,21 @@ export interface Evaluation {
 /** SRIP's random start vectors, one per layer (units values), or null without SRIP. */
 export type SripVectors = Float32Array[] | null;
 
+export interface StepResult {
+  parts: number[] | null;
+  checksum: number;
+}
+
 export interface StepEngine {
   readonly backend: BackendName;
   /** Loss parts [ce, rr_0..rr_{L−1}, ort, total] on a batch at the current parameters; nothing changes. */
   lossParts(batch: HostBatch, srip: SripVectors): Promise<number[]>;
-  /** One optimisation step; the loss parts of its batch (before the update) when asked. */
-  step(batch: HostBatch, srip: SripVectors, wantParts: boolean): Promise<number[] | null>;
+  /**
+   * One optimisation step: the loss parts of its batch (before the update)
+   * when asked, and the sum of every parameter and moving statistic after it,
+   * which is finite exactly while all of them are (the divergence check).
+   */
+  step(batch: HostBatch, srip: SripVectors, wantParts: boolean): Promise<StepResult>;
   evaluate(): Promise<Evaluation>;
   /** The current parameters (for checkpoints). */
   params(): LayerArrays[];

@@ -12,11 +12,13 @@ import { initialParams } from '../model/params';
 import { BatchSampler } from './batches';
 import { createStepEngine, engineThreads } from './engines';
 import type { SripVectors } from './stepEngine';
+import { DivergedError, checkEvaluation, checkState } from './divergence';
+import { encodeTestSet } from '../data/storedTestSet';
 import { checkMemory } from './memoryBudget';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
-import type { RunStore } from '../store/runStore';
+import { thisProcessAsOwner, type FinishStatus, type RunStore } from '../store/runStore';
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../types';
 
 export interface TrainOptions {
@@ -88,8 +90,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         backend,
         versions,
         dataInfo,
-        pid: process.pid,
-        host: os.hostname(),
+        ...thisProcessAsOwner(),
         startedAt: new Date().toISOString(),
       }).id
     : store.updateRun(store.createRun(config, { totalSteps, backend, versions }).id, { dataInfo }).id;
@@ -139,6 +140,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const started = performance.now();
   let lastEvalTime = started;
   let lastEvalStep = 0;
+  /** The last measured rate, reported right after an evaluation (when no step has been timed since). */
+  let lastRate = 0;
   const evaluateAt = async (s: number, v: number[]): Promise<EvalRecord> => {
     // The training rate excludes the evaluation itself.
     const now = performance.now();
@@ -154,6 +157,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       testAccuracy: ev.testAccuracy,
       testRecon: ev.testRecon,
     };
+    checkEvaluation(rec, config); // a non-finite evaluation is not recorded: the run ends diverged here
     store.appendMetrics(id, rec);
     if (samples > 0)
       store.writeBackward(
@@ -163,12 +167,16 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       );
     lastEvalTime = performance.now();
     lastEvalStep = s;
+    if (rec.stepsPerSec > 0) lastRate = rec.stepsPerSec;
     return rec;
   };
 
-  let status: 'completed' | 'cancelled' | 'failed' | 'interrupted' = 'completed';
+  let status: FinishStatus = 'completed';
   let error: string | undefined;
+  store.reserveSpace(id);
   try {
+    // An image folder may move or change: the run keeps the test split its SVD alignment needs.
+    if (config.data.source.kind === 'folder') store.writeTestSet(id, encodeTestSet({ height: data.height, width: data.width, test: data.test }));
     if (samples > 0)
       store.writeBackwardInputs(
         id,
@@ -188,7 +196,9 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       }
       done = s;
       const isEval = s % t.evalEvery === 0 || s === totalSteps;
-      const parts = await engine.step(batches.next(), sripVectors(), isEval);
+      const { parts, checksum } = await engine.step(batches.next(), sripVectors(), isEval);
+      // Every step: a weight that is no longer finite stops the run here.
+      checkState(checksum, s, config);
       if (isEval) {
         yield { type: 'evaluation', runId: id, record: await evaluateAt(s, parts!) };
         if (samples > 0) yield { type: 'backward', runId: id, step: s };
@@ -201,7 +211,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       if (now - lastProgress >= progressEveryMs || s === totalSteps) {
         const rate = (s - lastEvalStep) / Math.max(1e-3, (now - lastEvalTime) / 1000);
         lastProgress = now;
-        yield { type: 'progress', runId: id, step: s, totalSteps, stepsPerSec: s > lastEvalStep ? rate : 0 };
+        yield { type: 'progress', runId: id, step: s, totalSteps, stepsPerSec: s > lastEvalStep ? rate : lastRate };
       }
       // Let cancellation and transport messages in without a per-step cost.
       if (now - lastYield > 25) {
@@ -211,21 +221,49 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     }
     if (status === 'cancelled' || status === 'interrupted') {
       // Keep the state reached, so that its SVD and images can still be studied.
-      if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, checkpoint(done));
-      store.appendLog(id, `${status} after step ${done}`);
+      try {
+        if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, checkpoint(done));
+      } catch (e) {
+        logQuietly(store, id, `the state at step ${done} could not be kept: ${describeError(e, store)}`);
+      }
+      logQuietly(store, id, `${status} after step ${done}`);
     }
   } catch (e) {
-    status = 'failed';
-    error = e instanceof Error ? e.message : String(e);
-    store.appendLog(id, `failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    // The last metrics and checkpoint (all finite) stay, for study and export.
+    status = e instanceof DivergedError ? 'diverged' : 'failed';
+    error = describeError(e, store);
+    logQuietly(store, id, status === 'diverged' ? error : `failed: ${e instanceof Error ? (e.stack ?? e.message) : error}`);
   } finally {
     const report = engine.threadReport();
-    if (report) store.appendLog(id, report);
+    if (report) logQuietly(store, id, report);
     engine.dispose();
   }
+  store.releaseSpace(id);
   store.finishRun(id, status, error);
   yield { type: 'finished', runId: id, status, ...(error ? { error } : {}) };
   return store.get(id);
+}
+
+/** One line; a full or read-only disk is named as such, with the fix. */
+function describeError(e: unknown, store: RunStore): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return `the disk holding ${store.workspace} is full (${message}): free some space, then train again`;
+  if (code === 'EROFS') return `the workspace ${store.workspace} is read-only (${message}): choose a writable workspace`;
+  return message;
+}
+
+/**
+ * The log is an aid: on a full disk, a failed log line must not keep the run
+ * from being marked failed (run.json is then written into the space set aside
+ * by reserveSpace).
+ */
+function logQuietly(store: RunStore, id: string, line: string): void {
+  try {
+    store.appendLog(id, line);
+  } catch {
+    /* the status and error in run.json carry the outcome */
+  }
 }
 
 /** Drains a run's events; convenient for tests and scripts. */

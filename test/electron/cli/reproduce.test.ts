@@ -32,6 +32,9 @@ describe('racecar reproduce', () => {
     expect(result.code, result.stderr).toBe(0);
     for (const id of ['MNIST_Std', 'MNIST_Ort', 'MNIST_RR', 'peak_Std', 'peak_Ort', 'peak_RR'])
       expect(result.stdout).toMatch(new RegExp(`^${id}\\s+completed`, 'm'));
+    // Progress while it trains, not silence: the plan, then lines with runs done, steps and the time left.
+    expect(result.stderr).toMatch(/^training 6 runs \(\d+ steps\)$/m);
+    expect(result.stderr.match(/^\[[#.]+\] [0-5]\/6 runs done, \d+\/\d+ steps, ETA \S+$/gm)?.length).toBeGreaterThanOrEqual(5);
     const wall = /wall time ([\d.]+) s \(backend (\w+)\)/.exec(result.stdout);
     expect(wall).not.toBeNull();
     console.log(`racecar reproduce: ${wall![1]} s on ${wall![2]}`);

@@ -39,7 +39,8 @@ describe('racecar train / runs / svd', () => {
     expect(id).toMatch(/^\d{8}-\d{6}-flags-[0-9a-f]{4}$/);
     expect(t.stderr).toMatch(/completed/);
     const runs = racecar(['runs', '--workspace', ws]);
-    expect(runs.stdout).toMatch(new RegExp(`${id}\\s+completed\\s+peak\\s+784-16bn-2`));
+    expect(runs.stdout).toMatch(/^id\s+name\s+status\s+data\s+net\s/);
+    expect(runs.stdout).toMatch(new RegExp(`${id}\\s+flags\\s+completed\\s+peak\\s+784-16bn-2`));
     const json = JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout);
     expect(json.runs[0].run.config.network.layers[0]).toEqual({ units: 16, activation: 'relu', batchNorm: true, lambda: 1e-6 });
     expect(json.runs[0].last.step).toBe(30);
@@ -48,7 +49,7 @@ describe('racecar train / runs / svd', () => {
     expect(svd.stdout).toMatch(/W is 784x16/);
     expect(svd.stdout.match(/singular values: (.*)/)![1].split(' ')).toHaveLength(16);
     const bad = racecar(['svd', id, '--layer', '5', '--workspace', ws]);
-    expect(bad.stderr.trim()).toBe(`racecar: --layer 5: run "${id}" has layers 0..1`);
+    expect(bad.stderr.trim()).toBe(`racecar: layer 5: run "${id}" has layers 0..1`);
 
     // The list reads run.json only: a folder in place of metrics.jsonl changes nothing, and a
     // corrupt run.json of another run is one row saying why, beside the good run.
@@ -59,7 +60,7 @@ describe('racecar train / runs / svd', () => {
     fs.writeFileSync(path.join(ws, 'runs', broken, 'run.json'), '{"id": ');
     const listed = racecar(['runs', '--workspace', ws]);
     expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+completed`));
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+flags\\s+completed`));
     expect(listed.stdout).toMatch(new RegExp(`${broken}\\s+unreadable\\s.*run\\.json is not valid JSON`));
     const listedJson = JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout);
     expect(listedJson.runs.map((r: { last: { step: number } }) => r.last.step)).toEqual([30]);
@@ -142,5 +143,30 @@ describe('racecar train / runs / svd', () => {
     expect(json.runs[0].run.status).toBe('interrupted');
     expect(json.runs[0].last.step).toBe(JSON.parse(lines[lines.length - 1]).step);
     expect(racecar(['runs', '--workspace', ws]).stdout).toMatch(/interrupted/);
+  });
+
+  it('a diverging run exits 1 with the step and the fix; racecar runs shows it diverged, with why', () => {
+    const ws = tempDir();
+    const t = racecar([...quick, '--optimizer', 'sgd', '--lr', '1e6', '--name', 'too-fast', '--workspace', ws]);
+    expect(t.code).toBe(1);
+    const id = t.stdout.trim();
+    const why = /^diverged at step \d+: the .* became .*: lower the learning rate \(training\.optimizer\.learningRate is 1000000, or use adam\)$/m;
+    expect(t.stderr).toMatch(why);
+    const runs = racecar(['runs', '--workspace', ws]).stdout;
+    expect(runs).toMatch(new RegExp(`${id}\\s+too-fast\\s+diverged\\s`));
+    expect(
+      runs
+        .split('\n')
+        .find((l) => l.startsWith(`${id}: `))
+        ?.slice(id.length + 2),
+    ).toMatch(why);
+  });
+
+  it('a workspace that is a file is refused with one line', () => {
+    for (const args of [['runs'], quick]) {
+      const r = racecar([...args, '--workspace', '/etc/passwd']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe('racecar: --workspace: /etc/passwd is a file, not a folder: give a folder\n');
+    }
   });
 });

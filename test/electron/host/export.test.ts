@@ -91,7 +91,9 @@ describe('export through the engine service', () => {
     expect(fs.existsSync(path.join(r.out, 'MANIFEST.sha256'))).toBe(true);
     expect(r.files.some((f) => f.startsWith('figures/'))).toBe(false);
     // Exists now: refused without overwrite, replaced with it.
-    await expect(service.handle('export.bundle', { ids: [rr.id], out: 'exports/rel-bundle', figures: [] })).rejects.toThrow(/already exists/);
+    await expect(service.handle('export.bundle', { ids: [rr.id], out: 'exports/rel-bundle', figures: [] })).rejects.toThrow(
+      /already exists: choose another target, or tick "replace it if it exists" to replace it$/,
+    );
     await expect(service.handle('export.bundle', { ids: [rr.id], out: 'exports/rel-bundle', figures: [], overwrite: true })).resolves.toMatchObject({
       out: r.out,
     });
@@ -166,5 +168,39 @@ describe('export through the engine service', () => {
     expect(fs.readdirSync(parent)).toEqual(['second.zip']);
     expect(r.out).toBe(path.join(parent, 'second.zip'));
     expect(await service.handle('export.cancel', {})).toEqual({ cancelled: false });
+  });
+
+  it('a target under /proc fails at once with one line, and the next export runs', async () => {
+    const ended = new Promise<void>((resolve) => {
+      const off = service.onEvent((e) => e.type === 'export.ended' && (off(), resolve()));
+    });
+    const started = performance.now();
+    await expect(service.handle('export.bundle', { ids: [rr.id], out: '/proc/nope/x.zip' })).rejects.toThrow(
+      /^cannot write the bundle to \/proc\/nope\/x\.zip: \/proc\/nope cannot be created there: choose another target$/,
+    );
+    await ended;
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const parent = tempDir('racecar-svc-next-');
+    await expect(service.handle('export.bundle', { ids: [rr.id], out: path.join(parent, 'n.zip'), figures: [] })).resolves.toMatchObject({
+      out: path.join(parent, 'n.zip'),
+    });
+  });
+
+  it('closing the service ends a running export: nothing is left, close returns', async () => {
+    const other = createEngineService({ workspace, mode: 'browser' });
+    const parent = tempDir('racecar-svc-close-');
+    const firstProgress = new Promise<void>((resolve) => {
+      const off = other.onEvent((e) => e.type === 'export.progress' && (off(), resolve()));
+    });
+    const outcome = other.handle('export.bundle', { ids: [rr.id, std.id], out: path.join(parent, 'all.zip') }).then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
+    await firstProgress;
+    const started = performance.now();
+    await other.close();
+    expect(performance.now() - started).toBeLessThan(8000);
+    expect(await outcome).toBe('export cancelled: nothing was written');
+    expect(fs.readdirSync(parent)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import type { EngineEvent } from '../../../electron/contract/contract';
 import type { WorkerHandle } from '../../../electron/host/workerProtocol';
 import { tempDir } from '../../helpers/tmp';
 import { RunStore } from '../../../electron/engine/store/runStore';
+import { processStartTime } from '../../../electron/engine/util/processStart';
 import { parseRunConfig } from '../../../electron/engine/config/schema';
 
 const config = (steps = 40, name = 'svc') => ({
@@ -151,6 +152,36 @@ describe('engine service', () => {
     void a;
   });
 
+  it('workspace.set opens a folder or creates a new one inside an existing folder, and refuses anything else', async () => {
+    const start = tempDir();
+    service = createEngineService({ workspace: start, mode: 'browser' });
+    const root = tempDir();
+    const file = path.join(root, 'notes.txt');
+    fs.writeFileSync(file, 'x');
+    fs.mkdirSync(path.join(root, 'odd'));
+    fs.writeFileSync(path.join(root, 'odd', 'runs'), 'not a folder');
+    const refused: [string, string][] = [
+      ['/etc/passwd', 'workspace: /etc/passwd is a file, not a folder: choose a folder (its runs go in /etc/passwd/runs)'],
+      [file, `workspace: ${file} is a file, not a folder: choose a folder (its runs go in ${file}/runs)`],
+      [path.join(file, 'ws'), `workspace: ${file}/ws is inside a file, not a folder: choose a folder`],
+      [
+        path.join(root, 'no', 'such', 'ws'),
+        `workspace: ${root}/no/such/ws does not exist, nor does the folder ${root}/no/such it would go in: choose an existing folder or a new one inside it`,
+      ],
+      ['/proc/nope', 'workspace: cannot create /proc/nope (that folder cannot be created there): choose a folder you can write to'],
+      [path.join(root, 'odd'), `workspace: ${root}/odd/runs is a file, but a workspace keeps its runs in that folder: choose another folder`],
+    ];
+    for (const [p, message] of refused) {
+      await expect(service.handle('workspace.set', { path: p })).rejects.toThrow(message);
+      expect(service.workspace).toBe(start);
+    }
+    expect(fs.readdirSync(root).sort()).toEqual(['notes.txt', 'odd']);
+    const fresh = path.join(root, 'new-ws');
+    expect(await service.handle('workspace.set', { path: fresh })).toEqual({ workspace: fresh });
+    expect(fs.statSync(fresh).isDirectory()).toBe(true);
+    expect(await service.handle('workspace.set', { path: start })).toEqual({ workspace: start });
+  });
+
   it('keeps every status, backward step and checkpoint step when a run is renamed every 20 ms while it trains and ends', async () => {
     service = createEngineService({ workspace: tempDir(), mode: 'browser' });
     const { finished } = collect(service);
@@ -200,7 +231,7 @@ describe('engine service', () => {
     const store = new RunStore(ws);
     const rec = store.createRun(parseRunConfig(config(10, 'elsewhere')), { totalSteps: 10, backend: null, versions: {} });
     // Owned by a live process that is not this service's training process: this test's own parent.
-    store.updateRun(rec.id, { pid: process.ppid });
+    store.updateRun(rec.id, { pid: process.ppid, pidStart: processStartTime(process.ppid) ?? undefined });
     await expect(service.handle('runs.rename', { id: rec.id, name: 'x' })).rejects.toThrow(
       /being trained by another process \(pid \d+\): change it once it has finished/,
     );
@@ -234,5 +265,25 @@ describe('engine service', () => {
     const views = await Promise.all(asks);
     expect(views.map((v) => [v.layer, v.step])).toEqual(Array.from({ length: 30 }, (_, i) => [i % 2, i % 4 < 2 ? 20 : 40]));
     expect(views[0].singularValues).toEqual(views[4].singularValues);
+  });
+
+  it('svd.get without a writable run folder: the vector images come inline, and are files again once it can be written', async () => {
+    const ws = tempDir();
+    service = createEngineService({ workspace: ws, mode: 'browser' });
+    const { finished } = collect(service);
+    const { id } = await service.handle('runs.start', { config: config(20) });
+    expect(await finished(id)).toBe('completed');
+    const svdDir = path.join(ws, 'runs', id, 'svd');
+    fs.rmSync(svdDir, { recursive: true, force: true });
+    fs.writeFileSync(svdDir, 'a file where the cache folder goes');
+    const inline = await service.handle('svd.get', { id, layer: 0 });
+    expect(inline.vectors.length).toBe(inline.singularValues.length);
+    expect(inline.vectors.length).toBeGreaterThan(1);
+    for (const v of inline.vectors) expect(v).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
+    fs.rmSync(svdDir);
+    const files = await service.handle('svd.get', { id, layer: 0 });
+    expect(files.singularValues).toEqual(inline.singularValues);
+    expect(files.vectors[0]).toBe(`runs/${id}/svd/layer0_0000020/u0.png`);
+    expect(fs.readFileSync(path.join(ws, files.vectors[3]!)).toString('base64')).toBe(inline.vectors[3]!.slice('data:image/png;base64,'.length));
   });
 });

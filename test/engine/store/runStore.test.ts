@@ -2,12 +2,13 @@ import * as fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../electron/engine/config/schema';
 import { InvalidRunIdError, RUN_ID_RE } from '../../../electron/engine/store/layout';
 import { RunNotFoundError, RunStore } from '../../../electron/engine/store/runStore';
 import type { RunRecord } from '../../../electron/engine/types';
+import { processStartTime } from '../../../electron/engine/util/processStart';
 import { config, evalRecord, extra, removeTempWorkspaces, tempWorkspace, walk } from './helpers';
 
 // The mutable CommonJS fs object: the ESM namespace cannot be spied on, but
@@ -137,7 +138,7 @@ describe('create / update / finish', () => {
     const { id } = store.createRun(config(), extra);
     expect(() => store.updateRun(id, { id: 'other' })).toThrow(/cannot change the id/);
     expect(() => store.updateRun(id, { status: 'bogus' as never })).toThrow(/status/);
-    expect(() => store.finishRun(id, 'running' as never)).toThrow(/completed, cancelled, failed or interrupted/);
+    expect(() => store.finishRun(id, 'running' as never)).toThrow(/completed, cancelled, failed, diverged or interrupted \(got running\)/);
     expect(store.get(id).status).toBe('running');
   });
 });
@@ -300,6 +301,42 @@ describe('interrupted runs', () => {
     // a live run is left alone
     expect(store.markInterrupted(live.id).status).toBe('running');
     expect(readJson(runJson(ws, live.id)).status).toBe('running');
+  });
+
+  it('a pid reused by another process: the run reads interrupted and can be deleted; its real owner keeps it running', () => {
+    const ws = tempWorkspace();
+    const store = new RunStore(ws);
+    const mine = store.createRun(config({ name: 'mine' }), extra);
+    expect(mine.pidStart).toBe(processStartTime(process.pid));
+    // Another live process stands in for the process that got the dead owner's pid.
+    const other = spawn('sleep', ['30']);
+    try {
+      const otherStart = processStartTime(other.pid!);
+      expect(otherStart).toMatch(/^.+:\d+$/);
+      expect(otherStart).not.toBe(mine.pidStart);
+      const reused = { ...mine, id: mine.id.replace('-mine-', '-reused-'), name: 'reused', pid: other.pid!, pidStart: `${otherStart}0` };
+      const owner = { ...mine, id: mine.id.replace('-mine-', '-owner-'), name: 'owner', pid: other.pid!, pidStart: otherStart! };
+      const legacy = { ...reused, id: mine.id.replace('-mine-', '-legacy-'), name: 'legacy', pidStart: undefined };
+      const ownPidEarlier = { ...mine, id: mine.id.replace('-mine-', '-earlier-'), name: 'earlier', pidStart: `${mine.pidStart}0` };
+      for (const r of [reused, owner, legacy, ownPidEarlier]) write(ws, r);
+      expect(store.get(mine.id).status).toBe('running');
+      expect(store.get(reused.id).status).toBe('interrupted');
+      expect(store.get(ownPidEarlier.id).status).toBe('interrupted');
+      expect(store.get(owner.id).status).toBe('running');
+      expect(store.get(legacy.id).status).toBe('running'); // no start time recorded: the pid alone decides
+      expect(() => store.delete(owner.id)).toThrow(`run "${owner.id}" is still running (pid ${other.pid}); cancel it before deleting`);
+      store.delete(reused.id);
+      store.delete(ownPidEarlier.id);
+      expect(fs.existsSync(path.join(ws, 'runs', reused.id))).toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('process start times tell processes apart and stay the same for one process', () => {
+    expect(processStartTime(process.pid)).toBe(processStartTime(process.pid));
+    expect(processStartTime(deadPid())).toBeNull();
+    expect(processStartTime(-1)).toBeNull();
   });
 
   it('lets the owner declare liveness through a hook', () => {

@@ -59,7 +59,7 @@ async function train(engine: StepEngine, batches: BatchSampler, units: number[],
   const rng = new Rng(9);
   const srip = () => units.map((u) => Float32Array.from({ length: u }, () => rng.normal()));
   const parts = [await engine.lossParts(batches.first(), srip())];
-  for (let i = 0; i < steps; i++) parts.push((await engine.step(batches.next(), srip(), true))!);
+  for (let i = 0; i < steps; i++) parts.push((await engine.step(batches.next(), srip(), true)).parts!);
   return parts;
 }
 

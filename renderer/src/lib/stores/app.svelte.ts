@@ -73,11 +73,15 @@ export class AppStore {
     } else if (e.type === 'train') {
       this.runs.onTrain(e.event);
       this.live.onTrain(e.event);
-      if (e.event.type === 'finished' && e.event.status === 'failed') this.notify(`run ${e.event.runId} failed${e.event.error ? `: ${e.event.error}` : ''}`);
+      if (e.event.type === 'finished' && (e.event.status === 'failed' || e.event.status === 'diverged')) {
+        this.notify(`run ${e.event.runId} ${e.event.status}${e.event.error ? `: ${e.event.error}` : ''}`);
+      }
     } else if (e.type === 'log') {
       this.live.onLog(e.runId, e.line);
     } else if (e.type === 'export.progress') {
       this.exports.onProgress(e);
+    } else if (e.type === 'export.ended') {
+      this.exports.onEnded();
     } else if (e.type === 'engine') {
       // A new engine process: runs it was training are now interrupted.
       this.notify(e.message, e.state === 'restarted' ? 'info' : 'error');

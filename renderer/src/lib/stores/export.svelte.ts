@@ -58,6 +58,8 @@ export class ExportStore {
   defaults = $state.raw<Results['export.defaults'] | null>(null);
   form = $state<ExportForm>(initialForm());
   running = $state(false);
+  /** An export started elsewhere (another window, a browser tab) is running: it can be cancelled from here too. */
+  elsewhere = $state(false);
   cancelling = $state(false);
   progress = $state.raw<ExportProgressEvent | null>(null);
   result = $state.raw<Results['export.bundle'] | null>(null);
@@ -158,8 +160,9 @@ export class ExportStore {
     }
   }
 
+  /** Cancels the running export, whoever started it. */
   async cancel(): Promise<void> {
-    if (!this.running) return;
+    if (!this.running && !this.elsewhere) return;
     this.cancelling = true;
     try {
       await this.api.call('export.cancel', {});
@@ -176,6 +179,17 @@ export class ExportStore {
   }
 
   onProgress(e: ExportProgressEvent): void {
-    if (this.running) this.progress = e;
+    if (!this.running && !this.elsewhere) {
+      this.clearOutcome();
+      this.elsewhere = true;
+    }
+    this.progress = e;
+  }
+
+  onEnded(): void {
+    if (this.running) return; // our own call reports the outcome
+    this.elsewhere = false;
+    this.cancelling = false;
+    this.progress = null;
   }
 }

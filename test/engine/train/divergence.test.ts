@@ -1,0 +1,159 @@
+// Divergence: real training with a far too large learning rate stops at the
+// step where the loss or a weight stops being finite, as 'diverged', and keeps
+// finite metrics and checkpoints that SVD and exports can use.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { availableBackends } from '../../../electron/engine/backend';
+import { parseRunConfig, type RunConfigInput } from '../../../electron/engine/config/schema';
+import { buildNetwork, disposeNetwork } from '../../../electron/engine/model/network';
+import { parseCheckpoint } from '../../../electron/engine/model/checkpoint';
+import { RunStore } from '../../../electron/engine/store/runStore';
+import { computeLayerSvd } from '../../../electron/engine/svd/runSvd';
+import { DivergedError, checkEvaluation, checkState, stateChecksum } from '../../../electron/engine/train/divergence';
+import { trainToEnd } from '../../../electron/engine/train/trainer';
+import type { EvalRecord, RunRecord, TrainEvent } from '../../../electron/engine/types';
+import { exportBundle } from '../../../electron/export/bundle';
+import { tempDir } from '../../helpers/tmp';
+
+const sgd = (learningRate: number, evalEvery: number): RunConfigInput => ({
+  name: `sgd ${learningRate}`,
+  seed: 7,
+  data: { source: { kind: 'peak', trainPerClass: 20, testPerClass: 4 }, scale: 'raw' },
+  network: {
+    layers: [
+      { units: 16, activation: 'relu', batchNorm: true, lambda: 1e-6 },
+      { units: 2, activation: 'linear', batchNorm: false, lambda: 1e-6 },
+    ],
+  },
+  training: { steps: 80, evalEvery, checkpointEvery: 5, backwardSamples: 2, batchSize: 0, optimizer: { kind: 'sgd', learningRate } },
+});
+
+const MESSAGE =
+  /^diverged at step (\d+): the (weights|training loss|test reconstruction error of layer \d) became (NaN \(not a number\)|infinite|-infinite): lower the learning rate \(training\.optimizer\.learningRate is \d+, or use adam\)$/;
+
+describe('the divergence checks', () => {
+  it('the state checksum is finite for a sane network and not finite once any weight or moving statistic is', async () => {
+    await tf.ready();
+    const cfg = parseRunConfig(sgd(1, 5));
+    const net = buildNetwork(784, cfg.network.layers, 1);
+    const sum = () => tf.tidy(() => stateChecksum(net).dataSync()[0]!);
+    expect(Number.isFinite(sum())).toBe(true);
+    const mv = net.params[0]!.movingVar!;
+    const v = mv.dataSync().slice();
+    v[3] = NaN;
+    mv.assign(tf.tensor1d(v));
+    expect(sum()).toBeNaN();
+    v[3] = 1;
+    mv.assign(tf.tensor1d(v));
+    const w = net.params[1]!.w.dataSync().slice();
+    w[0] = Infinity;
+    net.params[1]!.w.assign(tf.tensor(w, net.params[1]!.w.shape));
+    expect(sum()).toBe(Infinity);
+    disposeNetwork(net);
+  });
+
+  it('names the step, what became non-finite and the fix', () => {
+    const cfg = parseRunConfig(sgd(1000000, 5));
+    expect(() => checkState(12.5, 3, cfg)).not.toThrow();
+    expect(() => checkState(NaN, 3, cfg)).toThrow(
+      new DivergedError(
+        3,
+        'diverged at step 3: the weights became NaN (not a number): lower the learning rate (training.optimizer.learningRate is 1000000, or use adam)',
+      ),
+    );
+    const rec: EvalRecord = {
+      step: 50,
+      epoch: 1,
+      elapsed: 1,
+      stepsPerSec: 10,
+      loss: { total: 1, ce: 1, rr: [0, 0], ort: 0 },
+      trainAccuracy: 1,
+      testAccuracy: 1,
+      testRecon: [1, 2],
+    };
+    expect(() => checkEvaluation(rec, cfg)).not.toThrow();
+    expect(() => checkEvaluation({ ...rec, loss: { ...rec.loss, rr: [0, Infinity] } }, cfg)).toThrow(
+      /^diverged at step 50: the training loss became infinite: /,
+    );
+    expect(() => checkEvaluation({ ...rec, testRecon: [1, -Infinity] }, cfg)).toThrow(
+      /^diverged at step 50: the test reconstruction error of layer 2 became -infinite: lower the learning rate/,
+    );
+  });
+});
+
+describe.each(availableBackends())('a run with a far too large learning rate on %s', (backend) => {
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+  let store: RunStore;
+  let run: RunRecord;
+  let events: TrainEvent[];
+  let step: number;
+
+  beforeAll(async () => {
+    vi.stubEnv('RACECAR_BACKEND', backend);
+    store = new RunStore(tempDir('racecar-diverge-'));
+    events = [];
+    run = await trainToEnd(sgd(10, 5), { store }, (e) => events.push(e));
+    step = Number(MESSAGE.exec(run.error ?? '')?.[1]);
+  });
+
+  it('ends diverged at that step with the message, in run.json, the finished event and the log', () => {
+    expect(run.status).toBe('diverged');
+    expect(run.error).toMatch(MESSAGE);
+    expect(step).toBeGreaterThan(5);
+    expect(step).toBeLessThan(80);
+    expect(events.at(-1)).toEqual({ type: 'finished', runId: run.id, status: 'diverged', error: run.error });
+    expect(store.get(run.id).status).toBe('diverged');
+    expect(fs.readFileSync(path.join(store.workspace, 'runs', run.id, 'train.log'), 'utf8')).toContain(run.error!);
+    // Nothing after the divergence: no evaluation, no checkpoint, no progress.
+    const after = events.filter(
+      (e) => (e.type === 'evaluation' && e.record.step >= step) || ((e.type === 'checkpoint' || e.type === 'progress') && e.step >= step),
+    );
+    expect(after).toEqual([]);
+  });
+
+  it('keeps the metrics and checkpoints before it, all finite, and its SVD works', () => {
+    const metrics = store.readMetrics(run.id);
+    expect(metrics.length).toBeGreaterThan(1);
+    expect(metrics.at(-1)!.step).toBe(run.lastStep);
+    for (const m of metrics) for (const v of [m.loss.total, m.loss.ce, ...m.loss.rr, ...m.testRecon]) expect(Number.isFinite(v)).toBe(true);
+    expect(run.checkpointSteps.length).toBeGreaterThan(0);
+    expect(Math.max(...run.checkpointSteps)).toBeLessThan(step);
+    for (const s of run.checkpointSteps) {
+      for (const p of parseCheckpoint(store.readCheckpoint(run.id, s)).params) expect(p.w.data.every(Number.isFinite)).toBe(true);
+    }
+    const svd = computeLayerSvd(store, run.id, 0);
+    expect(svd.s.every(Number.isFinite)).toBe(true);
+    expect(svd.vectorPngs).toHaveLength(16);
+  });
+
+  it('exports with every figure, and the README names the divergence', async () => {
+    const out = path.join(tempDir('racecar-diverge-out-'), 'b');
+    const r = await exportBundle({ store, runIds: [run.id], out, formats: ['svg'] });
+    expect(r.notes).toEqual([]);
+    expect(r.files).toContain(`figures/${run.id}/spectrum.svg`);
+    expect(r.files).toContain(`figures/${run.id}/vectors.svg`);
+    const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+    expect(readme).toContain(`| diverged |`);
+    expect(readme).toContain(`${run.error} (its last finite evaluation is at step ${run.lastStep} of 80)`);
+  });
+
+  it('stops at the first step whose weights are not finite, long before an evaluation', async () => {
+    const cfg = sgd(1000, 50);
+    const r = await trainToEnd({ ...cfg, training: { ...cfg.training, checkpointEvery: 1 } }, { store });
+    expect(r.status).toBe('diverged');
+    const m = MESSAGE.exec(r.error ?? '');
+    expect(m?.[2]).toBe('weights');
+    const n = Number(m?.[1]);
+    expect(n).toBeLessThan(50);
+    expect(store.readMetrics(r.id).map((x) => x.step)).toEqual([0]);
+    // Every step before it was checkpointed with finite weights: the step named is the first.
+    expect(r.checkpointSteps).toEqual(Array.from({ length: n - 1 }, (_, i) => i + 1));
+    for (const s of r.checkpointSteps) {
+      for (const p of parseCheckpoint(store.readCheckpoint(r.id, s)).params) expect(p.w.data.every(Number.isFinite)).toBe(true);
+    }
+  });
+});
