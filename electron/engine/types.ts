@@ -5,6 +5,14 @@ import type { RunConfig } from './config/schema';
 export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
+/** A run that is a point of a sweep (see engine/sweep). */
+export interface SweepTag {
+  /** The sweep's id (its folder under <workspace>/sweeps). */
+  id: string;
+  /** The point's index in the sweep's expansion. */
+  point: number;
+}
+
 /** One evaluation, one line of metrics.jsonl. */
 export interface EvalRecord {
   step: number;
@@ -41,6 +49,8 @@ export interface RunRecord {
   pid?: number;
   host?: string;
   dataInfo?: { name: string; height: number; width: number; classNames: string[]; trainCount: number; testCount: number };
+  /** Set when the run was started by a sweep. */
+  sweep?: SweepTag;
 }
 
 export type TrainEvent =

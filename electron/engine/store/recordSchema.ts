@@ -8,6 +8,11 @@ import type { EvalRecord, RunRecord } from '../types';
 const nonNegInt = z.number().int().min(0);
 const isoDate = z.iso.datetime({ offset: true });
 
+export const SweepTagSchema = z.object({
+  id: z.string().regex(/^\d{8}-\d{6}-[a-z0-9-]+-[0-9a-f]{4}$/, 'sweep.id must be a sweep id like 20250101-120000-name-1a2b'),
+  point: nonNegInt,
+});
+
 export const RunRecordSchema = z.object({
   id: z.string().min(1),
   name: z.string(),
@@ -35,6 +40,7 @@ export const RunRecordSchema = z.object({
       testCount: nonNegInt,
     })
     .optional(),
+  sweep: SweepTagSchema.optional(),
 });
 
 // JSON has no NaN/Infinity: JSON.stringify writes them as null. A diverged

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRunConfig, type RunConfig } from '../config/schema';
-import type { BackendName, EvalRecord, RunRecord } from '../types';
+import type { BackendName, EvalRecord, RunRecord, SweepTag } from '../types';
 import { writeFileAtomic } from '../util/atomicWrite';
 import * as L from './layout';
 import { parseEvalRecord, parseRunRecord } from './recordSchema';
@@ -17,6 +17,8 @@ export interface RunExtra {
   totalSteps: number;
   backend: BackendName | null;
   versions: Record<string, string>;
+  /** Tags the run as a point of a sweep. */
+  sweep?: SweepTag;
 }
 
 export interface RunProblem {
@@ -103,6 +105,7 @@ export class RunStore {
       checkpointSteps: [],
       pid: process.pid,
       host: os.hostname(),
+      ...(extra.sweep ? { sweep: { ...extra.sweep } } : {}),
     };
     parseRunRecord(draft);
 
