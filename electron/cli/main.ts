@@ -12,6 +12,7 @@ import { computeLayerSvd } from '../engine/svd/runSvd';
 import { reproduce } from './reproduce';
 import { serve } from './serve';
 import { cmdExport } from './export';
+import { cmdSweep, sweepTagOf } from './sweep';
 
 const USAGE = `racecar: reverse-pass (racecar) regularisation workbench
 
@@ -25,6 +26,8 @@ usage:
   racecar serve [--port n]           browser mode: the workbench UI on 127.0.0.1
   racecar export <run...> --out <dir|file.zip> [options]
                                      figures (PNG/SVG/GIF), metrics, configs, README and reproduce.sh (see racecar export --help)
+  racecar sweep [flags] | status|resume|cancel <sweep> | list
+                                     grids over lambdas, seeds, lr and layer sizes, locally or on Slurm (see racecar sweep --help)
 
 common options:
   --workspace dir                    where runs live (default: $RACECAR_WORKSPACE or the app's workspace)
@@ -72,21 +75,25 @@ async function cmdTrain(args: string[]): Promise<number> {
   const { values } = parse(args, TRAIN_OPTIONS);
   if (values.help) return (console.log(TRAIN_HELP), 0);
   const config = configFromFlags(values as TrainFlags);
+  const sweep = sweepTagOf(config);
   const store = new RunStore(workspaceOf(values));
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
+  // SIGTERM too: Slurm's scancel and racecar sweep cancel stop a run with it.
+  process.once('SIGTERM', onSigint);
   const printer = new ProgressPrinter();
   let status = 'failed';
   let runId = '';
   try {
-    for await (const e of trainRun(config, { store, signal: abort.signal })) {
+    for await (const e of trainRun(config, { store, signal: abort.signal, ...(sweep ? { sweep } : {}) })) {
       printer.handle(e);
       if (e.type === 'started') runId = e.runId;
       if (e.type === 'finished') status = e.status;
     }
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
   if (values.json) console.log(JSON.stringify(store.get(runId)));
   else console.log(runId);
@@ -179,6 +186,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdServe(rest);
       case 'export':
         return await cmdExport(rest);
+      case 'sweep':
+        return await cmdSweep(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -186,7 +195,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log(USAGE);
         return cmd === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command '${cmd}': use train, runs, svd, reproduce, export or serve`);
+        throw new UsageError(`unknown command '${cmd}': use train, runs, svd, reproduce, export, sweep or serve`);
     }
   } catch (e) {
     console.error(`racecar: ${(e as Error).message.split('\n')[0]}`);
