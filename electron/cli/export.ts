@@ -5,11 +5,17 @@ import { RunStore } from '../engine/store/runStore';
 import { UsageError, intFlag, workspaceOf } from './flags';
 import { EXPORT_DEFAULTS, ExportCancelledError, FIGURE_NAMES, exportBundle, type ExportOptions } from '../export/bundle';
 import type { SizeUnit } from '../figures/canvas';
+import type { SweepExport } from '../export/bundle';
+import { SWEEP_METRICS, isSweepMetric, type SweepMetric } from '../engine/sweep/metrics';
+import { collectSweepResults } from '../engine/sweep/results';
+import { readSweep, sweepFileJson } from '../engine/sweep/sweepStore';
+import { defaultSweepChoice, type SweepFigureChoice } from '../figures/sweepCharts';
 
 export const EXPORT_HELP = `racecar export: publication figures, data and a reproduction recipe of runs
 
 usage:
   racecar export <run> [<run>...] --out <folder | file.zip> [options]
+  racecar export --sweep <sweep> --out <folder | file.zip> [--metric m] [--x axis] [--y axis] [options]
 
   --out path           a new folder, or a file ending in .zip
   --figures list       comma-separated, default all: ${FIGURE_NAMES.join(',')}
@@ -25,6 +31,13 @@ usage:
   --vectors n          singular vectors in each run's vector grid (default ${EXPORT_DEFAULTS.maxVectors})
   --top-k n            singular vectors per run in the comparison figure (default ${EXPORT_DEFAULTS.topK})
   --force              replace an existing zip file or bundle folder
+sweeps:
+  --sweep id           the sweep's figures (figures/sweep/*), sweep.csv (every point, its run and metrics),
+                       sweep.json, and the metrics and configs of its completed runs; per-run figures
+                       only with --figures
+  --metric list        ${SWEEP_METRICS.join(',')} (default all)
+  --x axis --y axis    the axes (default: the first non-seed axis; seeds give the spread); with --y a heatmap
+  --kind heatmap|lines with --y: a heatmap (default) or one line per --y value
   --workspace dir      where the runs live
   --json               print the result (path, files, notes) as JSON
 
@@ -53,6 +66,11 @@ const OPTIONS = {
   vectors: { type: 'string' },
   'top-k': { type: 'string' },
   force: { type: 'boolean' },
+  sweep: { type: 'string' },
+  metric: { type: 'string' },
+  x: { type: 'string' },
+  y: { type: 'string' },
+  kind: { type: 'string' },
   workspace: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
@@ -71,6 +89,26 @@ function list(v: string | undefined): string[] | undefined {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+}
+
+/** A sweep's results and figure choices from the flags; a choice is checked by the export before anything is written. */
+function sweepExport(store: RunStore, id: string, str: (k: string) => string | undefined): SweepExport {
+  const metrics = list(str('metric')) ?? [...SWEEP_METRICS];
+  for (const m of metrics) if (!isSweepMetric(m)) throw new UsageError(`--metric: unknown metric '${m}': use ${SWEEP_METRICS.join(', ')}`);
+  const kind = str('kind');
+  if (kind !== undefined && kind !== 'heatmap' && kind !== 'lines') throw new UsageError(`--kind: '${kind}' is not heatmap or lines`);
+  const { sweep } = readSweep(store.workspace, id);
+  const results = collectSweepResults(store, id);
+  const x = str('x') ?? defaultSweepChoice(results)?.x;
+  if (x === undefined) throw new UsageError(`--x: sweep ${id} has no axis with two or more values`);
+  const y = str('y');
+  const choices: SweepFigureChoice[] = (metrics as SweepMetric[]).map((metric) => ({
+    metric,
+    x,
+    ...(y !== undefined ? { y } : {}),
+    ...(kind ? { kind: kind as 'heatmap' | 'lines' } : {}),
+  }));
+  return { results, choices, sweepFile: sweepFileJson(sweep) };
 }
 
 /** Width and height in one unit: mixed units are converted to inches. */
@@ -103,15 +141,29 @@ export async function cmdExport(args: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   const tty = process.stderr.isTTY;
   try {
-    if (positionals.length === 0) throw new UsageError('export: give one or more run ids (see racecar runs)');
+    const sweepId = str('sweep');
+    if (positionals.length === 0 && !sweepId) throw new UsageError('export: give one or more run ids (see racecar runs), or --sweep <id>');
+    if (positionals.length > 0 && sweepId) throw new UsageError('export: give run ids or --sweep <id>, not both');
+    if (!sweepId && ['metric', 'x', 'y', 'kind'].some((k) => str(k) !== undefined))
+      throw new UsageError('export: --metric, --x, --y and --kind go with --sweep <id>');
     if (!str('out')) throw new UsageError('export: give --out <folder> or --out <file.zip>');
     const dpi = str('dpi') === undefined ? undefined : Number(str('dpi'));
     if (dpi !== undefined && !Number.isFinite(dpi)) throw new UsageError(`--dpi: '${str('dpi')}' is not a number`);
-    const figures = list(str('figures'));
+    let figures = list(str('figures'));
     const workspace = workspaceOf(values);
+    const store = new RunStore(workspace);
+    let runIds = positionals;
+    let sweep: SweepExport | undefined;
+    if (sweepId) {
+      sweep = sweepExport(store, sweepId, str);
+      runIds = sweep.results.points.flatMap((p) => (p.state === 'done' && p.runId ? [p.runId] : []));
+      if (!runIds.length) throw new UsageError(`export: sweep ${sweepId} has no completed run yet (see racecar sweep status ${sweepId})`);
+      figures ??= ['none'];
+    }
     const result = await exportBundle({
-      store: new RunStore(workspace),
-      runIds: positionals,
+      store,
+      runIds,
+      ...(sweep ? { sweep } : {}),
       out: str('out')!,
       figures: figures && figures.length === 1 && figures[0] === 'none' ? [] : figures,
       dpi,

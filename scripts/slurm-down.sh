@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Stops the daemons scripts/slurm-up.sh started, by their pid files.
+# usage: scripts/slurm-down.sh <state dir>
+set -uo pipefail
+dir=${1:?usage: scripts/slurm-down.sh <state dir>}
+for d in slurmd slurmctld; do
+  f="$dir/$d.pid"
+  [ -s "$f" ] || continue
+  pid=$(cat "$f")
+  kill "$pid" 2>/dev/null || continue
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+done
+exit 0
