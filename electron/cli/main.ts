@@ -79,9 +79,10 @@ async function cmdTrain(args: string[]): Promise<number> {
   const store = new RunStore(workspaceOf(values));
   const abort = new AbortController();
   const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  // SIGTERM too: Slurm's scancel and racecar sweep cancel stop a run with it.
-  process.once('SIGTERM', onSigint);
+  // SIGTERM too: Slurm's scancel and racecar sweep cancel stop a run with it. A
+  // second signal (e.g. from the sweep driver and from cancel) must not kill the run mid-write.
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   const printer = new ProgressPrinter();
   let status = 'failed';
   let runId = '';

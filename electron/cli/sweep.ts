@@ -198,9 +198,17 @@ function slurmOptions(v: Values): SlurmOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function execute(ws: string, id: string, v: Values): Promise<number> {
+/** The executor and its options, checked before a sweep folder is created. */
+function checkExecutor(v: Values): 'local' | 'slurm' {
   const executor = (v.executor as string | undefined) ?? 'local';
   if (executor !== 'local' && executor !== 'slurm') throw new UsageError(`--executor: unknown executor '${executor}': use local or slurm`);
+  if (executor === 'slurm') slurmOptions(v);
+  else intFlag('jobs', v.jobs as string | undefined);
+  return executor;
+}
+
+async function execute(ws: string, id: string, v: Values): Promise<number> {
+  const executor = checkExecutor(v);
   const print = (s: SweepStatus & { notes?: string[] }) => (v.json ? console.log(JSON.stringify(s, null, 2)) : console.error(statusText(s)));
   if (executor === 'slurm') {
     const o = slurmOptions(v);
@@ -265,6 +273,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
   if (v.help) return (console.log(SWEEP_HELP), 0);
   const ws = workspaceOf(v as { workspace?: string });
   const [sub, ...rest] = positionals;
+  if (sub === undefined || sub === 'resume') checkExecutor(v);
   const needId = (what: string) => {
     if (rest.length !== 1) throw new UsageError(`sweep ${what}: give exactly one sweep id (see racecar sweep list)`);
     return rest[0]!;
