@@ -5,6 +5,7 @@
 // in <workspace>/runs, tagged with the sweep and point; a point's status is
 // read from them, so it survives killed drivers, crashed nodes and restarts.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, describeIssue } from '../config/schema';
 import { makeRunId, isRunId } from '../store/layout';
@@ -197,9 +198,9 @@ export function sweepRuns(store: RunStore, sweepId: string): RunRecord[] {
 
 /**
  * Status per point from the run folders, and from an executor for points whose
- * run does not say more. A completed run always wins; then a live run, then
- * the executor's view (a pending task, or one that failed before its run
- * existed), then the newest run.
+ * run does not say more. A completed run always wins; then a task in flight
+ * (queued or running), a live run, the newest ended run, and last the
+ * executor's view of a task that ended without a run.
  */
 export function sweepStatus(
   store: RunStore,
@@ -227,12 +228,23 @@ export function sweepStatus(
     });
     const done = rs.find((r) => r.status === 'completed');
     if (done) return fromRun(done);
-    const live = rs.find((r) => r.status === 'running' || r.status === 'queued');
-    if (live) return fromRun(live);
     const ext = external.get(p.index);
-    if (ext)
-      return { ...base, state: ext.state, runId: rs[0]?.id ?? null, lastStep: rs[0]?.lastStep ?? 0, totalSteps: rs[0]?.totalSteps ?? 0, detail: ext.detail };
-    if (rs[0]) return fromRun(rs[0]);
+    const fromExt = (e: ExternalPointState): PointStatus => ({
+      ...base,
+      state: e.state,
+      runId: rs[0]?.id ?? null,
+      lastStep: rs[0]?.lastStep ?? 0,
+      totalSteps: rs[0]?.totalSteps ?? 0,
+      detail: e.detail,
+    });
+    // A task in flight speaks for the point (a retry after an ended run).
+    if (ext && (ext.state === 'queued' || ext.state === 'running')) return fromExt(ext);
+    const live = rs.find((r) => r.status === 'running' || r.status === 'queued');
+    // A run on another host cannot be probed: if its task has ended, the run's 'running' is stale.
+    if (live && !(ext && live.host !== undefined && live.host !== os.hostname())) return fromRun(live);
+    // An ended run knows how it ended better than an executor's guess; without a run, the executor is all there is.
+    if (rs[0] && !live) return fromRun(rs[0]);
+    if (ext) return fromExt(ext);
     return { ...base, state: 'pending', runId: null, lastStep: 0, totalSteps: 0 };
   });
   const counts: Record<PointState, number> = { done: 0, running: 0, queued: 0, failed: 0, cancelled: 0, interrupted: 0, pending: 0 };

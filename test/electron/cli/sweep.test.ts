@@ -133,7 +133,7 @@ describe('racecar sweep (local executor)', () => {
     expect(csv[0]).toBe('point,lambda,seed,state,run_id,alignment,recon,testAccuracy,finalLoss');
     expect(csv.slice(1).map((l) => l.split(',')[3])).toEqual(['done', 'done', 'done', 'done']);
     expect(fs.statSync(out).size).toBeGreaterThan(1000);
-  });
+  }, 600_000);
 
   it('killed mid-way with its training processes, a resumed sweep keeps every finished point and reruns the rest', async () => {
     const ws = tempDir();
@@ -167,7 +167,7 @@ describe('racecar sweep (local executor)', () => {
     expect(redone.state).toBe('done');
     const runs = JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout).runs as { run: { id: string; status: string } }[];
     expect(runs.map((x) => x.run.status).sort()).toEqual(['completed', 'completed', 'completed', 'interrupted']);
-  });
+  }, 600_000);
 
   it('cancel stops the driver and its training processes; the runs end as cancelled', async () => {
     const ws = tempDir();
@@ -181,7 +181,7 @@ describe('racecar sweep (local executor)', () => {
     const s = status(ws, id);
     expect(s.points.map((p) => p.state)).toEqual(['cancelled', 'cancelled', 'pending']);
     expect(racecar(['sweep', 'cancel', id, '--workspace', ws]).stdout.trim()).toBe(`sweep ${id}: nothing running to cancel`);
-  });
+  }, 300_000);
 
   it('bad input: one line naming the flag, nothing created', () => {
     const ws = tempDir();
