@@ -60,7 +60,7 @@ describe('sweep figures', () => {
     expect(spec.xTicks).toEqual(['0', '1e-7', '1e-6', '1e-5']);
     expect(spec.series.map((s) => s.label)).toEqual(['mean − sd', 'mean ± sd', 'mean', 'mean runs', 'λ = 0 (Std) level']);
     const mean = spec.series[2]!;
-    expect(mean.points.map((p) => p.y)).toEqual([0.11, 0.31, 0.51, 0.705].map((v, i) => expect.closeTo(v, 10) as unknown as number));
+    expect(mean.points.map((p) => p.y)).toEqual([0.11, 0.31, 0.51, 0.705].map((v) => expect.closeTo(v, 10) as unknown as number));
     expect(mean.points[0]!.info).toBe('λ_RR (all layers) 0: mean 0.11 ± 0.01 (n=3)');
     const dots = spec.series[3]!;
     expect(dots.line).toBe(false);
