@@ -6,10 +6,8 @@ import { UsageError, intFlag, workspaceOf } from './flags';
 import { EXPORT_DEFAULTS, ExportCancelledError, FIGURE_NAMES, exportBundle, type ExportOptions } from '../export/bundle';
 import type { SizeUnit } from '../figures/canvas';
 import type { SweepExport } from '../export/bundle';
-import { SWEEP_METRICS, isSweepMetric, type SweepMetric } from '../engine/sweep/metrics';
-import { collectSweepResults } from '../engine/sweep/results';
-import { readSweep, sweepFileJson } from '../engine/sweep/sweepStore';
-import { defaultSweepChoice, type SweepFigureChoice } from '../figures/sweepCharts';
+import { SWEEP_METRICS } from '../engine/sweep/metrics';
+import { resolveSweepExport } from '../export/sweepExport';
 
 export const EXPORT_HELP = `racecar export: publication figures, data and a reproduction recipe of runs
 
@@ -91,26 +89,6 @@ function list(v: string | undefined): string[] | undefined {
     .filter((s) => s !== '');
 }
 
-/** A sweep's results and figure choices from the flags; a choice is checked by the export before anything is written. */
-function sweepExport(store: RunStore, id: string, str: (k: string) => string | undefined): SweepExport {
-  const metrics = list(str('metric')) ?? [...SWEEP_METRICS];
-  for (const m of metrics) if (!isSweepMetric(m)) throw new UsageError(`--metric: unknown metric '${m}': use ${SWEEP_METRICS.join(', ')}`);
-  const kind = str('kind');
-  if (kind !== undefined && kind !== 'heatmap' && kind !== 'lines') throw new UsageError(`--kind: '${kind}' is not heatmap or lines`);
-  const { sweep } = readSweep(store.workspace, id);
-  const results = collectSweepResults(store, id);
-  const x = str('x') ?? defaultSweepChoice(results)?.x;
-  if (x === undefined) throw new UsageError(`--x: sweep ${id} has no axis with two or more values`);
-  const y = str('y');
-  const choices: SweepFigureChoice[] = (metrics as SweepMetric[]).map((metric) => ({
-    metric,
-    x,
-    ...(y !== undefined ? { y } : {}),
-    ...(kind ? { kind: kind as 'heatmap' | 'lines' } : {}),
-  }));
-  return { results, choices, sweepFile: sweepFileJson(sweep) };
-}
-
 /** Width and height in one unit: mixed units are converted to inches. */
 function sizeFlags(w: string | undefined, h: string | undefined, dpi: number): Pick<ExportOptions, 'width' | 'height' | 'unit'> {
   if (w === undefined && h === undefined) return {};
@@ -155,9 +133,17 @@ export async function cmdExport(args: string[]): Promise<number> {
     let runIds = positionals;
     let sweep: SweepExport | undefined;
     if (sweepId) {
-      sweep = sweepExport(store, sweepId, str);
-      runIds = sweep.results.points.flatMap((p) => (p.state === 'done' && p.runId ? [p.runId] : []));
-      if (!runIds.length) throw new UsageError(`export: sweep ${sweepId} has no completed run yet (see racecar sweep status ${sweepId})`);
+      const kind = str('kind');
+      if (kind !== undefined && kind !== 'heatmap' && kind !== 'lines') throw new UsageError(`--kind: '${kind}' is not heatmap or lines`);
+      const r = resolveSweepExport(store, {
+        id: sweepId,
+        ...(str('metric') !== undefined ? { metrics: list(str('metric')) } : {}),
+        ...(str('x') !== undefined ? { x: str('x') } : {}),
+        ...(str('y') !== undefined ? { y: str('y') } : {}),
+        ...(kind ? { kind } : {}),
+      });
+      sweep = r.sweep;
+      runIds = r.runIds;
       figures ??= ['none'];
     }
     const result = await exportBundle({

@@ -162,13 +162,14 @@ export async function runSweepLocal(o: LocalSweepOptions): Promise<SweepStatus> 
  * process of the sweep on this machine is asked to stop (SIGTERM: the run ends
  * as cancelled, with a checkpoint of the state reached).
  */
-export function cancelSweepLocal(workspace: string, sweepId: string): { driver: number | null; runs: string[] } {
+export function cancelSweepLocal(workspace: string, sweepId: string, skip: ReadonlySet<string> = new Set()): { driver: number | null; runs: string[] } {
   const driver = liveLocalDriver(workspace, sweepId);
   if (driver !== null) process.kill(driver, 'SIGTERM');
   const store = new RunStore(workspace);
   const runs: string[] = [];
   for (const r of store.list().runs) {
-    if (r.sweep?.id !== sweepId || r.status !== 'running' || r.pid === undefined || r.host !== os.hostname() || r.pid === process.pid) continue;
+    if (r.sweep?.id !== sweepId || skip.has(r.id) || r.status !== 'running' || r.pid === undefined || r.host !== os.hostname() || r.pid === process.pid)
+      continue;
     try {
       process.kill(r.pid, 'SIGTERM');
       runs.push(r.id);

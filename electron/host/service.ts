@@ -1,5 +1,6 @@
-// The engine behind the contract: run store, a queue of runs executed one at a
-// time in a separate training process, SVD and figure-bundle exports on worker
+// The engine behind the contract: run store, a queue of runs executed in
+// separate training processes (one at a time; sweep points as many as fit the
+// cores), SVD and figure-bundle exports on worker
 // threads (one export at a time). It knows
 // nothing of Electron or WebSockets; transports validate with parseRequest and
 // call handle().
@@ -13,7 +14,9 @@ import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
 import { RunStore } from '../engine/store/runStore';
 import { prepareRun } from '../engine/train/trainer';
-import type { TrainEvent } from '../engine/types';
+import type { SweepTag, TrainEvent } from '../engine/types';
+import type { RunConfig } from '../engine/config/schema';
+import { SweepHandlers } from './sweeps';
 import { appPackage } from '../engine/util/version';
 import type { SvdView } from '../contract/contract';
 import type { SpawnWorker, WorkerHandle } from './workerProtocol';
@@ -30,6 +33,8 @@ export interface ServiceOptions {
   spawnWorker?: SpawnWorker;
   /** Grace period for a cancelled run to stop by itself before its process is killed. */
   cancelGraceMs?: number;
+  /** Training processes at once for sweep points (default: one per core); other runs train one at a time. */
+  maxParallel?: number;
 }
 
 type Payload<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
@@ -52,8 +57,9 @@ interface Active {
 export class EngineService implements EngineHandler {
   private store: RunStore;
   private readonly events = new EventEmitter();
-  private readonly queue: { id: string; config: unknown }[] = [];
-  private active: Active | null = null;
+  private readonly queue: { id: string; config: unknown; sweep: boolean }[] = [];
+  private readonly active = new Map<string, Active>();
+  private readonly sweeps: SweepHandlers;
   private exporting: ActiveExport | null = null;
   private readonly spawnWorker: SpawnWorker;
 
@@ -62,6 +68,25 @@ export class EngineService implements EngineHandler {
     this.spawnWorker = opts.spawnWorker ?? (() => forkWorker());
     this.events.setMaxListeners(100);
     this.recoverQueued();
+    this.sweeps = new SweepHandlers({
+      store: () => this.store,
+      enqueue: (config, totalSteps, tag) => this.enqueue(config, totalSteps, tag),
+      cancelRun: (id) => {
+        if (!this.queue.some((q) => q.id === id) && !this.active.has(id)) return false;
+        this.handlers['runs.cancel']({ id });
+        return true;
+      },
+      changed: () => this.emit({ type: 'runs.changed' }),
+    });
+  }
+
+  /** A run in the queue; sweep points may train several at once. */
+  private enqueue(config: RunConfig, totalSteps: number, sweep?: SweepTag): string {
+    const rec = this.store.createRun(config, { totalSteps, backend: null, versions: {}, ...(sweep ? { sweep } : {}) });
+    this.store.updateRun(rec.id, { status: 'queued', pid: process.pid });
+    this.queue.push({ id: rec.id, config, sweep: !!sweep });
+    this.pump();
+    return rec.id;
   }
 
   get workspace(): string {
@@ -119,12 +144,9 @@ export class EngineService implements EngineHandler {
     'runs.start': ({ config }) => {
       // Everything checkable is checked before a run folder exists.
       const p = prepareRun(config);
-      const rec = this.store.createRun(p.config, { totalSteps: p.totalSteps, backend: null, versions: {} });
-      this.store.updateRun(rec.id, { status: 'queued', pid: process.pid });
-      this.queue.push({ id: rec.id, config: p.config });
+      const id = this.enqueue(p.config, p.totalSteps);
       this.emit({ type: 'runs.changed' });
-      this.pump();
-      return { id: rec.id };
+      return { id };
     },
     'runs.cancel': ({ id }) => {
       const q = this.queue.findIndex((x) => x.id === id);
@@ -134,8 +156,8 @@ export class EngineService implements EngineHandler {
         this.emit({ type: 'runs.changed' });
         return { id, status: 'cancelled' as const };
       }
-      if (this.active?.id === id && !this.active.finished) {
-        const a = this.active;
+      const a = this.active.get(id);
+      if (a && !a.finished) {
         a.worker.send({ type: 'cancel' });
         a.cancelTimer = setTimeout(() => {
           if (!a.finished) a.worker.kill();
@@ -151,7 +173,7 @@ export class EngineService implements EngineHandler {
       return { run };
     },
     'runs.delete': ({ id }) => {
-      if (this.active?.id === id || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
+      if (this.active.has(id) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
       this.store.delete(id);
       this.emit({ type: 'runs.changed' });
       return { id };
@@ -168,7 +190,7 @@ export class EngineService implements EngineHandler {
     },
     'svd.get': ({ id, layer, step }) => this.svd(id, layer, step),
     'workspace.set': ({ path: dir }) => {
-      if (this.active || this.queue.length) throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
+      if (this.active.size || this.queue.length) throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
       if (this.exporting) throw new Error('an export is running: wait for it or cancel it before changing the workspace');
       this.store = new RunStore(path.resolve(dir));
       this.recoverQueued();
@@ -177,6 +199,12 @@ export class EngineService implements EngineHandler {
     },
     'export.defaults': () => ({ out: path.join(this.store.workspace, 'exports', `${timeStamp()}.zip`), figures: [...FIGURE_NAMES] }),
     'export.bundle': (p) => this.exportBundle(p),
+    'sweeps.list': () => this.sweeps.list(),
+    'sweeps.get': ({ id }) => this.sweeps.get(id),
+    'sweeps.validate': ({ spec }) => this.sweeps.validate(spec),
+    'sweeps.start': ({ spec }) => this.sweeps.start(spec),
+    'sweeps.resume': ({ id }) => this.sweeps.resume(id),
+    'sweeps.cancel': ({ id }) => this.sweeps.cancel(id),
     'export.cancel': () => {
       if (!this.exporting) return { cancelled: false };
       this.exporting.worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
@@ -192,11 +220,12 @@ export class EngineService implements EngineHandler {
    */
   private exportBundle(p: Payload<'export.bundle'>): Promise<ResultOf<'export.bundle'>> {
     if (this.exporting) throw new Error('an export is already running: wait for it to finish or cancel it');
-    const { ids, out, ...settings } = p;
+    const { ids, out, sweep, ...settings } = p;
     const home = /^~(?=$|[\\/])/;
     const data: ExportThreadData = {
       workspace: this.store.workspace,
       options: { ...settings, runIds: ids, out: home.test(out) ? path.join(os.homedir(), out.slice(1)) : path.resolve(this.store.workspace, out) },
+      ...(sweep ? { sweep } : {}),
     };
     const worker = new Worker(compiledScript(__dirname, 'exportThread.js'), { workerData: data });
     let end!: () => void;
@@ -233,12 +262,21 @@ export class EngineService implements EngineHandler {
     });
   }
 
+  /** Starts queued runs: a sweep point while fewer than maxParallel train, any other run only when nothing trains. */
   private pump(): void {
-    if (this.active || !this.queue.length) return;
-    const next = this.queue.shift()!;
+    const max = Math.max(1, this.opts.maxParallel ?? os.availableParallelism());
+    while (this.queue.length) {
+      const next = this.queue[0]!;
+      if (next.sweep ? this.active.size >= max : this.active.size > 0) return;
+      this.queue.shift();
+      this.startWorker(next);
+    }
+  }
+
+  private startWorker(next: { id: string; config: unknown }): void {
     const worker = this.spawnWorker();
     const active: Active = { id: next.id, worker, finished: false };
-    this.active = active;
+    this.active.set(next.id, active);
     worker.onMessage((msg) => {
       if (msg.type === 'event') this.onTrainEvent(active, msg.event);
       else if (msg.type === 'error') this.fail(active, msg.message);
@@ -246,7 +284,7 @@ export class EngineService implements EngineHandler {
     worker.onExit((detail) => {
       if (!active.finished) this.fail(active, `training process ended unexpectedly (${detail})`);
       clearTimeout(active.cancelTimer);
-      if (this.active === active) this.active = null;
+      if (this.active.get(active.id) === active) this.active.delete(active.id);
       this.pump();
     });
     worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, config: next.config });
@@ -285,17 +323,21 @@ export class EngineService implements EngineHandler {
       clearTimeout(timer);
       await worker.terminate();
     }
-    if (this.active && !this.active.finished) {
-      const a = this.active;
-      await new Promise<void>((resolve) => {
-        a.worker.onExit(() => resolve());
-        a.worker.send({ type: 'cancel' });
-        setTimeout(() => {
-          a.worker.kill();
-          resolve();
-        }, 5000);
-      });
-    }
+    await Promise.all(
+      [...this.active.values()]
+        .filter((a) => !a.finished)
+        .map(
+          (a) =>
+            new Promise<void>((resolve) => {
+              a.worker.onExit(() => resolve());
+              a.worker.send({ type: 'cancel' });
+              setTimeout(() => {
+                a.worker.kill();
+                resolve();
+              }, 5000);
+            }),
+        ),
+    );
     this.events.removeAllListeners();
   }
 }
