@@ -445,7 +445,10 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
         tooltip: {
           enabled: !!opts.interactive,
           // A point's own text (sweep figures) instead of 'label: y'.
-          callbacks: { label: (ctx) => (ctx.raw as ChartPoint | undefined)?.info ?? `${ctx.dataset.label ?? ''}: ${ctx.formattedValue}` },
+          callbacks: {
+            ...(xTicks ? { title: (items: { parsed: { x: number | null } }[]) => xTicks[items[0]?.parsed.x ?? -1] ?? '' } : {}),
+            label: (ctx) => (ctx.raw as ChartPoint | undefined)?.info ?? `${ctx.dataset.label ?? ''}: ${ctx.formattedValue}`,
+          },
         },
         decimation: { enabled: !!opts.interactive, algorithm: 'lttb', samples: 500, threshold: 1000 },
       },

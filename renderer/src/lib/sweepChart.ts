@@ -1,12 +1,24 @@
 // The Sweep view's chart: a sweep figure (electron/figures/sweepCharts.ts, the
 // same definition the export draws) in the app's theme, with tooltips, and a
 // click on a point that stands for one run opening that run.
-import { Chart, Filler, Legend, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, Tooltip, type ChartConfiguration } from 'chart.js';
+import {
+  Chart,
+  Filler,
+  Legend,
+  LineController,
+  LineElement,
+  LinearScale,
+  LogarithmicScale,
+  PointElement,
+  Title,
+  Tooltip,
+  type ChartConfiguration,
+} from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import { sweepChartJsConfig, type SweepFigure } from '../../../electron/figures/sweepCharts';
 import { themeColors } from './charts';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Tooltip, MatrixController, MatrixElement);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Title, Tooltip, MatrixController, MatrixElement);
 
 interface Raw {
   runId?: string;

@@ -41,6 +41,7 @@ export function defaultSweepForm(layers = 2): SweepFormState {
 
 /** Keeps the per-layer axes in step with the base network's depth (values typed so far stay). */
 export function fitLayers(form: SweepFormState, layers: number): void {
+  if (form.axes.filter((a) => /^lambda\d+$/.test(a.param)).length === layers) return;
   const fixed = form.axes.filter((a) => !/^lambda\d+$/.test(a.param));
   const per = Array.from(
     { length: layers },
