@@ -1,13 +1,16 @@
-// Worker-thread entry for SVD requests from the engine service.
+// Worker-thread entry for SVD requests from the engine service: a 784x512
+// decomposition must not stall the engine process's message loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import { RunStore } from '../engine/store/runStore';
-import { computeLayerSvd } from '../engine/svd/runSvd';
-import { toSvdView } from './svdView';
+import { layerSvdMeta, type LayerSvdMeta } from '../engine/svd/runSvd';
+
+export type SvdThreadResult = { ok: true; svd: LayerSvdMeta } | { ok: false; error: string };
 
 const { workspace, id, layer, step } = workerData as { workspace: string; id: string; layer: number; step?: number };
+let reply: SvdThreadResult;
 try {
-  const view = toSvdView(computeLayerSvd(new RunStore(workspace), id, layer, step));
-  parentPort!.postMessage({ ok: true, view });
+  reply = { ok: true, svd: layerSvdMeta(new RunStore(workspace), id, layer, step) };
 } catch (e) {
-  parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });
+  reply = { ok: false, error: e instanceof Error ? e.message : String(e) };
 }
+parentPort!.postMessage(reply);

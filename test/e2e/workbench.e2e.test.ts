@@ -1,5 +1,6 @@
-// End to end: the real engine service and browser-mode server in this process,
-// the built renderer in Debian's Chromium driven by playwright-core. Configures
+// End to end: the real engine process and the browser-mode server in this
+// process, as `racecar serve` runs them, and the built renderer in Debian's
+// Chromium driven by playwright-core. Configures
 // and starts runs from the UI, watches the charts, scrubs backward images, opens
 // the SVD view, compares runs, exports them as a figure bundle, cancels a run,
 // and saves a screenshot of each view into test-output/screenshots/.
@@ -9,7 +10,8 @@ import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngineService, type EngineService } from '../../electron/host/service';
+import { startEngine } from '../../electron/host/startEngine';
+import type { EngineClient } from '../../electron/host/engineClient';
 import { startBrowserServer, type BrowserServer } from '../../electron/server/browserServer';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -22,7 +24,7 @@ const skipE2e = process.env.RACECAR_SKIP_E2E === '1';
 let workspace: string;
 let userDataDir: string;
 let exportDir: string;
-let service: EngineService;
+let service: EngineClient;
 let server: BrowserServer;
 let context: BrowserContext;
 let page: Page;
@@ -98,8 +100,8 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-ws-'));
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-chromium-'));
     exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-export-'));
-    service = createEngineService({ workspace, mode: 'browser' });
-    server = await startBrowserServer({ handler: service, staticDir: RENDERER, port: 0 });
+    service = await startEngine({ workspace, mode: 'browser' });
+    server = await startBrowserServer({ handler: service, staticDir: RENDERER, port: 0, workspace: () => service.workspace });
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
@@ -391,6 +393,30 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     expect(fs.readFileSync(path.join(out, 'sweep.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
     await shot('23-sweep-view');
   }, 300_000);
+
+  it('says so when the engine process dies, and goes on with a new one', async () => {
+    const first = service.pid!;
+    process.kill(first, 'SIGKILL');
+    await expect
+      .poll(() => page.getByTestId('notices').textContent(), { timeout: 30_000 })
+      .toMatch(/engine process stopped unexpectedly.*a new engine process has started/);
+    await shot('12-engine-restarted');
+    expect(service.pid).not.toBe(first);
+    // The new engine serves the same workspace: the runs are still there, and their images load.
+    await nav('backward');
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('[data-testid="backward-output"]')
+            .first()
+            .evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBeGreaterThan(0);
+  }, 60_000);
 
   it('raised no page errors or CSP violations', () => {
     expect(problems).toEqual([]);

@@ -8,6 +8,23 @@ import type { EvalRecord, RunRecord } from '../types';
 const nonNegInt = z.number().int().min(0);
 const isoDate = z.iso.datetime({ offset: true });
 
+// JSON has no NaN/Infinity: JSON.stringify writes them as null. A diverged
+// loss is exactly what the user needs to see, so null reads back as NaN
+// instead of making the whole line invalid, and a record about to be written
+// may hold NaN or ±Infinity (z.number() refuses both).
+const num = z.custom<number | null>((v) => v === null || typeof v === 'number', 'must be a number').transform((v) => (v === null ? NaN : v));
+
+export const EvalRecordSchema = z.object({
+  step: nonNegInt,
+  epoch: z.number(),
+  elapsed: num,
+  stepsPerSec: num,
+  loss: z.object({ total: num, ce: num, rr: z.array(num), ort: num }),
+  trainAccuracy: num,
+  testAccuracy: num,
+  testRecon: z.array(num),
+});
+
 export const SweepTagSchema = z.object({
   id: z.string().regex(/^\d{8}-\d{6}-[a-z0-9-]+-[0-9a-f]{4}$/, 'sweep.id must be a sweep id like 20250101-120000-name-1a2b'),
   point: nonNegInt,
@@ -40,23 +57,8 @@ export const RunRecordSchema = z.object({
       testCount: nonNegInt,
     })
     .optional(),
+  last: EvalRecordSchema.optional(),
   sweep: SweepTagSchema.optional(),
-});
-
-// JSON has no NaN/Infinity: JSON.stringify writes them as null. A diverged
-// loss is exactly what the user needs to see, so null reads back as NaN
-// instead of making the whole line invalid.
-const num = z.union([z.number(), z.null()]).transform((v) => (v === null ? NaN : v));
-
-export const EvalRecordSchema = z.object({
-  step: nonNegInt,
-  epoch: z.number(),
-  elapsed: num,
-  stepsPerSec: num,
-  loss: z.object({ total: num, ce: num, rr: z.array(num), ort: num }),
-  trainAccuracy: num,
-  testAccuracy: num,
-  testRecon: z.array(num),
 });
 
 // Compile-time guard: a field added to RunRecord or EvalRecord but not here
