@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Stops the daemons scripts/slurm-up.sh started, by their pid files.
+# Stops the daemons scripts/slurm-up.sh started (slurmd, slurmctld, and munged
+# if it started it), by their pid files.
 # usage: scripts/slurm-down.sh <state dir>
 set -uo pipefail
 dir=${1:?usage: scripts/slurm-down.sh <state dir>}
-for d in slurmd slurmctld; do
-  f="$dir/$d.pid"
+pidfiles=("$dir/slurmd.pid" "$dir/slurmctld.pid")
+[ -s "$dir/munged.pidfile" ] && pidfiles+=("$(cat "$dir/munged.pidfile")")
+for f in "${pidfiles[@]}"; do
   [ -s "$f" ] || continue
   pid=$(cat "$f")
   kill "$pid" 2>/dev/null || continue

@@ -12,6 +12,7 @@ set -euo pipefail
 dir=${1:?usage: scripts/slurm-up.sh <state dir>}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+rm -f "$dir/munged.pidfile"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "slurm-up: must run as root (munged and slurmd need it)" >&2
@@ -34,6 +35,8 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
   install -d -o munge -g munge -m 755 /run/munge
   install -d -o munge -g munge -m 700 /var/lib/munge /var/log/munge
   runuser -u munge -- /usr/sbin/munged
+  # Ours to stop again (slurm-down.sh): munged writes its pid file itself.
+  echo /run/munge/munged.pid >"$dir/munged.pidfile"
   for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
   munge -n | unmunge >/dev/null || { echo "slurm-up: munged does not answer" >&2; exit 1; }
 fi
