@@ -6,11 +6,17 @@ import { EXPORT_DEFAULTS, ExportCancelledError, FIGURE_NAMES, exportBundle, type
 import type { SizeUnit } from '../figures/canvas';
 import { WORKSPACE_OPTION, parseCommand, type CommandSpec } from './options';
 import { abortOnSignals } from './signals';
+import type { SweepExport } from '../export/bundle';
+import { SWEEP_METRICS } from '../engine/sweep/metrics';
+import { resolveSweepExport } from '../export/sweepExport';
 
 export const EXPORT_COMMAND: CommandSpec = {
   name: 'export',
   summary: 'publication figures, data and a reproduction recipe of runs',
-  usage: ['export <run...> --out <folder | file.zip> [options]'],
+  usage: [
+    'export <run...> --out <folder | file.zip> [options]',
+    'export --sweep <sweep> --out <folder | file.zip> [--metric m] [--x axis] [--y axis] [options]',
+  ],
   positionals: true,
   options: {
     out: { type: 'string', arg: 'path', help: 'a new folder, or a file ending in .zip' },
@@ -35,6 +41,15 @@ export const EXPORT_COMMAND: CommandSpec = {
     vectors: { type: 'string', arg: 'n', help: `singular vectors in each run's vector grid (default ${EXPORT_DEFAULTS.maxVectors})` },
     'top-k': { type: 'string', arg: 'n', help: `singular vectors per run in the comparison figure (default ${EXPORT_DEFAULTS.topK})` },
     force: { type: 'boolean', help: 'replace an existing bundle (a zip or folder holding its MANIFEST.sha256; nothing else)' },
+    sweep: {
+      type: 'string',
+      arg: 'id',
+      help: "the sweep's figures (figures/sweep/*), sweep.csv (every point, its run and metrics), sweep.json, and the metrics\nand configs of its completed runs; per-run figures only with --figures",
+    },
+    metric: { type: 'string', arg: 'list', help: `with --sweep: ${SWEEP_METRICS.join(',')} (default all)` },
+    x: { type: 'string', arg: 'axis', help: 'with --sweep: the x axis (default: the first non-seed axis; seeds give the spread)' },
+    y: { type: 'string', arg: 'axis', help: 'with --sweep: a second axis: a heatmap (or lines with --kind lines)' },
+    kind: { type: 'string', arg: 'heatmap|lines', help: 'with --sweep and --y: a heatmap (default) or one line per --y value' },
     ...WORKSPACE_OPTION,
     json: { type: 'boolean', help: 'print the result (path, files, notes) as JSON' },
   },
@@ -81,15 +96,36 @@ export async function cmdExport(args: string[]): Promise<number> {
   const stop = abortOnSignals();
   const tty = process.stderr.isTTY;
   try {
-    if (positionals.length === 0) throw new UsageError('export: give one or more run ids (see racecar runs)');
+    const sweepId = str('sweep');
+    if (positionals.length === 0 && !sweepId) throw new UsageError('export: give one or more run ids (see racecar runs), or --sweep <id>');
+    if (positionals.length > 0 && sweepId) throw new UsageError('export: give run ids or --sweep <id>, not both');
+    if (!sweepId && ['metric', 'x', 'y', 'kind'].some((k) => str(k) !== undefined))
+      throw new UsageError('export: --metric, --x, --y and --kind go with --sweep <id>');
     if (!str('out')) throw new UsageError('export: give --out <folder> or --out <file.zip>');
     const dpi = str('dpi') === undefined ? undefined : Number(str('dpi'));
     if (dpi !== undefined && !Number.isFinite(dpi)) throw new UsageError(`--dpi: '${str('dpi')}' is not a number`);
-    const figures = list(str('figures'));
-    const workspace = workspaceOf(values);
+    let figures = list(str('figures'));
+    const store = new RunStore(workspaceOf(values));
+    let runIds = positionals;
+    let sweep: SweepExport | undefined;
+    if (sweepId) {
+      const kind = str('kind');
+      if (kind !== undefined && kind !== 'heatmap' && kind !== 'lines') throw new UsageError(`--kind: '${kind}' is not heatmap or lines`);
+      const r = resolveSweepExport(store, {
+        id: sweepId,
+        ...(str('metric') !== undefined ? { metrics: list(str('metric')) } : {}),
+        ...(str('x') !== undefined ? { x: str('x') } : {}),
+        ...(str('y') !== undefined ? { y: str('y') } : {}),
+        ...(kind ? { kind } : {}),
+      });
+      sweep = r.sweep;
+      runIds = r.runIds;
+      figures ??= ['none'];
+    }
     const result = await exportBundle({
-      store: new RunStore(workspace),
-      runIds: positionals,
+      store,
+      runIds,
+      ...(sweep ? { sweep } : {}),
       out: str('out')!,
       figures: figures && figures.length === 1 && figures[0] === 'none' ? [] : figures,
       dpi,

@@ -16,6 +16,7 @@ import { serve } from './serve';
 import { EXPORT_COMMAND, cmdExport } from './export';
 import { JSON_OPTION, WORKSPACE_OPTION, helpText, parseCommand, wantsHelp, type CommandSpec } from './options';
 import { abortOnSignals } from './signals';
+import { SWEEP_COMMAND, cmdSweep, sweepTagOf } from './sweep';
 
 const TRAIN: CommandSpec = {
   name: 'train',
@@ -71,7 +72,7 @@ const SERVE: CommandSpec = {
   footer: 'Prints the URL with its session token; Ctrl-C or SIGTERM stops the server and any running export.',
 };
 
-const COMMANDS: CommandSpec[] = [TRAIN, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND];
+const COMMANDS: CommandSpec[] = [TRAIN, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND, SWEEP_COMMAND];
 
 function usage(): string {
   const lines = COMMANDS.flatMap((c) => c.usage.map((u, i) => (i === 0 ? `  racecar ${u}\n      ${c.summary}` : `  racecar ${u}`)));
@@ -92,13 +93,14 @@ environment:
 async function cmdTrain(args: string[]): Promise<number> {
   const { values } = parseCommand(TRAIN, args);
   const config = configFromFlags(values as TrainFlags);
+  const sweep = sweepTagOf(config);
   const store = new RunStore(workspaceOf(values));
   const stop = abortOnSignals();
   const printer = new ProgressPrinter();
   let status = 'failed';
   let runId = '';
   try {
-    for await (const e of trainRun(config, { store, signal: stop.signal })) {
+    for await (const e of trainRun(config, { store, signal: stop.signal, ...(sweep ? { sweep } : {}) })) {
       printer.handle(e);
       if (e.type === 'started') runId = e.runId;
       if (e.type === 'finished') status = e.status;
@@ -206,6 +208,7 @@ const RUNNERS: Record<string, (args: string[]) => number | Promise<number>> = {
   reproduce: cmdReproduce,
   serve: cmdServe,
   export: cmdExport,
+  sweep: cmdSweep,
 };
 
 export async function main(argv: string[]): Promise<number> {

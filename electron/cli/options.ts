@@ -12,6 +12,8 @@ export interface OptionSpec {
   help: string;
   /** Heading the option is listed under (default 'options'). */
   group?: string;
+  /** May be given several times (the value is then a list). */
+  multiple?: boolean;
 }
 
 export type OptionTable = Record<string, OptionSpec>;
@@ -43,7 +45,8 @@ export function wantsHelp(args: string[]): boolean {
   return false;
 }
 
-const flagText = (name: string, o: OptionSpec) => `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.arg ?? 'value'}` : ''}`;
+const flagText = (name: string, o: OptionSpec) =>
+  `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.arg ?? 'value'}` : ''}${o.multiple ? ' (repeatable)' : ''}`;
 
 export function helpText(spec: CommandSpec): string {
   const all = { ...spec.options, ...HELP_OPTION };
@@ -63,12 +66,15 @@ export function helpText(spec: CommandSpec): string {
   return out.join('\n');
 }
 
-export type ParsedValues = Record<string, string | boolean | undefined>;
+export type ParsedValues = Record<string, string | boolean | string[] | undefined>;
 
 /** Parses with the command's table; node's multi-line messages become one line. */
 export function parseCommand(spec: CommandSpec, args: string[]): { values: ParsedValues; positionals: string[] } {
   const options = Object.fromEntries(
-    Object.entries({ ...spec.options, ...HELP_OPTION }).map(([n, o]) => [n, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
+    Object.entries({ ...spec.options, ...HELP_OPTION }).map(([n, o]) => [
+      n,
+      { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+    ]),
   );
   try {
     const r = parseArgs({ args, options, allowPositionals: !!spec.positionals, strict: true });

@@ -7,16 +7,32 @@ import { BACKGROUNDS, COLORMAPS, FORMATS, SIZE_UNITS, VECTOR_ORDERS } from '../e
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
 import type { RunConfig, RunConfigInput } from '../engine/config/schema';
 import type { LayerSvd } from '../engine/svd/runSvd';
+import { SWEEP_METRICS, type SweepResults } from '../engine/sweep/metrics';
+import type { AxisValue } from '../engine/sweep/spec';
+import type { PointStatus, SavedSweep, SweepStatus } from '../engine/sweep/sweepStore';
 
 const MAX_ID = 200;
 const runId = z.string().min(1, 'id must not be empty').max(MAX_ID, `id must be at most ${MAX_ID} characters`);
 const Empty = z.object({}).strict();
+const axisParam = z.string().max(40, 'an axis name is at most 40 characters');
 const positive = (what: string) => z.number().positive(`${what} must be a positive number`);
 
 /** A figure bundle of runs (see electron/export/bundle.ts: figure names, sizes and paths are checked there, before anything is written). */
 const ExportBundleRequest = z
   .object({
-    ids: z.array(runId).min(1, 'select at least one run').max(50, 'at most 50 runs at once'),
+    /** Runs to export; may be empty with a sweep (whose completed runs are exported). */
+    ids: z.array(runId).max(50, 'at most 50 runs at once'),
+    /** A sweep's figures, sweep.csv and sweep.json (see electron/export/sweepExport.ts). */
+    sweep: z
+      .object({
+        id: runId,
+        metrics: z.array(z.enum(SWEEP_METRICS)).min(1, 'choose at least one metric').optional(),
+        x: axisParam.optional(),
+        y: axisParam.optional(),
+        kind: z.enum(['heatmap', 'lines']).optional(),
+      })
+      .strict()
+      .optional(),
     /** A folder to create, or a file ending in .zip. */
     out: z.string().min(1, 'out must not be empty').max(4096, 'out must be at most 4096 characters'),
     /** Default: every figure; [] = data, configs and README only. */
@@ -31,7 +47,11 @@ const ExportBundleRequest = z
     formats: z.array(z.enum(FORMATS)).min(1, 'choose png, svg or both').max(FORMATS.length).optional(),
     overwrite: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.ids.length > 0 || r.sweep !== undefined, { message: 'select at least one run', path: ['ids'] });
+
+/** A sweep spec from the Sweep form; its fields are checked by SweepSpecSchema on the engine side (one-line messages naming the field). */
+const SweepSpecRequest = z.record(z.string().max(100), z.unknown());
 
 /** Payload schemas, one per request channel. The engine side validates every payload with these. */
 export const requestSchemas = {
@@ -52,6 +72,17 @@ export const requestSchemas = {
   'export.defaults': Empty,
   'export.bundle': ExportBundleRequest,
   'export.cancel': Empty,
+  'sweeps.list': Empty,
+  /** Status per point and the per-point metrics (SVD scores are computed once per run, then cached). */
+  'sweeps.get': z.object({ id: runId }).strict(),
+  /** Checks a spec and counts its points without starting anything. */
+  'sweeps.validate': z.object({ spec: SweepSpecRequest }).strict(),
+  /** Creates the sweep and queues its points in the engine's run queue (as many at once as fit the cores). */
+  'sweeps.start': z.object({ spec: SweepSpecRequest }).strict(),
+  /** Queues the points that have no completed run and none in progress. */
+  'sweeps.resume': z.object({ id: runId }).strict(),
+  /** Cancels the sweep's queued and running runs: in the engine's queue, local CLI processes and Slurm jobs. */
+  'sweeps.cancel': z.object({ id: runId }).strict(),
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -106,6 +137,35 @@ export interface Results {
   'export.bundle': { out: string; files: string[]; notes: string[] };
   /** false when no export was running. */
   'export.cancel': { cancelled: boolean };
+  'sweeps.list': { sweeps: SweepSummary[]; problems: { id: string; error: string }[] };
+  'sweeps.get': {
+    sweep: SavedSweep;
+    points: PointStatus[];
+    counts: SweepStatus['counts'];
+    complete: boolean;
+    executor: SweepExecutor;
+    results: SweepResults;
+    notes: string[];
+  };
+  'sweeps.validate': { ok: true; points: number; keys: string[] } | { ok: false; error: string };
+  'sweeps.start': { id: string; points: number };
+  'sweeps.resume': { id: string; queued: number };
+  'sweeps.cancel': { id: string; cancelled: number };
+}
+
+/** Where a sweep's points run: the engine's queue (app), racecar sweep on a machine (local) or Slurm. */
+export type SweepExecutor = 'app' | 'local' | 'slurm';
+
+/** One line of the sweeps list. */
+export interface SweepSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  mode: 'grid' | 'list';
+  axes: { param: string; label: string; values: AxisValue[] }[];
+  points: number;
+  counts: SweepStatus['counts'];
+  executor: SweepExecutor;
 }
 
 export type ResultOf<C extends Channel> = Results[C];

@@ -6,6 +6,14 @@ import type { RunConfig } from './config/schema';
 export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
 export type BackendName = 'onnx' | 'tensorflow' | 'wasm' | 'cpu';
 
+/** A run that is a point of a sweep (see engine/sweep). */
+export interface SweepTag {
+  /** The sweep's id (its folder under <workspace>/sweeps). */
+  id: string;
+  /** The point's index in the sweep's expansion. */
+  point: number;
+}
+
 /** One evaluation, one line of metrics.jsonl. */
 export interface EvalRecord {
   step: number;
@@ -46,6 +54,8 @@ export interface RunRecord {
   dataInfo?: { name: string; height: number; width: number; classNames: string[]; trainCount: number; testCount: number };
   /** The latest evaluation, kept here by the run's writer so that listing runs never reads metrics.jsonl. */
   last?: EvalRecord;
+  /** Set when the run was started by a sweep. */
+  sweep?: SweepTag;
 }
 
 export type TrainEvent =

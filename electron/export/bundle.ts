@@ -12,6 +12,8 @@ import { loadRuns, planBundle, validateSettings } from './plan';
 import { BundleWriter, renderBundle } from './render';
 import { commit, discard, stage } from './commit';
 import { checkTarget, describeFsError, FS_ERROR_CODES } from './target';
+import type { SweepResults } from '../engine/sweep/metrics';
+import type { SweepFigureChoice } from '../figures/sweepCharts';
 
 export { BACKGROUNDS, COLORMAPS, EXPORT_DEFAULTS, FIGURE_NAMES, FORMATS, VECTOR_ORDERS, type FigureFormat, type FigureName } from './options';
 export { ExportCancelledError, ExportError, type ExportWording } from './errors';
@@ -57,6 +59,15 @@ export interface ExportOptions {
   wording?: ExportWording;
   signal?: AbortSignal;
   onProgress?: (p: ExportProgress) => void;
+  /** A sweep's figures (one per choice; default: every metric over its first non-seed axis), sweep.csv and the sweep file. */
+  sweep?: SweepExport;
+}
+
+export interface SweepExport {
+  results: SweepResults;
+  /** The saved sweep file, copied into the bundle as sweep.json. */
+  sweepFile: string;
+  choices?: SweepFigureChoice[];
 }
 
 export interface ExportResult {
@@ -86,7 +97,7 @@ export async function exportBundle(opts: ExportOptions): Promise<ExportResult> {
     throw e;
   }
   if (signal?.aborted) throw new ExportCancelledError();
-  const { tasks, notes } = planBundle(store, runs, settings, fontFamily);
+  const { tasks, notes } = planBundle(store, runs, settings, fontFamily, opts.sweep);
 
   // Stages: the tasks, the manifest, the zip (for a .zip), the rename.
   const total = tasks.length + 2 + (target.zip ? 1 : 0);

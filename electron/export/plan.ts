@@ -17,7 +17,9 @@ import {
   type ChartSpec,
   type ChartTheme,
 } from '../figures/chartSpecs';
-import { figureTheme, renderChartPng, renderChartSvg } from '../figures/renderChart';
+import { figureTheme, renderChartPng, renderChartSvg, renderSweepPng, renderSweepSvg } from '../figures/renderChart';
+import { SWEEP_METRICS, SWEEP_METRIC_INFO, type SweepResults } from '../engine/sweep/metrics';
+import { SweepFigureError, defaultSweepChoice, sweepCsv, sweepFigure, type SweepFigure, type SweepFigureChoice } from '../figures/sweepCharts';
 import { FigureSizeError, resolveFigureSize, type FigureSize } from '../figures/canvas';
 import { GridLayoutError, renderGridPng, renderGridSvg, type GridFigure, type VectorColormap } from '../figures/imageGrids';
 import { backwardGif } from '../figures/gif';
@@ -39,7 +41,7 @@ import { bundleReadme, reproduceScript, type FigureEntry } from './readme';
 import { BACKGROUNDS, COLORMAPS, EXPORT_DEFAULTS, FIGURE_NAMES, FORMATS, SIZE_UNITS, VECTOR_ORDERS, type FigureFormat, type FigureName } from './options';
 import { ExportError, type ExportWords } from './errors';
 import type { BundleWriter, RenderTask } from './render';
-import type { ExportOptions } from './bundle';
+import type { ExportOptions, SweepExport } from './bundle';
 
 export interface PlannedRun {
   run: RunRecord;
@@ -135,7 +137,13 @@ export function loadRuns(store: RunStore, ids: string[], words: ExportWords): Pl
 }
 
 /** The bundle's tasks. Notes of figures left out are collected in `notes` while the tasks run. */
-export function planBundle(store: RunStore, runs: PlannedRun[], settings: Settings, fontFamily: string): { tasks: RenderTask[]; notes: string[] } {
+export function planBundle(
+  store: RunStore,
+  runs: PlannedRun[],
+  settings: Settings,
+  fontFamily: string,
+  sweep?: SweepExport,
+): { tasks: RenderTask[]; notes: string[] } {
   const { size, formats } = settings;
   const theme: ChartTheme = { ...figureTheme(settings.background), fontFamily };
   const labels = runLabels(runs.map((r) => r.run));
@@ -200,6 +208,36 @@ export function planBundle(store: RunStore, runs: PlannedRun[], settings: Settin
     figures.push({ files, caption, group: groupOf(base) });
   };
   const sizeText = `${round(size.widthIn)} x ${round(size.heightIn)} in`;
+
+  if (sweep) {
+    const { results, sweepFile } = sweep;
+    for (const { fig, choice } of sweepFigures(results, sweep.choices)) {
+      tasks.push({
+        label: `sweep figure ${fig.spec.id}`,
+        run: (w) => {
+          const base = `figures/sweep/${fig.spec.id}`;
+          const files: string[] = [];
+          if (formats.includes('png')) {
+            w.write(`${base}.png`, renderSweepPng(fig, size, theme));
+            files.push(`${base}.png`);
+          }
+          if (formats.includes('svg')) {
+            w.write(`${base}.svg`, renderSweepSvg(fig, size, theme));
+            files.push(`${base}.svg`);
+          }
+          figures.push({ files, caption: sweepCaption(results, fig, choice), group: `Sweep ${results.name} (${results.id})` });
+        },
+      });
+    }
+    tasks.push({
+      label: 'sweep data',
+      run: (w) => {
+        w.write('sweep.csv', sweepCsv(results));
+        w.write('sweep.json', sweepFile);
+        for (const n of results.notes) notes.push(`sweep: ${n}`);
+      },
+    });
+  }
 
   for (const { run, metrics } of runs) {
     const label = labelOf(run.id);
@@ -422,3 +460,38 @@ function lossParts(run: RunRecord): string {
 function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
+
+/** The figures of a sweep export, each checked (unknown axes fail before anything is written). */
+function sweepFigures(r: SweepResults, choices?: SweepFigureChoice[]): { fig: SweepFigure; choice: SweepFigureChoice }[] {
+  let cs = choices;
+  if (!cs?.length) {
+    const first = defaultSweepChoice(r);
+    if (!first) throw new ExportError(`sweep ${r.id} has no axis with two or more values: nothing to draw`);
+    cs = SWEEP_METRICS.map((metric) => ({ ...first, metric }));
+  }
+  if (!r.points.some((p) => p.state === 'done'))
+    throw new ExportError(`sweep ${r.id} has no completed run yet: wait for its first point (racecar sweep status ${r.id})`);
+  return cs.map((choice) => {
+    try {
+      return { fig: sweepFigure(r, choice), choice };
+    } catch (e) {
+      if (e instanceof SweepFigureError) throw new ExportError(e.message);
+      throw e;
+    }
+  });
+}
+
+function sweepCaption(r: SweepResults, fig: SweepFigure, c: SweepFigureChoice): string {
+  const info = SWEEP_METRIC_INFO[c.metric];
+  const done = r.points.filter((p) => p.state === 'done').length;
+  const axis = (p: string) => r.axes.find((a) => a.param === p)?.label ?? p;
+  const rest = r.axes.filter((a) => a.param !== c.x && a.param !== c.y && a.values.length > 1).map((a) => a.label);
+  const over = rest.length ? `mean over ${rest.join(' and ')}` : 'one run per value';
+  const what =
+    fig.kind === 'heatmap'
+      ? `heatmap of the ${info.label} (${over}) over ${axis(c.x)} (x) and ${axis(c.y!)} (y); colours on the viridis scale${fig.spec.log ? ' (log)' : ''}, the mean printed in each cell.`
+      : `${info.label} over ${axis(c.x)}${c.y ? `, one line per ${axis(c.y)}` : ''}${fig.spec.log ? ' (log scale)' : ''}: the line is the ${over}${rest.length ? `, the band ± one standard deviation, the dots the single runs` : ''}.`;
+  return `Sweep ${r.name} (${done} of ${r.points.length} points completed): ${what} ${cap(info.label)}: ${info.description}.`;
+}
+
+const cap = (s: string) => `${s[0]!.toUpperCase()}${s.slice(1)}`;

@@ -21,6 +21,10 @@ export interface ChartPoint {
   x: number;
   /** null = no value (a gap; also every value <= 0 on a log axis). */
   y: number | null;
+  /** Tooltip text (interactive charts); default: the series label and y. */
+  info?: string;
+  /** The run behind this point: clicking it in the app opens the run. */
+  runId?: string;
 }
 
 export interface ChartSeries {
@@ -28,6 +32,14 @@ export interface ChartSeries {
   color: string;
   points: ChartPoint[];
   dash?: number[];
+  /** false: markers only (e.g. one dot per seed). */
+  line?: boolean;
+  /** Marker radius in px (default: 2 when the chart shows points, else 0). */
+  pointRadius?: number;
+  /** Fill the area between this series and the previous one (a spread band), in this colour. */
+  fillToPrevious?: string;
+  /** Leave the series out of the legend (band edges, per-seed dots). */
+  legend?: boolean;
 }
 
 export interface ChartSpec {
@@ -45,6 +57,8 @@ export interface ChartSpec {
   xInteger?: boolean;
   /** Draw a marker at every point; default: when no series has more than 30 points. */
   showPoints?: boolean;
+  /** Categorical x axis: x = 0..n-1 labelled with these (e.g. a sweep axis's values). */
+  xTicks?: string[];
   series: ChartSeries[];
 }
 
@@ -329,19 +343,26 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
   const font = (s: number, weight?: 'bold' | 'normal') => ({ size: s, ...(family ? { family } : {}), ...(weight ? { weight } : {}) });
   const maxPoints = Math.max(0, ...spec.series.map((s) => s.points.length));
   const points = spec.showPoints ?? maxPoints <= 30;
-  const datasets: ChartDataset<'line', ChartPoint[]>[] = spec.series.map((s) => ({
-    label: s.label,
-    data: s.points.map((p) => ({ x: p.x, y: p.y })) as ChartPoint[],
-    borderColor: s.color,
-    backgroundColor: s.color,
-    borderWidth: 1.5,
-    ...(s.dash ? { borderDash: s.dash } : {}),
-    pointRadius: points ? 2 : 0,
-    pointHoverRadius: points ? 3 : 2,
-    pointBorderWidth: 0,
-    pointBackgroundColor: s.color,
-    tension: 0,
-  }));
+  const datasets: ChartDataset<'line', ChartPoint[]>[] = spec.series.map((s) => {
+    const radius = s.pointRadius ?? (points ? 2 : 0);
+    return {
+      label: s.label,
+      data: s.points.map((p) => ({ x: p.x, y: p.y, ...(p.info !== undefined ? { info: p.info } : {}), ...(p.runId !== undefined ? { runId: p.runId } : {}) })),
+      borderColor: s.color,
+      backgroundColor: s.fillToPrevious ?? s.color,
+      borderWidth: s.fillToPrevious ? 0 : 1.5,
+      ...(s.dash ? { borderDash: s.dash } : {}),
+      ...(s.line === false ? { showLine: false } : {}),
+      ...(s.fillToPrevious ? { fill: '-1' } : {}),
+      pointRadius: radius,
+      pointHoverRadius: radius ? radius + 1 : 2,
+      pointBorderWidth: 0,
+      pointBackgroundColor: s.color,
+      tension: 0,
+    };
+  });
+  const inLegend = spec.series.map((s) => s.legend !== false);
+  const xTicks = spec.xTicks;
   const axisTitle = (text: string) => ({ display: text !== '', text, color: theme.muted, font: font(size) });
   const ticks = { color: theme.muted, font: font(size - 1) };
   const config: LineConfig = {
@@ -361,7 +382,20 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
         x: {
           type: 'linear',
           title: axisTitle(spec.xLabel),
-          ticks: { ...ticks, ...(spec.xInteger ? { precision: 0 } : {}), maxRotation: 0 },
+          ticks: {
+            ...ticks,
+            ...(spec.xInteger || xTicks ? { precision: 0 } : {}),
+            ...(xTicks ? { callback: (v: number | string) => xTicks[Number(v)] ?? '' } : {}),
+            maxRotation: 0,
+          },
+          ...(xTicks
+            ? {
+                min: -0.35,
+                max: xTicks.length - 0.65,
+                // One tick per category, none between.
+                afterBuildTicks: (axis: { ticks: { value: number }[] }) => void (axis.ticks = xTicks.map((_, i) => ({ value: i }))),
+              }
+            : {}),
           grid: { color: theme.grid },
           border: { color: theme.muted },
         },
@@ -383,7 +417,7 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
           padding: { top: 2, bottom: 4 },
         },
         legend: {
-          display: spec.series.length > 1 || spec.series[0]?.label !== 'σ',
+          display: inLegend.filter(Boolean).length > 1 || (inLegend[0] === true && spec.series[0]?.label !== 'σ'),
           position: 'top',
           labels: {
             color: theme.fg,
@@ -393,6 +427,7 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
             boxHeight: 6,
             padding: 8,
             // A line sample in the series' colour and dash (chart.js would take the point style: no dash, no width).
+            filter: (item) => inLegend[item.datasetIndex ?? 0] !== false,
             generateLabels: (chart) =>
               chart.data.datasets.map((ds, i) => ({
                 text: ds.label ?? '',
@@ -407,7 +442,14 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
               })),
           },
         },
-        tooltip: { enabled: !!opts.interactive },
+        tooltip: {
+          enabled: !!opts.interactive,
+          // A point's own text (sweep figures) instead of 'label: y'.
+          callbacks: {
+            ...(xTicks ? { title: (items: { parsed: { x: number | null } }[]) => xTicks[items[0]?.parsed.x ?? -1] ?? '' } : {}),
+            label: (ctx) => (ctx.raw as ChartPoint | undefined)?.info ?? `${ctx.dataset.label ?? ''}: ${ctx.formattedValue}`,
+          },
+        },
         decimation: { enabled: !!opts.interactive, algorithm: 'lttb', samples: 500, threshold: 1000 },
       },
     },

@@ -3,6 +3,7 @@
 import { createCanvas, SvgExportFlag, type Canvas } from '@napi-rs/canvas';
 import type * as ChartJs from 'chart.js' with { 'resolution-mode': 'import' };
 import { PRINT_THEME, toChartJsConfig, type ChartSpec, type ChartTheme } from './chartSpecs';
+import { sweepChartJsConfig, type SweepFigure } from './sweepCharts';
 import { encodePng, figureFontFamily, finishSvg, type FigureSize } from './canvas';
 
 // chart.js ships CommonJS too (dist/chart.cjs); TypeScript sees only its ESM types.
@@ -11,7 +12,12 @@ const { Chart, registerables } = require('chart.js') as typeof ChartJs;
 let registered = false;
 function ensureRegistered(): void {
   if (registered) return;
-  Chart.register(...registerables);
+  // The heatmaps of sweeps are chartjs-chart-matrix's 'matrix' charts.
+  const { MatrixController, MatrixElement } = require('chartjs-chart-matrix') as {
+    MatrixController: ChartJs.ChartComponentLike;
+    MatrixElement: ChartJs.ChartComponentLike;
+  };
+  Chart.register(...registerables, MatrixController, MatrixElement);
   registered = true;
 }
 
@@ -22,9 +28,11 @@ export function figureTheme(background: 'white' | 'transparent', base: ChartThem
 
 type Drawable = { getContext(type: '2d'): unknown; width: number; height: number };
 
-function draw<T>(target: Drawable, spec: ChartSpec, theme: ChartTheme, devicePixelRatio: number, read: () => T): T {
+type ConfigAt = (devicePixelRatio: number) => ChartJs.ChartConfiguration;
+
+function draw<T>(target: Drawable, configAt: ConfigAt, devicePixelRatio: number, read: () => T): T {
   ensureRegistered();
-  const config = toChartJsConfig(spec, theme, { animation: false, responsive: false, devicePixelRatio });
+  const config = configAt(devicePixelRatio);
   // chart.js accepts any canvas-like item with getContext('2d'); it draws synchronously when animation is off.
   const chart = new Chart(target.getContext('2d') as never, config);
   try {
@@ -34,22 +42,37 @@ function draw<T>(target: Drawable, spec: ChartSpec, theme: ChartTheme, devicePix
   }
 }
 
+const lineConfig =
+  (spec: ChartSpec, theme: ChartTheme): ConfigAt =>
+  (devicePixelRatio) =>
+    toChartJsConfig(spec, theme, { animation: false, responsive: false, devicePixelRatio }) as unknown as ChartJs.ChartConfiguration;
+const sweepConfig =
+  (fig: SweepFigure, theme: ChartTheme): ConfigAt =>
+  (devicePixelRatio) =>
+    sweepChartJsConfig(fig, theme, { animation: false, responsive: false, devicePixelRatio });
+
 /** PNG of exactly size.widthPx x size.heightPx with the dpi in pHYs. */
-export function renderChartPng(spec: ChartSpec, size: FigureSize, theme: ChartTheme): Buffer {
+function renderPng(configAt: ConfigAt, size: FigureSize): Buffer {
   // Layout in CSS px, drawn at dpi/96 device px per CSS px; chart.js sizes the canvas to floor(css x ratio).
   const ratio = (size.widthPx / size.cssWidth) * (1 + 1e-9);
   const canvas = createCanvas(size.cssWidth, size.cssHeight);
-  return draw(canvas, spec, theme, ratio, () => encodePng(exactSize(canvas, size), size.dpi));
+  return draw(canvas, configAt, ratio, () => encodePng(exactSize(canvas, size), size.dpi));
 }
 
 /** SVG of the same chart laid out at the same physical size (width/height in inches). */
-export function renderChartSvg(spec: ChartSpec, size: FigureSize, theme: ChartTheme): string {
+function renderSvg(configAt: ConfigAt, size: FigureSize): string {
   const canvas = createCanvas(size.cssWidth, size.cssHeight, SvgExportFlag.ConvertTextToPaths);
   return finishSvg(
-    draw(canvas, spec, theme, 1, () => canvas.getContent().toString('utf8')),
+    draw(canvas, configAt, 1, () => canvas.getContent().toString('utf8')),
     size,
   );
 }
+
+export const renderChartPng = (spec: ChartSpec, size: FigureSize, theme: ChartTheme): Buffer => renderPng(lineConfig(spec, theme), size);
+export const renderChartSvg = (spec: ChartSpec, size: FigureSize, theme: ChartTheme): string => renderSvg(lineConfig(spec, theme), size);
+/** A sweep figure (lines or heatmap), drawn like every other chart. */
+export const renderSweepPng = (fig: SweepFigure, size: FigureSize, theme: ChartTheme): Buffer => renderPng(sweepConfig(fig, theme), size);
+export const renderSweepSvg = (fig: SweepFigure, size: FigureSize, theme: ChartTheme): string => renderSvg(sweepConfig(fig, theme), size);
 
 /** The rounding of the other axis can leave a pixel too many or few: resample onto the exact size. */
 function exactSize(canvas: Canvas, size: FigureSize): Canvas {

@@ -5,11 +5,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { RunStore } from '../engine/store/runStore';
 import { ExportCancelledError, exportBundle, type ExportOptions, type ExportProgress, type ExportResult } from '../export/bundle';
+import { resolveSweepExport, type SweepExportRequest } from '../export/sweepExport';
 
 /** What the service passes as workerData: the export's options without store, signal and callback. */
 export interface ExportThreadData {
   workspace: string;
-  options: Omit<ExportOptions, 'store' | 'signal' | 'onProgress'>;
+  options: Omit<ExportOptions, 'store' | 'signal' | 'onProgress' | 'sweep'>;
+  /** A sweep's figures: resolved here (SVD scores are computed on this thread); its completed runs join `runIds`. */
+  sweep?: SweepExportRequest;
 }
 
 /** Service → thread. */
@@ -20,7 +23,7 @@ export type ExportThreadMessage =
   ({ type: 'progress' } & ExportProgress) | { type: 'done'; result: ExportResult } | { type: 'error'; message: string; cancelled: boolean };
 
 const port = parentPort!;
-const { workspace, options } = workerData as ExportThreadData;
+const { workspace, options, sweep } = workerData as ExportThreadData;
 const abort = new AbortController();
 const post = (m: ExportThreadMessage) => port.postMessage(m);
 
@@ -28,7 +31,18 @@ port.on('message', (m: ExportThreadCommand) => {
   if (m?.type === 'cancel') abort.abort();
 });
 
-exportBundle({ ...options, store: new RunStore(workspace), signal: abort.signal, onProgress: (p) => post({ type: 'progress', ...p }) })
+const store = new RunStore(workspace);
+Promise.resolve()
+  .then(() => {
+    const s = sweep ? resolveSweepExport(store, sweep) : null;
+    return exportBundle({
+      ...options,
+      ...(s ? { sweep: s.sweep, runIds: [...new Set([...s.runIds, ...options.runIds])], figures: options.figures ?? [] } : {}),
+      store,
+      signal: abort.signal,
+      onProgress: (p) => post({ type: 'progress', ...p }),
+    });
+  })
   .then((result) => post({ type: 'done', result }))
   .catch((e: unknown) => post({ type: 'error', message: e instanceof Error ? e.message : String(e), cancelled: e instanceof ExportCancelledError }))
   // Nothing more to listen for: the thread may end (the service also terminates it on the final message).

@@ -1,5 +1,6 @@
 // The engine behind the contract: the run store, a queue of runs each trained
-// in a training process of its own, and SVDs and figure-bundle exports on
+// in a training process of its own (one at a time; sweep points as many at
+// once as fit the cores), and SVDs and figure-bundle exports on
 // worker threads, each kind one at a time. It runs in the engine process
 // (engineProcess.ts), never in the process that serves the UI, and knows
 // nothing of Electron or WebSockets; transports validate with parseRequest and
@@ -20,7 +21,9 @@ import { RunStore, ownedByThisProcess, thisProcessAsOwner, type RunEdit } from '
 import { openWorkspace } from '../engine/store/workspace';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
 import { prepareRun } from '../engine/train/trainer';
-import type { RunRecord, TrainEvent } from '../engine/types';
+import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
+import type { RunConfig } from '../engine/config/schema';
+import { SweepHandlers } from './sweeps';
 import { appPackage } from '../engine/util/version';
 import { compiledScript } from '../engine/util/compiled';
 import { FIGURE_NAMES } from '../export/options';
@@ -40,6 +43,8 @@ export interface ServiceOptions {
   cancelGraceMs?: number;
   /** How long an edit waits for the training process to apply it. */
   editTimeoutMs?: number;
+  /** Training processes at once for sweep points (default: one per core); other runs train one at a time. */
+  maxParallel?: number;
 }
 
 type Payload<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
@@ -73,8 +78,9 @@ interface Active {
 export class EngineService implements EngineHandler {
   private store: RunStore;
   private readonly events = new EventEmitter();
-  private readonly queue: { id: string; config: unknown }[] = [];
-  private active: Active | null = null;
+  private readonly queue: { id: string; config: unknown; sweep: boolean }[] = [];
+  private readonly active = new Map<string, Active>();
+  private readonly sweeps: SweepHandlers;
   private exporting: ActiveExport | null = null;
   private readonly spawnWorker: SpawnWorker;
   private readonly svdQueue = new SerialQueue('SVD', MAX_WAITING_SVD);
@@ -88,6 +94,25 @@ export class EngineService implements EngineHandler {
     this.spawnWorker = opts.spawnWorker ?? (() => forkWorker());
     this.events.setMaxListeners(100);
     this.recoverQueued();
+    this.sweeps = new SweepHandlers({
+      store: () => this.store,
+      enqueue: (config, totalSteps, tag) => this.enqueue(config, totalSteps, tag),
+      cancelRun: (id) => {
+        if (!this.queue.some((q) => q.id === id) && !this.active.has(id)) return false;
+        this.handlers['runs.cancel']({ id });
+        return true;
+      },
+      changed: () => this.emit({ type: 'runs.changed' }),
+    });
+  }
+
+  /** A run in the queue; sweep points may train several at once. */
+  private enqueue(config: RunConfig, totalSteps: number, sweep?: SweepTag): string {
+    const rec = this.store.createRun(config, { totalSteps, backend: null, versions: {}, ...(sweep ? { sweep } : {}) });
+    this.store.updateRun(rec.id, { status: 'queued', ...thisProcessAsOwner() });
+    this.queue.push({ id: rec.id, config, sweep: !!sweep });
+    this.pump();
+    return rec.id;
   }
 
   get workspace(): string {
@@ -143,12 +168,9 @@ export class EngineService implements EngineHandler {
     'runs.start': ({ config }) => {
       // Everything checkable is checked before a run folder exists.
       const p = prepareRun(config);
-      const rec = this.store.createRun(p.config, { totalSteps: p.totalSteps, backend: null, versions: {} });
-      this.store.updateRun(rec.id, { status: 'queued', ...thisProcessAsOwner() });
-      this.queue.push({ id: rec.id, config: p.config });
+      const id = this.enqueue(p.config, p.totalSteps);
       this.emit({ type: 'runs.changed' });
-      this.pump();
-      return { id: rec.id };
+      return { id };
     },
     'runs.cancel': ({ id }) => {
       const q = this.queue.findIndex((x) => x.id === id);
@@ -158,8 +180,8 @@ export class EngineService implements EngineHandler {
         this.emit({ type: 'runs.changed' });
         return { id, status: 'cancelled' as const };
       }
-      if (this.active?.id === id && !this.active.finished) {
-        const a = this.active;
+      const a = this.active.get(id);
+      if (a && !a.finished) {
         a.worker.send({ type: 'cancel' });
         a.cancelTimer = setTimeout(() => {
           if (!a.finished) a.worker.kill();
@@ -175,7 +197,7 @@ export class EngineService implements EngineHandler {
       return { run };
     },
     'runs.delete': ({ id }) => {
-      if (this.active?.id === id || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
+      if (this.active.has(id) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
       this.store.delete(id);
       this.emit({ type: 'runs.changed' });
       return { id };
@@ -194,7 +216,7 @@ export class EngineService implements EngineHandler {
     'svd.get': ({ id, layer, step }) => this.svd(id, layer, step),
     'workspace.set': ({ path: dir }) => {
       // A training process that has finished may still be exiting; it only writes its own run, in the old workspace.
-      if ((this.active && !this.active.finished) || this.queue.length)
+      if ([...this.active.values()].some((a) => !a.finished) || this.queue.length)
         throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
       if (this.exportQueue.size) throw new Error('an export is running: wait for it or cancel it before changing the workspace');
       if (this.svdQueue.size) throw new Error('an SVD is being computed: wait for it before changing the workspace');
@@ -205,6 +227,12 @@ export class EngineService implements EngineHandler {
     },
     'export.defaults': () => ({ out: path.join(this.store.workspace, 'exports', `${timeStamp()}.zip`), figures: [...FIGURE_NAMES] }),
     'export.bundle': (p) => this.exportQueue.run(() => this.exportBundle(p)),
+    'sweeps.list': () => this.sweeps.list(),
+    'sweeps.get': ({ id }) => this.sweeps.get(id),
+    'sweeps.validate': ({ spec }) => this.sweeps.validate(spec),
+    'sweeps.start': ({ spec }) => this.sweeps.start(spec),
+    'sweeps.resume': ({ id }) => this.sweeps.resume(id),
+    'sweeps.cancel': ({ id }) => this.sweeps.cancel(id),
     'export.cancel': () => {
       if (!this.exporting) return { cancelled: false };
       this.exporting.worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
@@ -218,8 +246,8 @@ export class EngineService implements EngineHandler {
    * process (the CLI, a cluster job) is refused until it has finished.
    */
   private edit(id: string, edit: RunEdit): Promise<RunRecord> {
-    const a = this.active;
-    if (a?.id === id && !a.exited) {
+    const a = this.active.get(id);
+    if (a && !a.exited) {
       return new Promise<RunRecord>((resolve, reject) => {
         const requestId = this.nextEditId++;
         const timer = setTimeout(() => {
@@ -246,7 +274,7 @@ export class EngineService implements EngineHandler {
    * is the home folder.
    */
   private exportBundle(p: Payload<'export.bundle'>): Promise<ResultOf<'export.bundle'>> {
-    const { ids, out, ...settings } = p;
+    const { ids, out, sweep, ...settings } = p;
     const home = /^~(?=$|[\\/])/;
     const data: ExportThreadData = {
       workspace: this.store.workspace,
@@ -256,6 +284,7 @@ export class EngineService implements EngineHandler {
         out: home.test(out) ? path.join(os.homedir(), out.slice(1)) : path.resolve(this.store.workspace, out),
         wording: 'app',
       },
+      ...(sweep ? { sweep } : {}),
     };
     const worker = new Worker(compiledScript(__dirname, 'exportThread.js'), { workerData: data });
     let end!: () => void;
@@ -304,12 +333,21 @@ export class EngineService implements EngineHandler {
     return job;
   }
 
+  /** Starts queued runs: a sweep point while fewer than maxParallel train, any other run only when nothing trains. */
   private pump(): void {
-    if (this.active || !this.queue.length) return;
-    const next = this.queue.shift()!;
+    const max = Math.max(1, this.opts.maxParallel ?? os.availableParallelism());
+    while (this.queue.length) {
+      const next = this.queue[0]!;
+      if (next.sweep ? this.active.size >= max : this.active.size > 0) return;
+      this.queue.shift();
+      this.startWorker(next);
+    }
+  }
+
+  private startWorker(next: { id: string; config: unknown }): void {
     const worker = this.spawnWorker();
     const active: Active = { id: next.id, worker, finished: false, exited: false, edits: new Map() };
-    this.active = active;
+    this.active.set(next.id, active);
     worker.onMessage((msg) => {
       if (msg.type === 'event') this.onTrainEvent(active, msg.event);
       else if (msg.type === 'error') this.fail(active, msg.message);
@@ -336,7 +374,7 @@ export class EngineService implements EngineHandler {
           p.reject(e as Error);
         }
       }
-      if (this.active === active) this.active = null;
+      if (this.active.get(active.id) === active) this.active.delete(active.id);
       this.pump();
     });
     worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, config: next.config });
@@ -378,18 +416,22 @@ export class EngineService implements EngineHandler {
       // A thread stuck in a system call never confirms its end; the process exit ends it.
       await within(worker.terminate(), 2000);
     }
-    if (this.active && !this.active.exited) {
-      const a = this.active;
-      await new Promise<void>((resolve) => {
-        a.worker.onExit(() => resolve());
-        // Not the user's choice: the run is recorded as interrupted, with its last state checkpointed.
-        a.worker.send({ type: 'cancel', reason: 'interrupted' });
-        setTimeout(() => {
-          a.worker.kill();
-          resolve();
-        }, 5000);
-      });
-    }
+    await Promise.all(
+      [...this.active.values()]
+        .filter((a) => !a.exited)
+        .map(
+          (a) =>
+            new Promise<void>((resolve) => {
+              a.worker.onExit(() => resolve());
+              // Not the user's choice: the run is recorded as interrupted, with its last state checkpointed.
+              a.worker.send({ type: 'cancel', reason: 'interrupted' });
+              setTimeout(() => {
+                a.worker.kill();
+                resolve();
+              }, 5000);
+            }),
+        ),
+    );
     this.events.removeAllListeners();
   }
 }

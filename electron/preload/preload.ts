@@ -29,6 +29,12 @@ export const PRELOAD_CHANNELS = [
   'export.defaults',
   'export.bundle',
   'export.cancel',
+  'sweeps.list',
+  'sweeps.get',
+  'sweeps.validate',
+  'sweeps.start',
+  'sweeps.resume',
+  'sweeps.cancel',
 ] as const satisfies readonly Channel[];
 
 /** Compile-time half of the parity check: fails to typecheck when the contract gains a channel missing above. */

@@ -40,7 +40,7 @@ async function shot(name: string): Promise<void> {
   if (height > viewport.height) await page.setViewportSize(viewport);
 }
 
-async function nav(view: 'experiment' | 'live' | 'backward' | 'svd' | 'runs'): Promise<void> {
+async function nav(view: 'experiment' | 'live' | 'backward' | 'svd' | 'runs' | 'sweeps'): Promise<void> {
   await page.getByTestId(`nav-${view}`).click();
 }
 
@@ -331,6 +331,68 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await shot('10-live-dark');
     await page.emulateMedia({ colorScheme: 'light' });
   }, 90_000);
+
+  it('runs a sweep from the Sweep form and studies it in the Sweep view', async () => {
+    await configure('sweep base', 'rr', 60);
+    await nav('sweeps');
+    await page.getByTestId('sweeps-view').waitFor();
+    await page.getByTestId('sweep-name').fill('e2e sweep');
+    await fill('sweep-values-lambda', '0, x');
+    await expect.poll(() => page.getByTestId('sweep-form-error').textContent()).toBe("λ_RR (all layers): 'x' is not a number");
+    expect(await page.getByTestId('sweep-start').isDisabled()).toBe(true);
+    await fill('sweep-values-lambda', '0, 1e-3');
+    await fill('sweep-values-seed', '0-1');
+    await expect.poll(() => page.getByTestId('sweep-count').textContent()).toBe('4 runs');
+    await shot('20-sweep-form');
+    await page.getByTestId('sweep-start').click();
+    await page.getByTestId('sweep-detail').waitFor();
+    await expect.poll(() => page.getByTestId('sweep-progress').textContent(), { timeout: 240_000, interval: 500 }).toMatch(/^4 of 4 done/);
+    // The states come from the runs; every point's run is in the runs list, tagged.
+    expect(await page.getByTestId('point-state').allTextContents()).toEqual(['done', 'done', 'done', 'done']);
+
+    // One axis: mean line with the seeds' spread and a dot per run; hover shows the values.
+    await expect
+      .poll(async () => JSON.parse((await page.getByTestId('sweep-chart').getAttribute('data-spots')) ?? '[]').length, { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(4);
+    const spots = JSON.parse((await page.getByTestId('sweep-chart').getAttribute('data-spots'))!) as { x: number; y: number; runId: string; info: string }[];
+    const box = (await page.getByTestId('sweep-chart').boundingBox())!;
+    const dot = spots.find((p) => p.info.startsWith('lambda=0.001 seed=1'))!;
+    expect(dot).toBeDefined();
+    await page.mouse.move(box.x + dot.x, box.y + dot.y);
+    await page.waitForTimeout(300);
+    await shot('21-sweep-lines-hover');
+
+    // Two axes: a heatmap.
+    await page.getByTestId('sweep-y').selectOption('seed');
+    await page.getByTestId('sweep-metric').selectOption('recon');
+    await page.waitForTimeout(300);
+    await shot('22-sweep-heatmap');
+
+    // Back to lines: clicking a run's dot opens that run.
+    await page.getByTestId('sweep-y').selectOption('');
+    await page.getByTestId('sweep-metric').selectOption('alignment');
+    await page.waitForTimeout(300);
+    await expect.poll(async () => JSON.parse((await page.getByTestId('sweep-chart').getAttribute('data-spots')) ?? '[]').length).toBeGreaterThanOrEqual(4);
+    const again = JSON.parse((await page.getByTestId('sweep-chart').getAttribute('data-spots'))!) as typeof spots;
+    const target = again.find((p) => p.info.startsWith('lambda=0.001 seed=1'))!;
+    await page.mouse.click(box.x + target.x, box.y + target.y);
+    await page.getByTestId('live-view').waitFor();
+    expect(await page.getByTestId('live-run').inputValue()).toBe(target.runId);
+
+    await nav('runs');
+    await expect.poll(() => page.getByTestId('run-sweep-tag').count()).toBe(4);
+
+    // The same figure as a bundle from the app.
+    await nav('sweeps');
+    await page.getByTestId('sweep-detail').waitFor();
+    const out = path.join(exportDir, 'sweep-bundle');
+    await fill('sweep-export-out', out);
+    await page.getByTestId('sweep-export').click();
+    await expect.poll(() => page.getByTestId('sweep-export-result').textContent(), { timeout: 120_000 }).toMatch(/sweep-bundle \(\d+ files\)/);
+    expect(fs.existsSync(path.join(out, 'figures', 'sweep', 'sweep-alignment-lambda.png'))).toBe(true);
+    expect(fs.readFileSync(path.join(out, 'sweep.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
+    await shot('23-sweep-view');
+  }, 300_000);
 
   it('says so when the engine process dies, and goes on with a new one', async () => {
     const first = service.pid!;

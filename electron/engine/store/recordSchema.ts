@@ -25,6 +25,11 @@ export const EvalRecordSchema = z.object({
   testRecon: z.array(num),
 });
 
+export const SweepTagSchema = z.object({
+  id: z.string().regex(/^\d{8}-\d{6}-[a-z0-9-]+-[0-9a-f]{4}$/, 'sweep.id must be a sweep id like 20250101-120000-name-1a2b'),
+  point: nonNegInt,
+});
+
 export const RunRecordSchema = z.object({
   id: z.string().min(1),
   name: z.string(),
@@ -54,6 +59,7 @@ export const RunRecordSchema = z.object({
     })
     .optional(),
   last: EvalRecordSchema.optional(),
+  sweep: SweepTagSchema.optional(),
 });
 
 // Compile-time guard: a field added to RunRecord or EvalRecord but not here

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRunConfig, type RunConfig } from '../config/schema';
-import type { BackendName, EvalRecord, RunRecord } from '../types';
+import type { BackendName, EvalRecord, RunRecord, SweepTag } from '../types';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { makeDirs } from '../util/makeDirs';
 import { ownStartTime, processStartTime } from '../util/processStart';
@@ -25,6 +25,8 @@ export interface RunExtra {
   totalSteps: number;
   backend: BackendName | null;
   versions: Record<string, string>;
+  /** Tags the run as a point of a sweep. */
+  sweep?: SweepTag;
 }
 
 export interface RunProblem {
@@ -125,6 +127,7 @@ export class RunStore {
       backwardSteps: [],
       checkpointSteps: [],
       ...thisProcessAsOwner(),
+      ...(extra.sweep ? { sweep: { ...extra.sweep } } : {}),
     };
     parseRunRecord(draft);
 

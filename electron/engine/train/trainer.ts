@@ -19,7 +19,7 @@ import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
 import { thisProcessAsOwner, type FinishStatus, type RunStore } from '../store/runStore';
-import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../types';
+import type { BackendName, EvalRecord, RunRecord, SweepTag, TrainEvent } from '../types';
 
 export interface TrainOptions {
   store: RunStore;
@@ -28,6 +28,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Minimum milliseconds between progress events. */
   progressEveryMs?: number;
+  /** Tags a run this call creates as a point of a sweep (a run given by runId keeps its own tag). */
+  sweep?: SweepTag;
 }
 
 export const DEFAULT_STEPS = 1000;
@@ -93,7 +95,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         ...thisProcessAsOwner(),
         startedAt: new Date().toISOString(),
       }).id
-    : store.updateRun(store.createRun(config, { totalSteps, backend, versions }).id, { dataInfo }).id;
+    : store.updateRun(store.createRun(config, { totalSteps, backend, versions, ...(opts.sweep ? { sweep: opts.sweep } : {}) }).id, { dataInfo }).id;
   yield { type: 'started', runId: id, backend, totalSteps };
 
   const dim = data.height * data.width;

@@ -5,6 +5,7 @@ import { ExperimentStore } from './experiment.svelte';
 import { ExportStore } from './export.svelte';
 import { LiveStore } from './live.svelte';
 import { RunsStore } from './runs.svelte';
+import { SweepsStore } from './sweeps.svelte';
 
 export const VIEWS = [
   { id: 'experiment', label: 'Experiment' },
@@ -12,6 +13,7 @@ export const VIEWS = [
   { id: 'backward', label: 'Backward' },
   { id: 'svd', label: 'SVD' },
   { id: 'runs', label: 'Runs' },
+  { id: 'sweeps', label: 'Sweeps' },
 ] as const;
 export type View = (typeof VIEWS)[number]['id'];
 
@@ -35,6 +37,7 @@ export class AppStore {
   readonly live: LiveStore;
   readonly experiment: ExperimentStore;
   readonly exports: ExportStore;
+  readonly sweeps: SweepsStore;
   private unsubscribe: () => void;
   private noticeId = 0;
 
@@ -47,6 +50,7 @@ export class AppStore {
     this.live = new LiveStore(api);
     this.experiment = new ExperimentStore(api);
     this.exports = new ExportStore(api, (text, kind) => this.notify(text, kind));
+    this.sweeps = new SweepsStore(api);
     this.unsubscribe = api.onEvent((e) => this.onEvent(e));
   }
 
@@ -66,6 +70,7 @@ export class AppStore {
 
   onEvent(e: EngineEvent): void {
     if (e.type === 'runs.changed') {
+      if (this.view === 'sweeps') void this.sweeps.refresh();
       void this.runs.refresh().then(() => {
         const s = this.runs.byId(this.live.runId);
         if (s) this.live.setRun(s.run);
@@ -98,6 +103,12 @@ export class AppStore {
     if (!id) return;
     this.view = 'live';
     void this.runs.refresh();
+    await this.live.select(id);
+  }
+
+  /** Opens a run in the Live view (its charts, status and log). */
+  async openRun(id: string): Promise<void> {
+    this.view = 'live';
     await this.live.select(id);
   }
 

@@ -1,0 +1,52 @@
+// Per-point numbers of a sweep, read from its runs: the last evaluation's
+// test accuracy, reconstruction error and loss, and the first layer's SVD
+// alignment score at the last checkpoint (computed once, then cached in the
+// run folder by computeLayerSvd).
+import type { RunStore } from '../store/runStore';
+import { computeLayerSvd } from '../svd/runSvd';
+import { SWEEP_METRICS, type SweepMetric, type SweepResults } from './metrics';
+import { axisLabel, sweepAxes } from './spec';
+import { readSweep, sweepStatus, type ExternalPointState } from './sweepStore';
+
+const finite = (v: number | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export interface CollectOptions {
+  /** Compute SVD alignment scores (default true; the slowest part, cached per run). */
+  svd?: boolean;
+  /** Executor knowledge of points without a run (Slurm). */
+  external?: Map<number, ExternalPointState>;
+}
+
+export function collectSweepResults(store: RunStore, sweepId: string, o: CollectOptions = {}): SweepResults {
+  const { sweep, points } = readSweep(store.workspace, sweepId);
+  const status = sweepStatus(store, sweep, points, o.external);
+  const notes: string[] = [];
+  const empty = (): Record<SweepMetric, number | null> => Object.fromEntries(SWEEP_METRICS.map((m) => [m, null])) as Record<SweepMetric, number | null>;
+  const out = status.points.map((p) => {
+    const metrics = empty();
+    if (p.state === 'done' && p.runId) {
+      const m = store.readMetrics(p.runId);
+      const last = m[m.length - 1];
+      metrics.testAccuracy = finite(last?.testAccuracy);
+      metrics.recon = finite(last?.testRecon[0]);
+      metrics.finalLoss = finite(last?.loss.total);
+      if (o.svd !== false) {
+        try {
+          metrics.alignment = finite(computeLayerSvd(store, p.runId, 0).alignment?.score);
+        } catch (e) {
+          notes.push(`point ${p.index} (${p.key}): no SVD alignment score: ${(e as Error).message}`);
+        }
+      }
+    }
+    return { index: p.index, key: p.key, values: p.values, state: p.state, runId: p.runId, metrics };
+  });
+  const missing = out.filter((p) => p.state !== 'done').length;
+  if (missing) notes.push(`${missing} of ${out.length} points have no completed run yet: they are left out of the figures`);
+  return {
+    id: sweep.id,
+    name: sweep.name,
+    axes: sweepAxes(sweep).map((a) => ({ param: a.param, label: axisLabel(a.param), values: a.values })),
+    points: out,
+    notes,
+  };
+}

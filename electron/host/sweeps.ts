@@ -1,0 +1,174 @@
+// The engine service's sweep channels. A sweep started from the app runs its
+// points through the service's run queue (as many at once as fit the cores);
+// sweeps started with `racecar sweep` (locally or on Slurm) show here too,
+// from their run folders and, for Slurm, squeue: the app can watch, resume
+// (in its own queue) and cancel them.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ResultOf, SweepExecutor, SweepSummary } from '../contract/contract';
+import type { RunConfig } from '../engine/config/schema';
+import type { SweepResults } from '../engine/sweep/metrics';
+import { axisLabel, expandSweep, parseSweepSpec, sweepAxes, type SweepPoint } from '../engine/sweep/spec';
+import { createSweep, listSweeps, needsRun, readSweep, sweepDir, sweepStatus, type ExternalPointState, type SavedSweep } from '../engine/sweep/sweepStore';
+import type { RunStore } from '../engine/store/runStore';
+import { prepareRun, resolveTotalSteps } from '../engine/train/trainer';
+import type { SweepTag } from '../engine/types';
+import { compiledScript } from '../engine/util/compiled';
+import { cancelSweepLocal } from '../executors/local';
+import { cancelSweepSlurm, readSlurmJobs, slurmPointStates } from '../executors/slurm';
+
+export interface SweepDeps {
+  store: () => RunStore;
+  /** Queues a run of a sweep point; returns its id. */
+  enqueue: (config: RunConfig, totalSteps: number, tag: SweepTag) => string;
+  /** Cancels a run queued or running in the service; false when it is not the service's. */
+  cancelRun: (id: string) => boolean;
+  changed: () => void;
+}
+
+const appMarker = (ws: string, id: string) => path.join(sweepDir(ws, id), 'app.json');
+
+export class SweepHandlers {
+  constructor(private readonly deps: SweepDeps) {}
+
+  private get ws(): string {
+    return this.deps.store().workspace;
+  }
+
+  executorOf(id: string): SweepExecutor {
+    if (readSlurmJobs(this.ws, id).length) return 'slurm';
+    return fs.existsSync(appMarker(this.ws, id)) ? 'app' : 'local';
+  }
+
+  private async external(id: string): Promise<{ external: Map<number, ExternalPointState>; notes: string[] }> {
+    if (this.executorOf(id) !== 'slurm') return { external: new Map(), notes: [] };
+    try {
+      return await slurmPointStates(this.ws, id);
+    } catch (e) {
+      return { external: new Map(), notes: [`Slurm cannot be asked here (${(e as Error).message}): states are read from the run folders only`] };
+    }
+  }
+
+  list(): ResultOf<'sweeps.list'> {
+    const { sweeps, problems } = listSweeps(this.ws);
+    const runs = this.deps.store().list().runs;
+    const summaries: SweepSummary[] = sweeps.map((s) => {
+      const points = expandSweep(s);
+      const st = sweepStatus(
+        this.deps.store(),
+        s,
+        points,
+        undefined,
+        runs.filter((r) => r.sweep?.id === s.id),
+      );
+      return {
+        id: s.id,
+        name: s.name,
+        createdAt: s.createdAt,
+        mode: s.mode,
+        axes: sweepAxes(s).map((a) => ({ param: a.param, label: axisLabel(a.param), values: a.values })),
+        points: points.length,
+        counts: st.counts,
+        executor: this.executorOf(s.id),
+      };
+    });
+    return { sweeps: summaries, problems };
+  }
+
+  async get(id: string): Promise<ResultOf<'sweeps.get'>> {
+    const { sweep, points } = readSweep(this.ws, id);
+    const { external, notes } = await this.external(id);
+    const status = sweepStatus(this.deps.store(), sweep, points, external);
+    const results = await this.results(id, external);
+    return {
+      sweep,
+      points: status.points,
+      counts: status.counts,
+      complete: status.complete,
+      executor: this.executorOf(id),
+      results,
+      notes: [...notes, ...results.notes],
+    };
+  }
+
+  private results(id: string, external: Map<number, ExternalPointState>): Promise<SweepResults> {
+    return new Promise((resolve, reject) => {
+      const w = new Worker(compiledScript(__dirname, 'sweepThread.js'), { workerData: { workspace: this.ws, id, external: [...external] } });
+      w.once('message', (m: { ok: true; results: SweepResults } | { ok: false; error: string }) => (m.ok ? resolve(m.results) : reject(new Error(m.error))));
+      w.once('error', reject);
+      w.once('exit', (code) => code !== 0 && reject(new Error(`sweep results thread exited with code ${code}`)));
+    });
+  }
+
+  validate(spec: unknown): ResultOf<'sweeps.validate'> {
+    try {
+      const points = this.prepare(spec);
+      return { ok: true, points: points.length, keys: points.slice(0, 200).map((p) => p.point.key) };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+  }
+
+  /** Every point checked as a run would be (data set, output size) before anything exists. */
+  private prepare(spec: unknown): { point: SweepPoint; totalSteps: number }[] {
+    const points = expandSweep(parseSweepSpec(spec));
+    // The data source is the same for every point (it is not an axis): load it once.
+    let first: ReturnType<typeof prepareRun>;
+    try {
+      first = prepareRun(points[0]!.config);
+    } catch (e) {
+      throw new Error(`sweep point 0${points[0]!.key ? ` (${points[0]!.key})` : ''}: ${(e as Error).message}`);
+    }
+    const classes = first.data.classNames.length;
+    return points.map((point) => {
+      const layers = point.config.network.layers;
+      const out = layers[layers.length - 1]!.units;
+      if (out < classes) {
+        throw new Error(
+          `sweep point ${point.index} (${point.key}): network.layers.${layers.length - 1}.units: the output layer has ${out} units but the data set has ${classes} classes: use at least ${classes}`,
+        );
+      }
+      return { point, totalSteps: resolveTotalSteps(point.config, first.data.train.count) };
+    });
+  }
+
+  start(spec: unknown): ResultOf<'sweeps.start'> {
+    const prepared = this.prepare(spec);
+    const { sweep } = createSweep(this.ws, spec);
+    fs.writeFileSync(appMarker(this.ws, sweep.id), `${JSON.stringify({ startedAt: new Date().toISOString() })}\n`);
+    for (const { point, totalSteps } of prepared) this.deps.enqueue(point.config, totalSteps, { id: sweep.id, point: point.index });
+    this.deps.changed();
+    return { id: sweep.id, points: prepared.length };
+  }
+
+  async resume(id: string): Promise<ResultOf<'sweeps.resume'>> {
+    const { sweep, points } = readSweep(this.ws, id);
+    const { external } = await this.external(id);
+    const todo = sweepStatus(this.deps.store(), sweep, points, external).points.filter(needsRun);
+    const prepared = this.prepare(specOf(sweep));
+    for (const p of todo) this.deps.enqueue(points[p.index]!.config, prepared[p.index]!.totalSteps, { id, point: p.index });
+    if (todo.length) this.deps.changed();
+    return { id, queued: todo.length };
+  }
+
+  async cancel(id: string): Promise<ResultOf<'sweeps.cancel'>> {
+    readSweep(this.ws, id);
+    const mine = new Set<string>();
+    for (const r of this.deps.store().list().runs) {
+      if (r.sweep?.id === id && (r.status === 'queued' || r.status === 'running') && this.deps.cancelRun(r.id)) mine.add(r.id);
+    }
+    let cancelled = mine.size;
+    // Points run by racecar sweep on this machine, and Slurm jobs.
+    const local = cancelSweepLocal(this.ws, id, mine);
+    cancelled += local.runs.length;
+    if (this.executorOf(id) === 'slurm') cancelled += (await cancelSweepSlurm(this.ws, id)).length;
+    this.deps.changed();
+    return { id, cancelled };
+  }
+}
+
+function specOf(s: SavedSweep): unknown {
+  const { id: _id, createdAt: _c, ...spec } = s;
+  return spec;
+}

@@ -1,0 +1,113 @@
+// Sweeps through the engine service: points trained by real training
+// processes from the service's queue, several at once, as normal tagged runs;
+// status, results, validation, resume and cancel over the contract.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEngineService, type EngineService } from '../../../electron/host/service';
+import type { EngineEvent } from '../../../electron/contract/contract';
+import { tempDir } from '../../helpers/tmp';
+
+const base = (steps: number) => ({
+  data: { source: { kind: 'peak', trainPerClass: 10, testPerClass: 3 } },
+  network: {
+    layers: [
+      { units: 12, activation: 'relu', batchNorm: true },
+      { units: 2, activation: 'linear' },
+    ],
+  },
+  training: { steps, evalEvery: 10, checkpointEvery: 0, backwardSamples: 1, optimizer: { kind: 'adam', learningRate: 1e-3 } },
+});
+const spec = (steps: number, lambdas = [0, 1e-4]) => ({
+  name: 'app sweep',
+  base: base(steps),
+  axes: [
+    { param: 'lambda', values: lambdas },
+    { param: 'seed', values: [0, 1] },
+  ],
+});
+
+let service: EngineService | null = null;
+afterEach(async () => {
+  await service?.close();
+  service = null;
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('sweeps in the engine service', () => {
+  it('validates and counts, trains the points two at a time as tagged runs, and reports results', async () => {
+    const ws = tempDir();
+    service = createEngineService({ workspace: ws, mode: 'browser', maxParallel: 2 });
+    const v = await service.handle('sweeps.validate', { spec: spec(30) });
+    expect(v).toEqual({ ok: true, points: 4, keys: ['lambda=0 seed=0', 'lambda=0 seed=1', 'lambda=1e-4 seed=0', 'lambda=1e-4 seed=1'] });
+    expect(await service.handle('sweeps.validate', { spec: { ...spec(30), axes: [{ param: 'lambda', values: [-1] }] } })).toEqual({
+      ok: false,
+      error: 'sweep point 0 (lambda=-1): network.layers.0.lambda: lambda must be 0 or more (got a negative value)',
+    });
+    const wide = { ...spec(30), base: { ...base(30), data: { source: { kind: 'mnist', digits: [0, 1, 2], trainPerClass: 1, testPerClass: 1 } } } };
+    expect(await service.handle('sweeps.validate', { spec: wide })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(
+        /^sweep point 0 \(lambda=0 seed=0\): network\.layers\.1\.units: the output layer has 2 units but the data set has 10 classes/,
+      ),
+    });
+
+    let maxRunning = 0;
+    service.onEvent((e: EngineEvent) => {
+      if (e.type === 'runs.changed' || e.type === 'train') {
+        const running = fs
+          .readdirSync(path.join(ws, 'runs'))
+          .filter((id) => JSON.parse(fs.readFileSync(path.join(ws, 'runs', id, 'run.json'), 'utf8')).status === 'running').length;
+        maxRunning = Math.max(maxRunning, running);
+      }
+    });
+    const { id, points } = await service.handle('sweeps.start', { spec: spec(300) });
+    expect(points).toBe(4);
+    const list = await service.handle('runs.list', {});
+    expect(list.runs).toHaveLength(4);
+    expect(list.runs.every((r) => r.run.sweep?.id === id)).toBe(true);
+    for (;;) {
+      const s = (await service.handle('sweeps.list', {})).sweeps[0]!;
+      if (s.counts.done === 4) break;
+      expect(s.counts.failed).toBe(0);
+      await sleep(300);
+    }
+    expect(maxRunning).toBe(2);
+    const s = (await service.handle('sweeps.list', {})).sweeps[0]!;
+    expect(s).toMatchObject({ id, name: 'app sweep', points: 4, executor: 'app', axes: [{ param: 'lambda', label: 'λ_RR (all layers)' }, { param: 'seed' }] });
+    const g = await service.handle('sweeps.get', { id });
+    expect(g.complete).toBe(true);
+    expect(g.results.points.map((p) => p.state)).toEqual(['done', 'done', 'done', 'done']);
+    for (const p of g.results.points) {
+      expect(p.metrics.alignment).toBeGreaterThan(0);
+      expect(p.metrics.alignment).toBeLessThanOrEqual(1);
+      expect(p.metrics.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(p.metrics.recon).toBeGreaterThan(0);
+    }
+    // Nothing left to run.
+    expect(await service.handle('sweeps.resume', { id })).toEqual({ id, queued: 0 });
+  });
+
+  it('cancels queued and running points; resume queues them again', async () => {
+    const ws = tempDir();
+    service = createEngineService({ workspace: ws, mode: 'browser', maxParallel: 1 });
+    const { id } = await service.handle('sweeps.start', { spec: spec(100_000) });
+    for (;;) {
+      const g = (await service.handle('sweeps.list', {})).sweeps[0]!;
+      if (g.counts.running === 1) break;
+      await sleep(200);
+    }
+    const c = await service.handle('sweeps.cancel', { id });
+    expect(c.cancelled).toBe(4);
+    for (;;) {
+      const g = (await service.handle('sweeps.list', {})).sweeps[0]!;
+      if (g.counts.cancelled === 4) break;
+      await sleep(200);
+    }
+    const r = await service.handle('sweeps.resume', { id });
+    expect(r.queued).toBe(4);
+    expect((await service.handle('runs.list', {})).queue).toHaveLength(3);
+    await service.handle('sweeps.cancel', { id });
+  });
+});

@@ -1,0 +1,93 @@
+// Sweep folders and per-point status read from the tagged runs of a real run store.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RunStore } from '../../../electron/engine/store/runStore';
+import { createSweep, listSweeps, needsRun, pointPath, readSweep, sweepJsonPath, sweepStatus, sweepsDir } from '../../../electron/engine/sweep/sweepStore';
+import { extra, removeTempWorkspaces, tempWorkspace } from '../store/helpers';
+
+afterAll(removeTempWorkspaces);
+
+const spec = {
+  name: 'tiny',
+  base: {
+    network: {
+      layers: [
+        { units: 4, lambda: 0 },
+        { units: 2, activation: 'linear' },
+      ],
+    },
+    training: { steps: 5 },
+  },
+  axes: [
+    { param: 'lambda1', values: [0, 1e-3] },
+    { param: 'seed', values: [0, 1] },
+  ],
+};
+
+describe('sweep store', () => {
+  it('saves the sweep file and one point file per point, and reads them back', () => {
+    const ws = tempWorkspace();
+    const { sweep, points } = createSweep(ws, spec);
+    expect(sweep.id).toMatch(/^\d{8}-\d{6}-tiny-[0-9a-f]{4}$/);
+    expect(points).toHaveLength(4);
+    const file = JSON.parse(fs.readFileSync(sweepJsonPath(ws, sweep.id), 'utf8'));
+    expect(Object.keys(file).slice(0, 2)).toEqual(['id', 'createdAt']);
+    expect(file.axes).toEqual(spec.axes);
+    const p3 = JSON.parse(fs.readFileSync(pointPath(ws, sweep.id, 3), 'utf8'));
+    expect(p3.sweep).toEqual({ id: sweep.id, point: 3 });
+    expect(p3.seed).toBe(1);
+    expect(p3.network.layers[0].lambda).toBe(1e-3);
+    const back = readSweep(ws, sweep.id);
+    expect(back.points.map((p) => p.key)).toEqual(points.map((p) => p.key));
+    expect(listSweeps(ws).sweeps.map((s) => s.id)).toEqual([sweep.id]);
+  });
+
+  it('a bad point leaves no folder behind', () => {
+    const ws = tempWorkspace();
+    expect(() => createSweep(ws, { ...spec, axes: [{ param: 'lambda', values: [1, -1] }] })).toThrow(
+      /^sweep point 1 \(lambda=-1\): network\.layers\.0\.lambda/,
+    );
+    expect(fs.existsSync(sweepsDir(ws))).toBe(false);
+  });
+
+  it('reads each point state from its runs: completed wins, then a live run, then the executor, then the newest run', () => {
+    const ws = tempWorkspace();
+    const store = new RunStore(ws);
+    const { sweep, points } = createSweep(ws, spec);
+    const run = (point: number, status: 'completed' | 'failed' | 'running') => {
+      const r = store.createRun(points[point]!.config, { ...extra, sweep: { id: sweep.id, point } });
+      if (status !== 'running') store.finishRun(r.id, status, status === 'failed' ? 'boom' : undefined);
+      return r.id;
+    };
+    run(0, 'failed');
+    const done0 = run(0, 'completed');
+    const failed1 = run(1, 'failed');
+    const live2 = run(2, 'running'); // owned by this (live) process
+    // A run of another sweep is not counted.
+    store.createRun(points[3]!.config, { ...extra, sweep: { id: '20200101-000000-other-abcd', point: 3 } });
+    const s = sweepStatus(store, sweep, points, new Map([[1, { state: 'queued', detail: 'slurm task 7_1 PENDING' }]]));
+    expect(s.points.map((p) => [p.state, p.runId])).toEqual([
+      ['done', done0],
+      ['queued', failed1],
+      ['running', live2],
+      ['pending', null],
+    ]);
+    expect(s.points[0]!.runIds).toHaveLength(2);
+    expect(s.points[1]!.detail).toBe('slurm task 7_1 PENDING');
+    expect(s.counts).toMatchObject({ done: 1, queued: 1, running: 1, pending: 1 });
+    expect(s.complete).toBe(false);
+    const plain = sweepStatus(store, sweep, points);
+    expect(plain.points[1]).toMatchObject({ state: 'failed', error: 'boom' });
+    expect(plain.points.filter(needsRun).map((p) => p.index)).toEqual([1, 3]);
+  });
+
+  it('names a missing sweep and the command that lists sweeps', () => {
+    const ws = tempWorkspace();
+    expect(() => readSweep(ws, '20200101-000000-nope-abcd')).toThrow(
+      `sweep "20200101-000000-nope-abcd" not found in ${ws}: list sweeps with racecar sweep list`,
+    );
+    expect(() => readSweep(ws, '../x')).toThrow(/invalid sweep id/);
+    expect(path.isAbsolute(ws)).toBe(true);
+  });
+});
