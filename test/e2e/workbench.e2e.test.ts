@@ -68,14 +68,24 @@ async function configure(name: string, regulariser: 'std' | 'ort' | 'rr', steps:
   await fill('run-name', name);
 }
 
+/** Clicks Start and returns the new run's id (the one run the engine did not list before). */
 async function startRun(): Promise<string> {
+  const before = new Set((await service.handle('runs.list', {})).runs.map((r) => r.run.id));
   await expect.poll(() => page.getByTestId('start').isEnabled()).toBe(true);
   await page.getByTestId('start').click();
   await page.getByTestId('live-view').waitFor();
-  const id = await page.getByTestId('live-run').inputValue();
-  expect(id).not.toBe('');
+  let id = '';
+  await expect
+    .poll(async () => {
+      id = (await service.handle('runs.list', {})).runs.map((r) => r.run.id).find((x) => !before.has(x)) ?? '';
+      return id;
+    })
+    .not.toBe('');
   return id;
 }
+
+/** The Live view's row of a run. */
+const liveRow = (id: string) => page.locator(`[data-testid="live-row"][data-run="${id}"]`);
 
 async function waitStatus(id: string, status: string, timeout = 120_000): Promise<void> {
   await expect.poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout, interval: 250 }).toBe(status);
@@ -158,11 +168,15 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-points'] });
     });
     rrId = await startRun();
+    // Nothing else trains: Live follows the new run at once.
+    await liveRow(rrId).waitFor();
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
     await waitStatus(rrId, 'completed');
-    await expect.poll(() => page.getByTestId('progress-text').textContent(), { timeout: 10_000 }).toContain('step 300 / 300');
+    await expect.poll(() => liveRow(rrId).getByTestId('progress-text').textContent(), { timeout: 10_000 }).toContain('step 300 / 300');
     expect(Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBe(31);
-    expect(await page.getByTestId('live-backend').textContent()).not.toBe('—');
+    expect(await liveRow(rrId).getByTestId('live-backend').textContent()).not.toBe('—');
+    // A notice says the run finished.
+    await expect.poll(() => page.getByTestId('notices').textContent()).toContain('Run "e2e RR" completed');
     const seen = await page.evaluate(() => (window as unknown as { __points: number[] }).__points);
     expect(new Set(seen.filter((n) => n > 0)).size).toBeGreaterThan(2);
     await page.getByTestId('smoothing').fill('0.5');
@@ -285,10 +299,12 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
   it('cancels a running run', async () => {
     await configure('e2e long', 'rr', 200_000);
     const id = await startRun();
-    await expect.poll(() => page.getByTestId('cancel').isEnabled(), { timeout: 60_000 }).toBe(true);
     await expect.poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout: 60_000 }).toBe('running');
+    await expect.poll(() => liveRow(id).getByTestId('cancel').isEnabled(), { timeout: 60_000 }).toBe(true);
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
-    await page.getByTestId('cancel').click();
+    // A long run has a time left, from its progress over the last minute.
+    await expect.poll(() => liveRow(id).getByTestId('eta').textContent(), { timeout: 30_000 }).toMatch(/\d+(\.\d)? s|\d+ min|\d+ h/);
+    await liveRow(id).getByTestId('cancel').click();
     await waitStatus(id, 'cancelled', 60_000);
     await expect.poll(() => page.getByTestId('status-cancelled').count()).toBeGreaterThan(0);
     await shot('07-live-cancelled');
@@ -323,8 +339,9 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(bg).toBe('rgb(20, 23, 28)');
     await shot('09-svd-dark');
-    await nav('live');
-    await page.getByTestId('live-run').selectOption(rrId);
+    await nav('runs');
+    await page.getByTestId(`live-${rrId}`).click();
+    await page.getByTestId('live-view').waitFor();
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBe(31);
     await shot('10-live-dark');
     await page.emulateMedia({ colorScheme: 'light' });

@@ -192,6 +192,11 @@ export class SeriesChart {
     return this.faint[i] ?? [];
   }
 
+  /** Values <= 0 drawn on the floor of a log axis (smoothed curves). */
+  clampedCount(): number {
+    return this.shown.reduce((n, pts) => n + pts.filter((p) => p.clamped).length, 0);
+  }
+
   /** Labels of the series drawn (for tests and status). */
   labels(): string[] {
     return this.def?.series.map((s) => s.label) ?? [];
