@@ -48,6 +48,8 @@ export const requestSchemas = {
   'runs.duplicate': z.object({ id: runId }).strict(),
   'runs.backward': z.object({ id: runId, step: z.number().int().min(0) }).strict(),
   'svd.get': z.object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() }).strict(),
+  /** Alignment scores already computed (the first layer at the last checkpoint); nothing is computed. */
+  'svd.scores': z.object({ ids: z.array(runId).max(1000, 'at most 1000 runs at once') }).strict(),
   'workspace.set': z.object({ path: z.string().min(1, 'path must not be empty').max(4096) }).strict(),
   'export.defaults': Empty,
   'export.bundle': ExportBundleRequest,
@@ -90,6 +92,8 @@ export interface Results {
   'runs.duplicate': { config: RunConfig };
   'runs.backward': { step: number; steps: number[]; inputs: string[]; outputs: string[] };
   'svd.get': SvdView;
+  /** score null: not computed yet (open the SVD view or call svd.get), or no checkpoint (step null). */
+  'svd.scores': { scores: { id: string; step: number | null; score: number | null }[] };
   'workspace.set': { workspace: string };
   /** A suggested target (<workspace>/exports/<yyyymmdd-HHMMSS>.zip) and every figure name, to prefill the Export dialog. */
   'export.defaults': { out: string; figures: string[] };

@@ -26,8 +26,18 @@ export function hashId(id: string): number {
   return h >>> 0;
 }
 
+/** murmur3's finaliser: FNV-1a's low bits follow the characters' parities too closely to be taken modulo 10 as they are. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 export function runColorIndex(id: string): number {
-  return hashId(id) % RUN_PALETTE.length;
+  return mix(hashId(id)) % RUN_PALETTE.length;
 }
 
 /** The run's colour (#rrggbb). */

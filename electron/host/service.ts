@@ -167,6 +167,7 @@ export class EngineService implements EngineHandler {
       return { step, steps: run.backwardSteps, inputs: read('inputs'), outputs: read(step) };
     },
     'svd.get': ({ id, layer, step }) => this.svd(id, layer, step),
+    'svd.scores': ({ ids }) => ({ scores: ids.map((id) => this.cachedScore(id)) }),
     'workspace.set': ({ path: dir }) => {
       if (this.active || this.queue.length) throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
       if (this.exporting) throw new Error('an export is running: wait for it or cancel it before changing the workspace');
@@ -220,6 +221,20 @@ export class EngineService implements EngineHandler {
       worker.once('error', (e) => settle(() => reject(e)));
       worker.once('exit', (code) => settle(() => reject(new Error(`export thread ended unexpectedly (exit code ${code})`))));
     });
+  }
+
+  /** The first layer's alignment score at the last checkpoint, when its SVD is cached (a missing or unreadable run has none). */
+  private cachedScore(id: string): ResultOf<'svd.scores'>['scores'][number] {
+    try {
+      const steps = this.store.get(id).checkpointSteps;
+      if (!steps.length) return { id, step: null, score: null };
+      const step = Math.max(...steps);
+      const json = this.store.readSvd(id, 0, step);
+      const score = json ? (JSON.parse(json) as { alignment?: { score?: unknown } | null }).alignment?.score : null;
+      return { id, step, score: typeof score === 'number' && Number.isFinite(score) ? score : null };
+    } catch {
+      return { id, step: null, score: null };
+    }
   }
 
   /** SVD on a worker thread: a 784x512 decomposition must not stall the process that serves the UI. */

@@ -41,3 +41,12 @@ describe('run colours', () => {
     expect(withAlpha('#4e79a7', 0.25)).toBe('rgba(78,121,167,0.250)');
   });
 });
+
+describe('run colours of ids that differ only in their random suffix', () => {
+  it('are spread evenly over the palette', () => {
+    const ids = Array.from({ length: 4096 }, (_, i) => `20261130-202915-e2e-long-${i.toString(16).padStart(4, '0')}`);
+    const counts = new Array<number>(RUN_PALETTE.length).fill(0);
+    for (const id of ids) counts[RUN_PALETTE.indexOf(runColor(id) as (typeof RUN_PALETTE)[number])]!++;
+    for (const n of counts) expect(Math.abs(n / ids.length - 0.1)).toBeLessThan(0.02);
+  });
+});

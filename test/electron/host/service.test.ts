@@ -46,6 +46,13 @@ describe('engine service', () => {
     const { events, finished } = collect(service);
     const { id } = await service.handle('runs.start', { config: config() });
     expect(await finished(id)).toBe('completed');
+    // No SVD computed yet: no score, and nothing is computed to answer.
+    expect(await service.handle('svd.scores', { ids: [id, 'no-such-run'] })).toEqual({
+      scores: [
+        { id, step: 40, score: null },
+        { id: 'no-such-run', step: null, score: null },
+      ],
+    });
     const train = events.flatMap((e) => (e.type === 'train' && e.event.runId === id ? [e.event] : []));
     expect(train[0]).toMatchObject({ type: 'started', totalSteps: 40 });
     expect(train.filter((e) => e.type === 'evaluation').map((e) => (e.type === 'evaluation' ? e.record.step : -1))).toEqual([0, 10, 20, 30, 40]);
@@ -66,6 +73,7 @@ describe('engine service', () => {
     expect(svd.singularValues).toHaveLength(12);
     expect(svd.vectors).toHaveLength(12);
     expect(svd.alignment?.classMeans).toHaveLength(2);
+    expect((await service.handle('svd.scores', { ids: [id] })).scores).toEqual([{ id, step: 40, score: svd.alignment!.score }]);
     const svd1 = await service.handle('svd.get', { id, layer: 1, step: 20 });
     expect(svd1.image).toBeNull();
     expect(svd1.singularValues).toHaveLength(2);

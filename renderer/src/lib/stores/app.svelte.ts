@@ -129,10 +129,14 @@ export class AppStore {
     } else this.live.followRun(id);
   }
 
+  /** Info notices leave by themselves after this long (errors stay until dismissed). */
+  static readonly INFO_MS = 10_000;
+
   notify(text: string, kind: Notice['kind'] = 'error'): void {
     const id = ++this.noticeId;
     this.notices.push({ id, kind, text });
     if (this.notices.length > 5) this.notices.splice(0, this.notices.length - 5);
+    if (kind === 'info') setTimeout(() => this.dismiss(id), AppStore.INFO_MS);
   }
 
   dismiss(id: number): void {
