@@ -20,6 +20,7 @@ usage:
   racecar runs [--json]              list the runs in the workspace
   racecar svd <run> [--layer k] [--step n] [--json]
                                      SVD of a layer's weights at a checkpoint, with data alignment
+                                     (layers 1..L and vectors u1..uk as in the app; --json indices count from 0)
   racecar reproduce [--out dir] [--only ids] [--jobs n]
                                      the six reference runs (MNIST pair and peak x Std/Ort/RR) and their SVDs
   racecar serve [--port n]           browser mode: the workbench UI on 127.0.0.1
@@ -114,19 +115,18 @@ function cmdSvd(args: string[]): number {
   const { values, positionals } = parse(args, { layer: { type: 'string' }, step: { type: 'string' } }, true);
   if (positionals.length !== 1) throw new UsageError('svd: give exactly one run id (see racecar runs)');
   const store = new RunStore(workspaceOf(values));
-  const r = computeLayerSvd(
-    store,
-    positionals[0],
-    intFlag('layer', values.layer as string | undefined) ?? 0,
-    intFlag('step', values.step as string | undefined),
-  );
+  // Layers are numbered from 1, as in the app and the figures (layer 1 = the first, its input is the image).
+  const layer = intFlag('layer', values.layer as string | undefined) ?? 1;
+  const layers = store.get(positionals[0]).config.network.layers.length;
+  if (layer < 1 || layer > layers) throw new UsageError(`--layer ${layer}: run "${positionals[0]}" has layers 1..${layers} (layer 1 is the first)`);
+  const r = computeLayerSvd(store, positionals[0], layer - 1, intFlag('step', values.step as string | undefined));
   if (values.json) {
     const { vectorPngs: _pngs, ...rest } = r;
     console.log(JSON.stringify(rest));
     return 0;
   }
-  console.log(`run ${r.runId} layer ${r.layer} step ${r.step}: W is ${r.rows}x${r.cols}`);
-  console.log(`singular values: ${r.s.map((v) => fmt(v, 3)).join(' ')}`);
+  console.log(`run ${r.runId} layer ${r.layer + 1} step ${r.step}: W is ${r.rows}x${r.cols}`);
+  console.log(`singular values (u1..u${r.s.length}): ${r.s.map((v) => fmt(v, 3)).join(' ')}`);
   if (r.alignment) {
     const a = r.alignment;
     console.log(`alignment score (mean best |cos| of class means): ${fmt(a.score, 3)}`);
@@ -134,7 +134,7 @@ function cmdSvd(args: string[]): number {
     console.log(
       table(
         ['class', 'best vector', '|cos|'],
-        a.classMeans.map((c) => [String(c.label), String(c.bestVector), fmt(c.cosine, 3)]),
+        a.classMeans.map((c) => [String(c.label), c.bestVector >= 0 ? `u${c.bestVector + 1}` : '-', fmt(c.cosine, 3)]),
       ),
     );
   }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { BACKGROUNDS, COLORMAPS, FORMATS, SIZE_UNITS, VECTOR_ORDERS } from '../export/options';
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
 import type { RunConfig, RunConfigInput } from '../engine/config/schema';
-import type { LayerSvd } from '../engine/svd/runSvd';
+import type { LayerSvd, LayerVectors } from '../engine/svd/runSvd';
 
 const MAX_ID = 200;
 const runId = z.string().min(1, 'id must not be empty').max(MAX_ID, `id must be at most ${MAX_ID} characters`);
@@ -48,6 +48,15 @@ export const requestSchemas = {
   'runs.duplicate': z.object({ id: runId }).strict(),
   'runs.backward': z.object({ id: runId, step: z.number().int().min(0) }).strict(),
   'svd.get': z.object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() }).strict(),
+  /** Singular vectors as numbers (u_{j+1} for index j, 0-based), e.g. to draw several on one colour scale and read values. */
+  'svd.vectors': z
+    .object({
+      id: runId,
+      layer: z.number().int().min(0).max(64),
+      step: z.number().int().min(0).optional(),
+      indices: z.array(z.number().int().min(0).max(100_000)).min(1, 'ask for at least one vector').max(256, 'at most 256 vectors at once'),
+    })
+    .strict(),
   /** Alignment scores already computed (the first layer at the last checkpoint); nothing is computed. */
   'svd.scores': z.object({ ids: z.array(runId).max(1000, 'at most 1000 runs at once') }).strict(),
   'workspace.set': z.object({ path: z.string().min(1, 'path must not be empty').max(4096) }).strict(),
@@ -78,6 +87,9 @@ export type SvdView = Omit<LayerSvd, 's' | 'vectorPngs'> & {
   vectors: string[];
 };
 
+/** Singular vectors as the UI receives them: the engine's LayerVectors with base64 float32 values. */
+export type SvdVectorsView = Omit<LayerVectors, 'vectors'> & { vectors: { index: number; sigma: number; values: string }[] };
+
 /** Result types, one per request channel. */
 export interface Results {
   'app.info': { version: string; backend: BackendName | null; backends: BackendName[]; workspace: string; platform: string; mode: 'electron' | 'browser' };
@@ -92,6 +104,8 @@ export interface Results {
   'runs.duplicate': { config: RunConfig };
   'runs.backward': { step: number; steps: number[]; inputs: string[]; outputs: string[] };
   'svd.get': SvdView;
+  /** values: little-endian float32, base64 (rows numbers; an image row by row when `image` is set). */
+  'svd.vectors': SvdVectorsView;
   /** score null: not computed yet (open the SVD view or call svd.get), or no checkpoint (step null). */
   'svd.scores': { scores: { id: string; step: number | null; score: number | null }[] };
   'workspace.set': { workspace: string };

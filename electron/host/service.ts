@@ -15,7 +15,8 @@ import { RunStore } from '../engine/store/runStore';
 import { prepareRun } from '../engine/train/trainer';
 import type { TrainEvent } from '../engine/types';
 import { appPackage } from '../engine/util/version';
-import type { SvdView } from '../contract/contract';
+import type { SvdVectorsView, SvdView } from '../contract/contract';
+import type { SvdThreadData } from './svdThread';
 import type { SpawnWorker, WorkerHandle } from './workerProtocol';
 import { forkWorker } from './forkWorker';
 import { compiledScript } from '../engine/util/compiled';
@@ -166,7 +167,9 @@ export class EngineService implements EngineHandler {
       const read = (s: number | 'inputs') => Array.from({ length: n }, (_, i) => dataUrl(this.store.readBackward(id, s, i)));
       return { step, steps: run.backwardSteps, inputs: read('inputs'), outputs: read(step) };
     },
-    'svd.get': ({ id, layer, step }) => this.svd(id, layer, step),
+    'svd.get': ({ id, layer, step }) => this.svdThread<SvdView>({ kind: 'get', workspace: this.store.workspace, id, layer, step }),
+    'svd.vectors': ({ id, layer, step, indices }) =>
+      this.svdThread<SvdVectorsView>({ kind: 'vectors', workspace: this.store.workspace, id, layer, step, indices }),
     'svd.scores': ({ ids }) => ({ scores: ids.map((id) => this.cachedScore(id)) }),
     'workspace.set': ({ path: dir }) => {
       if (this.active || this.queue.length) throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
@@ -238,11 +241,11 @@ export class EngineService implements EngineHandler {
   }
 
   /** SVD on a worker thread: a 784x512 decomposition must not stall the process that serves the UI. */
-  private svd(id: string, layer: number, step?: number): Promise<SvdView> {
-    this.store.get(id); // a clear error for a missing run, before a thread starts
+  private svdThread<T>(data: SvdThreadData): Promise<T> {
+    this.store.get(data.id); // a clear error for a missing run, before a thread starts
     return new Promise((resolve, reject) => {
-      const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: { workspace: this.store.workspace, id, layer, step } });
-      w.once('message', (m: { ok: true; view: SvdView } | { ok: false; error: string }) => (m.ok ? resolve(m.view) : reject(new Error(m.error))));
+      const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: data });
+      w.once('message', (m: { ok: true; view: T } | { ok: false; error: string }) => (m.ok ? resolve(m.view) : reject(new Error(m.error))));
       w.once('error', reject);
       w.once('exit', (code) => code !== 0 && reject(new Error(`SVD thread exited with code ${code}`)));
     });

@@ -25,6 +25,7 @@ export const PRELOAD_CHANNELS = [
   'runs.duplicate',
   'runs.backward',
   'svd.get',
+  'svd.vectors',
   'svd.scores',
   'workspace.set',
   'export.defaults',

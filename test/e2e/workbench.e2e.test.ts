@@ -38,6 +38,29 @@ async function shot(name: string): Promise<void> {
   if (height > viewport.height) await page.setViewportSize(viewport);
 }
 
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core over the whole page: every violation, one line each (rule, impact, element, summary). */
+async function axe(where: string): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  const found = await page.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> } }).axe.run(document, {
+      resultTypes: ['violations'],
+    });
+    type AxeViolation = { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] };
+    return r.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ').slice(0, 200)}`),
+    );
+  });
+  return found.map((f) => `${where}: ${f}`);
+}
+
+/** Asserts that axe-core finds nothing in the page as it is now. */
+async function expectAccessible(where: string): Promise<void> {
+  if (process.env.AXE_COLLECT) return void console.log((await axe(where)).join('\n') || `${where}: clean`);
+  expect(await axe(where)).toEqual([]);
+}
+
 async function nav(view: 'experiment' | 'live' | 'backward' | 'svd' | 'runs'): Promise<void> {
   await page.getByTestId(`nav-${view}`).click();
 }
@@ -148,11 +171,13 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await fill('layer-lambda-1', '-1');
     await expect.poll(() => page.getByTestId('layer-lambda-1-error').textContent()).toMatch(/lambda must be 0 or more/);
     await shot('00-experiment-invalid');
+    await expectAccessible('experiment (invalid input)');
     await fill('layer-lambda-1', '1e-3');
     await fill('layer-units-0', '32');
     await expect.poll(() => page.getByTestId('start').isEnabled()).toBe(true);
     await expect.poll(() => page.getByTestId('reference-peak_RR').count()).toBe(1);
     await shot('01-experiment');
+    await expectAccessible('experiment');
   }, 60_000);
 
   it('starts a 784-32-2 RR run on peak and the charts update live', async () => {
@@ -181,6 +206,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     expect(new Set(seen.filter((n) => n > 0)).size).toBeGreaterThan(2);
     await page.getByTestId('smoothing').fill('0.5');
     await shot('02-live');
+    await expectAccessible('live');
   }, 180_000);
 
   it('scrubs the backward images with the slider and arrow keys', async () => {
@@ -221,6 +247,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.getByTestId('backward-play').click();
     await page.getByTestId('backward-slider').fill('4');
     await shot('03-backward');
+    await expectAccessible('backward');
   }, 60_000);
 
   it('shows the SVD of the first layer with its alignment', async () => {
@@ -231,6 +258,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.getByTestId('svd-sort').selectOption('alignment');
     await page.getByTestId('svd-log').check();
     await shot('04-svd');
+    await expectAccessible('svd');
   }, 90_000);
 
   it('runs a Std twin and compares the two runs', async () => {
@@ -248,12 +276,14 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     expect(keys).toEqual(expect.arrayContaining(['network.layers.0.lambda', 'network.layers.1.lambda']));
     expect(keys).not.toContain('training.steps');
     await shot('05-runs-compare');
+    await expectAccessible('runs with compare');
 
     await page.getByTestId('compare-svd').click();
     await page.getByTestId('svd-view').waitFor();
     await expect.poll(() => page.getByTestId('svd-row').count()).toBe(2);
     await expect.poll(() => page.getByTestId('svd-score').count(), { timeout: 60_000 }).toBe(2);
     await shot('06-svd-rows');
+    await expectAccessible('svd, two runs');
   }, 240_000);
 
   it('exports the two compared runs as a figure bundle (.zip) from the Export dialog', async () => {
@@ -289,6 +319,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     expect(figures).toEqual(expect.arrayContaining(['figures/comparison.png', 'figures/overlay-loss.png', 'figures/overlay-spectrum.svg']));
     expect(files).toEqual(expect.arrayContaining(['MANIFEST.sha256', 'README.md', 'metrics.csv', 'metrics.json', 'reproduce.sh']));
     await shot('11-export');
+    await expectAccessible('export dialog');
 
     // Escape closes the dialog and the focus returns to its button.
     await page.keyboard.press('Escape');
@@ -308,6 +339,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await waitStatus(id, 'cancelled', 60_000);
     await expect.poll(() => page.getByTestId('status-cancelled').count()).toBeGreaterThan(0);
     await shot('07-live-cancelled');
+    await expectAccessible('live, cancelled');
     await nav('runs');
     await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${id}"]`).getAttribute('data-status')).toBe('cancelled');
   }, 120_000);
@@ -334,6 +366,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     // The RR run's SVD was computed in the SVD view: its score is cached.
     await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${rrId}"] [data-testid="run-alignment"]`).textContent()).toMatch(/^0\.\d+$/);
     await shot('12-runs-table-1024');
+    await expectAccessible('runs table at 1024 px');
     await page.getByTestId('columns-menu').locator('summary').click();
     for (const c of ['backend', 'duration', 'alignment']) await page.getByTestId(`column-${c}`).uncheck();
     await page.getByTestId('columns-menu').locator('summary').click();
@@ -362,6 +395,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.getByTestId(`delete-${stdId}`).click();
     await page.getByTestId('confirm-delete').waitFor();
     await shot('08-delete-dialog');
+    await expectAccessible('delete dialog');
     await page.getByTestId('confirm-delete-yes').click();
     await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${stdId}"]`).count()).toBe(0);
   }, 60_000);
@@ -373,11 +407,13 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(bg).toBe('rgb(20, 23, 28)');
     await shot('09-svd-dark');
+    await expectAccessible('svd, dark');
     await nav('runs');
     await page.getByTestId(`live-${rrId}`).click();
     await page.getByTestId('live-view').waitFor();
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBe(31);
     await shot('10-live-dark');
+    await expectAccessible('live, dark');
     await page.emulateMedia({ colorScheme: 'light' });
   }, 90_000);
 

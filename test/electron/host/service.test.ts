@@ -7,6 +7,8 @@ import { createEngineService, type EngineService } from '../../../electron/host/
 import { forkWorker } from '../../../electron/host/forkWorker';
 import type { EngineEvent } from '../../../electron/contract/contract';
 import type { WorkerHandle } from '../../../electron/host/workerProtocol';
+import { PNG } from 'pngjs';
+import { divergingRgb } from '../../../electron/engine/svd/diverging';
 import { tempDir } from '../../helpers/tmp';
 
 const config = (steps = 40, name = 'svc') => ({
@@ -74,6 +76,22 @@ describe('engine service', () => {
     expect(svd.vectors).toHaveLength(12);
     expect(svd.alignment?.classMeans).toHaveLength(2);
     expect((await service.handle('svd.scores', { ids: [id] })).scores).toEqual([{ id, step: 40, score: svd.alignment!.score }]);
+    // The same vectors as numbers: unit length, orthogonal, drawn exactly as the cached images.
+    const vec = await service.handle('svd.vectors', { id, layer: 0, indices: [0, 3] });
+    expect(vec).toMatchObject({ step: 40, rows: 784, k: 12, image: { height: 28, width: 28 } });
+    const values = vec.vectors.map((v) => new Float32Array(Uint8Array.from(Buffer.from(v.values, 'base64')).buffer));
+    expect(vec.vectors.map((v) => v.sigma)).toEqual([svd.singularValues[0], svd.singularValues[3]]);
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((acc, x, i) => acc + x * b[i]!, 0);
+    expect(dot(values[0]!, values[0]!)).toBeCloseTo(1, 5);
+    expect(Math.abs(dot(values[0]!, values[1]!))).toBeLessThan(1e-5);
+    const png = PNG.sync.read(Buffer.from(svd.vectors[3]!.split(',')[1]!, 'base64'));
+    const rgb = divergingRgb(values[1]!);
+    let worst = 0;
+    for (let i = 0; i < 784; i++) for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(png.data[4 * i + c]! - rgb[3 * i + c]!));
+    expect(worst).toBeLessThanOrEqual(1);
+    await expect(service.handle('svd.vectors', { id, layer: 0, indices: [12] })).rejects.toThrow(
+      /vector u13: layer 1 of run ".*" has 12 singular vectors \(u1\.\.u12\)/,
+    );
     const svd1 = await service.handle('svd.get', { id, layer: 1, step: 20 });
     expect(svd1.image).toBeNull();
     expect(svd1.singularValues).toHaveLength(2);
