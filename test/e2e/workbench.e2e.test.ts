@@ -278,12 +278,45 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await shot('05-runs-compare');
     await expectAccessible('runs with compare');
 
+    // Several runs open as the compact runs x vectors grid (Fig. 3), each run in its colour.
     await page.getByTestId('compare-svd').click();
     await page.getByTestId('svd-view').waitFor();
+    await expect.poll(() => page.getByTestId('svd-grid-row').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('svd-tile').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(16);
+    // Tiles are drawn from the vectors' numbers (not blank).
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('svd-tile')
+          .first()
+          .locator('canvas')
+          .evaluate((c) => {
+            const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+            return new Set(Array.from({ length: d.length / 4 }, (_, i) => `${d[4 * i]},${d[4 * i + 1]},${d[4 * i + 2]}`)).size;
+          }),
+      )
+      .toBeGreaterThan(20);
+    await expect.poll(() => page.locator('[data-testid="svd-tile"] canvas.loading').count(), { timeout: 60_000 }).toBe(0);
+    expect(await page.getByTestId('colour-bar').first().textContent()).toMatch(/−0\.\d+.*0.*\+0\.\d+/s);
+    await shot('06-svd-grid');
+    await expectAccessible('svd grid, two runs');
+    // Enlarged: a colour bar and the value under the pointer.
+    await page.getByTestId('svd-tile').first().click();
+    await page.getByTestId('vector-dialog').waitFor();
+    const box = (await page.getByTestId('vector-canvas').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(() => page.getByTestId('vector-value').textContent()).toMatch(/^row 1[45], column 1[45]: -?\d/);
+    await shot('06b-svd-enlarged');
+    await expectAccessible('svd enlarged vector');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('vector-dialog').count()).toBe(0);
+    // The detailed rows, on one σ axis.
+    await page.getByTestId('svd-mode-rows').check();
     await expect.poll(() => page.getByTestId('svd-row').count()).toBe(2);
     await expect.poll(() => page.getByTestId('svd-score').count(), { timeout: 60_000 }).toBe(2);
-    await shot('06-svd-rows');
-    await expectAccessible('svd, two runs');
+    await page.getByTestId('svd-shared-axis').check();
+    await shot('06c-svd-rows');
+    await expectAccessible('svd rows, two runs');
   }, 240_000);
 
   it('exports the two compared runs as a figure bundle (.zip) from the Export dialog', async () => {

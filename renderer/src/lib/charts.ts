@@ -351,16 +351,20 @@ export class SeriesChart {
   }
 }
 
-/** Best-aligned singular vectors in the spectrum (the SVD view's figures use the same colour in CSS). */
-const HIGHLIGHT = colorAt(2);
-
 /** A spectrum spec (chartSpecs.spectrumChart) as bars or a line, each value coloured by its vector's alignment with the data. */
 export class SpectrumChart {
   private chart: Chart<'bar' | 'line', (number | null)[], string> | null = null;
+  private spec: ChartSpec | null = null;
   constructor(private canvas: HTMLCanvasElement) {}
 
-  /** highlight and alignment are indexed like the spec's points (0 = largest σ). */
-  draw(spec: ChartSpec, opts: { kind: 'bar' | 'line'; highlight?: number[]; alignment?: number[] | null }): void {
+  /** What is drawn (for its table and CSV). */
+  current(): ChartSpec | null {
+    return this.spec;
+  }
+
+  /** highlight and alignment are indexed like the spec's points (0 = largest σ); yRange: one axis shared with other spectra (min is used on a log axis). */
+  draw(spec: ChartSpec, opts: { kind: 'bar' | 'line'; highlight?: number[]; alignment?: number[] | null; yRange?: { min: number; max: number } | null }): void {
+    this.spec = spec;
     this.chart?.destroy();
     this.chart = null;
     if (!context2d(this.canvas)) return;
@@ -371,7 +375,8 @@ export class SpectrumChart {
     const log = !!spec.log;
     const maxAlign = opts.alignment && opts.alignment.length ? Math.max(...opts.alignment, 1e-12) : 0;
     const colors = points.map((_, i) => {
-      if (opts.highlight?.includes(i)) return HIGHLIGHT;
+      // Best-aligned vectors in the text colour: no run has it (runs take the palette's colours).
+      if (opts.highlight?.includes(i)) return t.fg;
       if (opts.alignment && maxAlign > 0) return withAlpha(color, Math.max(0.15, Math.min(1, (opts.alignment[i] ?? 0) / maxAlign)));
       return color;
     });
@@ -401,6 +406,7 @@ export class SpectrumChart {
           x: { type: 'category', title: axisTitle(spec.xLabel), ticks: { color: t.muted, maxTicksLimit: 12 }, grid: { display: false } },
           y: {
             type: log ? 'logarithmic' : 'linear',
+            ...(opts.yRange ? (log ? { min: opts.yRange.min, max: opts.yRange.max } : { min: 0, max: opts.yRange.max }) : {}),
             title: axisTitle(spec.yLabel),
             ticks: { color: t.muted, callback: (v) => tickLabel(v, log) },
             grid: { color: t.grid },

@@ -6,6 +6,7 @@ import { ExperimentStore } from './experiment.svelte';
 import { ExportStore } from './export.svelte';
 import { LiveStore } from './live.svelte';
 import { RunsStore } from './runs.svelte';
+import { SvdStore } from './svd.svelte';
 
 export const VIEWS = [
   { id: 'experiment', label: 'Experiment' },
@@ -31,12 +32,15 @@ export class AppStore {
   /** Backward view: the runs shown side by side (the first is the one scrubbed by default). */
   backwardRunIds = $state<string[]>([]);
   svdRunIds = $state<string[]>([]);
+  /** SVD view layout: runs x vectors (Fig. 3) or one detailed row per run; null = the grid for several runs. */
+  svdMode = $state<'grid' | 'rows' | null>(null);
   compareRunIds = $state<string[]>([]);
 
   readonly runs: RunsStore;
   readonly live: LiveStore;
   readonly experiment: ExperimentStore;
   readonly exports: ExportStore;
+  readonly svd: SvdStore;
   private unsubscribe: () => void;
   private noticeId = 0;
 
@@ -45,6 +49,7 @@ export class AppStore {
     this.live = new LiveStore(api);
     this.experiment = new ExperimentStore(api);
     this.exports = new ExportStore(api, (text, kind) => this.notify(text, kind));
+    this.svd = new SvdStore(api);
     this.unsubscribe = api.onEvent((e) => this.onEvent(e));
   }
 
@@ -95,6 +100,7 @@ export class AppStore {
     if (this.svdRunIds.some((id) => !ids.has(id))) this.svdRunIds = prune(this.svdRunIds, 'SVD');
     if (this.compareRunIds.some((id) => !ids.has(id))) this.compareRunIds = prune(this.compareRunIds, 'Compare');
     if (this.backwardRunIds.some((id) => !ids.has(id))) this.backwardRunIds = prune(this.backwardRunIds, 'Backward');
+    for (const id of this.knownNames.keys()) if (!ids.has(id)) this.svd.forget(id);
     if (gone.size) {
       const names = [...gone].map((id) => `"${this.knownNames.get(id) ?? id}"`).join(', ');
       this.notify(`${gone.size === 1 ? 'Run' : 'Runs'} ${names} ${gone.size === 1 ? 'was' : 'were'} deleted: no longer shown in ${views.join(', ')}.`, 'info');
