@@ -245,7 +245,15 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.getByTestId('backward-play').click();
     await expect.poll(() => page.getByTestId('backward-step').textContent(), { timeout: 10_000 }).not.toMatch(/^step 0 /);
     await page.getByTestId('backward-play').click();
+    // With the focus left on the view's tab, ←/→ still step the images (and do not switch views).
+    await page.getByTestId('backward-slider').fill('30');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 300 /);
+    await page.getByTestId('nav-backward').focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 290 /);
+    expect(await page.getByTestId('backward-view').count()).toBe(1);
     await page.getByTestId('backward-slider').fill('4');
+    expect(await page.getByTestId('intensity-scale').textContent()).toMatch(/black 0, white 1\b/);
     await shot('03-backward');
     await expectAccessible('backward');
   }, 60_000);
@@ -310,6 +318,25 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await expectAccessible('svd enlarged vector');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('vector-dialog').count()).toBe(0);
+    // The Backward view shows both runs side by side at one step.
+    await nav('backward');
+    await page.getByTestId('backward-picker').locator('summary').click();
+    await page.getByTestId(`backward-pick-${rrId}`).check();
+    await page.getByTestId(`backward-pick-${stdId}`).check();
+    await page.getByTestId('backward-picker').locator('summary').click();
+    await expect.poll(() => page.getByTestId('backward-run-frames').count()).toBe(2);
+    await page.getByTestId('backward-slider').fill('10');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 100 /);
+    await expect
+      .poll(
+        async () =>
+          (await page.getByTestId('backward-output').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt')))).filter((a) => a?.endsWith('at step 100'))
+            .length,
+      )
+      .toBe(12);
+    await shot('06d-backward-two-runs');
+    await expectAccessible('backward, two runs');
+    await nav('svd');
     // The detailed rows, on one σ axis.
     await page.getByTestId('svd-mode-rows').check();
     await expect.poll(() => page.getByTestId('svd-row').count()).toBe(2);
@@ -449,6 +476,20 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await expectAccessible('live, dark');
     await page.emulateMedia({ colorScheme: 'light' });
   }, 90_000);
+
+  it('lists the keyboard shortcuts on ?', async () => {
+    await nav('runs');
+    await page.getByTestId('runs-view').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('?');
+    await page.getByTestId('shortcuts-dialog').waitFor();
+    expect(await page.getByTestId('shortcuts-dialog').textContent()).toContain('previous / next evaluation step');
+    await shot('13-shortcuts');
+    await expectAccessible('shortcuts dialog');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('shortcuts-dialog').count()).toBe(0);
+    await page.keyboard.press('2');
+    await page.getByTestId('live-view').waitFor();
+  }, 30_000);
 
   it('raised no page errors or CSP violations', () => {
     expect(problems).toEqual([]);
