@@ -387,7 +387,42 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('export-open');
   }, 180_000);
 
-  it('cancels a running run', async () => {
+  it('overlays several runs in Live, each in its colour, with a log axis that shows zeros on its floor', async () => {
+    await nav('live');
+    await page.getByTestId('live-follow').uncheck();
+    await page.getByTestId('live-picker').locator('summary').click();
+    await page.getByTestId(`live-pick-${rrId}`).check();
+    await page.getByTestId(`live-pick-${stdId}`).check();
+    await page.getByTestId('live-picker').locator('summary').click();
+    await expect.poll(() => page.getByTestId('live-row').count()).toBe(2);
+    await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBe(62);
+    // The RR term of the Std run is 0: on the log axis it sits on the floor, marked, and is said so.
+    await page.getByTestId('live-metric-0').selectOption('rr');
+    await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-clamped')).toBe('31');
+    expect((await page.getByTestId('chart-loss-clamped').textContent())!.replace(/\s+/g, ' ')).toMatch(/31 values ≤ 0 drawn at the bottom of the log axis/);
+    // Wall time on the x axis; the chart's table shows the values.
+    await page.getByTestId('live-x').selectOption('elapsed');
+    await page.getByTestId('chart-loss-table-toggle').click();
+    const head = await page.getByTestId('chart-loss-table').locator('thead th').allTextContents();
+    expect(head).toEqual(['training time (s)', 'e2e RR', 'e2e Std']);
+    // CSV of the same values.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chart-accuracy-csv').click()]);
+    const csv = fs
+      .readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe('training time (s),e2e RR,e2e Std');
+    expect(csv.length).toBeGreaterThan(31);
+    await page.getByTestId('smoothing').fill('0.6');
+    await shot('05b-live-overlay');
+    await expectAccessible('live, two runs overlaid');
+    await page.getByTestId('chart-loss-table-toggle').click();
+    await page.getByTestId('smoothing').fill('0');
+    await page.getByTestId('live-x').selectOption('step');
+    await page.getByTestId('live-follow').check();
+  }, 60_000);
+
+  it('follows the run that is training, not one queued behind it, and cancels both', async () => {
     await configure('e2e long', 'rr', 200_000);
     const id = await startRun();
     await expect.poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout: 60_000 }).toBe('running');
@@ -395,19 +430,36 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
     // A long run has a time left, from its progress over the last minute.
     await expect.poll(() => liveRow(id).getByTestId('eta').textContent(), { timeout: 30_000 }).toMatch(/\d+(\.\d)? s|\d+ min|\d+ h/);
+
+    // A second run waits behind it: Live keeps showing the one that trains, and says what is queued.
+    await configure('e2e queued', 'std', 200_000);
+    const queued = await startRun();
+    expect((await service.handle('runs.get', { id: queued })).run.status).toBe('queued');
+    await expect.poll(() => page.getByTestId('live-queue').textContent()).toContain('e2e queued (next)');
+    expect(await liveRow(id).count()).toBe(1);
+    expect(await liveRow(queued).count()).toBe(0);
+    await shot('07a-live-queue');
+
     await liveRow(id).getByTestId('cancel').click();
     await waitStatus(id, 'cancelled', 60_000);
+    // The queued run starts: Live follows it.
+    await liveRow(queued).waitFor({ timeout: 60_000 });
+    await expect.poll(() => liveRow(queued).getByTestId('cancel').isEnabled(), { timeout: 60_000 }).toBe(true);
+    await expect.poll(async () => (await service.handle('runs.get', { id: queued })).run.status, { timeout: 60_000 }).toBe('running');
+    await liveRow(queued).getByTestId('cancel').click();
+    await waitStatus(queued, 'cancelled', 60_000);
     await expect.poll(() => page.getByTestId('status-cancelled').count()).toBeGreaterThan(0);
     await shot('07-live-cancelled');
     await expectAccessible('live, cancelled');
     await nav('runs');
-    await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${id}"]`).getAttribute('data-status')).toBe('cancelled');
-  }, 120_000);
+    for (const x of [id, queued])
+      await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${x}"]`).getAttribute('data-status')).toBe('cancelled');
+  }, 180_000);
 
   it('sorts, filters and chooses the run table’s columns, without clipping at 1024 px', async () => {
     await nav('runs');
     await page.setViewportSize({ width: 1024, height: 768 });
-    await expect.poll(() => page.getByTestId('run-row').count()).toBe(3);
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(4);
     // Every column fits: nothing is cut off or scrolled sideways.
     const fits = () =>
       page.getByTestId('runs-table-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, page: document.documentElement.scrollWidth }));
@@ -450,6 +502,12 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     expect(Number(await page.getByTestId('layer-lambda-0').inputValue())).toBe(1e-3);
     expect(await page.getByTestId('run-name').inputValue()).not.toBe('');
 
+    // Shown in Live and SVD, then deleted: it leaves both, with a word.
+    await nav('live');
+    await page.getByTestId('live-picker').locator('summary').click();
+    await page.getByTestId(`live-pick-${stdId}`).check();
+    await page.getByTestId('live-picker').locator('summary').click();
+    await liveRow(stdId).waitFor();
     await nav('runs');
     await more(stdId);
     await page.getByTestId(`delete-${stdId}`).click();
@@ -458,6 +516,11 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await expectAccessible('delete dialog');
     await page.getByTestId('confirm-delete-yes').click();
     await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${stdId}"]`).count()).toBe(0);
+    await expect.poll(() => page.getByTestId('notices').textContent()).toContain('Run "baseline Std" was deleted: no longer shown in Live, SVD');
+    await nav('live');
+    expect(await liveRow(stdId).count()).toBe(0);
+    await nav('svd');
+    expect(await page.locator(`[data-run="${stdId}"]`).count()).toBe(0);
   }, 60_000);
 
   it('follows the OS dark theme', async () => {
