@@ -64,3 +64,26 @@ export function parseCheckpoint(json: string): Checkpoint {
     })),
   };
 }
+
+/** Loads a checkpoint's parameters into a network of the same architecture (to resume training). */
+export function restoreNetwork(net: Network, ck: Checkpoint): void {
+  if (ck.inputSize !== net.inputSize || ck.params.length !== net.params.length) {
+    throw new Error(
+      `the checkpoint is of a ${ck.inputSize}-input, ${ck.params.length}-layer network, not of this run's ${net.inputSize}-input, ${net.params.length}-layer one`,
+    );
+  }
+  net.params.forEach((p, k) => {
+    const c = ck.params[k]!;
+    const set = (v: tf.Variable | undefined, data: Float32Array | undefined, what: string) => {
+      if (!v) return;
+      if (!data || data.length !== v.size) throw new Error(`checkpoint layer ${k + 1}: ${what} has ${data?.length ?? 0} values, the network ${v.size}`);
+      v.assign(tf.tensor(data, v.shape));
+    };
+    set(p.w, c.w.data, 'W');
+    set(p.b, c.b, 'b');
+    set(p.gamma, c.gamma, 'gamma');
+    set(p.beta, c.beta, 'beta');
+    set(p.movingMean, c.movingMean, 'the moving mean');
+    set(p.movingVar, c.movingVar, 'the moving variance');
+  });
+}

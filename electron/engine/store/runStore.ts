@@ -307,6 +307,46 @@ export class RunStore {
     this.mutate(id, (cur) => ({ ...cur, checkpointSteps: addStep(cur.checkpointSteps, step) }));
   }
 
+  /** The optimizer's state at a checkpoint step; older states are removed (only the latest is needed to resume). */
+  writeOptimizerState(id: string, step: number, json: string): void {
+    this.requireRunDir(id);
+    const dir = L.optimizerDir(this.workspace, id);
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(L.optimizerPath(this.workspace, id, step), json);
+    for (const n of fs.readdirSync(dir)) {
+      const m = L.STEP_FILE_RE.exec(n);
+      if (m && Number(m[1]) !== step) fs.rmSync(path.join(dir, n), { force: true });
+    }
+  }
+
+  /** The optimizer's state saved with the checkpoint at `step`, or null (none saved, e.g. an older run). */
+  readOptimizerState(id: string, step: number): string | null {
+    this.requireRunDir(id);
+    try {
+      return fs.readFileSync(L.optimizerPath(this.workspace, id, step), 'utf8');
+    } catch (e) {
+      if (code(e) === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  /**
+   * Takes a run back to `step` (its checkpoint, to resume from): evaluations
+   * after it are dropped from metrics.jsonl (rewritten atomically) and from the
+   * record's lists; images after it are overwritten as training goes on.
+   */
+  rewindTo(id: string, step: number): RunRecord {
+    this.readRecord(id);
+    const kept = this.readMetrics(id).filter((r) => r.step <= step);
+    writeFileAtomic(L.metricsPath(this.workspace, id), kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    return this.mutate(id, (cur) => ({
+      ...cur,
+      lastStep: kept.length ? kept[kept.length - 1]!.step : 0,
+      backwardSteps: cur.backwardSteps.filter((s) => s <= step),
+      checkpointSteps: cur.checkpointSteps.filter((s) => s <= step),
+    }));
+  }
+
   readCheckpoint(id: string, step: number): string {
     const file = L.checkpointPath(this.workspace, id, step);
     return this.readOrExplain(id, file, () => `run "${id}" has no checkpoint at step ${step}`).toString('utf8');

@@ -85,6 +85,20 @@ export class BatchSource {
     return { x: tf.tensor2d(this.xBuf, [batchSize, dim]), y: tf.tensor2d(this.yBuf, [batchSize, classes]), owned: true };
   }
 
+  /** Advances past n batches without building them: the same shuffles as n calls of next() (to resume a run). */
+  skip(n: number): void {
+    if (this.full) return;
+    const size = this.labels.length;
+    for (let i = 0; i < n; i++) {
+      if (this.pos + this.batchSize > size) {
+        this.rng.shuffle(this.order);
+        this.pos = 0;
+        this.epochsDone++;
+      }
+      this.pos += this.batchSize;
+    }
+  }
+
   dispose(): void {
     this.full?.x.dispose();
     this.full?.y.dispose();

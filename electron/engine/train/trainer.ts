@@ -10,10 +10,10 @@ import { dataMax, scaleImages, type Dataset } from '../data/dataset';
 import { buildNetwork, disposeNetwork, trainableVariables, updateMovingStats, type Network } from '../model/network';
 import { computeLoss, type LossSettings } from '../model/loss';
 import { lossGradients } from '../model/backprop';
-import { serializeCheckpoint } from '../model/checkpoint';
+import { parseCheckpoint, restoreNetwork, serializeCheckpoint } from '../model/checkpoint';
 import { BatchSource } from './batches';
 import { accuracy, evaluateTest, type SplitTensors } from './evaluate';
-import { makeOptimizer } from './optimizers';
+import { makeOptimizer, parseOptimizerState, serializeOptimizerState } from './optimizers';
 import { ThreadGovernor } from './threadGovernor';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
@@ -28,6 +28,41 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Minimum milliseconds between progress events. */
   progressEveryMs?: number;
+  /** Continue run `runId` from its latest checkpoint instead of starting it (see resumePlan). */
+  resume?: boolean;
+}
+
+/** Statuses a run can be resumed from: it stopped before its last step without an error of its own. */
+export const RESUMABLE: readonly RunRecord['status'][] = ['cancelled', 'interrupted'];
+
+export interface ResumePlan {
+  /** The checkpoint step training continues from. */
+  step: number;
+  totalSteps: number;
+  /** What is restored, in words (the UI and the run's log say it). */
+  restored: string[];
+  /** What starts afresh (empty when nothing does). */
+  reset: string[];
+}
+
+/** What resuming a run would do, or a one-line error saying why it cannot be resumed. */
+export function resumePlan(store: RunStore, id: string): ResumePlan {
+  const run = store.get(id);
+  if (!RESUMABLE.includes(run.status))
+    throw new Error(`run "${id}" is ${run.status}: only a cancelled or interrupted run can be resumed (duplicate it to train again)`);
+  const step = store.latestCheckpointStep(id);
+  if (step === null) throw new Error(`run "${id}" has no checkpoint to resume from: it stopped before its first one (duplicate it to train again)`);
+  if (step >= run.totalSteps) throw new Error(`run "${id}" already has a checkpoint at its last step (${run.totalSteps}): nothing left to train`);
+  const optimizer = store.readOptimizerState(id, step) !== null;
+  const kind = run.config.training.optimizer.kind;
+  const restored = [
+    'weights and biases',
+    ...(run.config.network.layers.some((l) => l.batchNorm) ? ['batch-norm parameters and moving statistics'] : []),
+    ...(optimizer ? [`${kind === 'adam' ? 'Adam' : kind} state (moments and step count)`] : []),
+    'the order of the training batches' + (run.config.loss.lambdaOrt > 0 ? ' and the SRIP draws' : ''),
+  ];
+  const reset = optimizer ? [] : [`${kind === 'adam' ? 'Adam' : kind} state (this checkpoint was saved without it): it starts afresh`];
+  return { step, totalSteps: run.totalSteps, restored, reset };
 }
 
 export const DEFAULT_STEPS = 1000;
@@ -71,8 +106,11 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
  */
 export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenerator<TrainEvent, RunRecord> {
   const { config, data, totalSteps } = prepareRun(input);
-  const backend = await initBackend();
   const { store, signal } = opts;
+  if (opts.resume && !opts.runId) throw new Error('resume: say which run (runId)');
+  const plan = opts.resume ? resumePlan(store, opts.runId!) : null;
+  const from = plan?.step ?? 0;
+  const backend = await initBackend();
   const progressEveryMs = opts.progressEveryMs ?? 200;
   const versions = engineVersions(backend);
   const dataInfo = describeDataset(data);
@@ -86,9 +124,12 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         dataInfo,
         pid: process.pid,
         host: os.hostname(),
-        startedAt: new Date().toISOString(),
+        ...(plan ? { error: undefined, finishedAt: undefined } : { startedAt: new Date().toISOString() }),
       }).id
     : store.updateRun(store.createRun(config, { totalSteps, backend, versions }).id, { dataInfo }).id;
+  // Resuming: evaluations after the checkpoint are dropped; training continues from it.
+  if (plan) store.rewindTo(id, from);
+  const resumedElapsed = plan ? (store.readMetrics(id).at(-1)?.elapsed ?? 0) : 0;
   yield { type: 'started', runId: id, backend, totalSteps };
 
   const dim = data.height * data.width;
@@ -115,13 +156,22 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const hi = dataMax(config.data.scale);
   const png = (v: Float32Array, i: number) => encodeGreyPng(v.subarray(i * dim, (i + 1) * dim), data.width, data.height, 0, hi);
 
-  const sripVectors = (): tf.Tensor2D[] | null => {
+  /** The random start vectors of SRIP's power iteration, drawn afresh at every step. */
+  const sripDraw = (): Float32Array[] | null => {
     if (settings.lambdaOrt <= 0) return null;
     return config.network.layers.map((l) => {
       const u = new Float32Array(l.units);
       for (let i = 0; i < u.length; i++) u[i] = sripRng.normal();
-      return tf.tensor2d(u, [l.units, 1]);
+      return u;
     });
+  };
+  const sripVectors = (): tf.Tensor2D[] | null => sripDraw()?.map((u) => tf.tensor2d(u, [u.length, 1])) ?? null;
+
+  /** A checkpoint and, beside it, the optimizer's state (the latest only): what a resumed run needs. */
+  const checkpoint = async (s: number): Promise<void> => {
+    store.writeCheckpoint(id, s, serializeCheckpoint(net, s));
+    const state = await optimizer.exportState(vars);
+    if (state) store.writeOptimizerState(id, s, serializeOptimizerState(state));
   };
 
   /**
@@ -156,9 +206,22 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const sw = wasmThreadSwitch();
   const governor = sw ? new ThreadGovernor(sw) : null;
 
-  const started = performance.now();
-  let lastEvalTime = started;
-  let lastEvalStep = 0;
+  if (plan) {
+    // The state at the checkpoint, and every random draw up to it replayed: the run goes on as if it had never stopped.
+    restoreNetwork(net, parseCheckpoint(store.readCheckpoint(id, from)));
+    const saved = store.readOptimizerState(id, from);
+    if (saved) await optimizer.importState(vars, parseOptimizerState(saved));
+    batches.skip(from);
+    for (let i = 0; i <= from; i++) sripDraw(); // step 0's loss and every step to the checkpoint
+    store.appendLog(
+      id,
+      `resumed from the checkpoint at step ${from} of ${totalSteps}: restored ${plan.restored.join(', ')}${plan.reset.length ? `; not restored: ${plan.reset.join(', ')}` : ''}`,
+    );
+  }
+
+  const started = performance.now() - resumedElapsed * 1000;
+  let lastEvalTime = performance.now();
+  let lastEvalStep = from;
   const evaluateAt = async (s: number, parts: tf.Tensor1D): Promise<EvalRecord> => {
     const v = Array.from(await parts.data());
     parts.dispose();
@@ -191,17 +254,19 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   let status: 'completed' | 'cancelled' | 'failed' = 'completed';
   let error: string | undefined;
   try {
-    if (samples > 0)
-      store.writeBackwardInputs(
-        id,
-        Array.from({ length: samples }, (_, i) => png(testImages, i)),
-      );
-    yield { type: 'evaluation', runId: id, record: await evaluateAt(0, initialParts()) };
-    if (samples > 0) yield { type: 'backward', runId: id, step: 0 };
-    let done = 0;
+    if (!plan) {
+      if (samples > 0)
+        store.writeBackwardInputs(
+          id,
+          Array.from({ length: samples }, (_, i) => png(testImages, i)),
+        );
+      yield { type: 'evaluation', runId: id, record: await evaluateAt(0, initialParts()) };
+      if (samples > 0) yield { type: 'backward', runId: id, step: 0 };
+    }
+    let done = from;
     let lastProgress = performance.now();
     let lastYield = lastProgress;
-    for (let s = 1; s <= totalSteps; s++) {
+    for (let s = from + 1; s <= totalSteps; s++) {
       if (signal?.aborted) {
         status = 'cancelled';
         break;
@@ -214,7 +279,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         if (samples > 0) yield { type: 'backward', runId: id, step: s };
       }
       if ((t.checkpointEvery > 0 && s % t.checkpointEvery === 0) || s === totalSteps) {
-        store.writeCheckpoint(id, s, serializeCheckpoint(net, s));
+        await checkpoint(s);
         yield { type: 'checkpoint', runId: id, step: s };
       }
       const now = performance.now();
@@ -231,7 +296,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     }
     if (status === 'cancelled') {
       // Keep the state reached, so that its SVD and images can still be studied.
-      if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, serializeCheckpoint(net, done));
+      if (done > 0 && !store.get(id).checkpointSteps.includes(done)) await checkpoint(done);
       store.appendLog(id, `cancelled after step ${done}`);
     }
   } catch (e) {
