@@ -20,22 +20,25 @@ export function describeLayers(run: RunRecord): string {
   return [input, ...run.config.network.layers.map((l) => `${l.units}${l.batchNorm ? 'bn' : ''}`)].join('-');
 }
 
-export function runsTable(runs: { run: RunRecord; last: EvalRecord | null }[]): string {
-  return table(
-    ['id', 'status', 'data', 'net', 'lambda', 'ort', 'steps', 'test acc', 'recon(in)', 'backend'],
-    runs.map(({ run, last }) => [
-      run.id,
-      run.status,
-      run.config.data.source.kind,
-      describeLayers(run),
-      [...new Set(run.config.network.layers.map((l) => l.lambda))].map((v) => fmt(v, 2)).join('/'),
-      fmt(run.config.loss.lambdaOrt, 2),
-      `${run.lastStep}/${run.totalSteps}`,
-      fmt(last?.testAccuracy, 3),
-      fmt(last?.testRecon[0]),
-      run.backend ?? '-',
-    ]),
-  );
+/** Runs, then the run folders that cannot be read, each as a row saying why (its reason runs past the columns instead of widening them). */
+export function runsTable(runs: { run: RunRecord; last: EvalRecord | null }[], problems: { id: string; error: string }[] = []): string {
+  const header = ['id', 'status', 'data', 'net', 'lambda', 'ort', 'steps', 'test acc', 'recon(in)', 'backend'];
+  const rows = runs.map(({ run, last }) => [
+    run.id,
+    run.status,
+    run.config.data.source.kind,
+    describeLayers(run),
+    [...new Set(run.config.network.layers.map((l) => l.lambda))].map((v) => fmt(v, 2)).join('/'),
+    fmt(run.config.loss.lambdaOrt, 2),
+    `${run.lastStep}/${run.totalSteps}`,
+    fmt(last?.testAccuracy, 3),
+    fmt(last?.testRecon[0]),
+    run.backend ?? '-',
+  ]);
+  const bad = problems.map((p) => [p.id || '(workspace)', 'unreadable']);
+  const lines = table(header, [...rows, ...bad]).split('\n');
+  problems.forEach((p, i) => (lines[lines.length - problems.length + i] += `  ${p.error}`));
+  return lines.join('\n');
 }
 
 /** Draws one progress line on a TTY, or prints one line per evaluation otherwise. */

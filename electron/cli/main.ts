@@ -97,17 +97,15 @@ async function cmdTrain(args: string[]): Promise<number> {
 function cmdRuns(args: string[]): number {
   const { values } = parse(args, {});
   const store = new RunStore(workspaceOf(values));
+  // run.json alone (each run's writer keeps its latest evaluation there): one broken run is a row, not a failure.
   const { runs, problems } = store.list();
-  const rows = runs.map((run) => {
-    const m = store.readMetrics(run.id);
-    return { run, last: m[m.length - 1] ?? null };
-  });
+  const rows = runs.map((run) => ({ run, last: run.last ?? null }));
   if (values.json) {
     console.log(JSON.stringify({ runs: rows, problems }, null, 2));
     return 0;
   }
-  console.log(rows.length ? runsTable(rows) : `no runs in ${store.workspace}`);
-  for (const p of problems) console.error(`skipped ${p.id}: ${p.error}`);
+  if (!rows.length && !problems.length) console.log(`no runs in ${store.workspace}`);
+  else console.log(runsTable(rows, problems));
   return 0;
 }
 

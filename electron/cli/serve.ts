@@ -1,9 +1,10 @@
-// `racecar serve`: browser mode. The same engine service as the desktop app,
-// over a token-protected WebSocket on 127.0.0.1.
+// `racecar serve`: browser mode. The same engine process as the desktop app,
+// behind a token-protected WebSocket on 127.0.0.1; this process only serves
+// the UI and relays.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createEngineService } from '../host/service';
 import { startBrowserServer } from '../server/browserServer';
+import { startEngine } from '../host/startEngine';
 
 /** The built renderer: dist/renderer next to dist/electron. */
 export function rendererDir(): string {
@@ -20,13 +21,16 @@ export function rendererDir(): string {
 
 export async function serve(o: { workspace: string; port: number }): Promise<{ url: string; close(): Promise<void> }> {
   const staticDir = rendererDir();
-  const service = createEngineService({ workspace: o.workspace, mode: 'browser' });
-  const server = await startBrowserServer({ handler: service, staticDir, port: o.port });
+  const engine = await startEngine({ workspace: o.workspace, mode: 'browser' });
+  const server = await startBrowserServer({ handler: engine, staticDir, port: o.port, workspace: () => engine.workspace }).catch(async (e: unknown) => {
+    await engine.close();
+    throw e;
+  });
   console.log(`Racecar Workbench (browser mode) at ${server.url}`);
-  console.log(`workspace ${service.workspace}; Ctrl+C stops`);
+  console.log(`workspace ${engine.workspace}; Ctrl+C stops`);
   const close = async () => {
     await server.close();
-    await service.close();
+    await engine.close();
   };
   process.once('SIGINT', () => void close().then(() => process.exit(0)));
   process.once('SIGTERM', () => void close().then(() => process.exit(0)));

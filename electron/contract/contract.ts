@@ -80,11 +80,19 @@ export interface Preset {
   config: RunConfigInput;
 }
 
-/** An SVD result as the UI receives it: the engine's LayerSvd with PNG data URLs instead of buffers. */
+/**
+ * A file of the workspace as the UI names it: a relative path with forward
+ * slashes (e.g. `runs/<id>/backward/0000100/0.png`). The renderer turns it into
+ * a URL its transport serves (Electron: the app's custom scheme; browser mode:
+ * a route that needs the session token); images never travel inside messages.
+ */
+export type FileRef = string;
+
+/** An SVD result as the UI receives it: the engine's LayerSvd with its vector images as files. */
 export type SvdView = Omit<LayerSvd, 's' | 'vectorPngs'> & {
   singularValues: number[];
-  /** PNG data URLs of the input-space singular vectors (diverging map, centred on zero), in singular-value order. */
-  vectors: string[];
+  /** PNGs of the input-space singular vectors (diverging map, centred on zero), in singular-value order. */
+  vectors: FileRef[];
 };
 
 /** Singular vectors as the UI receives them: the engine's LayerVectors with base64 float32 values. */
@@ -102,7 +110,8 @@ export interface Results {
   'runs.rename': { run: RunRecord };
   'runs.delete': { id: string };
   'runs.duplicate': { config: RunConfig };
-  'runs.backward': { step: number; steps: number[]; inputs: string[]; outputs: string[] };
+  /** The test inputs and their reverse-pass reconstructions at `step`, as PNG files. */
+  'runs.backward': { step: number; steps: number[]; inputs: FileRef[]; outputs: FileRef[] };
   'svd.get': SvdView;
   /** values: little-endian float32, base64 (rows numbers; an image row by row when `image` is set). */
   'svd.vectors': SvdVectorsView;
@@ -125,7 +134,9 @@ export type EngineEvent =
   | { type: 'runs.changed' }
   | { type: 'log'; runId: string; line: string }
   /** The running export: `done` of `total` stages, `label` what is being done now. */
-  | { type: 'export.progress'; done: number; total: number; label: string };
+  | { type: 'export.progress'; done: number; total: number; label: string }
+  /** The engine process ended unexpectedly: 'restarted' (a new one serves requests; runs in flight were interrupted) or 'stopped' (it keeps failing). */
+  | { type: 'engine'; state: 'restarted' | 'stopped'; message: string };
 
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];
 
@@ -139,12 +150,19 @@ export interface ContractError {
 /** What a transport sends back for one request. */
 export type Reply<C extends Channel = Channel> = { ok: true; result: ResultOf<C> } | { ok: false; error: ContractError };
 
+/** Names a bad channel without calling anything of it (a hostile object's toString may throw or recurse). */
+function describeChannel(c: unknown): string {
+  if (typeof c === 'string') return JSON.stringify(c.slice(0, 60));
+  if (c === null) return 'null';
+  return `(a${Array.isArray(c) ? 'n array' : typeof c === 'object' ? 'n object' : ` ${typeof c}`}, not a string)`;
+}
+
 /** Validates a request: unknown channel and bad payloads become one-line errors naming the field. */
 export function parseRequest<C extends Channel>(
   channel: unknown,
   payload: unknown,
 ): { ok: true; channel: C; payload: z.output<(typeof requestSchemas)[C]> } | { ok: false; error: string } {
-  if (!isChannel(channel)) return { ok: false, error: `unknown channel ${JSON.stringify(String(channel).slice(0, 60))}: use one of ${CHANNELS.join(', ')}` };
+  if (!isChannel(channel)) return { ok: false, error: `unknown channel ${describeChannel(channel)}: use one of ${CHANNELS.join(', ')}` };
   const r = requestSchemas[channel].safeParse(payload ?? {});
   if (!r.success) {
     const issue = r.error.issues[0];

@@ -41,6 +41,8 @@ export interface RunRecord {
   pid?: number;
   host?: string;
   dataInfo?: { name: string; height: number; width: number; classNames: string[]; trainCount: number; testCount: number };
+  /** The latest evaluation, kept here by the run's writer so that listing runs never reads metrics.jsonl. */
+  last?: EvalRecord;
 }
 
 export type TrainEvent =
@@ -49,4 +51,4 @@ export type TrainEvent =
   | { type: 'evaluation'; runId: string; record: EvalRecord }
   | { type: 'backward'; runId: string; step: number }
   | { type: 'checkpoint'; runId: string; step: number }
-  | { type: 'finished'; runId: string; status: Extract<RunStatus, 'completed' | 'cancelled' | 'failed'>; error?: string };
+  | { type: 'finished'; runId: string; status: Extract<RunStatus, 'completed' | 'cancelled' | 'failed' | 'interrupted'>; error?: string };

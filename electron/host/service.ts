@@ -1,27 +1,33 @@
-// The engine behind the contract: run store, a queue of runs executed one at a
-// time in a separate training process, SVD and figure-bundle exports on worker
-// threads (one export at a time). It knows
+// The engine behind the contract: the run store, a queue of runs each trained
+// in a training process of its own, and SVDs and figure-bundle exports on
+// worker threads, each kind one at a time. It runs in the engine process
+// (engineProcess.ts), never in the process that serves the UI, and knows
 // nothing of Electron or WebSockets; transports validate with parseRequest and
-// call handle().
+// relay to handle().
+//
+// One writer per run: a queued run's run.json is written here; from the moment
+// its training process is told to train until that process has ended, only the
+// training process writes it, and the user's edits are sent to it.
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { z } from 'zod';
-import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, requestSchemas } from '../contract/contract';
+import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, SvdVectorsView, SvdView, requestSchemas } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
-import { RunStore } from '../engine/store/runStore';
+import { RunStore, type RunEdit } from '../engine/store/runStore';
+import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
 import { prepareRun } from '../engine/train/trainer';
-import type { TrainEvent } from '../engine/types';
+import type { RunRecord, TrainEvent } from '../engine/types';
 import { appPackage } from '../engine/util/version';
-import type { SvdVectorsView, SvdView } from '../contract/contract';
-import type { SvdThreadData } from './svdThread';
-import type { SpawnWorker, WorkerHandle } from './workerProtocol';
-import { forkWorker } from './forkWorker';
 import { compiledScript } from '../engine/util/compiled';
 import { FIGURE_NAMES } from '../export/options';
-import { timeStamp } from '../engine/store/layout';
+import type { SpawnWorker, WorkerHandle } from './workerProtocol';
+import { forkWorker } from './forkWorker';
+import { SerialQueue } from './serialQueue';
+import { toSvdView } from './svdView';
+import type { SvdThreadData, SvdThreadResult } from './svdThread';
 import type { ExportThreadCommand, ExportThreadData, ExportThreadMessage } from './exportThread';
 
 export interface ServiceOptions {
@@ -31,11 +37,15 @@ export interface ServiceOptions {
   spawnWorker?: SpawnWorker;
   /** Grace period for a cancelled run to stop by itself before its process is killed. */
   cancelGraceMs?: number;
+  /** How long an edit waits for the training process to apply it. */
+  editTimeoutMs?: number;
 }
 
 type Payload<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
 
-const dataUrl = (png: Buffer) => `data:image/png;base64,${png.toString('base64')}`;
+/** Requests of one kind allowed to wait behind the running one. */
+const MAX_WAITING_SVD = 64;
+const MAX_WAITING_EXPORTS = 8;
 
 interface ActiveExport {
   worker: Worker;
@@ -43,11 +53,20 @@ interface ActiveExport {
   ended: Promise<void>;
 }
 
+interface PendingEdit {
+  edit: RunEdit;
+  resolve(run: RunRecord): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
 interface Active {
   id: string;
   worker: WorkerHandle;
   finished: boolean;
+  exited: boolean;
   cancelTimer?: NodeJS.Timeout;
+  edits: Map<number, PendingEdit>;
 }
 
 export class EngineService implements EngineHandler {
@@ -57,6 +76,11 @@ export class EngineService implements EngineHandler {
   private active: Active | null = null;
   private exporting: ActiveExport | null = null;
   private readonly spawnWorker: SpawnWorker;
+  private readonly svdQueue = new SerialQueue('SVD', MAX_WAITING_SVD);
+  private readonly exportQueue = new SerialQueue('export', MAX_WAITING_EXPORTS);
+  /** The same SVD asked for again while it is queued or computing shares its result. */
+  private readonly svdInFlight = new Map<string, Promise<unknown>>();
+  private nextEditId = 1;
 
   constructor(private readonly opts: ServiceOptions) {
     this.store = new RunStore(opts.workspace);
@@ -101,11 +125,9 @@ export class EngineService implements EngineHandler {
     }),
     'presets.list': () => ({ presets: REFERENCE_RUNS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
     'runs.list': () => {
+      // run.json alone: each run's writer keeps its latest evaluation there.
       const { runs, problems } = this.store.list();
-      const summaries: RunSummary[] = runs.map((run) => {
-        const metrics = this.store.readMetrics(run.id);
-        return { run, last: metrics[metrics.length - 1] ?? null };
-      });
+      const summaries: RunSummary[] = runs.map((run) => ({ run, last: run.last ?? null }));
       return { runs: summaries, problems, queue: this.queue.map((q) => q.id) };
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
@@ -146,8 +168,8 @@ export class EngineService implements EngineHandler {
       const run = this.store.get(id);
       throw new Error(`run "${id}" is ${run.status}, not queued or running: nothing to cancel`);
     },
-    'runs.rename': ({ id, name }) => {
-      const run = this.store.rename(id, name);
+    'runs.rename': async ({ id, name }) => {
+      const run = await this.edit(id, { name });
       this.emit({ type: 'runs.changed' });
       return { run };
     },
@@ -163,24 +185,27 @@ export class EngineService implements EngineHandler {
       if (!run.backwardSteps.includes(step)) {
         throw new Error(`run "${id}" has no backward images at step ${step}: available steps are ${run.backwardSteps.join(', ') || 'none yet'}`);
       }
+      const ws = this.store.workspace;
       const n = Math.min(run.config.training.backwardSamples, run.dataInfo?.testCount ?? 0);
-      const read = (s: number | 'inputs') => Array.from({ length: n }, (_, i) => dataUrl(this.store.readBackward(id, s, i)));
-      return { step, steps: run.backwardSteps, inputs: read('inputs'), outputs: read(step) };
+      const refs = (s: number | 'inputs') => Array.from({ length: n }, (_, i) => workspaceRef(ws, backwardPath(ws, id, s, i)));
+      return { step, steps: run.backwardSteps, inputs: refs('inputs'), outputs: refs(step) };
     },
-    'svd.get': ({ id, layer, step }) => this.svdThread<SvdView>({ kind: 'get', workspace: this.store.workspace, id, layer, step }),
-    'svd.vectors': ({ id, layer, step, indices }) =>
-      this.svdThread<SvdVectorsView>({ kind: 'vectors', workspace: this.store.workspace, id, layer, step, indices }),
+    'svd.get': ({ id, layer, step }) => this.svd(id, layer, step),
+    'svd.vectors': ({ id, layer, step, indices }) => this.vectors(id, layer, step, indices),
     'svd.scores': ({ ids }) => ({ scores: ids.map((id) => this.cachedScore(id)) }),
     'workspace.set': ({ path: dir }) => {
-      if (this.active || this.queue.length) throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
-      if (this.exporting) throw new Error('an export is running: wait for it or cancel it before changing the workspace');
+      // A training process that has finished may still be exiting; it only writes its own run, in the old workspace.
+      if ((this.active && !this.active.finished) || this.queue.length)
+        throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
+      if (this.exportQueue.size) throw new Error('an export is running: wait for it or cancel it before changing the workspace');
+      if (this.svdQueue.size) throw new Error('an SVD is being computed: wait for it before changing the workspace');
       this.store = new RunStore(path.resolve(dir));
       this.recoverQueued();
       this.emit({ type: 'runs.changed' });
       return { workspace: this.store.workspace };
     },
     'export.defaults': () => ({ out: path.join(this.store.workspace, 'exports', `${timeStamp()}.zip`), figures: [...FIGURE_NAMES] }),
-    'export.bundle': (p) => this.exportBundle(p),
+    'export.bundle': (p) => this.exportQueue.run(() => this.exportBundle(p)),
     'export.cancel': () => {
       if (!this.exporting) return { cancelled: false };
       this.exporting.worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
@@ -189,13 +214,39 @@ export class EngineService implements EngineHandler {
   };
 
   /**
-   * A figure bundle, drawn on a worker thread. Progress is broadcast as
-   * 'export.progress' events; export.cancel aborts it (nothing is written).
-   * A relative `out` is taken inside the workspace (the app has no working
-   * folder of its own); `~/` is the home folder.
+   * A user's edit of a run, applied by the run's one writer: its training
+   * process while it trains, else this service. A run trained by another
+   * process (the CLI, a cluster job) is refused until it has finished.
+   */
+  private edit(id: string, edit: RunEdit): Promise<RunRecord> {
+    const a = this.active;
+    if (a?.id === id && !a.exited) {
+      return new Promise<RunRecord>((resolve, reject) => {
+        const requestId = this.nextEditId++;
+        const timer = setTimeout(() => {
+          a.edits.delete(requestId);
+          reject(new Error(`run "${id}": its training process did not answer: try again`));
+        }, this.opts.editTimeoutMs ?? 10_000);
+        a.edits.set(requestId, { edit, resolve, reject, timer });
+        a.worker.send({ type: 'edit', requestId, runId: id, edit });
+      });
+    }
+    const run = this.store.get(id);
+    if (run.status === 'running') {
+      const where = run.host && run.host !== os.hostname() ? ` on ${run.host}` : '';
+      throw new Error(`run "${id}" is being trained by another process (pid ${run.pid}${where}): change it once it has finished`);
+    }
+    return Promise.resolve(this.store.applyEdit(id, edit));
+  }
+
+  /**
+   * A figure bundle, drawn on a worker thread (called through the export
+   * queue, so one at a time). Progress is broadcast as 'export.progress'
+   * events; export.cancel aborts it (nothing is written). A relative `out` is
+   * taken inside the workspace (the app has no working folder of its own); `~/`
+   * is the home folder.
    */
   private exportBundle(p: Payload<'export.bundle'>): Promise<ResultOf<'export.bundle'>> {
-    if (this.exporting) throw new Error('an export is already running: wait for it to finish or cancel it');
     const { ids, out, ...settings } = p;
     const home = /^~(?=$|[\\/])/;
     const data: ExportThreadData = {
@@ -240,30 +291,82 @@ export class EngineService implements EngineHandler {
     }
   }
 
-  /** SVD on a worker thread: a 784x512 decomposition must not stall the process that serves the UI. */
-  private svdThread<T>(data: SvdThreadData): Promise<T> {
-    this.store.get(data.id); // a clear error for a missing run, before a thread starts
-    return new Promise((resolve, reject) => {
-      const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: data });
-      w.once('message', (m: { ok: true; view: T } | { ok: false; error: string }) => (m.ok ? resolve(m.view) : reject(new Error(m.error))));
-      w.once('error', reject);
-      w.once('exit', (code) => code !== 0 && reject(new Error(`SVD thread exited with code ${code}`)));
+  /** SVD on a worker thread, one at a time; its vector images stay files in the run folder. */
+  private svd(id: string, layer: number, step?: number): Promise<SvdView> {
+    const workspace = this.store.workspace;
+    return this.svdJob({ kind: 'get', workspace, id, layer, step }, (m) => {
+      if (!('svd' in m)) throw new Error('SVD thread: unexpected answer');
+      return toSvdView(workspace, m.svd);
     });
+  }
+
+  /** Singular vectors as numbers, decomposed on the same one-at-a-time SVD thread. */
+  private vectors(id: string, layer: number, step: number | undefined, indices: number[]): Promise<SvdVectorsView> {
+    return this.svdJob({ kind: 'vectors', workspace: this.store.workspace, id, layer, step, indices }, (m) => {
+      if (!('vectors' in m)) throw new Error('SVD thread: unexpected answer');
+      return m.vectors;
+    });
+  }
+
+  private svdJob<T>(data: SvdThreadData, read: (m: Extract<SvdThreadResult, { ok: true }>) => T): Promise<T> {
+    this.store.get(data.id); // a clear error for a missing run, before anything is queued
+    const key = JSON.stringify(data);
+    const inFlight = this.svdInFlight.get(key) as Promise<T> | undefined;
+    if (inFlight) return inFlight;
+    const job = this.svdQueue
+      .run(
+        () =>
+          new Promise<T>((resolve, reject) => {
+            const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: data });
+            w.once('message', (m: SvdThreadResult) => {
+              if (!m.ok) return reject(new Error(m.error));
+              try {
+                resolve(read(m));
+              } catch (e) {
+                reject(e as Error);
+              }
+            });
+            w.once('error', reject);
+            w.once('exit', (code) => reject(new Error(`SVD thread exited with code ${code}`)));
+          }),
+      )
+      .finally(() => this.svdInFlight.delete(key));
+    this.svdInFlight.set(key, job);
+    return job;
   }
 
   private pump(): void {
     if (this.active || !this.queue.length) return;
     const next = this.queue.shift()!;
     const worker = this.spawnWorker();
-    const active: Active = { id: next.id, worker, finished: false };
+    const active: Active = { id: next.id, worker, finished: false, exited: false, edits: new Map() };
     this.active = active;
     worker.onMessage((msg) => {
       if (msg.type === 'event') this.onTrainEvent(active, msg.event);
       else if (msg.type === 'error') this.fail(active, msg.message);
+      else if (msg.type === 'edited') {
+        const p = active.edits.get(msg.requestId);
+        if (!p) return;
+        active.edits.delete(msg.requestId);
+        clearTimeout(p.timer);
+        if ('run' in msg) p.resolve(msg.run);
+        else p.reject(new Error(msg.error));
+      }
     });
     worker.onExit((detail) => {
+      active.exited = true;
       if (!active.finished) this.fail(active, `training process ended unexpectedly (${detail})`);
       clearTimeout(active.cancelTimer);
+      // The writer is gone: edits it did not answer are applied here, now the run's one writer.
+      for (const [requestId, p] of active.edits) {
+        active.edits.delete(requestId);
+        clearTimeout(p.timer);
+        try {
+          p.resolve(this.store.applyEdit(active.id, p.edit));
+        } catch (e) {
+          p.reject(e as Error);
+        }
+      }
       if (this.active === active) this.active = null;
       this.pump();
     });
@@ -277,7 +380,11 @@ export class EngineService implements EngineHandler {
     if (event.type === 'started' || event.type === 'finished') this.emit({ type: 'runs.changed' });
   }
 
-  /** The run is marked failed (or cancelled, if it was being cancelled) with its log; the service stays up. */
+  /**
+   * The run is marked failed (or cancelled, if it was being cancelled) with
+   * its log; the service stays up. Only called once the training process has
+   * said its last word or is gone, so this does not race its writes.
+   */
   private fail(active: Active, message: string): void {
     if (active.finished) return;
     active.finished = true;
@@ -303,11 +410,12 @@ export class EngineService implements EngineHandler {
       clearTimeout(timer);
       await worker.terminate();
     }
-    if (this.active && !this.active.finished) {
+    if (this.active && !this.active.exited) {
       const a = this.active;
       await new Promise<void>((resolve) => {
         a.worker.onExit(() => resolve());
-        a.worker.send({ type: 'cancel' });
+        // Not the user's choice: the run is recorded as interrupted, with its last state checkpointed.
+        a.worker.send({ type: 'cancel', reason: 'interrupted' });
         setTimeout(() => {
           a.worker.kill();
           resolve();

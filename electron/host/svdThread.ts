@@ -1,18 +1,26 @@
-// Worker-thread entry for SVD requests from the engine service: a layer's
-// SVD (cached) or some of its singular vectors as numbers.
+// Worker-thread entry for SVD requests from the engine service: a 784x512
+// decomposition must not stall the engine process's message loop. It answers
+// a layer's SVD (cached, images stay files) or some of its singular vectors
+// as numbers.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { SvdVectorsView } from '../contract/contract';
 import { RunStore } from '../engine/store/runStore';
-import { computeLayerSvd, layerVectors } from '../engine/svd/runSvd';
-import { toSvdVectorsView, toSvdView } from './svdView';
+import { layerSvdMeta, layerVectors, type LayerSvdMeta } from '../engine/svd/runSvd';
+import { toSvdVectorsView } from './svdView';
 
 export type SvdThreadData = { workspace: string; id: string; layer: number; step?: number } & ({ kind: 'get' } | { kind: 'vectors'; indices: number[] });
 
+export type SvdThreadResult = { ok: true; svd: LayerSvdMeta } | { ok: true; vectors: SvdVectorsView } | { ok: false; error: string };
+
 const d = workerData as SvdThreadData;
+let reply: SvdThreadResult;
 try {
   const store = new RunStore(d.workspace);
-  const view =
-    d.kind === 'vectors' ? toSvdVectorsView(layerVectors(store, d.id, d.layer, d.step, d.indices)) : toSvdView(computeLayerSvd(store, d.id, d.layer, d.step));
-  parentPort!.postMessage({ ok: true, view });
+  reply =
+    d.kind === 'vectors'
+      ? { ok: true, vectors: toSvdVectorsView(layerVectors(store, d.id, d.layer, d.step, d.indices)) }
+      : { ok: true, svd: layerSvdMeta(store, d.id, d.layer, d.step) };
 } catch (e) {
-  parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });
+  reply = { ok: false, error: e instanceof Error ? e.message : String(e) };
 }
+parentPort!.postMessage(reply);

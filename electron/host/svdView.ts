@@ -1,17 +1,14 @@
 import type { SvdVectorsView, SvdView } from '../contract/contract';
-import type { LayerSvd, LayerVectors } from '../engine/svd/runSvd';
+import { svdImagePath, workspaceRef } from '../engine/store/layout';
+import type { LayerSvdMeta, LayerVectors } from '../engine/svd/runSvd';
 
-export function toSvdView(r: LayerSvd): SvdView {
+/** The UI's view of an SVD: its vector images as workspace paths, which the transports serve as files. */
+export function toSvdView(workspace: string, r: LayerSvdMeta): SvdView {
+  const { s, vectorCount, ...rest } = r;
   return {
-    runId: r.runId,
-    layer: r.layer,
-    step: r.step,
-    rows: r.rows,
-    cols: r.cols,
-    image: r.image,
-    singularValues: r.s,
-    vectors: r.vectorPngs.map((p) => `data:image/png;base64,${p.toString('base64')}`),
-    alignment: r.alignment,
+    ...rest,
+    singularValues: s,
+    vectors: Array.from({ length: vectorCount }, (_, j) => workspaceRef(workspace, svdImagePath(workspace, r.runId, r.layer, r.step, j))),
   };
 }
 

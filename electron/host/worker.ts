@@ -1,44 +1,65 @@
 // The training process. It owns the tfjs backend and runs one run, streaming
-// its events to the service, so a crash here cannot take down the UI.
+// its events to the engine service, so a crash here cannot take down the
+// engine. While it trains it is the only writer of the run's run.json: the
+// user's edits (rename, ...) arrive as messages and are applied here, between
+// two training steps. If the engine that started it goes away, the run stops
+// and is recorded as interrupted, with its last state checkpointed.
 import { RunStore } from '../engine/store/runStore';
 import { trainRun } from '../engine/train/trainer';
+import { oneLine } from '../contract/oneLine';
+import { parentChannel } from './parentChannel';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
-interface ParentPort {
-  on(event: 'message', cb: (e: { data: unknown }) => void): void;
-  postMessage(msg: unknown): void;
+const parent = parentChannel<ToWorker, FromWorker>();
+const abort = new AbortController();
+let store: RunStore | null = null;
+let started = false;
+/** Edits that arrive before the trainer has taken over run.json (it rewrites the record as it starts) wait for it. */
+let waitingEdits: Extract<ToWorker, { type: 'edit' }>[] | null = [];
+
+function applyEdit(msg: Extract<ToWorker, { type: 'edit' }>): void {
+  try {
+    if (!store) throw new Error('the run has not started yet');
+    parent.post({ type: 'edited', requestId: msg.requestId, run: store.applyEdit(msg.runId, msg.edit) });
+  } catch (e) {
+    parent.post({ type: 'edited', requestId: msg.requestId, error: oneLine(e) });
+  }
 }
 
-// Electron's utilityProcess talks through process.parentPort, child_process.fork through process.send.
-const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-const post = (msg: FromWorker): void => {
-  if (parentPort) parentPort.postMessage(msg);
-  else process.send?.(msg);
-};
-const onMessage = (cb: (msg: ToWorker) => void): void => {
-  if (parentPort) parentPort.on('message', (e) => cb(e.data as ToWorker));
-  else process.on('message', (m) => cb(m as ToWorker));
-};
+function flushEdits(): void {
+  const edits = waitingEdits ?? [];
+  waitingEdits = null;
+  edits.forEach(applyEdit);
+}
 
-const abort = new AbortController();
-let started = false;
-
-onMessage((msg) => {
-  if (msg.type === 'cancel') abort.abort();
-  else if (msg.type === 'train' && !started) {
+parent.onMessage((msg) => {
+  if (msg.type === 'cancel') abort.abort(msg.reason);
+  else if (msg.type === 'edit') {
+    // The trainer yields to the event loop every few ms, so an edit lands between two of its own writes.
+    if (waitingEdits) waitingEdits.push(msg);
+    else applyEdit(msg);
+  } else if (msg.type === 'train' && !started) {
     started = true;
-    void run(msg);
+    store = new RunStore(msg.workspace);
+    void run(store, msg);
   }
 });
+parent.onDisconnect(() => {
+  if (started) abort.abort('interrupted');
+  else process.exit(0);
+});
 
-async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
+async function run(store: RunStore, msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   try {
-    const store = new RunStore(msg.workspace);
-    for await (const event of trainRun(msg.config, { store, runId: msg.runId, signal: abort.signal })) post({ type: 'event', event });
-    post({ type: 'done' });
+    for await (const event of trainRun(msg.config, { store, runId: msg.runId, signal: abort.signal })) {
+      parent.post({ type: 'event', event });
+      if (event.type === 'started') flushEdits();
+    }
+    parent.post({ type: 'done' });
   } catch (e) {
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    parent.post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
   }
-  // Let the last messages flush before leaving.
+  flushEdits();
+  // Let the last messages flush before leaving; edits that arrive meanwhile are still answered.
   setTimeout(() => process.exit(0), 50);
 }

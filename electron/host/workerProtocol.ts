@@ -1,16 +1,24 @@
-// Messages between the engine service and its training process.
-import type { TrainEvent } from '../engine/types';
+// Messages between the engine service and a training process. While a run
+// trains, its training process is the only writer of its run.json: the
+// user's edits reach it as 'edit' messages and are answered by 'edited'.
+import type { RunEdit } from '../engine/store/runStore';
+import type { RunRecord, TrainEvent } from '../engine/types';
+import type { ChildHandle } from './childHandle';
 
-export type ToWorker = { type: 'train'; workspace: string; runId: string; config: unknown } | { type: 'cancel' };
-export type FromWorker = { type: 'event'; event: TrainEvent } | { type: 'done' } | { type: 'error'; message: string };
+export type ToWorker =
+  | { type: 'train'; workspace: string; runId: string; config: unknown }
+  /** 'interrupted': the engine that started the run is gone; stop and record the run as interrupted. */
+  | { type: 'cancel'; reason?: 'interrupted' }
+  | { type: 'edit'; requestId: number; runId: string; edit: RunEdit };
+
+export type FromWorker =
+  | { type: 'event'; event: TrainEvent }
+  | { type: 'done' }
+  | { type: 'error'; message: string }
+  | { type: 'edited'; requestId: number; run: RunRecord }
+  | { type: 'edited'; requestId: number; error: string };
 
 /** What the service needs of a training process: child_process.fork in browser mode, utilityProcess in Electron. */
-export interface WorkerHandle {
-  send(msg: ToWorker): void;
-  onMessage(cb: (msg: FromWorker) => void): void;
-  /** Called once when the process ends; `detail` carries the exit code/signal and the tail of its stderr. */
-  onExit(cb: (detail: string) => void): void;
-  kill(): void;
-}
+export type WorkerHandle = ChildHandle<ToWorker, FromWorker>;
 
 export type SpawnWorker = () => WorkerHandle;

@@ -1,23 +1,48 @@
-// Electron main process: app lifecycle, one locked-down window, the menu, and
-// the wiring of IPC to the engine service. The engine itself (and training, in
-// utility processes) lives behind the service; this file stays thin.
+// Electron main process: app lifecycle, one locked-down window served from
+// the app's own scheme, the menu, and the relay between IPC and the engine
+// process. The engine (data, training, SVD, exports, workspace IO) lives in a
+// utilityProcess of its own, and its training processes in utilityProcesses
+// that main starts for it; this file stays thin.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { parseRequest, type EngineHandler, type Results } from '../contract/contract';
 import { IPC_MENU, type MenuAction } from '../preload/bridge';
-import { oneLine } from '../server/oneLine';
+import { oneLine } from '../contract/oneLine';
 import { forwardEvents, registerIpc, trustedSenderCheck } from './ipc';
 import { ELECTRON_CSP, externalLinkToOpen, isAllowedNavigation, isBlockedRequest, menuTemplate } from './policy';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, INDEX_URL, appProtocolResponse } from './appProtocol';
 import { compiledScript } from '../engine/util/compiled';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
-import type { SpawnWorker } from '../host/workerProtocol';
-import { spawnUtilityWorker } from './utilityWorker';
+import { EngineClient } from '../host/engineClient';
+import type { FromEngine, ToEngine } from '../host/engineProtocol';
+import type { FromWorker, ToWorker } from '../host/workerProtocol';
+import { spawnUtilityChild } from './utilityChild';
 
-export type EngineService = EngineHandler & { close(): Promise<void> };
+export type EngineService = EngineHandler & { close(): Promise<void>; readonly workspace: string };
 
-export type ServiceFactory = (opts: { workspace: string; mode: 'electron'; spawnWorker: SpawnWorker }) => EngineService | Promise<EngineService>;
+/** Starts the engine for a workspace; rejects when the workspace cannot be opened. */
+export type ServiceFactory = (opts: { workspace: string }) => Promise<EngineService>;
+
+/** The engine process and its training processes as utilityProcesses. */
+export async function startUtilityEngine(opts: { workspace: string }): Promise<EngineService> {
+  const host = path.join(__dirname, '..', 'host');
+  const engineScript = compiledScript(host, 'engineProcess.js');
+  const workerScript = compiledScript(host, 'worker.js');
+  const client = new EngineClient({
+    workspace: opts.workspace,
+    mode: 'electron',
+    spawnEngine: () => spawnUtilityChild<ToEngine, FromEngine>(engineScript, 'Racecar engine'),
+    spawnTrainer: () => spawnUtilityChild<ToWorker, FromWorker>(workerScript, 'Racecar training'),
+  });
+  try {
+    await client.start();
+  } catch (e) {
+    await client.close();
+    throw e;
+  }
+  return client;
+}
 
 const PRODUCT_NAME = 'Racecar Workbench';
 /** How long quitting waits for the service (it stops training processes) before exiting anyway. */
@@ -30,12 +55,14 @@ export function startApp(deps: { createService: ServiceFactory }): void {
     return;
   }
   app.enableSandbox();
+  // Before 'ready': the renderer's origin is racecar://app, a standard secure scheme.
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
   const isDev = !app.isPackaged;
   const isMac = process.platform === 'darwin';
   // dist/electron/main → dist/renderer and dist/electron/preload.
-  const indexPath = path.join(__dirname, '..', '..', 'renderer', 'index.html');
-  const indexUrl = pathToFileURL(indexPath).href;
+  const rendererDir = path.join(__dirname, '..', '..', 'renderer');
+  const indexUrl = INDEX_URL;
   const preloadPath = path.join(__dirname, '..', 'preload', 'preload.js');
   const settingsFile = () => path.join(app.getPath('userData'), 'settings.json');
   const defaultWorkspace = () => path.join(app.getPath('userData'), 'workspace');
@@ -144,31 +171,29 @@ export function startApp(deps: { createService: ServiceFactory }): void {
     w.on('closed', () => {
       if (win === w) win = null;
     });
-    w.loadFile(indexPath).catch((e: unknown) => {
-      dialog.showErrorBox('Cannot load the user interface', `${oneLine(e)}\n${indexPath}\nRun npm run build first.`);
+    w.loadURL(indexUrl).catch((e: unknown) => {
+      dialog.showErrorBox('Cannot load the user interface', `${oneLine(e)}\n${rendererDir}\nRun npm run build first.`);
     });
   }
 
   async function createService(): Promise<EngineService> {
-    const workerScript = compiledScript(path.join(__dirname, '..', 'host'), 'worker.js');
-    const spawnWorker: SpawnWorker = () => spawnUtilityWorker(workerScript);
     const fromEnv = process.env.RACECAR_WORKSPACE;
     if (fromEnv) {
       // Same override as the CLI, so both can be pointed at one workspace.
       workspace = path.resolve(fromEnv);
-      return deps.createService({ workspace, mode: 'electron', spawnWorker });
+      return deps.createService({ workspace });
     }
     const saved = readSavedWorkspace();
     if (saved && saved !== defaultWorkspace()) {
       try {
         workspace = saved;
-        return await deps.createService({ workspace, mode: 'electron', spawnWorker });
+        return await deps.createService({ workspace });
       } catch (e) {
         dialog.showErrorBox('Workspace unavailable', `${saved}: ${oneLine(e)}\nUsing the default workspace instead.`);
       }
     }
     workspace = defaultWorkspace();
-    return deps.createService({ workspace, mode: 'electron', spawnWorker });
+    return deps.createService({ workspace });
   }
 
   // Every webContents (including any created later): no navigation away from the app, no popups, no <webview>.
@@ -219,6 +244,7 @@ export function startApp(deps: { createService: ServiceFactory }): void {
     .whenReady()
     .then(async () => {
       hardenSession();
+      protocol.handle(APP_SCHEME, (request) => appProtocolResponse(request, { rendererDir, workspace: () => service?.workspace ?? workspace }));
       service = await createService();
       handler = remembering(service);
       const isTrusted = trustedSenderCheck(indexUrl, () => (win && !win.isDestroyed() ? win.webContents.mainFrame : null));

@@ -8,7 +8,8 @@
 // Electron binary; only types come from 'electron'.
 import { CHANNELS, parseRequest, type EngineEvent, type EngineHandler, type Reply } from '../contract/contract';
 import { IPC_EVENT, IPC_PREFIX } from '../preload/bridge';
-import { oneLine } from '../server/oneLine';
+import { oneLine } from '../contract/oneLine';
+import { APP_SCHEME } from './appProtocol';
 
 /** The parts of Electron's WebFrameMain used for the sender check. */
 export interface FrameLike {
@@ -86,12 +87,12 @@ function documentUrl(url: string): string | null {
 
 /**
  * The sender check for registerIpc: the frame must be the top-level frame of
- * our window (not an iframe, not another window) and must show our file://
- * index.html (not a page it navigated to).
+ * our window (not an iframe, not another window) and must show our
+ * racecar://app/index.html (not a page it navigated to).
  */
-export function trustedSenderCheck(indexFileUrl: string, mainFrame: () => FrameLike | null): (frame: FrameLike | null) => boolean {
-  const expected = documentUrl(indexFileUrl);
-  if (!expected || !expected.startsWith('file:')) throw new Error(`index URL must be a file:// URL: ${indexFileUrl}`);
+export function trustedSenderCheck(indexUrl: string, mainFrame: () => FrameLike | null): (frame: FrameLike | null) => boolean {
+  const expected = documentUrl(indexUrl);
+  if (!expected || !expected.startsWith(`${APP_SCHEME}:`)) throw new Error(`index URL must be a ${APP_SCHEME}:// URL: ${indexUrl}`);
   return (frame) => {
     if (!frame || frame.parent !== null) return false;
     const main = mainFrame();

@@ -1,6 +1,5 @@
 // Electron entry point (package.json "main": dist/electron/main/main.js).
-// Everything but the choice of engine service lives in app.ts.
-import { createEngineService } from '../host/service';
-import { startApp } from './app';
+// Everything but the choice of engine lives in app.ts.
+import { startApp, startUtilityEngine } from './app';
 
-startApp({ createService: (opts) => createEngineService(opts) });
+startApp({ createService: startUtilityEngine });

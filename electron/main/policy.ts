@@ -3,7 +3,7 @@
 // Electron binary.
 import type { MenuItemConstructorOptions } from 'electron';
 
-/** CSP for the Electron renderer (file://). The renderer's index.html repeats it as a meta tag. */
+/** CSP for the Electron renderer (racecar://app; run images are racecar://app/files/…). The renderer's index.html repeats it as a meta tag. */
 export const ELECTRON_CSP = [
   "default-src 'self'",
   "img-src 'self' data:",
@@ -42,9 +42,9 @@ export function externalLinkToOpen(url: string): string | null {
   }
 }
 
-/** Requests the offline app never needs to make from its windows. */
+/** Requests the offline app never needs to make from its windows: the network, and file:// (everything comes from racecar://app). */
 export function isBlockedRequest(url: string): boolean {
-  return /^(https?|wss?|ftp):/i.test(url);
+  return /^(https?|wss?|ftp|file):/i.test(url);
 }
 
 export interface MenuHandlers {

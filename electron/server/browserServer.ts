@@ -1,18 +1,27 @@
-// Browser mode: one HTTP server on 127.0.0.1 serving the built renderer plus a
-// WebSocket endpoint (/ws) that carries the engine contract. Static files are
-// public (they hold no data); everything with data goes over the WebSocket,
-// which needs the per-session token and a same-origin Origin header.
+// Browser mode: one HTTP server on 127.0.0.1 serving the built renderer, the
+// workspace's run images (/files/…, which need the session token) and a
+// WebSocket endpoint (/ws) that carries the engine contract. The renderer's
+// files are public (they hold no data); everything with data needs the
+// per-session token, and the WebSocket a same-origin Origin header. This
+// process only checks and relays: the engine lives in its own process.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { parseRequest, type EngineEvent, type EngineHandler } from '../contract/contract';
-import { oneLine } from './oneLine';
+import { oneLine } from '../contract/oneLine';
+import { FILES_PREFIX, resolveRendererFile, resolveWorkspaceFile, type Served } from './servedFiles';
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** A connection that has not completed a request (or an authenticated WebSocket handshake) by then is closed. */
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+/** Open TCP connections at most: idle sockets from a local process must not use up the file handles. */
+export const MAX_CONNECTIONS = 256;
+/** Authenticated WebSocket clients at most. */
+export const MAX_CLIENTS = 32;
 /** A client that stops reading gets disconnected instead of growing our send buffer without bound. */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 const HOST = '127.0.0.1';
@@ -20,8 +29,12 @@ const HOST = '127.0.0.1';
 export interface BrowserServerOptions {
   handler: EngineHandler;
   staticDir: string;
+  /** The workspace whose run images /files/ serves (it can change while the server runs). */
+  workspace: () => string;
   /** 0 or undefined: a random free port. */
   port?: number;
+  /** Default HANDSHAKE_TIMEOUT_MS. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface BrowserServer {
@@ -37,27 +50,6 @@ export type ServerMessage =
   | { kind: 'response'; id: number | null; ok: true; result: unknown }
   | { kind: 'response'; id: number | null; ok: false; error: { message: string } }
   | { kind: 'event'; event: EngineEvent };
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-};
 
 export function contentSecurityPolicy(port: number): string {
   return [
@@ -104,56 +96,58 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   const allowedOrigins = () => new Set([`http://${HOST}:${port}`, `http://localhost:${port}`]);
 
   const server = http.createServer((req, res) => {
-    serveStatic(req, res).catch(() => {
+    serveHttp(req, res).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'internal error');
       else res.destroy();
     });
   });
+  server.maxConnections = MAX_CONNECTIONS;
+  // Idle sockets are closed (Node destroys a socket on 'timeout' when the server has no listener for it);
+  // an accepted WebSocket clears its own timeout.
+  server.setTimeout(opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
+  server.keepAliveTimeout = Math.min(server.keepAliveTimeout, opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
 
   const sendText = (res: http.ServerResponse, status: number, text: string) => {
     res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
     res.end(text);
   };
 
-  async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function serveHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!allowedHosts().has(req.headers.host ?? '')) return sendText(res, 403, 'forbidden host');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendText(res, 405, 'method not allowed');
     }
-    let rel: string;
-    try {
-      // Decode the raw path ourselves (not via URL, which would silently drop "../" segments) so escape attempts are seen and refused.
-      rel = decodeURIComponent((req.url ?? '/').split(/[?#]/)[0]);
-    } catch {
-      return sendText(res, 400, 'bad request');
+    const [rawPath, query = ''] = (req.url ?? '/').split('#')[0].split('?');
+    let served: Served;
+    if (rawPath.startsWith(FILES_PREFIX)) {
+      // Run images hold the user's data: the session token, as for the WebSocket.
+      if (!tokenMatches(new URLSearchParams(query).get('token'), token)) return sendText(res, 401, 'unauthorized');
+      served = await resolveWorkspaceFile(opts.workspace(), rawPath.slice(FILES_PREFIX.length));
+    } else {
+      served = await resolveRendererFile(staticRoot, rawPath);
     }
-    if (rel.includes('\0')) return sendText(res, 400, 'bad request');
-    if (rel === '/' || rel === '') rel = '/index.html';
-    const target = path.resolve(staticRoot, '.' + path.sep + rel);
-    if (!isInside(staticRoot, target)) return sendText(res, 403, 'forbidden');
-    let real: string;
-    let stat: fs.Stats;
-    try {
-      real = await fs.promises.realpath(target);
-      stat = await fs.promises.stat(real);
-    } catch {
-      return sendText(res, 404, 'not found');
-    }
-    // A symlink inside the build output must not lead outside it either.
-    if (!isInside(staticRoot, real)) return sendText(res, 403, 'forbidden');
-    if (!stat.isFile()) return sendText(res, 404, 'not found');
+    if (!served.ok) return sendText(res, served.status, served.message);
 
-    const ext = path.extname(real).toLowerCase();
-    const type = CONTENT_TYPES[ext] ?? 'application/octet-stream';
+    const isHtml = served.contentType.startsWith('text/html');
     const headers: http.OutgoingHttpHeaders = {
-      'Content-Type': type,
-      'Content-Length': stat.size,
+      'Content-Type': served.contentType,
+      'Content-Length': served.size,
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-cache',
       'Cross-Origin-Resource-Policy': 'same-origin',
     };
-    if (ext === '.html') {
+    if (rawPath.startsWith(FILES_PREFIX)) {
+      // Images of a step are written once; revalidation is cheap if a run is resumed and rewrites them.
+      headers['Cache-Control'] = 'private, no-cache';
+      headers['Last-Modified'] = new Date(Math.floor(served.mtimeMs / 1000) * 1000).toUTCString();
+      const since = Date.parse(req.headers['if-modified-since'] ?? '');
+      if (!Number.isNaN(since) && Math.floor(served.mtimeMs / 1000) * 1000 <= since) {
+        res.writeHead(304, { 'Cache-Control': headers['Cache-Control'], 'Last-Modified': headers['Last-Modified'] });
+        return void res.end();
+      }
+    }
+    if (isHtml) {
       headers['Content-Security-Policy'] = contentSecurityPolicy(port);
       // The page URL carries the token: never leak it through a Referer.
       headers['Referrer-Policy'] = 'no-referrer';
@@ -163,7 +157,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
     await new Promise<void>((resolve) => {
-      const stream = fs.createReadStream(real);
+      const stream = fs.createReadStream(served.file);
       stream.on('error', () => {
         res.destroy();
         resolve();
@@ -192,6 +186,9 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) return refuseUpgrade(socket, 403, 'Forbidden');
     if (!tokenMatches(url.searchParams.get('token'), token)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (wss.clients.size >= MAX_CLIENTS) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    // Authenticated: the connection may now stay idle between messages.
+    (socket as Socket).setTimeout(0);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -212,7 +209,18 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   };
   const fail = (ws: WebSocket, id: number | null, message: string) => send(ws, { kind: 'response', id, ok: false, error: { message } });
 
+  /** Every message gets a reply, whatever it holds: an error here is answered, never swallowed. */
   async function onMessage(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
+    const request = { id: null as number | null };
+    try {
+      await relay(ws, data, isBinary, request);
+    } catch (e) {
+      fail(ws, request.id, oneLine(e));
+    }
+  }
+
+  /** Sets `request.id` as soon as it is known, so that a failure after that is answered under it. */
+  async function relay(ws: WebSocket, data: RawData, isBinary: boolean, request: { id: number | null }): Promise<void> {
     if (isBinary) return fail(ws, null, 'binary frames are not supported: send JSON text');
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     let msg: unknown;
@@ -225,23 +233,18 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     const m = msg as Record<string, unknown>;
     const id = typeof m.id === 'number' && Number.isSafeInteger(m.id) ? m.id : null;
     if (id === null) return fail(ws, null, 'id: must be an integer');
+    request.id = id;
     if (m.kind !== 'request') return fail(ws, id, 'kind: must be "request"');
     const parsed = parseRequest(m.channel, m.payload);
     if (!parsed.ok) return fail(ws, id, parsed.error);
-    try {
-      const result = await handler.handle(parsed.channel, parsed.payload);
-      send(ws, { kind: 'response', id, ok: true, result });
-    } catch (e) {
-      fail(ws, id, oneLine(e));
-    }
+    const result = await handler.handle(parsed.channel, parsed.payload);
+    send(ws, { kind: 'response', id, ok: true, result });
   }
 
   wss.on('connection', (ws: WebSocket) => {
     // Without a listener, ws's 'error' (e.g. a frame over maxPayload) would be an uncaught exception; ws closes the socket itself.
     ws.on('error', () => {});
-    ws.on('message', (data, isBinary) => {
-      onMessage(ws, data, isBinary).catch(() => {});
-    });
+    ws.on('message', (data, isBinary) => void onMessage(ws, data, isBinary));
   });
 
   const unsubscribe = handler.onEvent((event) => {
@@ -289,9 +292,4 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   };
 
   return { url: `http://${HOST}:${port}/?token=${token}`, token, port, close };
-}
-
-function isInside(root: string, target: string): boolean {
-  const rel = path.relative(root, target);
-  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel));
 }

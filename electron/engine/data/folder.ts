@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import type { FolderDataSchema } from '../config/schema';
-import { readGreyPng } from './readPng';
+import { checkPngBounds, readGreyPng } from './readPng';
+import { checkDatasetSize } from './limits';
 import { DataError, type Dataset, type Split } from './dataset';
 
 export type FolderOptions = Pick<z.output<typeof FolderDataSchema>, 'path' | 'split'>;
@@ -37,29 +38,35 @@ export function loadFolder(opts: FolderOptions): Dataset {
     .sort(naturalCompare);
   if (classNames.length === 0) throw new DataError(`data folder ${root} has no class sub-folders: move the images into ${LAYOUT}`);
 
-  const perClass: Float32Array[][] = [];
-  let first: { width: number; height: number; file: string } | undefined;
-  for (const name of classNames) {
+  const filesPerClass = classNames.map((name) => {
     const dir = path.join(root, name);
     const files = listDir(dir)
       .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.png'))
-      .map((e) => e.name)
+      .map((e) => path.join(dir, e.name))
       .sort(naturalCompare);
     if (files.length === 0) throw new DataError(`class folder ${dir} holds no PNG files: add .png images to it or remove it`);
-    const imgs: Float32Array[] = [];
-    for (const f of files) {
-      const file = path.join(dir, f);
-      const img = readGreyPng(file, 'luminance');
-      first ??= { width: img.width, height: img.height, file };
-      if (img.width !== first.width || img.height !== first.height) {
-        throw new DataError(
-          `${file} is ${img.width}x${img.height} but the data set's images are ${first.width}x${first.height} (as ${first.file}): resize or remove it`,
-        );
-      }
-      imgs.push(img.data);
+    return files;
+  });
+  // Every header first: sizes and the data set's total are checked before one image is decoded.
+  let first: { width: number; height: number; file: string } | undefined;
+  for (const file of filesPerClass.flat()) {
+    const size = checkPngBounds(file);
+    first ??= { ...size, file };
+    if (size.width !== first.width || size.height !== first.height) {
+      throw new DataError(
+        `${file} is ${size.width}x${size.height} but the data set's images are ${first.width}x${first.height} (as ${first.file}): resize or remove it`,
+      );
     }
-    perClass.push(imgs);
   }
+  checkDatasetSize(`data folder ${root}`, filesPerClass.flat().length, first!.width * first!.height, 'use fewer or smaller images');
+  const perClass = filesPerClass.map((files) =>
+    files.map((file) => {
+      const img = readGreyPng(file, 'luminance');
+      // A file changed since its header was read.
+      if (img.width !== first!.width || img.height !== first!.height) throw new DataError(`${file} changed while it was read: try again`);
+      return img.data;
+    }),
+  );
   const { width, height } = first!;
 
   const trainIdx: number[][] = [];

@@ -5,6 +5,7 @@
 // were fitted to its PNGs; other sizes scale every length by size/28.
 import { Rng } from '../util/rng';
 import { DataError, type Dataset, type Split } from './dataset';
+import { checkDatasetSize } from './limits';
 
 export interface PeakOptions {
   trainPerClass: number;
@@ -64,6 +65,7 @@ export function generatePeak(opts: PeakOptions): Dataset {
     if (!Number.isInteger(v) || v < 1) throw new DataError(`peak data: ${k} must be a whole number of at least 1 (got ${v})`);
   }
   if (size < 16) throw new DataError(`peak data: size must be at least 16 px (got ${size})`);
+  checkDatasetSize('peak data', 2 * (trainPerClass + testPerClass), size * size, 'lower trainPerClass or testPerClass');
   const scale = size / REF;
   const disks = DISK_CENTRE.map(([x, y]) => renderDisk(size, x * scale, y * scale, scale));
   const boxes = disks.map((d) => diskBox(d, size));

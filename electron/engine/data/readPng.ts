@@ -1,7 +1,46 @@
-// Reading PNG images of data sets as grey values.
+// Reading PNG images of data sets as grey values. A file's size and its
+// image size (from the PNG header) are checked before it is decoded.
 import * as fs from 'node:fs';
 import { PNG } from 'pngjs';
 import { DataError } from './dataset';
+import { MAX_IMAGE_PIXELS, MAX_PNG_BYTES } from './limits';
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Width and height from a PNG's IHDR chunk (the first 24 bytes), without decoding anything. */
+export function pngSize(file: string): { width: number; height: number; bytes: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new DataError(`cannot read PNG ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const bytes = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(24);
+    const n = fs.readSync(fd, head, 0, 24, 0);
+    if (n < 24 || !head.subarray(0, 8).equals(SIGNATURE) || head.toString('latin1', 12, 16) !== 'IHDR') {
+      throw new DataError(`${file} is not a PNG image: remove it or convert it to PNG`);
+    }
+    return { width: head.readUInt32BE(16), height: head.readUInt32BE(20), bytes };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Refuses a file too large to read or an image too large to decode, naming the numbers. */
+export function checkPngBounds(file: string): { width: number; height: number } {
+  const { width, height, bytes } = pngSize(file);
+  if (bytes > MAX_PNG_BYTES) {
+    throw new DataError(
+      `${file} is ${(bytes / 2 ** 20).toFixed(1)} MiB, more than the ${MAX_PNG_BYTES / 2 ** 20} MiB a data-set image may have: use smaller images`,
+    );
+  }
+  if (width === 0 || height === 0 || width * height > MAX_IMAGE_PIXELS) {
+    throw new DataError(`${file} is ${width}x${height} pixels, more than the ${MAX_IMAGE_PIXELS} pixels (e.g. 1024x1024) a data-set image may have: resize it`);
+  }
+  return { width, height };
+}
 
 export interface GreyImage {
   width: number;
@@ -17,6 +56,7 @@ export interface GreyImage {
  * that are actually coloured and the exact grey value otherwise.
  */
 export function readGreyPng(file: string, mode: 'channel0' | 'luminance' = 'channel0'): GreyImage {
+  checkPngBounds(file);
   let png: PNG;
   try {
     png = PNG.sync.read(fs.readFileSync(file));

@@ -88,3 +88,10 @@ export const svdJsonPath = (ws: string, id: string, layer: number, step: number)
 export const svdImageDir = (ws: string, id: string, layer: number, step: number) => svdStem(ws, id, layer, step);
 export const svdImagePath = (ws: string, id: string, layer: number, step: number, j: number) =>
   path.join(svdStem(ws, id, layer, step), `u${checkIndex('singular vector index', j)}.png`);
+
+/** A path inside the workspace as the UI names files: relative, with forward slashes (the transports turn it into a URL). */
+export function workspaceRef(ws: string, file: string): string {
+  const rel = path.relative(ws, file);
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${file} is not inside the workspace ${ws}`);
+  return rel.split(path.sep).join('/');
+}

@@ -8,6 +8,23 @@ import type { EvalRecord, RunRecord } from '../types';
 const nonNegInt = z.number().int().min(0);
 const isoDate = z.iso.datetime({ offset: true });
 
+// JSON has no NaN/Infinity: JSON.stringify writes them as null. A diverged
+// loss is exactly what the user needs to see, so null reads back as NaN
+// instead of making the whole line invalid, and a record about to be written
+// may hold NaN or ±Infinity (z.number() refuses both).
+const num = z.custom<number | null>((v) => v === null || typeof v === 'number', 'must be a number').transform((v) => (v === null ? NaN : v));
+
+export const EvalRecordSchema = z.object({
+  step: nonNegInt,
+  epoch: z.number(),
+  elapsed: num,
+  stepsPerSec: num,
+  loss: z.object({ total: num, ce: num, rr: z.array(num), ort: num }),
+  trainAccuracy: num,
+  testAccuracy: num,
+  testRecon: z.array(num),
+});
+
 export const RunRecordSchema = z.object({
   id: z.string().min(1),
   name: z.string(),
@@ -35,22 +52,7 @@ export const RunRecordSchema = z.object({
       testCount: nonNegInt,
     })
     .optional(),
-});
-
-// JSON has no NaN/Infinity: JSON.stringify writes them as null. A diverged
-// loss is exactly what the user needs to see, so null reads back as NaN
-// instead of making the whole line invalid.
-const num = z.union([z.number(), z.null()]).transform((v) => (v === null ? NaN : v));
-
-export const EvalRecordSchema = z.object({
-  step: nonNegInt,
-  epoch: z.number(),
-  elapsed: num,
-  stepsPerSec: num,
-  loss: z.object({ total: num, ce: num, rr: z.array(num), ort: num }),
-  trainAccuracy: num,
-  testAccuracy: num,
-  testRecon: z.array(num),
+  last: EvalRecordSchema.optional(),
 });
 
 // Compile-time guard: a field added to RunRecord or EvalRecord but not here

@@ -11,7 +11,12 @@ import { writeFileAtomic } from '../util/atomicWrite';
 import * as L from './layout';
 import { parseEvalRecord, parseRunRecord } from './recordSchema';
 
-export type FinishStatus = 'completed' | 'cancelled' | 'failed';
+export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'interrupted';
+
+/** What a user may change of a run. While the run trains, only its training process applies edits (it is the one writer of run.json). */
+export interface RunEdit {
+  name?: string;
+}
 
 export interface RunExtra {
   totalSteps: number;
@@ -149,8 +154,8 @@ export class RunStore {
   }
 
   finishRun(id: string, status: FinishStatus, error?: string): RunRecord {
-    if (status !== 'completed' && status !== 'cancelled' && status !== 'failed') {
-      throw new Error(`finishRun: status must be completed, cancelled or failed (got ${String(status)})`);
+    if (status !== 'completed' && status !== 'cancelled' && status !== 'failed' && status !== 'interrupted') {
+      throw new Error(`finishRun: status must be completed, cancelled, failed or interrupted (got ${String(status)})`);
     }
     const patch: Partial<RunRecord> = { status, finishedAt: new Date().toISOString() };
     if (error !== undefined) patch.error = error;
@@ -199,10 +204,22 @@ export class RunStore {
   }
 
   rename(id: string, name: string): RunRecord {
-    const trimmed = name.trim();
-    if (!trimmed) throw new Error('a run name must not be empty');
-    // config.name too, so a duplicated config starts from the name the user sees.
-    return this.mutate(id, (cur) => ({ ...cur, name: trimmed, config: { ...cur.config, name: trimmed } }));
+    return this.applyEdit(id, { name });
+  }
+
+  /** Applies a user's edit; checked before anything is written. */
+  applyEdit(id: string, edit: RunEdit): RunRecord {
+    let name: string | undefined;
+    if (edit.name !== undefined) {
+      name = edit.name.trim();
+      if (!name) throw new Error('name: a run name must not be empty');
+    }
+    return this.mutate(id, (cur) => {
+      let next = cur;
+      // config.name too, so a duplicated config starts from the name the user sees.
+      if (name !== undefined) next = { ...next, name, config: { ...next.config, name } };
+      return next;
+    });
   }
 
   /**
@@ -240,7 +257,7 @@ export class RunStore {
     // line so the next record is not glued onto the fragment.
     const prefix = endsWithoutNewline(file) ? '\n' : '';
     fs.appendFileSync(file, `${prefix}${JSON.stringify(rec)}\n`);
-    this.mutate(id, (cur) => ({ ...cur, lastStep: rec.step }));
+    this.mutate(id, (cur) => ({ ...cur, lastStep: rec.step, last: rec }));
   }
 
   /** Every valid line in file order; torn or invalid lines (from crashes) are skipped. */
@@ -454,7 +471,8 @@ export class RunStore {
   }
 
   // Read-modify-write on the freshest record. Not locked across processes:
-  // the trainer is the only frequent writer of its runs.
+  // each run has one writer at a time (its training process while it trains,
+  // else the engine service or the CLI), and edits reach the writer as messages.
   private mutate(id: string, fn: (cur: RunRecord) => RunRecord): RunRecord {
     return this.writeRecord(fn(this.readRecord(id)));
   }

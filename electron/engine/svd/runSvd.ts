@@ -35,7 +35,21 @@ export interface LayerSvd {
   vectorPngs: Buffer[];
 }
 
+/** A layer's SVD without its vector images, which stay files in the run folder (the UI loads them by URL). */
+export type LayerSvdMeta = Omit<LayerSvd, 'vectorPngs'> & { vectorCount: number };
+
+/** The layer's SVD (computed and cached when missing), reading none of its vector images back. */
+export function layerSvdMeta(store: RunStore, runId: string, layer: number, step?: number): LayerSvdMeta {
+  const { vectorPngs, ...meta } = layerSvd(store, runId, layer, step, false);
+  return { ...meta, vectorCount: vectorPngs.length };
+}
+
 export function computeLayerSvd(store: RunStore, runId: string, layer: number, step?: number): LayerSvd {
+  return layerSvd(store, runId, layer, step, true);
+}
+
+/** With readImages false, a cached result's vectorPngs are empty buffers (only their number is known). */
+function layerSvd(store: RunStore, runId: string, layer: number, step: number | undefined, readImages: boolean): LayerSvd {
   const run = store.get(runId);
   const layers = run.config.network.layers.length;
   if (layer >= layers) throw new Error(`layer ${layer + 1}: run "${runId}" has layers 1..${layers} (numbered from 1, as in the app)`);
@@ -49,7 +63,7 @@ export function computeLayerSvd(store: RunStore, runId: string, layer: number, s
     // The JSON is written after the images, so a cached result is complete.
     const c = JSON.parse(cached) as Omit<LayerSvd, 'vectorPngs'>;
     const n = c.image ? Math.min(MAX_VECTOR_IMAGES, c.s.length) : 0;
-    return { ...c, vectorPngs: Array.from({ length: n }, (_, j) => store.readSvdImage(runId, layer, at, j)) };
+    return { ...c, vectorPngs: Array.from({ length: n }, (_, j) => (readImages ? store.readSvdImage(runId, layer, at, j) : Buffer.alloc(0))) };
   }
   const ck = parseCheckpoint(store.readCheckpoint(runId, at));
   const { shape, data: w } = ck.params[layer].w;

@@ -15,6 +15,7 @@ import { BatchSource } from './batches';
 import { accuracy, evaluateTest, type SplitTensors } from './evaluate';
 import { makeOptimizer, parseOptimizerState, serializeOptimizerState } from './optimizers';
 import { ThreadGovernor } from './threadGovernor';
+import { checkMemory } from './memoryBudget';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
@@ -90,6 +91,7 @@ export function prepareRun(input: unknown): { config: RunConfig; data: Dataset; 
     );
   }
   if (data.train.count === 0) throw new ConfigError('data: the training split is empty: add training images or change the split');
+  checkMemory(config, data.height * data.width, data.train.count, data.test.count);
   return { config, data, totalSteps: resolveTotalSteps(config, data.train.count) };
 }
 
@@ -251,7 +253,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     return rec;
   };
 
-  let status: 'completed' | 'cancelled' | 'failed' = 'completed';
+  let status: 'completed' | 'cancelled' | 'failed' | 'interrupted' = 'completed';
   let error: string | undefined;
   try {
     if (!plan) {
@@ -268,7 +270,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     let lastYield = lastProgress;
     for (let s = from + 1; s <= totalSteps; s++) {
       if (signal?.aborted) {
-        status = 'cancelled';
+        // reason 'interrupted': the process that started the run is gone, not the user's choice.
+        status = signal.reason === 'interrupted' ? 'interrupted' : 'cancelled';
         break;
       }
       done = s;
@@ -294,10 +297,10 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         lastYield = performance.now();
       }
     }
-    if (status === 'cancelled') {
+    if (status === 'cancelled' || status === 'interrupted') {
       // Keep the state reached, so that its SVD and images can still be studied.
       if (done > 0 && !store.get(id).checkpointSteps.includes(done)) await checkpoint(done);
-      store.appendLog(id, `cancelled after step ${done}`);
+      store.appendLog(id, `${status} after step ${done}`);
     }
   } catch (e) {
     status = 'failed';

@@ -58,6 +58,21 @@ describe('racecar train / runs / svd', () => {
       expect(r.stderr.trim()).toBe(`racecar: --layer ${bad}: run "${id}" has layers 1..2 (layer 1 is the first)`);
       expect(r.code).toBe(2);
     }
+
+    // The list reads run.json only: a folder in place of metrics.jsonl changes nothing, and a
+    // corrupt run.json of another run is one row saying why, beside the good run.
+    fs.rmSync(path.join(ws, 'runs', id, 'metrics.jsonl'));
+    fs.mkdirSync(path.join(ws, 'runs', id, 'metrics.jsonl'));
+    const broken = '20260101-000000-broken-abcd';
+    fs.mkdirSync(path.join(ws, 'runs', broken));
+    fs.writeFileSync(path.join(ws, 'runs', broken, 'run.json'), '{"id": ');
+    const listed = racecar(['runs', '--workspace', ws]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+completed`));
+    expect(listed.stdout).toMatch(new RegExp(`${broken}\\s+unreadable\\s.*run\\.json is not valid JSON`));
+    const listedJson = JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout);
+    expect(listedJson.runs.map((r: { last: { step: number } }) => r.last.step)).toEqual([30]);
+    expect(listedJson.problems).toEqual([{ id: broken, error: expect.stringMatching(/not valid JSON/) }]);
   });
 
   it('a config file and flags combine; the file is the full recorded config', () => {

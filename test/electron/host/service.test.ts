@@ -10,6 +10,8 @@ import type { WorkerHandle } from '../../../electron/host/workerProtocol';
 import { PNG } from 'pngjs';
 import { divergingRgb } from '../../../electron/engine/svd/diverging';
 import { tempDir } from '../../helpers/tmp';
+import { RunStore } from '../../../electron/engine/store/runStore';
+import { parseRunConfig } from '../../../electron/engine/config/schema';
 
 const config = (steps = 40, name = 'svc') => ({
   name,
@@ -67,13 +69,18 @@ describe('engine service', () => {
     expect(list.runs[0].last?.step).toBe(40);
     const back = await service.handle('runs.backward', { id, step: 20 });
     expect(back.inputs).toHaveLength(2);
-    expect(back.outputs[0]).toMatch(/^data:image\/png;base64,/);
+    // Images are files of the workspace, named relative to it; the transports serve them.
+    expect(back.inputs[1]).toBe(`runs/${id}/backward/inputs/1.png`);
+    expect(back.outputs[0]).toBe(`runs/${id}/backward/0000020/0.png`);
+    expect(fs.readFileSync(path.join(service.workspace, back.outputs[0])).subarray(1, 4).toString()).toBe('PNG');
     expect(back.steps).toEqual([0, 10, 20, 30, 40]);
     await expect(service.handle('runs.backward', { id, step: 15 })).rejects.toThrow(/no backward images at step 15: available steps are 0, 10, 20, 30, 40/);
     const svd = await service.handle('svd.get', { id, layer: 0 });
     expect(svd.step).toBe(40);
     expect(svd.singularValues).toHaveLength(12);
     expect(svd.vectors).toHaveLength(12);
+    expect(svd.vectors[11]).toBe(`runs/${id}/svd/layer0_0000040/u11.png`);
+    expect(fs.existsSync(path.join(service.workspace, svd.vectors[11]))).toBe(true);
     expect(svd.alignment?.classMeans).toHaveLength(2);
     expect((await service.handle('svd.scores', { ids: [id] })).scores).toEqual([{ id, step: 40, score: svd.alignment!.score }]);
     // The same vectors as numbers: unit length, orthogonal, drawn exactly as the cached images.
@@ -84,7 +91,7 @@ describe('engine service', () => {
     const dot = (a: Float32Array, b: Float32Array) => a.reduce((acc, x, i) => acc + x * b[i]!, 0);
     expect(dot(values[0]!, values[0]!)).toBeCloseTo(1, 5);
     expect(Math.abs(dot(values[0]!, values[1]!))).toBeLessThan(1e-5);
-    const png = PNG.sync.read(Buffer.from(svd.vectors[3]!.split(',')[1]!, 'base64'));
+    const png = PNG.sync.read(fs.readFileSync(path.join(service.workspace, svd.vectors[3]!)));
     const rgb = divergingRgb(values[1]!);
     let worst = 0;
     for (let i = 0; i < 784; i++) for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(png.data[4 * i + c]! - rgb[3 * i + c]!));
@@ -155,7 +162,11 @@ describe('engine service', () => {
 
   it('marks runs queued by a process that is gone as interrupted', async () => {
     const ws = tempDir();
-    const s1 = createEngineService({ workspace: ws, mode: 'browser', spawnWorker: () => ({ send() {}, onMessage() {}, onExit() {}, kill() {} }) });
+    const s1 = createEngineService({
+      workspace: ws,
+      mode: 'browser',
+      spawnWorker: () => ({ pid: undefined, send() {}, onMessage() {}, onExit() {}, kill() {} }),
+    });
     const a = await s1.handle('runs.start', { config: config(10, 'first') });
     const b = await s1.handle('runs.start', { config: config(10, 'second') });
     // Pretend the owner died: rewrite the queued run's pid to a pid that does not exist.
@@ -164,5 +175,90 @@ describe('engine service', () => {
     service = createEngineService({ workspace: ws, mode: 'browser' });
     expect((await service.handle('runs.get', { id: b.id })).run.status).toBe('interrupted');
     void a;
+  });
+
+  it('keeps every status, backward step and checkpoint step when a run is renamed every 20 ms while it trains and ends', async () => {
+    service = createEngineService({ workspace: tempDir(), mode: 'browser' });
+    const { finished } = collect(service);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++)
+      ids.push(
+        (
+          await service.handle('runs.start', {
+            config: { ...config(60, `storm ${i}`), training: { ...config().training, steps: 60, evalEvery: 5, checkpointEvery: 10 } },
+          })
+        ).id,
+      );
+    let renames = 0;
+    let stop = false;
+    const storm = (async () => {
+      while (!stop) {
+        for (const id of ids) {
+          const run = await service!.handle('runs.rename', { id, name: `storm ${renames++}` }).catch((e: Error) => e);
+          if (run instanceof Error) throw run;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    for (const id of ids) expect(await finished(id)).toBe('completed');
+    // A few more renames after the ends, then stop.
+    await new Promise((r) => setTimeout(r, 200));
+    stop = true;
+    await storm;
+    expect(renames).toBeGreaterThan(40);
+    const steps = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60];
+    for (const id of ids) {
+      const { run, metrics } = await service.handle('runs.get', { id });
+      expect(run.status).toBe('completed');
+      expect(run.backwardSteps).toEqual(steps);
+      expect(run.checkpointSteps).toEqual([10, 20, 30, 40, 50, 60]);
+      expect(run.lastStep).toBe(60);
+      expect(run.last?.step).toBe(60);
+      expect(metrics.map((m) => m.step)).toEqual(steps);
+      expect(run.name).toMatch(/^storm \d+$/);
+      expect(run.config.name).toBe(run.name);
+    }
+  });
+
+  it('refuses to rename a run that another process is training, and renames it once that process is gone', async () => {
+    const ws = tempDir();
+    service = createEngineService({ workspace: ws, mode: 'browser' });
+    const store = new RunStore(ws);
+    const rec = store.createRun(parseRunConfig(config(10, 'elsewhere')), { totalSteps: 10, backend: null, versions: {} });
+    // Owned by a live process that is not this service's training process: this test's own parent.
+    store.updateRun(rec.id, { pid: process.ppid });
+    await expect(service.handle('runs.rename', { id: rec.id, name: 'x' })).rejects.toThrow(
+      /being trained by another process \(pid \d+\): change it once it has finished/,
+    );
+    store.updateRun(rec.id, { pid: 2 ** 22 + 1 }); // gone: reads as interrupted
+    expect((await service.handle('runs.rename', { id: rec.id, name: 'renamed' })).run.name).toBe('renamed');
+  });
+
+  it('lists runs from their summaries: an unreadable metrics file or a broken run.json is a problem beside the others', async () => {
+    const ws = tempDir();
+    service = createEngineService({ workspace: ws, mode: 'browser' });
+    const { finished } = collect(service);
+    const { id } = await service.handle('runs.start', { config: config(20, 'fine') });
+    expect(await finished(id)).toBe('completed');
+    const other = (await service.handle('runs.start', { config: config(20, 'broken') })).id;
+    expect(await finished(other)).toBe('completed');
+    // A folder in place of metrics.jsonl: the list never reads it.
+    fs.rmSync(path.join(ws, 'runs', id, 'metrics.jsonl'));
+    fs.mkdirSync(path.join(ws, 'runs', id, 'metrics.jsonl'));
+    fs.writeFileSync(path.join(ws, 'runs', other, 'run.json'), '{ not json');
+    const list = await service.handle('runs.list', {});
+    expect(list.runs.map((r) => [r.run.id, r.last?.step])).toEqual([[id, 20]]);
+    expect(list.problems).toEqual([{ id: other, error: expect.stringMatching(/run\.json is not valid JSON/) }]);
+  });
+
+  it('computes concurrent SVD requests one at a time and answers each of them', async () => {
+    service = createEngineService({ workspace: tempDir(), mode: 'browser' });
+    const { finished } = collect(service);
+    const { id } = await service.handle('runs.start', { config: config(40) });
+    expect(await finished(id)).toBe('completed');
+    const asks = Array.from({ length: 30 }, (_, i) => service!.handle('svd.get', { id, layer: i % 2, step: i % 4 < 2 ? 20 : 40 }));
+    const views = await Promise.all(asks);
+    expect(views.map((v) => [v.layer, v.step])).toEqual(Array.from({ length: 30 }, (_, i) => [i % 2, i % 4 < 2 ? 20 : 40]));
+    expect(views[0].singularValues).toEqual(views[4].singularValues);
   });
 });

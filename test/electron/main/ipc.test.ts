@@ -29,7 +29,7 @@ class FakeIpcMain implements IpcMainLike {
   }
 }
 
-const INDEX = 'file:///opt/racecar/resources/app.asar/dist/renderer/index.html';
+const INDEX = 'racecar://app/index.html';
 const frame = (url: string, over: Partial<FrameLike> = {}): FrameLike => ({ url, parent: null, processId: 4, routingId: 1, ...over });
 
 function setup(handle?: (channel: string, payload: unknown) => unknown) {
@@ -85,6 +85,8 @@ describe('registerIpc', () => {
       null,
       // another page (navigated away, or a different file)
       frame('file:///tmp/evil.html'),
+      frame('racecar://evil/index.html'),
+      frame('file:///opt/racecar/dist/renderer/index.html'),
       frame('https://evil.example/index.html'),
       frame(INDEX.replace('index.html', 'other.html')),
       // a subframe showing our page
@@ -162,8 +164,9 @@ describe('registerIpc', () => {
 });
 
 describe('trustedSenderCheck', () => {
-  it('needs a file:// index URL', () => {
-    expect(() => trustedSenderCheck('http://127.0.0.1:3000/index.html', () => null)).toThrow(/file:\/\//);
+  it('needs the app-scheme index URL', () => {
+    expect(() => trustedSenderCheck('http://127.0.0.1:3000/index.html', () => null)).toThrow(/racecar:\/\//);
+    expect(() => trustedSenderCheck('file:///opt/racecar/dist/renderer/index.html', () => null)).toThrow(/racecar:\/\//);
   });
 
   it('accepts the window main frame by ids when the wrapper object differs', () => {

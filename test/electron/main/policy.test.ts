@@ -2,13 +2,14 @@ import { describe, expect, it, vi } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
 import { ELECTRON_CSP, externalLinkToOpen, isAllowedNavigation, isBlockedRequest, menuTemplate } from '../../../electron/main/policy';
 
-const INDEX = 'file:///opt/racecar/dist/renderer/index.html';
+const INDEX = 'racecar://app/index.html';
 
 describe('navigation and links', () => {
   it('allows only our index.html (any hash)', () => {
     expect(isAllowedNavigation(INDEX, INDEX)).toBe(true);
     expect(isAllowedNavigation(`${INDEX}#/runs`, INDEX)).toBe(true);
     expect(isAllowedNavigation('file:///etc/passwd', INDEX)).toBe(false);
+    expect(isAllowedNavigation('racecar://app/files/runs/x/0.png', INDEX)).toBe(false);
     expect(isAllowedNavigation('https://example.org/', INDEX)).toBe(false);
     expect(isAllowedNavigation(`${INDEX}?x=1`, INDEX)).toBe(false);
     expect(isAllowedNavigation('not a url', INDEX)).toBe(false);
@@ -20,9 +21,11 @@ describe('navigation and links', () => {
       expect(externalLinkToOpen(u)).toBeNull();
   });
 
-  it('blocks network requests but not local files or devtools', () => {
-    for (const u of ['https://x.org/a.js', 'http://127.0.0.1:1/', 'ws://x', 'WSS://x', 'ftp://x']) expect(isBlockedRequest(u)).toBe(true);
-    for (const u of [INDEX, 'data:image/png;base64,AA', 'devtools://devtools/bundled/x.html', 'blob:file:///1']) expect(isBlockedRequest(u)).toBe(false);
+  it('blocks network requests and file://, but not the app scheme, data, blobs or devtools', () => {
+    for (const u of ['https://x.org/a.js', 'http://127.0.0.1:1/', 'ws://x', 'WSS://x', 'ftp://x', 'file:///etc/passwd', 'FILE:///x'])
+      expect(isBlockedRequest(u)).toBe(true);
+    for (const u of [INDEX, 'racecar://app/files/runs/x/0.png', 'data:image/png;base64,AA', 'devtools://devtools/bundled/x.html', 'blob:racecar://app/1'])
+      expect(isBlockedRequest(u)).toBe(false);
   });
 
   it('has a strict CSP', () => {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { EngineEvent, EngineHandler } from '../../../electron/contract/contract';
-import { startBrowserServer, type BrowserServer } from '../../../electron/server/browserServer';
+import { MAX_CONNECTIONS, startBrowserServer, type BrowserServer } from '../../../electron/server/browserServer';
 import { connectWebSocketApi, type WebSocketConstructor } from '../../../electron/server/wsClient';
 
 /** A stand-in engine: the adapter is under test, not the engine. */
@@ -103,11 +103,12 @@ function refusedStatus(url: string, headers: Record<string, string> = {}): Promi
 function get(
   port: number,
   rawPath: string,
-  opts: { method?: string; host?: string } = {},
+  opts: { method?: string; host?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
+    const headers = { ...opts.headers, ...(opts.host ? { Host: opts.host } : {}) };
     // http.request sends the path verbatim (no "../" normalisation), as a hostile client would.
-    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method: opts.method ?? 'GET', headers: opts.host ? { Host: opts.host } : {} }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method: opts.method ?? 'GET', headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -118,8 +119,10 @@ function get(
   });
 }
 
+const PNG_BYTES = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 let tmp: string;
 let staticDir: string;
+let workspace: string;
 let handler: TestHandler;
 let server: BrowserServer;
 
@@ -138,8 +141,20 @@ beforeAll(async () => {
   } catch {
     // Symlinks may be unavailable (Windows without privilege); that case is skipped below.
   }
+  // A workspace with one run image and files that must never be served.
+  workspace = path.join(tmp, 'ws');
+  const img = path.join(workspace, 'runs', '20260101-000000-a-0000', 'backward', '0000100');
+  fs.mkdirSync(img, { recursive: true });
+  fs.writeFileSync(path.join(img, '0.png'), PNG_BYTES);
+  fs.writeFileSync(path.join(workspace, 'runs', '20260101-000000-a-0000', 'run.json'), '{"secret":true}');
+  fs.writeFileSync(path.join(workspace, 'top.png'), PNG_BYTES);
+  try {
+    fs.symlinkSync(path.join(tmp, 'secret.txt'), path.join(img, '1.png'));
+  } catch {
+    // As above.
+  }
   handler = new TestHandler();
-  server = await startBrowserServer({ handler, staticDir, port: 0 });
+  server = await startBrowserServer({ handler, staticDir, port: 0, workspace: () => workspace });
 });
 
 afterAll(async () => {
@@ -152,6 +167,38 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+describe('startBrowserServer: idle connections', () => {
+  it('closes sockets that never complete a request, caps open connections and keeps serving', async () => {
+    const s = await startBrowserServer({ handler: new TestHandler(), staticDir, workspace: () => workspace, handshakeTimeoutMs: 400 });
+    try {
+      const sockets = await Promise.all(
+        Array.from(
+          { length: MAX_CONNECTIONS + 44 },
+          () =>
+            new Promise<{ closed: Promise<number> }>((resolve) => {
+              const t0 = Date.now();
+              const sock = net.connect(s.port, '127.0.0.1', () => resolve({ closed }));
+              const closed = new Promise<number>((done) => sock.on('close', () => done(Date.now() - t0)));
+              sock.on('error', () => {});
+            }),
+        ),
+      );
+      const lifetimes = await Promise.all(sockets.map((x) => x.closed));
+      // Those over the cap are dropped at once; the rest when their handshake time is up, not later.
+      expect(lifetimes.filter((ms) => ms < 300).length).toBeGreaterThanOrEqual(44);
+      expect(Math.max(...lifetimes)).toBeLessThan(5000);
+      const c = await connect(wsUrl(s));
+      expect((await c.call(1, 'app.info', {})).ok).toBe(true);
+      // An authenticated WebSocket may stay idle longer than the handshake time.
+      await new Promise((r) => setTimeout(r, 900));
+      expect((await c.call(2, 'app.info', {})).ok).toBe(true);
+      c.ws.close();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('startBrowserServer: address and token', () => {
   it('returns a 127.0.0.1 URL carrying a random base64url token', () => {
     expect(server.port).toBeGreaterThan(0);
@@ -161,7 +208,7 @@ describe('startBrowserServer: address and token', () => {
 
   it('binds to 127.0.0.1 only', async () => {
     const listen = vi.spyOn(net.Server.prototype, 'listen');
-    const s = await startBrowserServer({ handler: new TestHandler(), staticDir });
+    const s = await startBrowserServer({ handler: new TestHandler(), staticDir, workspace: () => workspace });
     try {
       expect(listen).toHaveBeenCalledTimes(1);
       expect(listen.mock.calls[0][1]).toBe('127.0.0.1');
@@ -252,6 +299,22 @@ describe('startBrowserServer: malformed messages', () => {
       { send: JSON.stringify({ kind: 'request', id: 11, channel: 'runs.backward', payload: { id: 'a', step: -1 } }), id: 11, match: /^runs\.backward: step: / },
       { send: JSON.stringify({ kind: 'request', id: 12, channel: 'runs.get', payload: 'x' }), id: 12, match: /^runs\.get: payload: / },
       { send: Buffer.from([1, 2, 3]), binary: true, id: null, match: /binary frames/ },
+      // Hostile channels: an object whose toString is not callable, an array nested 5,000 deep.
+      {
+        send: JSON.stringify({ kind: 'request', id: 13, channel: { toString: 1 }, payload: {} }),
+        id: 13,
+        match: /unknown channel \(an object, not a string\)/,
+      },
+      {
+        send: `{"kind":"request","id":14,"channel":${'['.repeat(5000)}${']'.repeat(5000)},"payload":{}}`,
+        id: 14,
+        match: /unknown channel \(an array, not a string\)/,
+      },
+      {
+        send: `{"kind":"request","id":15,"channel":"runs.get","payload":{"id":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
+        id: 15,
+        match: /^runs\.get: id: /,
+      },
     ];
     for (const k of cases) {
       const reply = await c.request(k.send, k.binary);
@@ -376,8 +439,41 @@ describe('startBrowserServer: static files', () => {
     expect((await get(server.port, '/', { method: 'POST' })).status).toBe(405);
   });
 
+  it('serves run images only with the session token, and nothing else of the workspace', async () => {
+    const image = '/files/runs/20260101-000000-a-0000/backward/0000100/0.png';
+    const ok = await get(server.port, `${image}?token=${server.token}`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-type']).toBe('image/png');
+    expect(ok.headers['content-length']).toBe(String(PNG_BYTES.length));
+    expect((await get(server.port, image)).status).toBe(401);
+    expect((await get(server.port, `${image}?token=wrong`)).status).toBe(401);
+    for (const p of [
+      '/files/runs/20260101-000000-a-0000/run.json',
+      '/files/top.png',
+      '/files/runs/20260101-000000-a-0000/../../../secret.txt',
+      '/files/runs/20260101-000000-a-0000/backward/%2e%2e/%2e%2e/run.json',
+      '/files/runs/x/..%2f..%2f..%2fsecret.png',
+      '/files/%2e%2e/secret.txt',
+    ]) {
+      const r = await get(server.port, `${p}?token=${server.token}`);
+      expect([403, 404], p).toContain(r.status);
+      expect(r.body).not.toContain('SECRET');
+      expect(r.body).not.toContain('"secret"');
+    }
+    if (fs.existsSync(path.join(workspace, 'runs', '20260101-000000-a-0000', 'backward', '0000100', '1.png'))) {
+      const r = await get(server.port, `/files/runs/20260101-000000-a-0000/backward/0000100/1.png?token=${server.token}`);
+      expect(r.status).toBe(403);
+      expect(r.body).not.toContain('SECRET');
+    }
+    // Revalidation: an unchanged image is not sent again.
+    const again = await get(server.port, `${image}?token=${server.token}`, { headers: { 'If-Modified-Since': String(ok.headers['last-modified']) } });
+    expect(again.status).toBe(304);
+  });
+
   it('fails to start with a clear message when the renderer is not built', async () => {
-    await expect(startBrowserServer({ handler: new TestHandler(), staticDir: path.join(tmp, 'missing') })).rejects.toThrow(/run npm run build/);
+    await expect(startBrowserServer({ handler: new TestHandler(), staticDir: path.join(tmp, 'missing'), workspace: () => workspace })).rejects.toThrow(
+      /run npm run build/,
+    );
   });
 });
 
@@ -416,7 +512,7 @@ describe('connectWebSocketApi against the real server', () => {
   });
 
   it('rejects pending calls when the connection closes, and reports the close', async () => {
-    const s = await startBrowserServer({ handler, staticDir });
+    const s = await startBrowserServer({ handler, staticDir, workspace: () => workspace });
     const api = await connectWebSocketApi(wsUrl(s), Impl);
     const closes: { code: number }[] = [];
     api.onClose((info) => closes.push(info));
@@ -443,7 +539,7 @@ describe('connectWebSocketApi against the real server', () => {
 describe('close()', () => {
   it('closes clients with 1001, stops listening, and unsubscribes from the engine', async () => {
     const h = new TestHandler();
-    const s = await startBrowserServer({ handler: h, staticDir });
+    const s = await startBrowserServer({ handler: h, staticDir, workspace: () => workspace });
     expect(h.listenerCount).toBe(1);
     const c = await connect(wsUrl(s));
     await Promise.all([s.close(), s.close()]);

@@ -156,4 +156,37 @@ describe('loadFolder on built folders', () => {
     const root = makeFolder({ 'a/0.png': [2, 2, 0], 'a/1.png': [2, 2, 0], 'b/0.png': [2, 2, 0] });
     expectDataError(() => loadFolder({ path: root, split: { kind: 'ratio', testRatio: 0.1 } }), path.join(root, 'b'), 'testRatio');
   });
+
+  it('refuses a PNG bomb from its header, before decoding anything', () => {
+    // 8000x8000 pixels claimed by a 61-byte file: only the header is read.
+    const header = Buffer.alloc(33);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header);
+    header.writeUInt32BE(13, 8);
+    header.write('IHDR', 12, 'latin1');
+    header.writeUInt32BE(8000, 16);
+    header.writeUInt32BE(8000, 20);
+    header[24] = 8;
+    const root = makeFolder({ 'a/0.png': [2, 2, 0], 'b/0.png': [2, 2, 0] });
+    fs.writeFileSync(path.join(root, 'b', '1.png'), Buffer.concat([header, Buffer.alloc(28)]));
+    expectDataError(
+      () => loadFolder({ path: root, split: { kind: 'ratio', testRatio: 0.5 } }),
+      path.join(root, 'b', '1.png'),
+      '8000x8000 pixels',
+      '1048576',
+      'resize it',
+    );
+  });
+
+  it('refuses a file too large to read, naming its size', () => {
+    const root = makeFolder({ 'a/0.png': [2, 2, 0], 'b/0.png': [2, 2, 0] });
+    const big = path.join(root, 'b', '1.png');
+    fs.copyFileSync(path.join(root, 'a', '0.png'), big);
+    fs.truncateSync(big, 17 * 2 ** 20); // sparse: costs no disk
+    expectDataError(() => loadFolder({ path: root, split: { kind: 'ratio', testRatio: 0.5 } }), big, '17.0 MiB', '16 MiB');
+  });
+
+  it('refuses a non-PNG file with a .png name before decoding', () => {
+    const root = makeFolder({ 'a/0.png': [2, 2, 0], 'a/1.png': 'GIF89a this is no png at all' });
+    expectDataError(() => loadFolder({ path: root, split: { kind: 'ratio', testRatio: 0.5 } }), path.join(root, 'a', '1.png'), 'is not a PNG image');
+  });
 });

@@ -175,6 +175,13 @@ describe('generatePeak', () => {
     }
   });
 
+  it('refuses a data set larger than the bound before generating it, with the numbers', () => {
+    // Generating two million images would take minutes and gigabytes: the check comes first.
+    expect(() => generatePeak({ trainPerClass: 1_000_000, testPerClass: 5, size: 28, seed: 0 })).toThrow(
+      'peak data: 2000010 images of 784 pixels are 1568 million pixels, more than the 268 million pixels a data set may hold: lower trainPerClass or testPerClass',
+    );
+  });
+
   it('rejects bad options with a DataError', () => {
     expect(() => generatePeak({ trainPerClass: 0, testPerClass: 5, size: 28, seed: 0 })).toThrow(DataError);
     expect(() => generatePeak({ trainPerClass: 5, testPerClass: 5, size: 8, seed: 0 })).toThrow(/size/);

@@ -137,7 +137,7 @@ describe('create / update / finish', () => {
     const { id } = store.createRun(config(), extra);
     expect(() => store.updateRun(id, { id: 'other' })).toThrow(/cannot change the id/);
     expect(() => store.updateRun(id, { status: 'bogus' as never })).toThrow(/status/);
-    expect(() => store.finishRun(id, 'running' as never)).toThrow(/completed, cancelled or failed/);
+    expect(() => store.finishRun(id, 'running' as never)).toThrow(/completed, cancelled, failed or interrupted/);
     expect(store.get(id).status).toBe('running');
   });
 });

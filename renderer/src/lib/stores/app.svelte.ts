@@ -1,6 +1,6 @@
 // The application state: the engine connection, the current view, the stores
 // of each view, and the routing of engine events to them.
-import type { EngineApi, EngineEvent, Results } from '../../../../electron/contract/contract';
+import type { EngineApi, EngineEvent, FileRef, Results } from '../../../../electron/contract/contract';
 import type { EvalRecord, TrainEvent } from '../../../../electron/engine/types';
 import { ExperimentStore } from './experiment.svelte';
 import { ExportStore } from './export.svelte';
@@ -44,7 +44,11 @@ export class AppStore {
   private unsubscribe: () => void;
   private noticeId = 0;
 
-  constructor(readonly api: EngineApi) {
+  /** @param fileUrl turns a workspace file (run images) into a URL the page can load. */
+  constructor(
+    readonly api: EngineApi,
+    readonly fileUrl: (ref: FileRef) => string = (ref) => ref,
+  ) {
     this.runs = new RunsStore(api);
     this.live = new LiveStore(api);
     this.experiment = new ExperimentStore(api);
@@ -80,6 +84,10 @@ export class AppStore {
       this.live.onLog(e.runId, e.line);
     } else if (e.type === 'export.progress') {
       this.exports.onProgress(e);
+    } else if (e.type === 'engine') {
+      // A new engine process: runs it was training are now interrupted.
+      this.notify(e.message, e.state === 'restarted' ? 'info' : 'error');
+      if (e.state === 'restarted') void this.runs.refresh();
     }
   }
 
@@ -115,6 +123,11 @@ export class AppStore {
     const accText = acc !== undefined && Number.isFinite(acc) ? `, test accuracy ${(acc * 100).toFixed(1)}%` : '';
     if (e.status === 'completed') this.notify(`Run "${name}" completed${accText}.`, 'info');
     else if (e.status === 'cancelled') this.notify(`Run "${name}" was cancelled at step ${s?.run.lastStep ?? '?'}.`, 'info');
+    else if (e.status === 'interrupted')
+      this.notify(
+        `Run "${name}" was interrupted at step ${s?.run.lastStep ?? '?'}: its process ended. Resume it from its last checkpoint in the Runs view.`,
+        'error',
+      );
     else this.notify(`Run "${name}" failed${e.error ? `: ${e.error}` : ''}`, 'error');
   }
 

@@ -2,7 +2,10 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 // vi.mock is hoisted above this import by vitest.
-import { spawnUtilityWorker } from '../../../electron/main/utilityWorker';
+import { spawnUtilityChild } from '../../../electron/main/utilityChild';
+import type { FromWorker, ToWorker } from '../../../electron/host/workerProtocol';
+
+const spawnWorker = (script: string) => spawnUtilityChild<ToWorker, FromWorker>(script, 'Racecar training');
 
 // The Electron binary is not installed: stand in for the one API used.
 const forked: FakeUtilityProcess[] = [];
@@ -37,17 +40,18 @@ class FakeUtilityProcess extends EventEmitter {
   }
 }
 
-describe('spawnUtilityWorker', () => {
+describe('spawnUtilityChild', () => {
   it('forks the script with utilityProcess: stdin ignored, stderr piped', () => {
-    spawnUtilityWorker('/app/dist/electron/host/worker.js');
+    const w = spawnWorker('/app/dist/electron/host/worker.js');
     const p = forked.at(-1)!;
+    expect(w.pid).toBe(1234);
     expect(p.modulePath).toBe('/app/dist/electron/host/worker.js');
     expect(p.args).toEqual([]);
-    expect(p.options).toMatchObject({ stdio: ['ignore', 'ignore', 'pipe'] });
+    expect(p.options).toMatchObject({ serviceName: 'Racecar training', stdio: ['ignore', 'ignore', 'pipe'] });
   });
 
   it('posts messages, delivers replies, and reports the exit with the stderr tail', async () => {
-    const w = spawnUtilityWorker('w.js');
+    const w = spawnWorker('w.js');
     const p = forked.at(-1)!;
     const got: unknown[] = [];
     const exits: string[] = [];
@@ -71,8 +75,8 @@ describe('spawnUtilityWorker', () => {
     expect(late).toBe('exit 134; fatal FatalError at v8::Heap; stderr: Error: out of memory');
   });
 
-  it('kills a running worker', () => {
-    const w = spawnUtilityWorker('w.js');
+  it('kills a running child', () => {
+    const w = spawnWorker('w.js');
     w.kill();
     expect(forked.at(-1)!.kills).toBe(1);
   });

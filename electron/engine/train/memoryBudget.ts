@@ -1,0 +1,63 @@
+// What a run will cost in memory, estimated from its config and data set
+// before training starts, so that a network that cannot fit is refused with
+// the numbers instead of exhausting the machine (or the 4 GiB heap of the
+// WebAssembly backend) halfway through.
+import * as os from 'node:os';
+import { ConfigError, type RunConfig } from '../config/schema';
+
+const GiB = 2 ** 30;
+/** WebAssembly memory is 32-bit: the wasm backend's tensors all live in at most 4 GiB. */
+const WASM_HEAP = 4 * GiB;
+/** Float32 copies per parameter: weights, gradient, two optimizer slots, and temporaries of the step. */
+const COPIES_PER_PARAM = 6;
+/** Float32 values per unit of a batch row: forward and reverse activations, batch-norm terms and their gradients. */
+const COPIES_PER_ACTIVATION = 12;
+
+export interface MemoryEstimate {
+  parameters: number;
+  /** Bytes. */
+  parameterBytes: number;
+  activationBytes: number;
+  dataBytes: number;
+  totalBytes: number;
+}
+
+export function estimateMemory(cfg: RunConfig, inputSize: number, trainCount: number, testCount: number): MemoryEstimate {
+  const layers = cfg.network.layers;
+  let parameters = 0;
+  let fanIn = inputSize;
+  for (const l of layers) {
+    parameters += fanIn * l.units + l.units + (l.batchNorm ? 2 * l.units : 0);
+    fanIn = l.units;
+  }
+  const batch = cfg.training.batchSize <= 0 || cfg.training.batchSize >= trainCount ? trainCount : cfg.training.batchSize;
+  const units = inputSize + layers.reduce((a, l) => a + l.units, 0);
+  // Evaluation runs the whole test set through the forward and reverse passes at once.
+  const rows = Math.max(batch, testCount);
+  const parameterBytes = 4 * COPIES_PER_PARAM * parameters;
+  const activationBytes = 4 * COPIES_PER_ACTIVATION * rows * units;
+  // Raw and scaled images on the JavaScript side, and the backend's copy.
+  const dataBytes = 4 * 3 * (trainCount + testCount) * inputSize;
+  return { parameters, parameterBytes, activationBytes, dataBytes, totalBytes: parameterBytes + activationBytes + dataBytes };
+}
+
+/** The memory one run may use here: half of this machine's, and no more than the wasm heap. */
+export function runMemoryLimit(totalMem = os.totalmem()): number {
+  return Math.min(totalMem / 2, WASM_HEAP);
+}
+
+const gib = (b: number) => `${(b / GiB).toFixed(b < 10 * GiB ? 2 : 0)} GiB`;
+
+/** Throws a ConfigError naming the numbers when the run cannot fit in `limit` bytes. */
+export function checkMemory(cfg: RunConfig, inputSize: number, trainCount: number, testCount: number, limit = runMemoryLimit()): MemoryEstimate {
+  const e = estimateMemory(cfg, inputSize, trainCount, testCount);
+  if (e.totalBytes > limit) {
+    const shape = [inputSize, ...cfg.network.layers.map((l) => l.units)].join('-');
+    throw new ConfigError(
+      `network: ${shape} has ${e.parameters.toExponential(2)} parameters and needs about ${gib(e.totalBytes)} to train ` +
+        `(parameters, gradients and optimizer state ${gib(e.parameterBytes)}, activations ${gib(e.activationBytes)}, data ${gib(e.dataBytes)}), ` +
+        `more than the ${gib(limit)} a run may use here: use fewer or smaller layers, a smaller batch or fewer images`,
+    );
+  }
+  return e;
+}

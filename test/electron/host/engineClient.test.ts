@@ -1,0 +1,161 @@
+// The engine in its own process: real engine processes (child_process.fork of
+// the compiled engineProcess.js; npm test builds first) behind EngineClient,
+// as browser mode runs them, and as the desktop app runs them with training
+// processes started by the client (there with utilityProcess, here with fork).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../../electron/contract/contract';
+import { EngineClient } from '../../../electron/host/engineClient';
+import { forkChild } from '../../../electron/host/childHandle';
+import { forkWorker } from '../../../electron/host/forkWorker';
+import type { FromEngine, ToEngine } from '../../../electron/host/engineProtocol';
+import { startEngine } from '../../../electron/host/startEngine';
+import { compiledScript } from '../../../electron/engine/util/compiled';
+import { tempDir } from '../../helpers/tmp';
+
+const ENGINE = compiledScript(path.resolve(__dirname, '../../../electron/host'), 'engineProcess.js');
+
+const config = (steps: number, name: string) => ({
+  name,
+  seed: 3,
+  data: { source: { kind: 'peak', trainPerClass: 10, testPerClass: 3 } },
+  network: {
+    layers: [
+      { units: 12, activation: 'relu', lambda: 1e-6 },
+      { units: 2, activation: 'linear', lambda: 1e-6 },
+    ],
+  },
+  training: { steps, evalEvery: 10, checkpointEvery: 20, backwardSamples: 2, optimizer: { kind: 'adam', learningRate: 1e-3 } },
+});
+
+let client: EngineClient | null = null;
+afterEach(async () => {
+  await client?.close();
+  client = null;
+});
+
+function events(c: EngineClient) {
+  const seen: EngineEvent[] = [];
+  c.onEvent((e) => seen.push(e));
+  const when = (pred: (e: EngineEvent) => boolean) =>
+    new Promise<EngineEvent>((resolve) => {
+      const hit = seen.find(pred);
+      if (hit) return resolve(hit);
+      const off = c.onEvent((e) => pred(e) && (off(), resolve(e)));
+    });
+  const finished = (id: string) =>
+    when((e) => e.type === 'train' && e.event.type === 'finished' && e.event.runId === id).then((e) =>
+      e.type === 'train' && e.event.type === 'finished' ? e.event.status : '',
+    );
+  return { seen, when, finished };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('EngineClient with a real engine process', () => {
+  it('serves the contract from another process and relays its events', async () => {
+    const ws = tempDir();
+    client = await startEngine({ workspace: ws, mode: 'browser' });
+    expect(client.pid).toBeGreaterThan(0);
+    expect(client.pid).not.toBe(process.pid);
+    const info = await client.handle('app.info', {});
+    expect(info).toMatchObject({ workspace: ws, mode: 'browser' });
+    const { finished, seen } = events(client);
+    const { id } = await client.handle('runs.start', { config: config(20, 'relayed') });
+    expect(await finished(id)).toBe('completed');
+    expect(seen.some((e) => e.type === 'train' && e.event.type === 'evaluation' && e.event.record.step === 20)).toBe(true);
+    const list = await client.handle('runs.list', {});
+    expect(list.runs[0].last?.step).toBe(20);
+    // Errors cross as one line; bad payloads are refused by the engine process too.
+    await expect(client.handle('runs.get', { id: 'nope' })).rejects.toThrow(/^invalid run id "nope"|not found/);
+    await expect(client.handle('runs.get', { id: 5 })).rejects.toThrow(/^runs\.get: id: /);
+    // workspace.set: the client follows the engine's workspace (the transports serve its files).
+    const other = tempDir();
+    await client.handle('workspace.set', { path: other });
+    expect(client.workspace).toBe(other);
+  });
+
+  it('restarts a killed engine, tells the UI, and the run it was training ends as interrupted with a checkpoint', async () => {
+    const ws = tempDir();
+    client = await startEngine({ workspace: ws, mode: 'browser' });
+    const { when, seen } = events(client);
+    const { id } = await client.handle('runs.start', { config: config(1_000_000, 'long') });
+    await when((e) => e.type === 'train' && e.event.type === 'checkpoint' && e.event.runId === id);
+    const first = client.pid!;
+    process.kill(first, 'SIGKILL');
+    const restarted = await when((e) => e.type === 'engine');
+    expect(restarted).toMatchObject({
+      type: 'engine',
+      state: 'restarted',
+      message: expect.stringMatching(/engine process stopped unexpectedly \(exit SIGKILL/),
+    });
+    // The new engine answers; the orphaned training process records the run as interrupted and leaves.
+    await expect.poll(async () => (await client!.handle('runs.get', { id })).run.status, { timeout: 30_000, interval: 200 }).toBe('interrupted');
+    const { run } = await client.handle('runs.get', { id });
+    // Its state at the step it stopped is kept: the last checkpoint is at or after the last evaluation.
+    expect(run.checkpointSteps.at(-1)).toBeGreaterThanOrEqual(run.lastStep);
+    expect(fs.readFileSync(path.join(ws, 'runs', id, 'train.log'), 'utf8')).toMatch(/interrupted after step \d+/);
+    expect(client.pid).not.toBe(first);
+    expect(alive(first)).toBe(false);
+    expect(seen.filter((e) => e.type === 'engine')).toHaveLength(1);
+  });
+
+  it('gives up after too many crashes, saying so, instead of restarting forever', async () => {
+    client = new EngineClient({ workspace: tempDir(), mode: 'browser', spawnEngine: () => forkChild<ToEngine, FromEngine>(ENGINE), maxRestarts: 1 });
+    await client.start();
+    const { when } = events(client);
+    process.kill(client.pid!, 'SIGKILL');
+    await when((e) => e.type === 'engine' && e.state === 'restarted');
+    await client.handle('app.info', {});
+    process.kill(client.pid!, 'SIGKILL');
+    const stopped = await when((e) => e.type === 'engine' && e.state === 'stopped');
+    expect(stopped).toMatchObject({ message: expect.stringMatching(/keeps failing, so it was not restarted: restart the workbench/) });
+    await expect(client.handle('app.info', {})).rejects.toThrow(/not restarted/);
+  });
+
+  it('trains through training processes the client starts for the engine (the desktop app: utilityProcess is main-only)', async () => {
+    const spawned: number[] = [];
+    client = new EngineClient({
+      workspace: tempDir(),
+      mode: 'electron',
+      spawnEngine: () => forkChild<ToEngine, FromEngine>(ENGINE),
+      spawnTrainer: () => {
+        const w = forkWorker();
+        spawned.push(w.pid!);
+        return w;
+      },
+    });
+    await client.start();
+    const { finished } = events(client);
+    const { id } = await client.handle('runs.start', { config: config(40, 'brokered') });
+    await client.handle('runs.rename', { id, name: 'renamed while training' });
+    expect(await finished(id)).toBe('completed');
+    expect(spawned).toHaveLength(1);
+    const { run, metrics } = await client.handle('runs.get', { id });
+    expect(run).toMatchObject({ status: 'completed', name: 'renamed while training', pid: spawned[0], checkpointSteps: [20, 40] });
+    expect(metrics.map((m) => m.step)).toEqual([0, 10, 20, 30, 40]);
+  });
+
+  it('stops its engine and the engine stops its training run on close, which ends as interrupted', async () => {
+    const ws = tempDir();
+    client = await startEngine({ workspace: ws, mode: 'browser' });
+    const { when } = events(client);
+    const { id } = await client.handle('runs.start', { config: config(1_000_000, 'closing') });
+    await when((e) => e.type === 'train' && e.event.type === 'evaluation' && e.event.runId === id && e.event.record.step >= 10);
+    const pid = client.pid!;
+    await client.close();
+    client = null;
+    expect(alive(pid)).toBe(false);
+    const run = JSON.parse(fs.readFileSync(path.join(ws, 'runs', id, 'run.json'), 'utf8')) as { status: string; checkpointSteps: number[] };
+    expect(run.status).toBe('interrupted');
+    expect(run.checkpointSteps.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../../../electron/engine/config/schema';
+import { checkMemory, estimateMemory, runMemoryLimit } from '../../../electron/engine/train/memoryBudget';
+import { prepareRun } from '../../../electron/engine/train/trainer';
+
+const cfg = (units: number[], batchNorm = false, batchSize = 0) =>
+  parseRunConfig({
+    data: { source: { kind: 'peak', trainPerClass: 10, testPerClass: 2 } },
+    // Hidden layers with or without batch norm; the output layer is linear logits.
+    network: { layers: units.map((u, i) => (i < units.length - 1 ? { units: u, batchNorm, activation: 'relu' } : { units: u, activation: 'linear' })) },
+    training: { steps: 1, batchSize },
+  });
+
+describe('memory budget', () => {
+  it('counts parameters exactly: weights, biases and batch-norm scale and shift', () => {
+    expect(estimateMemory(cfg([128, 2]), 784, 100, 10).parameters).toBe(784 * 128 + 128 + 128 * 2 + 2);
+    expect(estimateMemory(cfg([128, 2], true), 784, 100, 10).parameters).toBe(784 * 128 + 128 + 2 * 128 + 128 * 2 + 2);
+  });
+
+  it('grows with the batch (full batch = the training set) and the test set', () => {
+    const full = estimateMemory(cfg([64, 2]), 784, 60000, 10);
+    const mini = estimateMemory(cfg([64, 2], false, 128), 784, 60000, 10);
+    expect(full.activationBytes).toBeGreaterThan(100 * mini.activationBytes);
+    expect(mini.activationBytes).toBe(4 * 12 * 128 * (784 + 64 + 2));
+  });
+
+  it('refuses a network that cannot fit with the numbers and the fix, and passes the paper-sized ones', () => {
+    expect(() => checkMemory(cfg([128, 2]), 784, 100, 10)).not.toThrow();
+    expect(() => checkMemory(cfg([512, 256, 10], false, 128), 784, 60000, 10000)).not.toThrow();
+    expect(() => checkMemory(cfg([100000, 50000, 2]), 784, 100, 10)).toThrow(
+      /^network: 784-100000-50000-2 has 5\.08e\+9 parameters and needs about 11\d GiB to train \(parameters, gradients and optimizer state 11\d GiB, activations 0\.\d\d GiB, data 0\.00 GiB\), more than the \d+\.\d\d GiB a run may use here: use fewer or smaller layers/,
+    );
+    expect(runMemoryLimit(64 * 2 ** 30)).toBe(4 * 2 ** 30); // the wasm heap
+    expect(runMemoryLimit(2 * 2 ** 30)).toBe(2 ** 30);
+  });
+
+  it('is checked before a run starts (validation in the engine)', () => {
+    expect(() => prepareRun({ ...cfg([400000, 2]), name: 'huge' })).toThrow(/^network: 784-400000-2 has .* parameters and needs about/);
+  });
+});
