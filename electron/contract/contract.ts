@@ -45,6 +45,16 @@ export const requestSchemas = {
   'runs.cancel': z.object({ id: runId }).strict(),
   'runs.rename': z.object({ id: runId, name: z.string().min(1, 'name must not be empty').max(120, 'name must be at most 120 characters') }).strict(),
   'runs.delete': z.object({ id: runId }).strict(),
+  /** The user's tags and notes (each replaces what the run had; checked again by the run's writer). */
+  'runs.annotate': z
+    .object({
+      id: runId,
+      tags: z.array(z.string().max(40, 'a tag is at most 40 characters')).max(20, 'a run has at most 20 tags').optional(),
+      notes: z.string().max(4000, 'notes are at most 4000 characters').optional(),
+    })
+    .strict(),
+  /** Continues a cancelled or interrupted run from its last checkpoint (queued like a new run). */
+  'runs.resume': z.object({ id: runId }).strict(),
   'runs.duplicate': z.object({ id: runId }).strict(),
   'runs.backward': z.object({ id: runId, step: z.number().int().min(0) }).strict(),
   'svd.get': z.object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() }).strict(),
@@ -109,6 +119,9 @@ export interface Results {
   'runs.cancel': { id: string; status: RunRecord['status'] };
   'runs.rename': { run: RunRecord };
   'runs.delete': { id: string };
+  'runs.annotate': { run: RunRecord };
+  /** The checkpoint step it continues from, what is restored and what starts afresh, in words. */
+  'runs.resume': { id: string; step: number; restored: string[]; reset: string[] };
   'runs.duplicate': { config: RunConfig };
   /** The test inputs and their reverse-pass reconstructions at `step`, as PNG files. */
   'runs.backward': { step: number; steps: number[]; inputs: FileRef[]; outputs: FileRef[] };

@@ -43,6 +43,9 @@ export interface RunRecord {
   dataInfo?: { name: string; height: number; width: number; classNames: string[]; trainCount: number; testCount: number };
   /** The latest evaluation, kept here by the run's writer so that listing runs never reads metrics.jsonl. */
   last?: EvalRecord;
+  /** The user's labels (to filter the run list) and free-text notes. */
+  tags?: string[];
+  notes?: string;
 }
 
 export type TrainEvent =

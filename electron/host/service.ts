@@ -18,7 +18,7 @@ import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
 import { RunStore, type RunEdit } from '../engine/store/runStore';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
-import { prepareRun } from '../engine/train/trainer';
+import { prepareRun, resumePlan } from '../engine/train/trainer';
 import type { RunRecord, TrainEvent } from '../engine/types';
 import { appPackage } from '../engine/util/version';
 import { compiledScript } from '../engine/util/compiled';
@@ -72,7 +72,8 @@ interface Active {
 export class EngineService implements EngineHandler {
   private store: RunStore;
   private readonly events = new EventEmitter();
-  private readonly queue: { id: string; config: unknown }[] = [];
+  /** Runs waiting for the training process; `resume`: continue from the last checkpoint. */
+  private readonly queue: { id: string; config: unknown; resume?: boolean }[] = [];
   private active: Active | null = null;
   private exporting: ActiveExport | null = null;
   private readonly spawnWorker: SpawnWorker;
@@ -152,8 +153,8 @@ export class EngineService implements EngineHandler {
     'runs.cancel': ({ id }) => {
       const q = this.queue.findIndex((x) => x.id === id);
       if (q >= 0) {
-        this.queue.splice(q, 1);
-        this.store.finishRun(id, 'cancelled', 'cancelled before it started');
+        const [item] = this.queue.splice(q, 1);
+        this.store.finishRun(id, 'cancelled', item!.resume ? 'cancelled before it resumed' : 'cancelled before it started');
         this.emit({ type: 'runs.changed' });
         return { id, status: 'cancelled' as const };
       }
@@ -172,6 +173,22 @@ export class EngineService implements EngineHandler {
       const run = await this.edit(id, { name });
       this.emit({ type: 'runs.changed' });
       return { run };
+    },
+    'runs.annotate': async ({ id, tags, notes }) => {
+      const run = await this.edit(id, { ...(tags !== undefined ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) });
+      this.emit({ type: 'runs.changed' });
+      return { run };
+    },
+    'runs.resume': ({ id }) => {
+      // A training process that has finished may still be exiting; it writes nothing more.
+      if ((this.active?.id === id && !this.active.finished) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is already queued or running`);
+      // Checked before it is queued: a cancelled or interrupted run with a checkpoint before its last step.
+      const plan = resumePlan(this.store, id);
+      const run = this.store.updateRun(id, { status: 'queued', pid: process.pid });
+      this.queue.push({ id, config: run.config, resume: true });
+      this.emit({ type: 'runs.changed' });
+      this.pump();
+      return { id, step: plan.step, restored: plan.restored, reset: plan.reset };
     },
     'runs.delete': ({ id }) => {
       if (this.active?.id === id || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
@@ -370,7 +387,7 @@ export class EngineService implements EngineHandler {
       if (this.active === active) this.active = null;
       this.pump();
     });
-    worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, config: next.config });
+    worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, config: next.config, ...(next.resume ? { resume: true } : {}) });
     this.emit({ type: 'runs.changed' });
   }
 

@@ -22,6 +22,8 @@ export const PRELOAD_CHANNELS = [
   'runs.cancel',
   'runs.rename',
   'runs.delete',
+  'runs.annotate',
+  'runs.resume',
   'runs.duplicate',
   'runs.backward',
   'svd.get',

@@ -123,6 +123,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
 
   let rrId = '';
   let stdId = '';
+  let longId = '';
 
   beforeAll(async () => {
     if (!fs.existsSync(path.join(RENDERER, 'index.html'))) {
@@ -427,6 +428,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
   it('follows the run that is training, not one queued behind it, and cancels both', async () => {
     await configure('e2e long', 'rr', 200_000);
     const id = await startRun();
+    longId = id;
     await expect.poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout: 60_000 }).toBe('running');
     await expect.poll(() => liveRow(id).getByTestId('cancel').isEnabled(), { timeout: 60_000 }).toBe(true);
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
@@ -488,6 +490,43 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.getByTestId('runs-status-filter').selectOption('all');
     await page.setViewportSize({ width: 1400, height: 950 });
   }, 60_000);
+
+  it('tags and annotates runs, filters by tag, and resumes a cancelled run from its last checkpoint', async () => {
+    await nav('runs');
+    const more = (id: string) => page.getByTestId(`actions-${id}`).locator('summary').click();
+    await more(rrId);
+    await page.getByTestId(`annotate-${rrId}`).click();
+    await page.getByTestId('annotate-dialog').waitFor();
+    await fill('annotate-tags', 'peak, reverse pass');
+    await fill('annotate-notes', 'λ = 1e-3 on both layers: data-like u1');
+    await expectAccessible('tags and notes dialog');
+    await page.getByTestId('annotate-save').click();
+    await expect.poll(() => page.getByTestId('annotate-dialog').count()).toBe(0);
+    await expect.poll(async () => (await service.handle('runs.get', { id: rrId })).run.tags).toEqual(['peak', 'reverse pass']);
+    await page.getByTestId('runs-tag-filter').selectOption('reverse pass');
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(1);
+    expect(await page.getByTestId('run-notes').textContent()).toContain('data-like u1');
+    await shot('15-runs-tags');
+    await page.getByTestId('runs-tag-filter').selectOption('');
+
+    // The long run was cancelled: it goes on from its last checkpoint, and Live follows it.
+    const before = (await service.handle('runs.get', { id: longId })).run;
+    const from = Math.max(...before.checkpointSteps);
+    await more(longId);
+    await page.getByTestId(`resume-${longId}`).click();
+    await page.getByTestId('live-view').waitFor();
+    await expect.poll(() => page.getByTestId('notices').textContent()).toContain(`Resuming "e2e long" from step ${from}: restores weights and biases`);
+    await expect.poll(async () => (await service.handle('runs.get', { id: longId })).run.status, { timeout: 60_000 }).toBe('running');
+    await liveRow(longId).waitFor();
+    await expect
+      .poll(async () => Number((await liveRow(longId).getByTestId('progress-text').textContent())?.match(/step (\d+)/)?.[1] ?? 0), { timeout: 60_000 })
+      .toBeGreaterThan(from);
+    await shot('16-live-resumed');
+    await liveRow(longId).getByTestId('cancel').click();
+    await waitStatus(longId, 'cancelled', 60_000);
+    const steps = (await service.handle('runs.get', { id: longId })).metrics.map((m) => m.step);
+    expect(new Set(steps).size).toBe(steps.length);
+  }, 120_000);
 
   it('renames, duplicates and deletes with confirmation', async () => {
     await nav('runs');

@@ -228,4 +228,55 @@ describe('Runs view', () => {
     expect(row('normal').queryByTestId('quirks-note')).toBeNull();
     expect(row('std').queryByTestId('quirks-note')).toBeNull();
   });
+
+  it('edits tags and notes in a dialog, shows them and filters by tag', async () => {
+    HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+      this.setAttribute('open', '');
+    };
+    const annotate = vi.fn(({ id, tags, notes }: { id: string; tags?: string[]; notes?: string }) => {
+      if (tags?.some((t) => t.includes(';'))) throw new Error('tags: no semicolons here');
+      const s = summaries.find((x) => x.run.id === id)!;
+      s.run = { ...s.run, tags: tags!, notes: notes! };
+      return { run: s.run };
+    });
+    const base = api.call.bind(api);
+    api.call = (async (channel: string, payload: never) => (channel === 'runs.annotate' ? annotate(payload) : base(channel as never, payload))) as typeof api.call;
+    render(RunsView, { props: { app } });
+    await fireEvent.click(screen.getByTestId('annotate-rr'));
+    await tick();
+    await fireEvent.input(screen.getByTestId('annotate-tags'), { target: { value: 'a;b' } });
+    await fireEvent.click(screen.getByTestId('annotate-save'));
+    await vi.waitFor(() => expect(screen.getByTestId('annotate-error').textContent).toBe('tags: no semicolons here'));
+    await fireEvent.input(screen.getByTestId('annotate-tags'), { target: { value: ' mnist ,  lambda sweep ,' } });
+    await fireEvent.input(screen.getByTestId('annotate-notes'), { target: { value: 'first try at 1e-6' } });
+    await fireEvent.click(screen.getByTestId('annotate-save'));
+    await vi.waitFor(() => expect(screen.queryByTestId('annotate-dialog')).toBeNull());
+    expect(annotate).toHaveBeenLastCalledWith({ id: 'rr', tags: ['mnist', 'lambda sweep'], notes: 'first try at 1e-6' });
+    const row = () => within(screen.getAllByTestId('run-row').find((r) => r.dataset.run === 'rr')!);
+    await vi.waitFor(() => expect(row().getByTestId('run-tags').textContent).toBe('mnistlambda sweep'));
+    expect(row().getByTestId('run-notes').textContent).toBe('first try at 1e-6');
+    await fireEvent.change(screen.getByTestId('runs-tag-filter'), { target: { value: 'mnist' } });
+    expect(screen.getAllByTestId('run-row').map((r) => r.dataset.run)).toEqual(['rr']);
+    await fireEvent.change(screen.getByTestId('runs-tag-filter'), { target: { value: '' } });
+    await fireEvent.input(screen.getByTestId('runs-filter'), { target: { value: 'first try' } });
+    expect(screen.getAllByTestId('run-row').map((r) => r.dataset.run)).toEqual(['rr']);
+  });
+
+  it('offers to resume a cancelled or interrupted run that stopped before its last step, and follows it in Live', async () => {
+    summaries.push({ run: { ...run('stopped', 'cancelled', {}), lastStep: 120, checkpointSteps: [100, 120] }, last: rec(120, 0.6) });
+    const resume = vi.fn(() => ({ id: 'stopped', step: 120, restored: ['weights and biases', 'Adam state (moments and step count)'], reset: [] }));
+    const base = api.call.bind(api);
+    api.call = (async (channel: string, payload: never) => (channel === 'runs.resume' ? resume() : base(channel as never, payload))) as typeof api.call;
+    await app.runs.refresh();
+    render(RunsView, { props: { app } });
+    // rr (interrupted) has its checkpoint at its last step: nothing to resume.
+    expect(screen.queryByTestId('resume-rr')).toBeNull();
+    expect(screen.queryByTestId('resume-std')).toBeNull();
+    expect(screen.getByTestId('resume-stopped').textContent).toBe('Resume from step 120');
+    await fireEvent.click(screen.getByTestId('resume-stopped'));
+    await vi.waitFor(() => expect(app.view).toBe('live'));
+    expect(resume).toHaveBeenCalledTimes(1);
+    expect(app.notices.at(-1)?.text).toBe('Resuming "stopped" from step 120: restores weights and biases, Adam state (moments and step count).');
+    await vi.waitFor(() => expect(app.live.followedId).toBe('stopped'));
+  });
 });

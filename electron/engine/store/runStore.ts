@@ -16,6 +16,28 @@ export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'interrupted';
 /** What a user may change of a run. While the run trains, only its training process applies edits (it is the one writer of run.json). */
 export interface RunEdit {
   name?: string;
+  /** Replaces the run's tags (trimmed, duplicates dropped). */
+  tags?: string[];
+  /** Replaces the run's notes ('' removes them). */
+  notes?: string;
+}
+
+export const MAX_TAGS = 20;
+export const MAX_TAG_LENGTH = 40;
+export const MAX_NOTES_LENGTH = 4000;
+
+/** Tags as stored: trimmed, without duplicates, each a short label without commas (the UI separates tags with them). */
+export function cleanTags(tags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const raw of tags) {
+    const t = raw.trim();
+    if (!t) continue;
+    if (t.length > MAX_TAG_LENGTH) throw new Error(`tags: "${t.slice(0, 20)}…" is longer than ${MAX_TAG_LENGTH} characters: shorten it`);
+    if (/[,\n\r]/.test(t)) throw new Error(`tags: "${t}" holds a comma or a line break: use one tag per label`);
+    if (!out.includes(t)) out.push(t);
+  }
+  if (out.length > MAX_TAGS) throw new Error(`tags: ${out.length} tags; a run has at most ${MAX_TAGS}`);
+  return out;
 }
 
 export interface RunExtra {
@@ -214,10 +236,21 @@ export class RunStore {
       name = edit.name.trim();
       if (!name) throw new Error('name: a run name must not be empty');
     }
+    const tags = edit.tags !== undefined ? cleanTags(edit.tags) : undefined;
+    const notes = edit.notes?.trim();
+    if (notes !== undefined && notes.length > MAX_NOTES_LENGTH) throw new Error(`notes: ${notes.length} characters; at most ${MAX_NOTES_LENGTH}`);
     return this.mutate(id, (cur) => {
       let next = cur;
       // config.name too, so a duplicated config starts from the name the user sees.
       if (name !== undefined) next = { ...next, name, config: { ...next.config, name } };
+      if (tags !== undefined) {
+        const { tags: _old, ...rest } = next;
+        next = tags.length ? { ...rest, tags } : rest;
+      }
+      if (notes !== undefined) {
+        const { notes: _old, ...rest } = next;
+        next = notes ? { ...rest, notes } : rest;
+      }
       return next;
     });
   }

@@ -46,10 +46,14 @@ export interface ResumePlan {
   reset: string[];
 }
 
-/** What resuming a run would do, or a one-line error saying why it cannot be resumed. */
-export function resumePlan(store: RunStore, id: string): ResumePlan {
+/**
+ * What resuming a run would do, or a one-line error saying why it cannot be
+ * resumed. `queued`: the run was queued to resume (the engine service sets
+ * that status before its training process takes the run over).
+ */
+export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean } = {}): ResumePlan {
   const run = store.get(id);
-  if (!RESUMABLE.includes(run.status))
+  if (!RESUMABLE.includes(run.status) && !(opts.queued && run.status === 'queued'))
     throw new Error(`run "${id}" is ${run.status}: only a cancelled or interrupted run can be resumed (duplicate it to train again)`);
   const step = store.latestCheckpointStep(id);
   if (step === null) throw new Error(`run "${id}" has no checkpoint to resume from: it stopped before its first one (duplicate it to train again)`);
@@ -110,7 +114,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const { config, data, totalSteps } = prepareRun(input);
   const { store, signal } = opts;
   if (opts.resume && !opts.runId) throw new Error('resume: say which run (runId)');
-  const plan = opts.resume ? resumePlan(store, opts.runId!) : null;
+  const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true }) : null;
   const from = plan?.step ?? 0;
   const backend = await initBackend();
   const progressEveryMs = opts.progressEveryMs ?? 200;

@@ -21,8 +21,7 @@ export type ColumnId =
   | 'alignment'
   | 'backend'
   | 'duration'
-  | 'created'
-  | 'tags';
+  | 'created';
 
 /** What the table knows besides the summaries: SVD alignment scores (cached ones). */
 export interface RowExtras {
@@ -53,7 +52,7 @@ export function runDuration(s: RunSummary): number | null {
 }
 
 export function tagsOf(s: RunSummary): string[] {
-  return (s.run as { tags?: string[] }).tags ?? [];
+  return s.run.tags ?? [];
 }
 
 export const COLUMNS: readonly Column[] = [
@@ -73,7 +72,6 @@ export const COLUMNS: readonly Column[] = [
   { id: 'backend', label: 'Backend', default: false, sortValue: (s) => s.run.backend },
   { id: 'duration', label: 'Duration', default: false, sortValue: (s) => runDuration(s) },
   { id: 'created', label: 'Created', default: false, sortValue: (s) => s.run.createdAt },
-  { id: 'tags', label: 'Tags', default: false, sortValue: (s) => tagsOf(s).join(',') || null },
 ];
 
 export const DEFAULT_COLUMNS: ColumnId[] = COLUMNS.filter((c) => c.default).map((c) => c.id);
@@ -94,7 +92,7 @@ export const NO_FILTER: RunFilter = { text: '', status: 'all', tag: '' };
 
 function haystack(s: RunSummary): string {
   const r = s.run;
-  const notes = (r as { notes?: string }).notes ?? '';
+  const notes = r.notes ?? '';
   return [r.name, r.id, dataLabel(r.config), regularizerLabel(r.config), lambdasLabel(r.config), r.backend ?? '', ...tagsOf(s), notes, r.error ?? '']
     .join(' ')
     .toLowerCase();

@@ -220,6 +220,53 @@ describe('engine service', () => {
     }
   });
 
+  it('tags and annotates a run while it trains (its training process writes them) and after; bad tags are refused with the reason', async () => {
+    service = createEngineService({ workspace: tempDir(), mode: 'browser' });
+    const { finished } = collect(service);
+    const { id } = await service.handle('runs.start', { config: { ...config(60, 'tagged'), training: { ...config().training, steps: 60, evalEvery: 5 } } });
+    await new Promise<void>((resolve) => {
+      const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'evaluation' && e.event.runId === id && (off(), resolve()));
+    });
+    const during = await service.handle('runs.annotate', { id, tags: [' mnist ', 'RR', 'mnist'], notes: 'lambda sweep, first try' });
+    expect([during.run.status, during.run.tags, during.run.notes]).toEqual(['running', ['mnist', 'RR'], 'lambda sweep, first try']);
+    expect(await finished(id)).toBe('completed');
+    const after = (await service.handle('runs.get', { id })).run;
+    expect([after.tags, after.notes, after.checkpointSteps]).toEqual([['mnist', 'RR'], 'lambda sweep, first try', [20, 40, 60]]);
+    await expect(service.handle('runs.annotate', { id, tags: ['a,b'] })).rejects.toThrow(/tags: "a,b" holds a comma/);
+    const cleared = await service.handle('runs.annotate', { id, tags: [], notes: '' });
+    expect([cleared.run.tags, cleared.run.notes]).toEqual([undefined, undefined]);
+  });
+
+  it('resumes a cancelled run from its last checkpoint and trains it to the end', async () => {
+    service = createEngineService({ workspace: tempDir(), mode: 'browser' });
+    const { events, finished } = collect(service);
+    const { id } = await service.handle('runs.start', { config: { ...config(60, 'resumed'), training: { ...config().training, steps: 60, evalEvery: 10 } } });
+    await new Promise<void>((resolve) => {
+      const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'checkpoint' && e.event.step === 20 && (off(), resolve()));
+    });
+    await service.handle('runs.cancel', { id });
+    expect(await finished(id)).toBe('cancelled');
+    const stopped = (await service.handle('runs.get', { id })).run;
+    const at = Math.max(...stopped.checkpointSteps);
+    expect(at).toBeGreaterThanOrEqual(20);
+    events.length = 0;
+    const r = await service.handle('runs.resume', { id });
+    expect(r).toMatchObject({ id, step: at, reset: [] });
+    expect(r.restored.join('; ')).toMatch(/weights and biases.*Adam state/);
+    await expect(service.handle('runs.resume', { id })).rejects.toThrow(/already queued or running/);
+    const done = await new Promise<string>((resolve) => {
+      const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'finished' && e.event.runId === id && (off(), resolve(e.event.status)));
+    });
+    const { run, metrics } = await service.handle('runs.get', { id });
+    expect(done, run.error).toBe('completed');
+    expect(run.status).toBe('completed');
+    // Every evaluation once: those up to the checkpoint kept, the later ones trained again.
+    expect(metrics.map((m) => m.step)).toEqual([...new Set([0, 10, 20, 30, 40, 50, 60].filter((s) => s <= at).concat([30, 40, 50, 60].filter((s) => s > at)))]);
+    const evals = events.flatMap((e) => (e.type === 'train' && e.event.type === 'evaluation' ? [e.event.record.step] : []));
+    expect(evals[0]).toBeGreaterThan(at);
+    await expect(service.handle('runs.resume', { id })).rejects.toThrow(/is completed: only a cancelled or interrupted run can be resumed/);
+  });
+
   it('refuses to rename a run that another process is training, and renames it once that process is gone', async () => {
     const ws = tempDir();
     service = createEngineService({ workspace: ws, mode: 'browser' });

@@ -151,6 +151,21 @@ export class AppStore {
   /** Info notices leave by themselves after this long (errors stay until dismissed). */
   static readonly INFO_MS = 10_000;
 
+  /** Continues a cancelled or interrupted run from its last checkpoint; Live follows it when it trains. */
+  async resumeRun(id: string): Promise<void> {
+    const r = await this.attempt('resume', () => this.api.call('runs.resume', { id }));
+    if (!r) return;
+    const name = this.runs.byId(id)?.run.name ?? id;
+    this.notify(
+      `Resuming "${name}" from step ${r.step}: restores ${r.restored.join(', ')}${r.reset.length ? `; not restored: ${r.reset.join(', ')}` : ''}.`,
+      'info',
+    );
+    this.view = 'live';
+    await this.runs.refresh();
+    if (this.runs.queue.includes(id)) this.live.setFollow(true);
+    else this.live.followRun(id);
+  }
+
   notify(text: string, kind: Notice['kind'] = 'error'): void {
     const id = ++this.noticeId;
     this.notices.push({ id, kind, text });

@@ -92,6 +92,13 @@ export class RunsStore {
     void this.refresh();
   }
 
+  async annotate(id: string, tags: string[], notes: string): Promise<void> {
+    const r = await this.api.call('runs.annotate', { id, tags, notes });
+    const s = this.byId(id);
+    if (s) s.run = r.run;
+    void this.refresh();
+  }
+
   async remove(id: string): Promise<void> {
     await this.api.call('runs.delete', { id });
     this.runs = this.runs.filter((r) => r.run.id !== id);
