@@ -240,7 +240,8 @@ describe('Runs view', () => {
       return { run: s.run };
     });
     const base = api.call.bind(api);
-    api.call = (async (channel: string, payload: never) => (channel === 'runs.annotate' ? annotate(payload) : base(channel as never, payload))) as typeof api.call;
+    api.call = (async (channel: string, payload: never) =>
+      channel === 'runs.annotate' ? annotate(payload) : base(channel as never, payload)) as typeof api.call;
     render(RunsView, { props: { app } });
     await fireEvent.click(screen.getByTestId('annotate-rr'));
     await tick();
