@@ -43,7 +43,7 @@ const SVD: CommandSpec = {
   usage: ['svd <run> [--layer k] [--step n] [--json]'],
   positionals: true,
   options: {
-    layer: { type: 'string', arg: 'k', help: 'layer, from 0 (the first, whose input-space vectors are images); default 0' },
+    layer: { type: 'string', arg: 'k', help: 'layer, from 1 (the first, whose input-space vectors are images), as in the app; default 1' },
     step: { type: 'string', arg: 'n', help: 'a checkpointed step; default the last checkpoint' },
     ...WORKSPACE_OPTION,
     ...JSON_OPTION,
@@ -134,26 +134,24 @@ function cmdSvd(args: string[]): number {
   const { values, positionals } = parseCommand(SVD, args);
   if (positionals.length !== 1) throw new UsageError('svd: give exactly one run id (see racecar runs)');
   const store = new RunStore(workspaceOf(values));
+  // Layers are numbered from 1, as in the app and the figures (layer 1 = the first, its input is the image).
+  const layer = intFlag('layer', values.layer as string | undefined) ?? 1;
+  const layers = store.get(positionals[0]).config.network.layers.length;
+  if (layer < 1 || layer > layers) throw new UsageError(`--layer ${layer}: run "${positionals[0]}" has layers 1..${layers} (layer 1 is the first)`);
   let cached = true;
-  const r = computeLayerSvd(
-    store,
-    positionals[0],
-    intFlag('layer', values.layer as string | undefined) ?? 0,
-    intFlag('step', values.step as string | undefined),
-    {
-      onNote: (n) => {
-        if (n.kind !== 'cache-invalid') cached = false;
-        console.error(`note: ${n.message}`);
-      },
+  const r = computeLayerSvd(store, positionals[0], layer - 1, intFlag('step', values.step as string | undefined), {
+    onNote: (n) => {
+      if (n.kind !== 'cache-invalid') cached = false;
+      console.error(`note: ${n.message}`);
     },
-  );
+  });
   if (values.json) {
     const { vectorPngs: _pngs, ...rest } = r;
     console.log(JSON.stringify(rest));
     return 0;
   }
-  console.log(`run ${r.runId} layer ${r.layer} step ${r.step}: W is ${r.rows}x${r.cols}`);
-  console.log(`singular values: ${r.s.map((v) => fmt(v, 3)).join(' ')}`);
+  console.log(`run ${r.runId} layer ${r.layer + 1} step ${r.step}: W is ${r.rows}x${r.cols}`);
+  console.log(`singular values (u1..u${r.s.length}): ${r.s.map((v) => fmt(v, 3)).join(' ')}`);
   if (r.alignment) {
     const a = r.alignment;
     console.log(`alignment score (mean best |cos| of class means): ${fmt(a.score, 3)}`);
@@ -161,7 +159,7 @@ function cmdSvd(args: string[]): number {
     console.log(
       table(
         ['class', 'best vector', '|cos|'],
-        a.classMeans.map((c) => [String(c.label), String(c.bestVector), fmt(c.cosine, 3)]),
+        a.classMeans.map((c) => [String(c.label), c.bestVector >= 0 ? `u${c.bestVector + 1}` : '-', fmt(c.cosine, 3)]),
       ),
     );
   }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { BACKGROUNDS, COLORMAPS, FORMATS, SIZE_UNITS, VECTOR_ORDERS } from '../export/options';
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
 import type { RunConfig, RunConfigInput } from '../engine/config/schema';
-import type { LayerSvd } from '../engine/svd/runSvd';
+import type { LayerSvd, LayerVectors } from '../engine/svd/runSvd';
 import { SWEEP_METRICS, type SweepResults } from '../engine/sweep/metrics';
 import type { AxisValue } from '../engine/sweep/spec';
 import type { PointStatus, SavedSweep, SweepStatus } from '../engine/sweep/sweepStore';
@@ -65,9 +65,30 @@ export const requestSchemas = {
   'runs.cancel': z.object({ id: runId }).strict(),
   'runs.rename': z.object({ id: runId, name: z.string().min(1, 'name must not be empty').max(120, 'name must be at most 120 characters') }).strict(),
   'runs.delete': z.object({ id: runId }).strict(),
+  /** The user's tags and notes (each replaces what the run had; checked again by the run's writer). */
+  'runs.annotate': z
+    .object({
+      id: runId,
+      tags: z.array(z.string().max(40, 'a tag is at most 40 characters')).max(20, 'a run has at most 20 tags').optional(),
+      notes: z.string().max(4000, 'notes are at most 4000 characters').optional(),
+    })
+    .strict(),
+  /** Continues a cancelled or interrupted run from its last checkpoint (queued like a new run). */
+  'runs.resume': z.object({ id: runId }).strict(),
   'runs.duplicate': z.object({ id: runId }).strict(),
   'runs.backward': z.object({ id: runId, step: z.number().int().min(0) }).strict(),
   'svd.get': z.object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() }).strict(),
+  /** Singular vectors as numbers (u_{j+1} for index j, 0-based), e.g. to draw several on one colour scale and read values. */
+  'svd.vectors': z
+    .object({
+      id: runId,
+      layer: z.number().int().min(0).max(64),
+      step: z.number().int().min(0).optional(),
+      indices: z.array(z.number().int().min(0).max(100_000)).min(1, 'ask for at least one vector').max(256, 'at most 256 vectors at once'),
+    })
+    .strict(),
+  /** Alignment scores already computed (the first layer at the last checkpoint); nothing is computed. */
+  'svd.scores': z.object({ ids: z.array(runId).max(1000, 'at most 1000 runs at once') }).strict(),
   'workspace.set': z.object({ path: z.string().min(1, 'path must not be empty').max(4096) }).strict(),
   'export.defaults': Empty,
   'export.bundle': ExportBundleRequest,
@@ -115,6 +136,9 @@ export type SvdView = Omit<LayerSvd, 's' | 'vectorPngs'> & {
   vectors: FileRef[];
 };
 
+/** Singular vectors as the UI receives them: the engine's LayerVectors with base64 float32 values. */
+export type SvdVectorsView = Omit<LayerVectors, 'vectors'> & { vectors: { index: number; sigma: number; values: string }[] };
+
 /** Result types, one per request channel. */
 export interface Results {
   'app.info': { version: string; backend: BackendName | null; backends: BackendName[]; workspace: string; platform: string; mode: 'electron' | 'browser' };
@@ -126,10 +150,17 @@ export interface Results {
   'runs.cancel': { id: string; status: RunRecord['status'] };
   'runs.rename': { run: RunRecord };
   'runs.delete': { id: string };
+  'runs.annotate': { run: RunRecord };
+  /** The checkpoint step it continues from, what is restored and what starts afresh, in words. */
+  'runs.resume': { id: string; step: number; restored: string[]; reset: string[] };
   'runs.duplicate': { config: RunConfig };
   /** The test inputs and their reverse-pass reconstructions at `step`, as PNG files. */
   'runs.backward': { step: number; steps: number[]; inputs: FileRef[]; outputs: FileRef[] };
   'svd.get': SvdView;
+  /** values: little-endian float32, base64 (rows numbers; an image row by row when `image` is set). */
+  'svd.vectors': SvdVectorsView;
+  /** score null: not computed yet (open the SVD view or call svd.get), or no checkpoint (step null). */
+  'svd.scores': { scores: { id: string; step: number | null; score: number | null }[] };
   'workspace.set': { workspace: string };
   /** A suggested target (<workspace>/exports/<yyyymmdd-HHMMSS>.zip) and every figure name, to prefill the Export dialog. */
   'export.defaults': { out: string; figures: string[] };

@@ -56,6 +56,9 @@ export interface RunRecord {
   last?: EvalRecord;
   /** Set when the run was started by a sweep. */
   sweep?: SweepTag;
+  /** The user's labels (to filter the run list) and free-text notes. */
+  tags?: string[];
+  notes?: string;
 }
 
 export type TrainEvent =

@@ -368,7 +368,7 @@ export function planBundle(
   }
 
   if (multi) {
-    const series = runs.map(({ run, metrics }) => ({ label: labelOf(run.id), metrics }));
+    const series = runs.map(({ run, metrics }) => ({ id: run.id, label: labelOf(run.id), metrics }));
     const overlays: [FigureName, string, string][] = [
       ['loss', 'total', 'total training loss (log scale)'],
       ['accuracy', 'testAccuracy', 'test accuracy'],
@@ -388,7 +388,7 @@ export function planBundle(
         run: (w) => {
           const rs = runs.flatMap(({ run }) => {
             const v = vectorsOf(run);
-            return typeof v === 'string' ? [] : [{ label: labelOf(run.id), s: v.s }];
+            return typeof v === 'string' ? [] : [{ id: run.id, label: labelOf(run.id), s: v.s }];
           });
           if (rs.length < 2) return void notes.push('overlay-spectrum left out: fewer than two runs have a checkpoint');
           chartFiles(

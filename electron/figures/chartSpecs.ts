@@ -12,19 +12,23 @@
 import type { ChartConfiguration, ChartDataset, Plugin } from 'chart.js' with { 'resolution-mode': 'import' };
 import type { RunConfig } from '../engine/config/schema';
 import type { EvalRecord } from '../engine/types';
+import { RUN_PALETTE, runStyles } from './runColors';
 
-/** Tableau-10: readable on light and dark backgrounds. The app and the figures use no other palette. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'] as const;
+/** Tableau-10: readable on light and dark backgrounds. The app and the figures use no other palette (runs take theirs from runColors.ts). */
+export const PALETTE = RUN_PALETTE;
 export const colorAt = (i: number): string => PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
 
 export interface ChartPoint {
   x: number;
-  /** null = no value (a gap; also every value <= 0 on a log axis). */
+  /** null = no value (a gap: never bridged). */
   y: number | null;
   /** Tooltip text (interactive charts); default: the series label and y. */
   info?: string;
   /** The run behind this point: clicking it in the app opens the run. */
   runId?: string;
+  /** On a log axis: the value was <= 0, so it is drawn at the axis floor (y) and marked; `value` keeps it. */
+  clamped?: boolean;
+  value?: number;
 }
 
 export interface ChartSeries {
@@ -40,6 +44,8 @@ export interface ChartSeries {
   fillToPrevious?: string;
   /** Leave the series out of the legend (band edges, per-seed dots). */
   legend?: boolean;
+  /** The run a series belongs to (its id), when a chart shows several runs. */
+  group?: string;
 }
 
 export interface ChartSpec {
@@ -59,6 +65,8 @@ export interface ChartSpec {
   showPoints?: boolean;
   /** Categorical x axis: x = 0..n-1 labelled with these (e.g. a sweep axis's values). */
   xTicks?: string[];
+  /** Log axis with clamped points: the axis starts here (see logFloor). */
+  logFloor?: number;
   series: ChartSeries[];
 }
 
@@ -76,6 +84,8 @@ export interface MetricSeriesDef {
   label: string;
   color: string;
   dash?: number[];
+  /** The run this series reads (its id) when a chart shows several runs; live appends go to its group only. */
+  group?: string;
   /** The raw value (finite or null; not yet made log-safe). */
   value: (r: EvalRecord) => number | null;
 }
@@ -98,28 +108,54 @@ const X_OF: Record<ChartX, (r: EvalRecord) => number> = { step: (r) => r.step, e
 
 const finite = (v: number | undefined | null): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** A log axis cannot show values <= 0: they become gaps. */
-export const logSafe = (y: number | null, log: boolean): number | null => (y === null || (log && y <= 0) ? null : y);
+/**
+ * The floor of a log axis: the decade strictly below the smallest positive
+ * value (1 when there is none). Values <= 0 are drawn there, marked, instead of
+ * being dropped and bridged by a line that hides them.
+ */
+export function logFloor(series: readonly (readonly ChartPoint[])[]): number {
+  let min = Infinity;
+  for (const pts of series) for (const p of pts) if (!p.clamped && p.y !== null && p.y > 0 && p.y < min) min = p.y;
+  if (!Number.isFinite(min)) return 1;
+  return 10 ** Math.floor(Math.log10(min) - 1e-9);
+}
 
-const def = (label: string, color: string, value: (r: EvalRecord) => number | null | undefined, dash?: number[]): MetricSeriesDef => ({
+/** A point for a log axis: values <= 0 go to the floor, marked, keeping their value. */
+export function clampPoint(p: ChartPoint, floor: number): ChartPoint {
+  const v = p.clamped ? p.value! : p.y;
+  if (v === null || v > 0) return { x: p.x, y: v };
+  return { x: p.x, y: floor, clamped: true, value: v };
+}
+
+/** Clamps every series of a log-axis spec to its floor; linear specs are returned as they are. */
+export function withLogClamp(spec: ChartSpec): ChartSpec {
+  if (!spec.log) return spec;
+  const floor = logFloor(spec.series.map((s) => s.points));
+  const series = spec.series.map((s) => ({ ...s, points: s.points.map((p) => clampPoint(p, floor)) }));
+  return series.some((s) => s.points.some((p) => p.clamped)) ? { ...spec, logFloor: floor, series } : { ...spec, series };
+}
+
+const def = (label: string, color: string, value: (r: EvalRecord) => number | null | undefined, dash?: number[], group?: string): MetricSeriesDef => ({
   label,
   color,
   ...(dash ? { dash } : {}),
+  ...(group !== undefined ? { group } : {}),
   value: (r) => finite(value(r)),
 });
 
 /** The spec of a definition over evaluations: one list for every series, or one per series (overlays). */
 export function metricChart(d: MetricChartDef, metrics: readonly EvalRecord[] | ((series: number) => readonly EvalRecord[])): ChartSpec {
   const { x, series, ...axes } = d;
-  return {
+  return withLogClamp({
     ...axes,
     series: series.map((s, i) => ({
       label: s.label,
       color: s.color,
       ...(s.dash ? { dash: s.dash } : {}),
-      points: (typeof metrics === 'function' ? metrics(i) : metrics).map((r) => ({ x: x(r), y: logSafe(s.value(r), d.log) })),
+      ...(s.group !== undefined ? { group: s.group } : {}),
+      points: (typeof metrics === 'function' ? metrics(i) : metrics).map((r) => ({ x: x(r), y: s.value(r) })),
     })),
-  };
+  });
 }
 
 /** Total loss, CE, the RR term of every layer with lambda > 0 and the Ort term when lambda_Ort > 0 (weighted contributions). Without a config, `sample` (an evaluation) decides. */
@@ -191,13 +227,13 @@ export function spectrumWantsLog(s: ArrayLike<number>): boolean {
   return hi > 0 && hi / lo > 100;
 }
 
-const spectrumPoints = (s: ArrayLike<number>, log: boolean): ChartPoint[] => Array.from(s, (v, j) => ({ x: j + 1, y: logSafe(finite(v), log) }));
+const spectrumPoints = (s: ArrayLike<number>): ChartPoint[] => Array.from(s, (v, j) => ({ x: j + 1, y: finite(v) }));
 
 /** Singular values of a layer's weight matrix, in descending order (index 1 = largest). */
-export function spectrumChart(s: ArrayLike<number>, opts: { log?: boolean; layer?: number; step?: number; label?: string } = {}): ChartSpec {
+export function spectrumChart(s: ArrayLike<number>, opts: { log?: boolean; layer?: number; step?: number; label?: string; color?: string } = {}): ChartSpec {
   const log = opts.log ?? spectrumWantsLog(s);
   const where = `layer ${(opts.layer ?? 0) + 1}${opts.step !== undefined ? `, step ${opts.step}` : ''}`;
-  return {
+  return withLogClamp({
     id: 'spectrum',
     title: `Singular values of W (${where})`,
     xLabel: 'index j (descending σ)',
@@ -205,13 +241,21 @@ export function spectrumChart(s: ArrayLike<number>, opts: { log?: boolean; layer
     log,
     xInteger: true,
     showPoints: s.length <= 64,
-    series: [{ label: opts.label ?? 'σ', color: colorAt(0), points: spectrumPoints(s, log) }],
-  };
+    series: [{ label: opts.label ?? 'σ', color: opts.color ?? colorAt(0), points: spectrumPoints(s) }],
+  });
 }
 
 export interface RunSeriesInput {
+  /** The run's id: its colour (runColors.ts). */
+  id: string;
   label: string;
   metrics: EvalRecord[];
+}
+
+/** A run drawn in an overlay: its id (colour) and its label. */
+export interface RunRef {
+  id: string;
+  label: string;
 }
 
 export interface OverlayMetric {
@@ -236,8 +280,8 @@ export function findOverlayMetric(id: string): OverlayMetric | undefined {
   return OVERLAY_METRICS.find((m) => m.id === id);
 }
 
-/** One metric of several runs (one series per run label, one colour per run, in the given order). */
-export function overlayChartDef(runLabels: readonly string[], metricId: string, opts: MetricChartOptions = {}): MetricChartDef {
+/** One metric of several runs: one series per run, in the run's own colour (runColors.ts), whatever the order. */
+export function overlayChartDef(runs: readonly RunRef[], metricId: string, opts: MetricChartOptions = {}): MetricChartDef {
   const m = findOverlayMetric(metricId);
   if (!m) throw new RangeError(`unknown overlay metric '${metricId}': use one of ${OVERLAY_METRICS.map((x) => x.id).join(', ')}`);
   const x = opts.x ?? 'step';
@@ -251,26 +295,25 @@ export function overlayChartDef(runLabels: readonly string[], metricId: string, 
     log,
     ...(accuracy && !log ? { yMin: 0, yMax: 1 } : {}),
     x: X_OF[x],
-    series: runLabels.map((label, i) => def(label, colorAt(i), m.value)),
+    series: runSeries(runs, (r, style) => def(r.label, style.color, m.value, style.dash, r.id)),
   };
 }
 
-export function overlayChart(runs: RunSeriesInput[], metricId: string, opts: MetricChartOptions = {}): ChartSpec {
-  return metricChart(
-    overlayChartDef(
-      runs.map((r) => r.label),
-      metricId,
-      opts,
-    ),
-    (i) => runs[i]!.metrics,
-  );
+/** One item per run, each with the run's style. */
+function runSeries<R extends RunRef, T>(runs: readonly R[], make: (r: R, style: { color: string; dash?: number[] }) => T): T[] {
+  const styles = runStyles(runs.map((r) => r.id));
+  return runs.map((r) => make(r, styles.get(r.id)!));
 }
 
-/** The spectra of several runs, one colour per run. */
-export function spectrumOverlayChart(runs: { label: string; s: ArrayLike<number> }[], opts: { log?: boolean; layer?: number } = {}): ChartSpec {
+export function overlayChart(runs: RunSeriesInput[], metricId: string, opts: MetricChartOptions = {}): ChartSpec {
+  return metricChart(overlayChartDef(runs, metricId, opts), (i) => runs[i]!.metrics);
+}
+
+/** The spectra of several runs, one colour per run (runColors.ts). */
+export function spectrumOverlayChart(runs: { id: string; label: string; s: ArrayLike<number> }[], opts: { log?: boolean; layer?: number } = {}): ChartSpec {
   const log = opts.log ?? runs.some((r) => spectrumWantsLog(r.s));
   const longest = Math.max(0, ...runs.map((r) => r.s.length));
-  return {
+  return withLogClamp({
     id: 'overlay-spectrum',
     title: `Singular values of W (layer ${(opts.layer ?? 0) + 1}) by run`,
     xLabel: 'index j (descending σ)',
@@ -278,8 +321,14 @@ export function spectrumOverlayChart(runs: { label: string; s: ArrayLike<number>
     log,
     xInteger: true,
     showPoints: longest <= 64,
-    series: runs.map((r, i) => ({ label: r.label, color: colorAt(i), points: spectrumPoints(r.s, log) })),
-  };
+    series: runSeries(runs, (r, style) => ({
+      label: r.label,
+      color: style.color,
+      ...(style.dash ? { dash: style.dash } : {}),
+      group: r.id,
+      points: spectrumPoints(r.s),
+    })),
+  });
 }
 
 // ---- chart.js configuration ----
@@ -321,6 +370,39 @@ export interface ChartJsOptions {
 
 type LineConfig = ChartConfiguration<'line', ChartPoint[]>;
 
+/** Points clamped to a log axis's floor: a downward triangle, and dotted segments to and from them. */
+export const CLAMP_MARK = { pointStyle: 'triangle', rotation: 180, radius: 4, dash: [2, 3] } as const;
+
+const isClamped = (p: unknown): boolean => !!(p as ChartPoint | undefined)?.clamped;
+
+/** A chart.js line dataset of a series: colour, dash, point markers (clamped points always marked). */
+export function lineDataset(
+  s: Pick<ChartSeries, 'label' | 'color' | 'dash' | 'points' | 'line' | 'pointRadius' | 'fillToPrevious'>,
+  defaultRadius: number,
+): ChartDataset<'line', ChartPoint[]> {
+  const radius = s.pointRadius ?? defaultRadius;
+  const ds: ChartDataset<'line', ChartPoint[]> = {
+    label: s.label,
+    data: s.points.map((p) => ({ ...p })),
+    borderColor: s.color,
+    backgroundColor: s.fillToPrevious ?? s.color,
+    borderWidth: s.fillToPrevious ? 0 : 1.5,
+    ...(s.dash ? { borderDash: s.dash } : {}),
+    ...(s.line === false ? { showLine: false } : {}),
+    ...(s.fillToPrevious ? { fill: '-1' } : {}),
+    pointRadius: (ctx) => (isClamped(ctx.raw) ? CLAMP_MARK.radius : radius),
+    pointHoverRadius: (ctx) => (isClamped(ctx.raw) ? CLAMP_MARK.radius + 1 : radius > 0 ? radius + 1 : 2),
+    pointStyle: (ctx: { raw: unknown }) => (isClamped(ctx.raw) ? CLAMP_MARK.pointStyle : 'circle'),
+    pointRotation: (ctx) => (isClamped(ctx.raw) ? CLAMP_MARK.rotation : 0),
+    pointBorderWidth: 0,
+    pointBackgroundColor: s.color,
+    tension: 0,
+    // Read through the dataset: chart.js may swap in decimated data, and the app replaces data in place.
+    segment: { borderDash: (ctx) => (isClamped(ds.data[ctx.p0DataIndex]) || isClamped(ds.data[ctx.p1DataIndex]) ? [...CLAMP_MARK.dash] : undefined) },
+  };
+  return ds;
+}
+
 /** Fills the canvas before drawing (chart.js leaves it transparent). */
 export function backgroundPlugin(color: string): Plugin<'line'> {
   return {
@@ -343,24 +425,7 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
   const font = (s: number, weight?: 'bold' | 'normal') => ({ size: s, ...(family ? { family } : {}), ...(weight ? { weight } : {}) });
   const maxPoints = Math.max(0, ...spec.series.map((s) => s.points.length));
   const points = spec.showPoints ?? maxPoints <= 30;
-  const datasets: ChartDataset<'line', ChartPoint[]>[] = spec.series.map((s) => {
-    const radius = s.pointRadius ?? (points ? 2 : 0);
-    return {
-      label: s.label,
-      data: s.points.map((p) => ({ x: p.x, y: p.y, ...(p.info !== undefined ? { info: p.info } : {}), ...(p.runId !== undefined ? { runId: p.runId } : {}) })),
-      borderColor: s.color,
-      backgroundColor: s.fillToPrevious ?? s.color,
-      borderWidth: s.fillToPrevious ? 0 : 1.5,
-      ...(s.dash ? { borderDash: s.dash } : {}),
-      ...(s.line === false ? { showLine: false } : {}),
-      ...(s.fillToPrevious ? { fill: '-1' } : {}),
-      pointRadius: radius,
-      pointHoverRadius: radius ? radius + 1 : 2,
-      pointBorderWidth: 0,
-      pointBackgroundColor: s.color,
-      tension: 0,
-    };
-  });
+  const datasets: ChartDataset<'line', ChartPoint[]>[] = spec.series.map((s) => lineDataset(s, points ? 2 : 0));
   const inLegend = spec.series.map((s) => s.legend !== false);
   const xTicks = spec.xTicks;
   const axisTitle = (text: string) => ({ display: text !== '', text, color: theme.muted, font: font(size) });
@@ -375,7 +440,8 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
       responsive: opts.responsive ?? false,
       maintainAspectRatio: false,
       ...(opts.devicePixelRatio !== undefined ? { devicePixelRatio: opts.devicePixelRatio } : {}),
-      spanGaps: true,
+      // A missing value is a gap, never a straight line across it.
+      spanGaps: false,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       layout: { padding: { top: 2, right: 10, bottom: 2, left: 2 } },
       scales: {
@@ -401,7 +467,7 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
         },
         y: {
           type: spec.log ? 'logarithmic' : 'linear',
-          ...(spec.log ? {} : { min: spec.yMin, max: spec.yMax }),
+          ...(spec.log ? (spec.logFloor !== undefined ? { min: spec.logFloor } : {}) : { min: spec.yMin, max: spec.yMax }),
           title: axisTitle(spec.yLabel),
           ticks,
           grid: { color: theme.grid },
@@ -444,10 +510,15 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
         },
         tooltip: {
           enabled: !!opts.interactive,
-          // A point's own text (sweep figures) instead of 'label: y'.
           callbacks: {
             ...(xTicks ? { title: (items: { parsed: { x: number | null } }[]) => xTicks[items[0]?.parsed.x ?? -1] ?? '' } : {}),
-            label: (ctx) => (ctx.raw as ChartPoint | undefined)?.info ?? `${ctx.dataset.label ?? ''}: ${ctx.formattedValue}`,
+            // A point's own text (sweep figures), else 'label: y' (a clamped point says what it stands for).
+            label: (item) => {
+              const p = item.raw as ChartPoint;
+              if (p.info !== undefined) return p.info;
+              const v = p.clamped ? `${p.value} (≤ 0: drawn at the axis floor)` : String(item.formattedValue);
+              return `${item.dataset.label ?? ''}: ${v}`;
+            },
           },
         },
         decimation: { enabled: !!opts.interactive, algorithm: 'lttb', samples: 500, threshold: 1000 },

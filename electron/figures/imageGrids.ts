@@ -20,6 +20,8 @@ export interface GridFigure {
   title?: string;
   /** One per row (may be ''). */
   rowLabels: string[];
+  /** A colour swatch before each row label (e.g. the run's colour, runColors.ts). */
+  rowColors?: (string | null)[];
   /** One per column (may be ''). */
   colLabels: string[];
   /** rows x cols; null leaves a cell empty. */
@@ -98,6 +100,8 @@ interface Layout {
   captionH: number;
   /** Caption font size: the small size, smaller where the widest caption needs it (not below 6 px). */
   captionFont: number;
+  /** Width reserved for a row's colour swatch (0 without). */
+  swatch: number;
   noteLines: string[];
   noteY: number;
   font: number;
@@ -141,8 +145,9 @@ function layout(ctx: SKRSContext2D, fig: GridFigure, w: number, h: number, famil
   const noteLines = fig.note ? wrapText(ctx, fig.note, w - 2 * PAD, 2) : [];
   const noteH = noteLines.length ? noteLines.length * (small + 3) + 6 : 0;
   setFont(ctx, font, family);
+  const swatch = fig.rowColors?.some((c) => c) ? Math.round(font * 0.9) + 4 : 0;
   const widest = Math.max(0, ...fig.rowLabels.map((l) => (l ? ctx.measureText(l).width : 0)));
-  const labelW = widest > 0 ? Math.min(Math.ceil(widest) + 8, Math.floor(w * 0.3)) : 0;
+  const labelW = widest > 0 || swatch > 0 ? Math.min(Math.ceil(widest) + 8 + swatch, Math.floor(w * 0.3)) : 0;
   const gap = 3;
   const availW = w - 2 * PAD - labelW - gap * (cols - 1);
   const availH = h - 2 * PAD - titleH - headerH - noteH - rows * captionH - gap * (rows - 1);
@@ -165,7 +170,7 @@ function layout(ctx: SKRSContext2D, fig: GridFigure, w: number, h: number, famil
     setFont(ctx, captionFont, family);
     while (captionFont > 6 && widest() > cell + gap - 1) setFont(ctx, --captionFont, family);
   }
-  return { cell, gap, x0, y0, labelW, titleH, headerH, captionH, captionFont, noteLines, noteY: y0 + gridH - noteH + 6, font, small };
+  return { cell, gap, x0, y0, labelW, titleH, headerH, captionH, captionFont, swatch, noteLines, noteY: y0 + gridH - noteH + 6, font, small };
 }
 
 function drawGrid(ctx: SKRSContext2D, fig: GridFigure, w: number, h: number, theme: ChartTheme, devicePerCss: number): void {
@@ -209,7 +214,13 @@ function drawGrid(ctx: SKRSContext2D, fig: GridFigure, w: number, h: number, the
       ctx.fillStyle = theme.muted;
       ctx.textAlign = 'right';
       ctx.textBaseline = 'middle';
-      ctx.fillText(fitText(ctx, label, L.labelW - 6), gridX - 6, y + L.cell / 2);
+      ctx.fillText(fitText(ctx, label, L.labelW - 6 - L.swatch), gridX - 6, y + L.cell / 2);
+    }
+    const color = fig.rowColors?.[r];
+    if (color && L.swatch > 0) {
+      const side = L.swatch - 4;
+      ctx.fillStyle = color;
+      ctx.fillRect(L.x0, y + L.cell / 2 - side / 2, side, side);
     }
     row.forEach((img, c) => {
       const x = gridX + c * (L.cell + L.gap);

@@ -11,6 +11,7 @@ import type { RunRecord } from '../engine/types';
 import { decodePng, vectorImage, type GridFigure, type RgbaImage, type VectorColormap } from './imageGrids';
 import type { GifFrame } from './gif';
 import type { VectorOrder } from './options';
+import { runColor } from './runColors';
 
 export type { VectorOrder };
 
@@ -203,6 +204,7 @@ export function comparisonFigure(runs: { label: string; v: RunVectors }[], o: { 
   return {
     title: `Singular vectors of W₁ ${o.order === 'sigma' ? 'by σ, largest first' : 'by alignment with the data'}`,
     rowLabels: runs.map((r) => r.label),
+    rowColors: runs.map((r) => runColor(r.v.runId)),
     colLabels: Array.from({ length: cols }, (_, c) => String(c + 1)),
     cells: runs.map((r) => {
       const js = vectorOrder(r.v, o.order).slice(0, cols);

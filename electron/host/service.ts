@@ -14,14 +14,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { z } from 'zod';
-import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, SvdView, requestSchemas } from '../contract/contract';
+import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, SvdVectorsView, SvdView, requestSchemas } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
 import { RunStore, ownedByThisProcess, thisProcessAsOwner, type RunEdit } from '../engine/store/runStore';
 import { openWorkspace } from '../engine/store/workspace';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
-import { prepareRun } from '../engine/train/trainer';
-import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
+import { prepareRun, resumePlan } from '../engine/train/trainer';
+import type { BackendName, RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
 import { SweepHandlers } from './sweeps';
 import { appPackage } from '../engine/util/version';
@@ -31,7 +31,7 @@ import type { SpawnWorker, WorkerHandle } from './workerProtocol';
 import { forkWorker } from './forkWorker';
 import { SerialQueue } from './serialQueue';
 import { toSvdView } from './svdView';
-import type { SvdThreadResult } from './svdThread';
+import type { SvdThreadData, SvdThreadResult } from './svdThread';
 import type { ExportThreadCommand, ExportThreadData, ExportThreadMessage } from './exportThread';
 
 export interface ServiceOptions {
@@ -78,7 +78,8 @@ interface Active {
 export class EngineService implements EngineHandler {
   private store: RunStore;
   private readonly events = new EventEmitter();
-  private readonly queue: { id: string; config: unknown; sweep: boolean }[] = [];
+  /** Runs waiting for a training process; `resume`: continue from the last checkpoint. */
+  private readonly queue: { id: string; config: unknown; sweep: boolean; resume?: boolean }[] = [];
   private readonly active = new Map<string, Active>();
   private readonly sweeps: SweepHandlers;
   private exporting: ActiveExport | null = null;
@@ -86,7 +87,7 @@ export class EngineService implements EngineHandler {
   private readonly svdQueue = new SerialQueue('SVD', MAX_WAITING_SVD);
   private readonly exportQueue = new SerialQueue('export', MAX_WAITING_EXPORTS);
   /** The same SVD asked for again while it is queued or computing shares its result. */
-  private readonly svdInFlight = new Map<string, Promise<SvdView>>();
+  private readonly svdInFlight = new Map<string, Promise<unknown>>();
   private nextEditId = 1;
 
   constructor(private readonly opts: ServiceOptions) {
@@ -175,8 +176,8 @@ export class EngineService implements EngineHandler {
     'runs.cancel': ({ id }) => {
       const q = this.queue.findIndex((x) => x.id === id);
       if (q >= 0) {
-        this.queue.splice(q, 1);
-        this.store.finishRun(id, 'cancelled', 'cancelled before it started');
+        const [item] = this.queue.splice(q, 1);
+        this.store.finishRun(id, 'cancelled', item!.resume ? 'cancelled before it resumed' : 'cancelled before it started');
         this.emit({ type: 'runs.changed' });
         return { id, status: 'cancelled' as const };
       }
@@ -196,6 +197,23 @@ export class EngineService implements EngineHandler {
       this.emit({ type: 'runs.changed' });
       return { run };
     },
+    'runs.annotate': async ({ id, tags, notes }) => {
+      const run = await this.edit(id, { ...(tags !== undefined ? { tags } : {}), ...(notes !== undefined ? { notes } : {}) });
+      this.emit({ type: 'runs.changed' });
+      return { run };
+    },
+    'runs.resume': ({ id }) => {
+      // A training process that has finished may still be exiting; it writes nothing more.
+      const a = this.active.get(id);
+      if ((a && !a.finished) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is already queued or running`);
+      // Checked before it is queued: a cancelled or interrupted run with a checkpoint before its last step.
+      const plan = resumePlan(this.store, id, { backend: this.resumeBackend() });
+      const run = this.store.updateRun(id, { status: 'queued', ...thisProcessAsOwner() });
+      this.queue.push({ id, config: run.config, sweep: false, resume: true });
+      this.emit({ type: 'runs.changed' });
+      this.pump();
+      return { id, step: plan.step, restored: plan.restored, reset: plan.reset };
+    },
     'runs.delete': ({ id }) => {
       if (this.active.has(id) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
       this.store.delete(id);
@@ -214,6 +232,8 @@ export class EngineService implements EngineHandler {
       return { step, steps: run.backwardSteps, inputs: refs('inputs'), outputs: refs(step) };
     },
     'svd.get': ({ id, layer, step }) => this.svd(id, layer, step),
+    'svd.vectors': ({ id, layer, step, indices }) => this.vectors(id, layer, step, indices),
+    'svd.scores': ({ ids }) => ({ scores: ids.map((id) => this.cachedScore(id)) }),
     'workspace.set': ({ path: dir }) => {
       // A training process that has finished may still be exiting; it only writes its own run, in the old workspace.
       if ([...this.active.values()].some((a) => !a.finished) || this.queue.length)
@@ -313,17 +333,53 @@ export class EngineService implements EngineHandler {
 
   /** SVD on a worker thread, one at a time; its vector images stay files in the run folder. */
   private svd(id: string, layer: number, step?: number): Promise<SvdView> {
-    this.store.get(id); // a clear error for a missing run, before anything is queued
     const workspace = this.store.workspace;
-    const key = JSON.stringify([workspace, id, layer, step ?? null]);
-    const inFlight = this.svdInFlight.get(key);
+    return this.svdJob({ kind: 'get', workspace, id, layer, step }, (m) => {
+      if (!('svd' in m)) throw new Error('SVD thread: unexpected answer');
+      return toSvdView(workspace, m.svd);
+    });
+  }
+
+  /** Singular vectors as numbers, decomposed on the same one-at-a-time SVD thread. */
+  private vectors(id: string, layer: number, step: number | undefined, indices: number[]): Promise<SvdVectorsView> {
+    return this.svdJob({ kind: 'vectors', workspace: this.store.workspace, id, layer, step, indices }, (m) => {
+      if (!('vectors' in m)) throw new Error('SVD thread: unexpected answer');
+      return m.vectors;
+    });
+  }
+
+  /** The first layer's alignment score at the last checkpoint, when its SVD is cached (a missing or unreadable run has none). */
+  private cachedScore(id: string): ResultOf<'svd.scores'>['scores'][number] {
+    try {
+      const steps = this.store.get(id).checkpointSteps;
+      if (!steps.length) return { id, step: null, score: null };
+      const step = Math.max(...steps);
+      const json = this.store.readSvd(id, 0, step);
+      const score = json ? (JSON.parse(json) as { alignment?: { score?: unknown } | null }).alignment?.score : null;
+      return { id, step, score: typeof score === 'number' && Number.isFinite(score) ? score : null };
+    } catch {
+      return { id, step: null, score: null };
+    }
+  }
+
+  private svdJob<T>(data: SvdThreadData, read: (m: Extract<SvdThreadResult, { ok: true }>) => T): Promise<T> {
+    this.store.get(data.id); // a clear error for a missing run, before anything is queued
+    const key = JSON.stringify(data);
+    const inFlight = this.svdInFlight.get(key) as Promise<T> | undefined;
     if (inFlight) return inFlight;
     const job = this.svdQueue
       .run(
         () =>
-          new Promise<SvdView>((resolve, reject) => {
-            const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: { workspace, id, layer, step } });
-            w.once('message', (m: SvdThreadResult) => (m.ok ? resolve(toSvdView(workspace, m.svd)) : reject(new Error(m.error))));
+          new Promise<T>((resolve, reject) => {
+            const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: data });
+            w.once('message', (m: SvdThreadResult) => {
+              if (!m.ok) return reject(new Error(m.error));
+              try {
+                resolve(read(m));
+              } catch (e) {
+                reject(e as Error);
+              }
+            });
             w.once('error', reject);
             w.once('exit', (code) => reject(new Error(`SVD thread exited with code ${code}`)));
           }),
@@ -344,7 +400,13 @@ export class EngineService implements EngineHandler {
     }
   }
 
-  private startWorker(next: { id: string; config: unknown }): void {
+  /** The backend a training process started now will use (the optimizer state of another backend cannot be taken up). */
+  private resumeBackend(): BackendName | null {
+    const forced = process.env.RACECAR_BACKEND?.trim();
+    return (forced as BackendName | undefined) || (availableBackends()[0] ?? null);
+  }
+
+  private startWorker(next: { id: string; config: unknown; resume?: boolean }): void {
     const worker = this.spawnWorker();
     const active: Active = { id: next.id, worker, finished: false, exited: false, edits: new Map() };
     this.active.set(next.id, active);
@@ -377,7 +439,7 @@ export class EngineService implements EngineHandler {
       if (this.active.get(active.id) === active) this.active.delete(active.id);
       this.pump();
     });
-    worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, config: next.config });
+    worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, config: next.config, ...(next.resume ? { resume: true } : {}) });
     this.emit({ type: 'runs.changed' });
   }
 

@@ -51,7 +51,7 @@ parent.onDisconnect(() => {
 
 async function run(store: RunStore, msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   try {
-    for await (const event of trainRun(msg.config, { store, runId: msg.runId, signal: abort.signal })) {
+    for await (const event of trainRun(msg.config, { store, runId: msg.runId, signal: abort.signal, ...(msg.resume ? { resume: true } : {}) })) {
       parent.post({ type: 'event', event });
       if (event.type === 'started') flushEdits();
     }

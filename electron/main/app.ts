@@ -5,7 +5,7 @@
 // that main starts for it; this file stays thin.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, session, shell } from 'electron';
 import { parseRequest, type EngineHandler, type Results } from '../contract/contract';
 import { IPC_MENU, type MenuAction } from '../preload/bridge';
 import { oneLine } from '../contract/oneLine';
@@ -18,6 +18,7 @@ import { EngineClient } from '../host/engineClient';
 import type { FromEngine, ToEngine } from '../host/engineProtocol';
 import type { FromWorker, ToWorker } from '../host/workerProtocol';
 import { spawnUtilityChild } from './utilityChild';
+import { notifyRunEnds } from './runNotices';
 
 export type EngineService = EngineHandler & { close(): Promise<void>; readonly workspace: string };
 
@@ -250,6 +251,19 @@ export function startApp(deps: { createService: ServiceFactory }): void {
       const isTrusted = trustedSenderCheck(indexUrl, () => (win && !win.isDestroyed() ? win.webContents.mainFrame : null));
       detach.push(registerIpc(ipcMain, handler, isTrusted));
       detach.push(forwardEvents(handler, () => (win && !win.isDestroyed() ? [win.webContents] : [])));
+      // A run that ends while the researcher is in another window: a native notification.
+      detach.push(
+        notifyRunEnds(handler, {
+          isSupported: () => Notification.isSupported(),
+          create: (options) => new Notification(options),
+          windowFocused: () => !!win && !win.isDestroyed() && win.isFocused(),
+          focusWindow: () => {
+            if (!win || win.isDestroyed()) return;
+            if (win.isMinimized()) win.restore();
+            win.focus();
+          },
+        }),
+      );
       const menu = menuTemplate(
         { isMac, isDev, appName: PRODUCT_NAME },
         { newRun: () => sendMenu('new-run'), openWorkspace: () => void openWorkspace(), about: showAbout },

@@ -40,6 +40,29 @@ async function shot(name: string): Promise<void> {
   if (height > viewport.height) await page.setViewportSize(viewport);
 }
 
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core over the whole page: every violation, one line each (rule, impact, element, summary). */
+async function axe(where: string): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  const found = await page.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> } }).axe.run(document, {
+      resultTypes: ['violations'],
+    });
+    type AxeViolation = { id: string; impact: string; nodes: { target: string[]; failureSummary: string }[] };
+    return r.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ').slice(0, 200)}`),
+    );
+  });
+  return found.map((f) => `${where}: ${f}`);
+}
+
+/** Asserts that axe-core finds nothing in the page as it is now. */
+async function expectAccessible(where: string): Promise<void> {
+  if (process.env.AXE_COLLECT) return void console.log((await axe(where)).join('\n') || `${where}: clean`);
+  expect(await axe(where)).toEqual([]);
+}
+
 async function nav(view: 'experiment' | 'live' | 'backward' | 'svd' | 'runs' | 'sweeps'): Promise<void> {
   await page.getByTestId(`nav-${view}`).click();
 }
@@ -70,14 +93,24 @@ async function configure(name: string, regulariser: 'std' | 'ort' | 'rr', steps:
   await fill('run-name', name);
 }
 
+/** Clicks Start and returns the new run's id (the one run the engine did not list before). */
 async function startRun(): Promise<string> {
+  const before = new Set((await service.handle('runs.list', {})).runs.map((r) => r.run.id));
   await expect.poll(() => page.getByTestId('start').isEnabled()).toBe(true);
   await page.getByTestId('start').click();
   await page.getByTestId('live-view').waitFor();
-  const id = await page.getByTestId('live-run').inputValue();
-  expect(id).not.toBe('');
+  let id = '';
+  await expect
+    .poll(async () => {
+      id = (await service.handle('runs.list', {})).runs.map((r) => r.run.id).find((x) => !before.has(x)) ?? '';
+      return id;
+    })
+    .not.toBe('');
   return id;
 }
+
+/** The Live view's row of a run. */
+const liveRow = (id: string) => page.locator(`[data-testid="live-row"][data-run="${id}"]`);
 
 async function waitStatus(id: string, status: string, timeout = 120_000): Promise<void> {
   await expect.poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout, interval: 250 }).toBe(status);
@@ -90,6 +123,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
 
   let rrId = '';
   let stdId = '';
+  let longId = '';
 
   beforeAll(async () => {
     if (!fs.existsSync(path.join(RENDERER, 'index.html'))) {
@@ -140,11 +174,13 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await fill('layer-lambda-1', '-1');
     await expect.poll(() => page.getByTestId('layer-lambda-1-error').textContent()).toMatch(/lambda must be 0 or more/);
     await shot('00-experiment-invalid');
+    await expectAccessible('experiment (invalid input)');
     await fill('layer-lambda-1', '1e-3');
     await fill('layer-units-0', '32');
     await expect.poll(() => page.getByTestId('start').isEnabled()).toBe(true);
     await expect.poll(() => page.getByTestId('reference-peak_RR').count()).toBe(1);
     await shot('01-experiment');
+    await expectAccessible('experiment');
   }, 60_000);
 
   it('starts a 784-32-2 RR run on peak and the charts update live', async () => {
@@ -160,15 +196,20 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-points'] });
     });
     rrId = await startRun();
+    // Nothing else trains: Live follows the new run at once.
+    await liveRow(rrId).waitFor();
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 120_000 }).toBeGreaterThanOrEqual(2);
     await waitStatus(rrId, 'completed');
-    await expect.poll(() => page.getByTestId('progress-text').textContent(), { timeout: 10_000 }).toContain('step 300 / 300');
+    await expect.poll(() => liveRow(rrId).getByTestId('progress-text').textContent(), { timeout: 10_000 }).toContain('step 300 / 300');
     expect(Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBe(31);
-    expect(await page.getByTestId('live-backend').textContent()).not.toBe('—');
+    expect(await liveRow(rrId).getByTestId('live-backend').textContent()).not.toBe('—');
+    // A notice says the run finished.
+    await expect.poll(() => page.getByTestId('notices').textContent()).toContain('Run "e2e RR" completed');
     const seen = await page.evaluate(() => (window as unknown as { __points: number[] }).__points);
     expect(new Set(seen.filter((n) => n > 0)).size).toBeGreaterThan(2);
     await page.getByTestId('smoothing').fill('0.5');
     await shot('02-live');
+    await expectAccessible('live');
   }, 180_000);
 
   it('scrubs the backward images with the slider and arrow keys', async () => {
@@ -207,8 +248,17 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.getByTestId('backward-play').click();
     await expect.poll(() => page.getByTestId('backward-step').textContent(), { timeout: 10_000 }).not.toMatch(/^step 0 /);
     await page.getByTestId('backward-play').click();
+    // With the focus left on the view's tab, ←/→ still step the images (and do not switch views).
+    await page.getByTestId('backward-slider').fill('30');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 300 /);
+    await page.getByTestId('nav-backward').focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 290 /);
+    expect(await page.getByTestId('backward-view').count()).toBe(1);
     await page.getByTestId('backward-slider').fill('4');
+    expect(await page.getByTestId('intensity-scale').textContent()).toMatch(/black 0, white 1\b/);
     await shot('03-backward');
+    await expectAccessible('backward');
   }, 60_000);
 
   it('shows the SVD of the first layer with its alignment', async () => {
@@ -219,6 +269,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.getByTestId('svd-sort').selectOption('alignment');
     await page.getByTestId('svd-log').check();
     await shot('04-svd');
+    await expectAccessible('svd');
   }, 90_000);
 
   it('runs a Std twin and compares the two runs', async () => {
@@ -236,12 +287,66 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     expect(keys).toEqual(expect.arrayContaining(['network.layers.0.lambda', 'network.layers.1.lambda']));
     expect(keys).not.toContain('training.steps');
     await shot('05-runs-compare');
+    await expectAccessible('runs with compare');
 
+    // Several runs open as the compact runs x vectors grid (Fig. 3), each run in its colour.
     await page.getByTestId('compare-svd').click();
     await page.getByTestId('svd-view').waitFor();
+    await expect.poll(() => page.getByTestId('svd-grid-row').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('svd-tile').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(16);
+    // Tiles are drawn from the vectors' numbers (not blank).
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('svd-tile')
+          .first()
+          .locator('canvas')
+          .evaluate((c) => {
+            const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+            return new Set(Array.from({ length: d.length / 4 }, (_, i) => `${d[4 * i]},${d[4 * i + 1]},${d[4 * i + 2]}`)).size;
+          }),
+      )
+      .toBeGreaterThan(20);
+    await expect.poll(() => page.locator('[data-testid="svd-tile"] canvas.loading').count(), { timeout: 60_000 }).toBe(0);
+    expect(await page.getByTestId('colour-bar').first().textContent()).toMatch(/−0\.\d+.*0.*\+0\.\d+/s);
+    await shot('06-svd-grid');
+    await expectAccessible('svd grid, two runs');
+    // Enlarged: a colour bar and the value under the pointer.
+    await page.getByTestId('svd-tile').first().click();
+    await page.getByTestId('vector-dialog').waitFor();
+    const box = (await page.getByTestId('vector-canvas').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(() => page.getByTestId('vector-value').textContent()).toMatch(/^row 1[45], column 1[45]: -?\d/);
+    await shot('06b-svd-enlarged');
+    await expectAccessible('svd enlarged vector');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('vector-dialog').count()).toBe(0);
+    // The Backward view shows both runs side by side at one step.
+    await nav('backward');
+    await page.getByTestId('backward-picker').locator('summary').click();
+    await page.getByTestId(`backward-pick-${rrId}`).check();
+    await page.getByTestId(`backward-pick-${stdId}`).check();
+    await page.getByTestId('backward-picker').locator('summary').click();
+    await expect.poll(() => page.getByTestId('backward-run-frames').count()).toBe(2);
+    await page.getByTestId('backward-slider').fill('10');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 100 /);
+    await expect
+      .poll(
+        async () =>
+          (await page.getByTestId('backward-output').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt')))).filter((a) => a?.endsWith('at step 100'))
+            .length,
+      )
+      .toBe(12);
+    await shot('06d-backward-two-runs');
+    await expectAccessible('backward, two runs');
+    await nav('svd');
+    // The detailed rows, on one σ axis.
+    await page.getByTestId('svd-mode-rows').check();
     await expect.poll(() => page.getByTestId('svd-row').count()).toBe(2);
     await expect.poll(() => page.getByTestId('svd-score').count(), { timeout: 60_000 }).toBe(2);
-    await shot('06-svd-rows');
+    await page.getByTestId('svd-shared-axis').check();
+    await shot('06c-svd-rows');
+    await expectAccessible('svd rows, two runs');
   }, 240_000);
 
   it('exports the two compared runs as a figure bundle (.zip) from the Export dialog', async () => {
@@ -277,6 +382,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     expect(figures).toEqual(expect.arrayContaining(['figures/comparison.png', 'figures/overlay-loss.png', 'figures/overlay-spectrum.svg']));
     expect(files).toEqual(expect.arrayContaining(['MANIFEST.sha256', 'README.md', 'metrics.csv', 'metrics.json', 'reproduce.sh']));
     await shot('11-export');
+    await expectAccessible('export dialog');
 
     // Escape closes the dialog and the focus returns to its button.
     await page.keyboard.press('Escape');
@@ -284,38 +390,178 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('export-open');
   }, 180_000);
 
-  it('cancels a running run', async () => {
+  it('overlays several runs in Live, each in its colour, with a log axis that shows zeros on its floor', async () => {
+    await nav('live');
+    await page.getByTestId('live-follow').uncheck();
+    await page.getByTestId('live-picker').locator('summary').click();
+    await page.getByTestId(`live-pick-${rrId}`).check();
+    await page.getByTestId(`live-pick-${stdId}`).check();
+    await page.getByTestId('live-picker').locator('summary').click();
+    await expect.poll(() => page.getByTestId('live-row').count()).toBe(2);
+    await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBe(62);
+    // The RR term of the Std run is 0: on the log axis it sits on the floor, marked, and is said so.
+    await page.getByTestId('live-metric-0').selectOption('rr');
+    await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-clamped')).toBe('31');
+    expect((await page.getByTestId('chart-loss-clamped').textContent())!.replace(/\s+/g, ' ')).toMatch(/31 values ≤ 0 drawn at the bottom of the log axis/);
+    // Wall time on the x axis; the chart's table shows the values.
+    await page.getByTestId('live-x').selectOption('elapsed');
+    await page.getByTestId('chart-loss-table-toggle').click();
+    const head = await page.getByTestId('chart-loss-table').locator('thead th').allTextContents();
+    expect(head).toEqual(['training time (s)', 'e2e RR', 'e2e Std']);
+    // CSV of the same values.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chart-accuracy-csv').click()]);
+    const csv = fs
+      .readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe('training time (s),e2e RR,e2e Std');
+    expect(csv.length).toBeGreaterThan(31);
+    await page.getByTestId('smoothing').fill('0.6');
+    await shot('05b-live-overlay');
+    await expectAccessible('live, two runs overlaid');
+    await page.getByTestId('chart-loss-table-toggle').click();
+    await page.getByTestId('smoothing').fill('0');
+    await page.getByTestId('live-x').selectOption('step');
+    await page.getByTestId('live-follow').check();
+  }, 60_000);
+
+  it('follows the run that is training, not one queued behind it, and cancels both', async () => {
     await configure('e2e long', 'rr', 200_000);
     const id = await startRun();
-    await expect.poll(() => page.getByTestId('cancel').isEnabled(), { timeout: 60_000 }).toBe(true);
+    longId = id;
     await expect.poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout: 60_000 }).toBe('running');
+    await expect.poll(() => liveRow(id).getByTestId('cancel').isEnabled(), { timeout: 60_000 }).toBe(true);
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
-    await page.getByTestId('cancel').click();
+    // A long run has a time left, from its progress over the last minute.
+    await expect.poll(() => liveRow(id).getByTestId('eta').textContent(), { timeout: 30_000 }).toMatch(/\d+(\.\d)? s|\d+ min|\d+ h/);
+
+    // A second run waits behind it: Live keeps showing the one that trains, and says what is queued.
+    await configure('e2e queued', 'std', 200_000);
+    const queued = await startRun();
+    expect((await service.handle('runs.get', { id: queued })).run.status).toBe('queued');
+    await expect.poll(() => page.getByTestId('live-queue').textContent()).toContain('e2e queued (next)');
+    expect(await liveRow(id).count()).toBe(1);
+    expect(await liveRow(queued).count()).toBe(0);
+    await shot('07a-live-queue');
+
+    await liveRow(id).getByTestId('cancel').click();
     await waitStatus(id, 'cancelled', 60_000);
+    // The queued run starts: Live follows it.
+    await liveRow(queued).waitFor({ timeout: 60_000 });
+    await expect.poll(() => liveRow(queued).getByTestId('cancel').isEnabled(), { timeout: 60_000 }).toBe(true);
+    await expect.poll(async () => (await service.handle('runs.get', { id: queued })).run.status, { timeout: 60_000 }).toBe('running');
+    await liveRow(queued).getByTestId('cancel').click();
+    await waitStatus(queued, 'cancelled', 60_000);
     await expect.poll(() => page.getByTestId('status-cancelled').count()).toBeGreaterThan(0);
     await shot('07-live-cancelled');
+    await expectAccessible('live, cancelled');
     await nav('runs');
-    await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${id}"]`).getAttribute('data-status')).toBe('cancelled');
+    for (const x of [id, queued])
+      await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${x}"]`).getAttribute('data-status')).toBe('cancelled');
+  }, 180_000);
+
+  it('sorts, filters and chooses the run table’s columns, without clipping at 1024 px', async () => {
+    await nav('runs');
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(4);
+    // Every column fits: nothing is cut off or scrolled sideways.
+    const fits = () =>
+      page.getByTestId('runs-table-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, page: document.documentElement.scrollWidth }));
+    const f = await fits();
+    expect(f.scroll).toBeLessThanOrEqual(f.client);
+    expect(f.page).toBeLessThanOrEqual(1024);
+    const lambdas = await page.locator(`[data-testid="run-row"][data-run="${rrId}"] [data-testid="run-lambdas"]`).textContent();
+    expect(lambdas).toBe('0.001, 0.001');
+    await page.getByTestId('sort-testAcc').click();
+    await page.getByTestId('runs-filter').fill('e2e');
+    await page.getByTestId('runs-status-filter').selectOption('completed');
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(2);
+    await page.getByTestId('columns-menu').locator('summary').click();
+    for (const c of ['backend', 'duration', 'alignment']) await page.getByTestId(`column-${c}`).check();
+    await page.getByTestId('columns-menu').locator('summary').click();
+    // The RR run's SVD was computed in the SVD view: its score is cached.
+    await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${rrId}"] [data-testid="run-alignment"]`).textContent()).toMatch(/^0\.\d+$/);
+    await shot('14-runs-table-1024');
+    await expectAccessible('runs table at 1024 px');
+    await page.getByTestId('columns-menu').locator('summary').click();
+    for (const c of ['backend', 'duration', 'alignment']) await page.getByTestId(`column-${c}`).uncheck();
+    await page.getByTestId('columns-menu').locator('summary').click();
+    await page.getByTestId('runs-filter').fill('');
+    await page.getByTestId('runs-status-filter').selectOption('all');
+    await page.setViewportSize({ width: 1400, height: 950 });
+  }, 60_000);
+
+  it('tags and annotates runs, filters by tag, and resumes a cancelled run from its last checkpoint', async () => {
+    await nav('runs');
+    const more = (id: string) => page.getByTestId(`actions-${id}`).locator('summary').click();
+    await more(rrId);
+    await page.getByTestId(`annotate-${rrId}`).click();
+    await page.getByTestId('annotate-dialog').waitFor();
+    await fill('annotate-tags', 'peak, reverse pass');
+    await fill('annotate-notes', 'λ = 1e-3 on both layers: data-like u1');
+    await expectAccessible('tags and notes dialog');
+    await page.getByTestId('annotate-save').click();
+    await expect.poll(() => page.getByTestId('annotate-dialog').count()).toBe(0);
+    await expect.poll(async () => (await service.handle('runs.get', { id: rrId })).run.tags).toEqual(['peak', 'reverse pass']);
+    await page.getByTestId('runs-tag-filter').selectOption('reverse pass');
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(1);
+    expect(await page.getByTestId('run-notes').textContent()).toContain('data-like u1');
+    await shot('15-runs-tags');
+    await page.getByTestId('runs-tag-filter').selectOption('');
+
+    // The long run was cancelled: it goes on from its last checkpoint, and Live follows it.
+    const before = (await service.handle('runs.get', { id: longId })).run;
+    const from = Math.max(...before.checkpointSteps);
+    await more(longId);
+    await page.getByTestId(`resume-${longId}`).click();
+    await page.getByTestId('live-view').waitFor();
+    await expect.poll(() => page.getByTestId('notices').textContent()).toContain(`Resuming "e2e long" from step ${from}: restores weights and biases`);
+    await expect.poll(async () => (await service.handle('runs.get', { id: longId })).run.status, { timeout: 60_000 }).toBe('running');
+    await liveRow(longId).waitFor();
+    await expect
+      .poll(async () => Number((await liveRow(longId).getByTestId('progress-text').textContent())?.match(/step (\d+)/)?.[1] ?? 0), { timeout: 60_000 })
+      .toBeGreaterThan(from);
+    await shot('16-live-resumed');
+    await liveRow(longId).getByTestId('cancel').click();
+    await waitStatus(longId, 'cancelled', 60_000);
+    const steps = (await service.handle('runs.get', { id: longId })).metrics.map((m) => m.step);
+    expect(new Set(steps).size).toBe(steps.length);
   }, 120_000);
 
   it('renames, duplicates and deletes with confirmation', async () => {
     await nav('runs');
+    const more = (id: string) => page.getByTestId(`actions-${id}`).locator('summary').click();
+    await more(stdId);
     await page.getByTestId(`rename-${stdId}`).click();
     await page.getByTestId('rename-input').fill('baseline Std');
     await page.getByTestId('rename-input').press('Enter');
     await expect.poll(async () => (await service.handle('runs.get', { id: stdId })).run.name).toBe('baseline Std');
 
+    await more(rrId);
     await page.getByTestId(`duplicate-${rrId}`).click();
     await page.getByTestId('experiment-panel').waitFor();
     expect(Number(await page.getByTestId('layer-lambda-0').inputValue())).toBe(1e-3);
     expect(await page.getByTestId('run-name').inputValue()).not.toBe('');
 
+    // Shown in Live and SVD, then deleted: it leaves both, with a word.
+    await nav('live');
+    await page.getByTestId('live-picker').locator('summary').click();
+    await page.getByTestId(`live-pick-${stdId}`).check();
+    await page.getByTestId('live-picker').locator('summary').click();
+    await liveRow(stdId).waitFor();
     await nav('runs');
+    await more(stdId);
     await page.getByTestId(`delete-${stdId}`).click();
     await page.getByTestId('confirm-delete').waitFor();
     await shot('08-delete-dialog');
+    await expectAccessible('delete dialog');
     await page.getByTestId('confirm-delete-yes').click();
     await expect.poll(() => page.locator(`[data-testid="run-row"][data-run="${stdId}"]`).count()).toBe(0);
+    await expect.poll(() => page.getByTestId('notices').textContent()).toContain('Run "baseline Std" was deleted: no longer shown in Live, SVD');
+    await nav('live');
+    expect(await liveRow(stdId).count()).toBe(0);
+    await nav('svd');
+    expect(await page.locator(`[data-run="${stdId}"]`).count()).toBe(0);
   }, 60_000);
 
   it('follows the OS dark theme', async () => {
@@ -325,10 +571,13 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(bg).toBe('rgb(20, 23, 28)');
     await shot('09-svd-dark');
-    await nav('live');
-    await page.getByTestId('live-run').selectOption(rrId);
+    await expectAccessible('svd, dark');
+    await nav('runs');
+    await page.getByTestId(`live-${rrId}`).click();
+    await page.getByTestId('live-view').waitFor();
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points'))).toBe(31);
     await shot('10-live-dark');
+    await expectAccessible('live, dark');
     await page.emulateMedia({ colorScheme: 'light' });
   }, 90_000);
 
@@ -344,6 +593,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await fill('sweep-values-seed', '0-1');
     await expect.poll(() => page.getByTestId('sweep-count').textContent()).toBe('4 runs');
     await shot('20-sweep-form');
+    await expectAccessible('sweep form');
     await page.getByTestId('sweep-start').click();
     await page.getByTestId('sweep-detail').waitFor();
     await expect.poll(() => page.getByTestId('sweep-progress').textContent(), { timeout: 240_000, interval: 500 }).toMatch(/^4 of 4 done/);
@@ -375,9 +625,14 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await expect.poll(async () => JSON.parse((await page.getByTestId('sweep-chart').getAttribute('data-spots')) ?? '[]').length).toBeGreaterThanOrEqual(4);
     const again = JSON.parse((await page.getByTestId('sweep-chart').getAttribute('data-spots'))!) as typeof spots;
     const target = again.find((p) => p.info.startsWith('lambda=0.001 seed=1'))!;
-    await page.mouse.click(box.x + target.x, box.y + target.y);
+    // Notices float over the page's corner: close them as a user would, then measure the chart again (it may have moved).
+    while ((await page.getByTestId('notices').getByRole('button', { name: 'Dismiss' }).count()) > 0)
+      await page.getByTestId('notices').getByRole('button', { name: 'Dismiss' }).first().click();
+    const box2 = (await page.getByTestId('sweep-chart').boundingBox())!;
+    await page.mouse.click(box2.x + target.x, box2.y + target.y);
     await page.getByTestId('live-view').waitFor();
-    expect(await page.getByTestId('live-run').inputValue()).toBe(target.runId);
+    const name = (await service.handle('runs.get', { id: target.runId })).run.name;
+    await expect.poll(() => page.getByTestId('live-run-name').allTextContents()).toEqual([name]);
 
     await nav('runs');
     await expect.poll(() => page.getByTestId('run-sweep-tag').count()).toBe(4);
@@ -392,7 +647,22 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     expect(fs.existsSync(path.join(out, 'figures', 'sweep', 'sweep-alignment-lambda.png'))).toBe(true);
     expect(fs.readFileSync(path.join(out, 'sweep.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
     await shot('23-sweep-view');
+    await expectAccessible('sweep view');
   }, 300_000);
+
+  it('lists the keyboard shortcuts on ?', async () => {
+    await nav('runs');
+    await page.getByTestId('runs-view').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('?');
+    await page.getByTestId('shortcuts-dialog').waitFor();
+    expect(await page.getByTestId('shortcuts-dialog').textContent()).toContain('previous / next evaluation step');
+    await shot('13-shortcuts');
+    await expectAccessible('shortcuts dialog');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('shortcuts-dialog').count()).toBe(0);
+    await page.keyboard.press('2');
+    await page.getByTestId('live-view').waitFor();
+  }, 30_000);
 
   it('says so when the engine process dies, and goes on with a new one', async () => {
     const first = service.pid!;

@@ -22,6 +22,7 @@ import {
   spectrumWantsLog,
   toChartJsConfig,
 } from '../../electron/figures/chartSpecs';
+import { runColor } from '../../electron/figures/runColors';
 import { parseRunConfig } from '../../electron/engine/config/schema';
 import type { EvalRecord } from '../../electron/engine/types';
 
@@ -51,12 +52,13 @@ const config = (lambda: number, lambdaOrt: number) =>
   });
 
 describe('chartSpecs module', () => {
-  it('is pure: only type imports, no DOM or Node globals', () => {
-    const src = fs.readFileSync(path.join(ROOT, 'electron/figures/chartSpecs.ts'), 'utf8');
-    const imports = src.split('\n').filter((l) => /^\s*import\b/.test(l));
-    expect(imports.length).toBeGreaterThan(0);
-    for (const l of imports) expect(l).toMatch(/^import type /);
-    expect(src).not.toMatch(/\b(document|window|require|process|Buffer)\b\s*[.(]/);
+  it('is pure: only type imports and the pure run colours, no DOM or Node globals', () => {
+    for (const file of ['chartSpecs.ts', 'runColors.ts']) {
+      const src = fs.readFileSync(path.join(ROOT, 'electron/figures', file), 'utf8');
+      const imports = src.split('\n').filter((l) => /^\s*import\b/.test(l));
+      for (const l of imports) expect(l, file).toMatch(/^import type |from '\.\/runColors';$/);
+      expect(src, file).not.toMatch(/\b(document|window|require|process|Buffer)\b\s*[.(]/);
+    }
   });
 
   it('is the only chart definition: the renderer imports it and defines no palette or series of its own', () => {
@@ -96,10 +98,10 @@ describe('chart definitions (what the app draws live)', () => {
     expect(metricChart(accuracyChartDef({ x: 'elapsed' }), metrics)).toEqual(accuracyChart(metrics, { x: 'elapsed' }));
     expect(metricChart(reconChartDef(c), metrics)).toEqual(reconChart(metrics, c));
     const runs = [
-      { label: 'a', metrics },
-      { label: 'b', metrics: metrics.slice(1) },
+      { id: 'run-a', label: 'a', metrics },
+      { id: 'run-b', label: 'b', metrics: metrics.slice(1) },
     ];
-    expect(metricChart(overlayChartDef(['a', 'b'], 'recon0'), (i) => runs[i]!.metrics)).toEqual(overlayChart(runs, 'recon0'));
+    expect(metricChart(overlayChartDef(runs, 'recon0'), (i) => runs[i]!.metrics)).toEqual(overlayChart(runs, 'recon0'));
   });
 });
 
@@ -117,13 +119,40 @@ describe('chart specs from metrics', () => {
     expect(lossChart(metrics).series.map((s) => s.label)).toEqual(['total', 'CE', 'RR layer 1', 'Ort']);
   });
 
-  it('non-finite values and values <= 0 on a log axis become gaps', () => {
+  it('non-finite values are gaps; values <= 0 on a log axis sit on its floor, marked, with their value', () => {
     const m = [rec(0, { loss: { total: NaN, ce: 0, rr: [0, 0], ort: 0 } }), rec(10)];
     const spec = lossChart(m, config(1e-6, 0));
     expect(spec.series[0]!.points[0]).toEqual({ x: 0, y: null });
-    expect(spec.series[1]!.points[0]).toEqual({ x: 0, y: null });
+    // Smallest positive value: RR layer 1 at step 10, 0.5/11 = 0.045 -> the floor is the decade below, 0.01.
+    expect(spec.logFloor).toBe(0.01);
+    expect(spec.series[1]!.points[0]).toEqual({ x: 0, y: 0.01, clamped: true, value: 0 });
+    expect(spec.series[1]!.points[1]).toEqual({ x: 10, y: 1 / 11 });
     const lin = lossChart(m, config(1e-6, 0), { log: false });
     expect(lin.series[1]!.points[0]).toEqual({ x: 0, y: 0 });
+    expect(lin.logFloor).toBeUndefined();
+  });
+
+  it('a log axis never bridges zeros: 134, fourteen zeros, 0.04 is drawn down to the floor and back, not as one line', () => {
+    const totals = [134, ...Array<number>(14).fill(0), 0.04];
+    const m = totals.map((total, i) => rec(i * 10, { loss: { total, ce: 1, rr: [0, 0], ort: 0 } }));
+    const spec = overlayChart([{ id: 'x', label: 'x', metrics: m }], 'total');
+    const pts = spec.series[0]!.points;
+    expect(spec.logFloor).toBe(0.01);
+    expect(pts.filter((p) => p.clamped)).toHaveLength(14);
+    expect(pts.every((p) => p.y !== null)).toBe(true);
+    expect(pts.slice(1, 15).every((p) => p.y === 0.01 && p.value === 0)).toBe(true);
+    const c = toChartJsConfig(spec);
+    expect(c.options!.spanGaps).toBe(false);
+    const y = (c.options!.scales as Record<string, { min?: number; type: string }>).y!;
+    expect([y.type, y.min]).toEqual(['logarithmic', 0.01]);
+    // Clamped points are marked (a downward triangle) and their segments dotted.
+    const ds = c.data.datasets[0]!;
+    const ctx = (i: number) => ({ raw: ds.data[i] }) as never;
+    const style = ds.pointStyle as unknown as (c: never) => string;
+    expect([style(ctx(0)), style(ctx(3))]).toEqual(['circle', 'triangle']);
+    const dash = (ds.segment as { borderDash: (c: { p0DataIndex: number; p1DataIndex: number }) => number[] | undefined }).borderDash;
+    expect(dash({ p0DataIndex: 0, p1DataIndex: 1 })).toEqual([2, 3]);
+    expect(dash({ p0DataIndex: 15, p1DataIndex: 16 })).toBeUndefined();
   });
 
   it('accuracy: 0..1, train and test; x can be the epoch', () => {
@@ -151,25 +180,30 @@ describe('chart specs from metrics', () => {
     expect(spectrumChart([1000, 1, 0.5]).log).toBe(true);
   });
 
-  it('overlays: one colour per run, in order', () => {
-    const runs = [
-      { label: 'Std', metrics },
-      { label: 'RR', metrics: metrics.slice(0, 2) },
-    ];
+  it('overlays: each run in its own colour, whatever its position', () => {
+    const std = { id: '20250101-120000-std-a1b2', label: 'Std', metrics };
+    const rr = { id: '20250101-120500-rr-c3d4', label: 'RR', metrics: metrics.slice(0, 2) };
     for (const m of OVERLAY_METRICS) {
-      const spec = overlayChart(runs, m.id);
-      expect(spec.series.map((s) => [s.label, s.color])).toEqual([
-        ['Std', PALETTE[0]],
-        ['RR', PALETTE[1]],
+      const spec = overlayChart([std, rr], m.id);
+      expect(spec.series.map((s) => [s.label, s.color, s.group])).toEqual([
+        ['Std', runColor(std.id), std.id],
+        ['RR', runColor(rr.id), rr.id],
+      ]);
+      // Ticked in the other order: the same colours.
+      const swapped = overlayChart([rr, std], m.id);
+      expect(swapped.series.map((s) => [s.label, s.color])).toEqual([
+        ['RR', runColor(rr.id)],
+        ['Std', runColor(std.id)],
       ]);
       expect(spec.log).toBe(m.log);
     }
-    expect(() => overlayChart(runs, 'nope')).toThrow(/unknown overlay metric 'nope'/);
+    expect(() => overlayChart([std], 'nope')).toThrow(/unknown overlay metric 'nope'/);
     const sp = spectrumOverlayChart([
-      { label: 'a', s: [2, 1] },
-      { label: 'b', s: [3, 1] },
+      { id: rr.id, label: 'a', s: [2, 1] },
+      { id: std.id, label: 'b', s: [3, 1] },
     ]);
-    expect(sp.series.map((s) => s.color)).toEqual([PALETTE[0], PALETTE[1]]);
+    expect(sp.series.map((s) => s.color)).toEqual([runColor(rr.id), runColor(std.id)]);
+    expect(PALETTE).toContain(runColor(rr.id));
   });
 });
 

@@ -6,7 +6,9 @@ import { figureTheme, renderChartPng, renderChartSvg } from '../../electron/figu
 import { FigureSizeError, figureFontFamily, resolveFigureSize } from '../../electron/figures/canvas';
 import { GridLayoutError, renderGridPng, renderGridSvg, vectorImage, type GridFigure, type RgbaImage } from '../../electron/figures/imageGrids';
 import { backwardGif } from '../../electron/figures/gif';
-import { bestPerRow, evenlySpaced } from '../../electron/figures/runFigures';
+import { bestPerRow, comparisonFigure, evenlySpaced, type RunVectors } from '../../electron/figures/runFigures';
+import { runColor } from '../../electron/figures/runColors';
+import { PNG } from 'pngjs';
 import type { EvalRecord } from '../../electron/engine/types';
 import { parseSvg, pngInfo } from '../export/helpers';
 
@@ -157,5 +159,47 @@ describe('backward GIF', () => {
     expect(gce).toBeGreaterThanOrEqual(3);
     expect(gif[gif.length - 1]).toBe(0x3b);
     expect(() => backwardGif([])).toThrow(/no frames/);
+  });
+});
+
+describe('run colours in exported figures', () => {
+  const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+  /** Pixels of exactly this colour in a PNG. */
+  function count(png: Buffer, color: string): number {
+    const img = PNG.sync.read(png);
+    const [r, g, b] = hex(color);
+    let n = 0;
+    for (let i = 0; i < img.data.length; i += 4) if (img.data[i] === r && img.data[i + 1] === g && img.data[i + 2] === b) n++;
+    return n;
+  }
+  const vectors = (runId: string): RunVectors => ({
+    runId,
+    step: 10,
+    rows: 4,
+    cols: 2,
+    k: 2,
+    image: { height: 2, width: 2 },
+    s: [2, 1],
+    u: Float64Array.from([0.5, 0.5, 0.5, -0.5, 0.5, 0.5, 0.5, -0.5]),
+    perVector: null,
+  });
+
+  it('the comparison figure marks each row with its run’s colour, whatever the order', () => {
+    // Two ids of different colours.
+    const ids = ['run-a', ...Array.from({ length: 50 }, (_, i) => `run-${i}`)];
+    const a = ids[0]!;
+    const b = ids.find((id) => runColor(id) !== runColor(a))!;
+    for (const order of [
+      [a, b],
+      [b, a],
+    ]) {
+      const fig = comparisonFigure(
+        order.map((id) => ({ label: id, v: vectors(id) })),
+        { colormap: 'grey', order: 'sigma', topK: 2 },
+      );
+      expect(fig.rowColors).toEqual(order.map(runColor));
+      const png = renderGridPng(fig, size4x3, white());
+      for (const id of order) expect(count(png, runColor(id)), id).toBeGreaterThan(100);
+    }
   });
 });

@@ -57,13 +57,16 @@ describe('SeriesChart with the shared chart definitions', () => {
     ]);
   });
 
-  it('follows the definition’s axis type until toggled; log turns values <= 0 into gaps and back', () => {
+  it('follows the definition’s axis type until toggled; log puts values <= 0 on the axis floor, marked, and back', () => {
     const zero = rec(200, { trainAccuracy: 0 });
     const acc = new SeriesChart(canvas());
     acc.setChart(accuracyChartDef(), [rec(100), zero]);
     expect(acc.points(0).map((p) => p.y)).toEqual([0.5, 0]); // linear by definition
     acc.setLog(true);
-    expect(acc.points(0).map((p) => p.y)).toEqual([0.5, null]);
+    expect(acc.points(0)).toEqual([
+      { x: 100, y: 0.5 },
+      { x: 200, y: 0.1, clamped: true, value: 0 },
+    ]);
     acc.setLog(false);
     expect(acc.points(0).map((p) => p.y)).toEqual([0.5, 0]);
     const loss = new SeriesChart(canvas(), { log: false });
@@ -71,22 +74,60 @@ describe('SeriesChart with the shared chart definitions', () => {
     expect(loss.points(0)).toEqual([{ x: 100, y: 0 }]); // the override wins over the definition's log axis
   });
 
-  it('smooths (EMA) without touching the raw points', () => {
+  it('smooths (EMA) without touching the raw points, which stay drawn faint behind', () => {
     const chart = new SeriesChart(canvas());
     chart.setChart(accuracyChartDef(), [rec(1, { trainAccuracy: 0 }), rec(2, { trainAccuracy: 1 })]);
+    expect(chart.faintPoints(0)).toEqual([]);
     chart.setSmoothing(0.5);
     expect(chart.points(0).map((p) => p.y)).toEqual([0, 0.5]);
+    expect(chart.faintPoints(0).map((p) => p.y)).toEqual([0, 1]);
     chart.append(rec(3, { trainAccuracy: 1 }));
     expect(chart.points(0).map((p) => p.y)).toEqual([0, 0.5, 0.75]);
+    expect(chart.faintPoints(0).map((p) => p.y)).toEqual([0, 1, 1]);
     chart.setSmoothing(0);
     expect(chart.points(0).map((p) => p.y)).toEqual([0, 1, 1]);
+    expect(chart.faintPoints(0)).toEqual([]);
   });
 
-  it('overlays one series per run from each run’s own evaluations', () => {
+  it('overlays one series per run from each run’s own evaluations; appends go to their run only', () => {
     const chart = new SeriesChart(canvas());
     const runs = [[rec(10), rec(20)], [rec(10)]];
-    chart.setChart(overlayChartDef(['Std', 'RR'], 'testAccuracy'), (i) => runs[i]!);
+    chart.setChart(
+      overlayChartDef(
+        [
+          { id: 'std', label: 'Std' },
+          { id: 'rr', label: 'RR' },
+        ],
+        'testAccuracy',
+      ),
+      (i) => runs[i]!,
+    );
     expect(chart.labels()).toEqual(['Std', 'RR']);
     expect([chart.count(0), chart.count(1)]).toEqual([2, 1]);
+    chart.append(rec(20), 'rr');
+    chart.append(rec(30), 'rr');
+    expect([chart.count(0), chart.count(1)]).toEqual([2, 3]);
+  });
+
+  it('on the epoch axis keeps evaluations that share an x value (deduplicated by step)', () => {
+    const chart = new SeriesChart(canvas());
+    chart.setChart(accuracyChartDef({ x: 'epoch' }), [rec(10, { epoch: 1 })]);
+    chart.append(rec(20, { epoch: 1 }));
+    chart.append(rec(20, { epoch: 1 }));
+    expect(chart.points(0).map((p) => p.x)).toEqual([1, 1]);
+  });
+
+  it('lowers the log floor as smaller values arrive, moving the clamped points with it', () => {
+    const chart = new SeriesChart(canvas());
+    const total = (step: number, t: number) => rec(step, { loss: { total: t, ce: 1, rr: [0, 0], ort: 0 } });
+    chart.setChart(overlayChartDef([{ id: 'a', label: 'a' }], 'total'), [total(1, 134), total(2, 0)]);
+    expect(chart.points(0).map((p) => p.y)).toEqual([134, 100]); // the decade below 134
+    chart.append(total(3, 0.04), 'a');
+    expect(chart.points(0)).toEqual([
+      { x: 1, y: 134 },
+      { x: 2, y: 0.01, clamped: true, value: 0 },
+      { x: 3, y: 0.04 },
+    ]);
+    expect(chart.spec()!.series[0]!.points.map((p) => p.y)).toEqual([134, 0, 0.04]);
   });
 });

@@ -165,4 +165,132 @@ describe('Runs view', () => {
     const row = screen.getAllByTestId('run-row').find((r) => r.dataset.run === 'new')!;
     expect(row.dataset.status).toBe('cancelled');
   });
+
+  it('shows each layer’s λ, not a summary', () => {
+    render(RunsView, { props: { app } });
+    const lambdas = (id: string) => within(screen.getAllByTestId('run-row').find((r) => r.dataset.run === id)!).getByTestId('run-lambdas').textContent;
+    expect(lambdas('rr')).toBe('1e-6, 1e-6');
+    expect(lambdas('std')).toBe('0, 0');
+  });
+
+  it('sorts by a column (clicking again reverses) and filters by text and status', async () => {
+    render(RunsView, { props: { app } });
+    const order = () => screen.queryAllByTestId('run-row').map((r) => r.dataset.run);
+    await fireEvent.click(screen.getByTestId('sort-testAcc'));
+    // Highest first; a run without evaluations last in either direction.
+    expect(order()).toEqual(['std', 'rr', 'ort-run']);
+    expect(screen.getByTestId('sort-testAcc').closest('th')!.getAttribute('aria-sort')).toBe('descending');
+    await fireEvent.click(screen.getByTestId('sort-testAcc'));
+    expect(order()).toEqual(['rr', 'std', 'ort-run']);
+    await fireEvent.click(screen.getByTestId('sort-name'));
+    expect(order()).toEqual(['ort-run', 'rr', 'std']);
+
+    await fireEvent.input(screen.getByTestId('runs-filter'), { target: { value: 'rr 1e-6' } });
+    expect(order()).toEqual(['rr']);
+    expect(screen.getByTestId('runs-count').textContent).toBe('1 of 3 runs');
+    await fireEvent.input(screen.getByTestId('runs-filter'), { target: { value: '' } });
+    await fireEvent.change(screen.getByTestId('runs-status-filter'), { target: { value: 'failed' } });
+    expect(order()).toEqual(['ort-run']);
+    await fireEvent.change(screen.getByTestId('runs-status-filter'), { target: { value: 'running' } });
+    expect(screen.queryAllByTestId('run-row')).toHaveLength(0);
+    expect(screen.getByTestId('runs-none-match')).toBeTruthy();
+  });
+
+  it('shows the columns chosen: backend, duration, reconstruction error and the cached alignment score, computed on request', async () => {
+    let computed = false;
+    const handlers = {
+      'svd.scores': ({ ids }: { ids: string[] }) => ({ scores: ids.map((id) => ({ id, step: 200, score: computed && id === 'std' ? 0.4321 : null })) }),
+      'svd.get': () => {
+        computed = true;
+        return {} as never;
+      },
+    };
+    const base = api.call.bind(api);
+    api.call = (async (channel: string, payload: never) =>
+      channel in handlers ? handlers[channel as keyof typeof handlers](payload) : base(channel as never, payload)) as typeof api.call;
+    summaries[0]!.run = { ...summaries[0]!.run, startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:01:05Z' };
+    render(RunsView, { props: { app } });
+    expect(screen.queryByTestId('run-backend')).toBeNull();
+    for (const c of ['backend', 'duration', 'recon', 'alignment']) await fireEvent.click(screen.getByTestId(`column-${c}`));
+    const std = within(screen.getAllByTestId('run-row').find((r) => r.dataset.run === 'std')!);
+    expect(std.getByTestId('run-backend').textContent).toBe('cpu');
+    expect(std.getByTestId('run-duration').textContent).toBe('1 min 5 s');
+    expect(std.getByTestId('run-recon').textContent).toBe('1');
+    await vi.waitFor(() => expect(std.getByTestId('compute-alignment-std')).toBeTruthy());
+    await fireEvent.click(std.getByTestId('compute-alignment-std'));
+    await vi.waitFor(() => expect(std.getByTestId('run-alignment').textContent).toBe('0.432'));
+    // Hidden again: the column goes.
+    await fireEvent.click(screen.getByTestId('column-backend'));
+    expect(screen.queryByTestId('run-backend')).toBeNull();
+  });
+
+  it('explains a near-zero MNIST accuracy under the reference quirks', async () => {
+    const quirky = RunConfigSchema.parse({
+      name: 'q',
+      data: { source: { kind: 'mnist', digits: [0, 1] } },
+      network: { layers: [{ units: 32 }, { units: 2, activation: 'relu', batchNorm: true }] },
+      loss: { referenceQuirks: true },
+      training: { steps: 200 },
+    });
+    summaries.push({ run: { ...run('quirky', 'completed', {}), config: quirky }, last: rec(200, 0) });
+    summaries.push({ run: { ...run('normal', 'completed', {}), config: { ...quirky, loss: { ...quirky.loss, referenceQuirks: false } } }, last: rec(200, 0) });
+    await app.runs.refresh();
+    render(RunsView, { props: { app } });
+    const row = (id: string) => within(screen.getAllByTestId('run-row').find((r) => r.dataset.run === id)!);
+    expect(row('quirky').getByTestId('quirks-note').textContent).toMatch(/reference quirks.*saturate/s);
+    expect(row('normal').queryByTestId('quirks-note')).toBeNull();
+    expect(row('std').queryByTestId('quirks-note')).toBeNull();
+  });
+
+  it('edits tags and notes in a dialog, shows them and filters by tag', async () => {
+    HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+      this.setAttribute('open', '');
+    };
+    const annotate = vi.fn(({ id, tags, notes }: { id: string; tags?: string[]; notes?: string }) => {
+      if (tags?.some((t) => t.includes(';'))) throw new Error('tags: no semicolons here');
+      const s = summaries.find((x) => x.run.id === id)!;
+      s.run = { ...s.run, tags: tags!, notes: notes! };
+      return { run: s.run };
+    });
+    const base = api.call.bind(api);
+    api.call = (async (channel: string, payload: never) =>
+      channel === 'runs.annotate' ? annotate(payload) : base(channel as never, payload)) as typeof api.call;
+    render(RunsView, { props: { app } });
+    await fireEvent.click(screen.getByTestId('annotate-rr'));
+    await tick();
+    await fireEvent.input(screen.getByTestId('annotate-tags'), { target: { value: 'a;b' } });
+    await fireEvent.click(screen.getByTestId('annotate-save'));
+    await vi.waitFor(() => expect(screen.getByTestId('annotate-error').textContent).toBe('tags: no semicolons here'));
+    await fireEvent.input(screen.getByTestId('annotate-tags'), { target: { value: ' mnist ,  lambda sweep ,' } });
+    await fireEvent.input(screen.getByTestId('annotate-notes'), { target: { value: 'first try at 1e-6' } });
+    await fireEvent.click(screen.getByTestId('annotate-save'));
+    await vi.waitFor(() => expect(screen.queryByTestId('annotate-dialog')).toBeNull());
+    expect(annotate).toHaveBeenLastCalledWith({ id: 'rr', tags: ['mnist', 'lambda sweep'], notes: 'first try at 1e-6' });
+    const row = () => within(screen.getAllByTestId('run-row').find((r) => r.dataset.run === 'rr')!);
+    await vi.waitFor(() => expect(row().getByTestId('run-tags').textContent).toBe('mnistlambda sweep'));
+    expect(row().getByTestId('run-notes').textContent).toBe('first try at 1e-6');
+    await fireEvent.change(screen.getByTestId('runs-tag-filter'), { target: { value: 'mnist' } });
+    expect(screen.getAllByTestId('run-row').map((r) => r.dataset.run)).toEqual(['rr']);
+    await fireEvent.change(screen.getByTestId('runs-tag-filter'), { target: { value: '' } });
+    await fireEvent.input(screen.getByTestId('runs-filter'), { target: { value: 'first try' } });
+    expect(screen.getAllByTestId('run-row').map((r) => r.dataset.run)).toEqual(['rr']);
+  });
+
+  it('offers to resume a cancelled or interrupted run that stopped before its last step, and follows it in Live', async () => {
+    summaries.push({ run: { ...run('stopped', 'cancelled', {}), lastStep: 120, checkpointSteps: [100, 120] }, last: rec(120, 0.6) });
+    const resume = vi.fn(() => ({ id: 'stopped', step: 120, restored: ['weights and biases', 'Adam state (moments and step count)'], reset: [] }));
+    const base = api.call.bind(api);
+    api.call = (async (channel: string, payload: never) => (channel === 'runs.resume' ? resume() : base(channel as never, payload))) as typeof api.call;
+    await app.runs.refresh();
+    render(RunsView, { props: { app } });
+    // rr (interrupted) has its checkpoint at its last step: nothing to resume.
+    expect(screen.queryByTestId('resume-rr')).toBeNull();
+    expect(screen.queryByTestId('resume-std')).toBeNull();
+    expect(screen.getByTestId('resume-stopped').textContent).toBe('Resume from step 120');
+    await fireEvent.click(screen.getByTestId('resume-stopped'));
+    await vi.waitFor(() => expect(app.view).toBe('live'));
+    expect(resume).toHaveBeenCalledTimes(1);
+    expect(app.notices.at(-1)?.text).toBe('Resuming "stopped" from step 120: restores weights and biases, Adam state (moments and step count).');
+    await vi.waitFor(() => expect(app.live.followedId).toBe('stopped'));
+  });
 });

@@ -82,6 +82,9 @@ export const backwardPath = (ws: string, id: string, step: number | 'inputs', i:
 
 export const checkpointsDir = (ws: string, id: string) => path.join(runDir(ws, id), 'checkpoints');
 export const checkpointPath = (ws: string, id: string, step: number) => path.join(checkpointsDir(ws, id), `${padStep(step)}.json`);
+/** The optimizer's state (moments, step counts) at the latest checkpoint only: a run resumes from there. */
+export const optimizerDir = (ws: string, id: string) => path.join(runDir(ws, id), 'optimizer');
+export const optimizerPath = (ws: string, id: string, step: number) => path.join(optimizerDir(ws, id), `${padStep(step)}.json`);
 
 export const svdDir = (ws: string, id: string) => path.join(runDir(ws, id), 'svd');
 const svdStem = (ws: string, id: string, layer: number, step: number) => path.join(svdDir(ws, id), `layer${checkIndex('layer', layer)}_${padStep(step)}`);

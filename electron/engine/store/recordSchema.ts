@@ -60,6 +60,8 @@ export const RunRecordSchema = z.object({
     .optional(),
   last: EvalRecordSchema.optional(),
   sweep: SweepTagSchema.optional(),
+  tags: z.array(z.string()).optional(),
+  notes: z.string().optional(),
 });
 
 // Compile-time guard: a field added to RunRecord or EvalRecord but not here

@@ -19,6 +19,28 @@ const FINISH_STATUSES: readonly FinishStatus[] = ['completed', 'cancelled', 'fai
 /** What a user may change of a run. While the run trains, only its training process applies edits (it is the one writer of run.json). */
 export interface RunEdit {
   name?: string;
+  /** Replaces the run's tags (trimmed, duplicates dropped). */
+  tags?: string[];
+  /** Replaces the run's notes ('' removes them). */
+  notes?: string;
+}
+
+export const MAX_TAGS = 20;
+export const MAX_TAG_LENGTH = 40;
+export const MAX_NOTES_LENGTH = 4000;
+
+/** Tags as stored: trimmed, without duplicates, each a short label without commas (the UI separates tags with them). */
+export function cleanTags(tags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const raw of tags) {
+    const t = raw.trim();
+    if (!t) continue;
+    if (t.length > MAX_TAG_LENGTH) throw new Error(`tags: "${t.slice(0, 20)}…" is longer than ${MAX_TAG_LENGTH} characters: shorten it`);
+    if (/[,\n\r]/.test(t)) throw new Error(`tags: "${t}" holds a comma or a line break: use one tag per label`);
+    if (!out.includes(t)) out.push(t);
+  }
+  if (out.length > MAX_TAGS) throw new Error(`tags: ${out.length} tags; a run has at most ${MAX_TAGS}`);
+  return out;
 }
 
 export interface RunExtra {
@@ -234,10 +256,21 @@ export class RunStore {
       name = edit.name.trim();
       if (!name) throw new Error('name: a run name must not be empty');
     }
+    const tags = edit.tags !== undefined ? cleanTags(edit.tags) : undefined;
+    const notes = edit.notes?.trim();
+    if (notes !== undefined && notes.length > MAX_NOTES_LENGTH) throw new Error(`notes: ${notes.length} characters; at most ${MAX_NOTES_LENGTH}`);
     return this.mutate(id, (cur) => {
       let next = cur;
       // config.name too, so a duplicated config starts from the name the user sees.
       if (name !== undefined) next = { ...next, name, config: { ...next.config, name } };
+      if (tags !== undefined) {
+        const { tags: _old, ...rest } = next;
+        next = tags.length ? { ...rest, tags } : rest;
+      }
+      if (notes !== undefined) {
+        const { notes: _old, ...rest } = next;
+        next = notes ? { ...rest, notes } : rest;
+      }
       return next;
     });
   }
@@ -342,6 +375,46 @@ export class RunStore {
     makeDirs(L.checkpointsDir(this.workspace, id));
     writeFileAtomic(file, json);
     this.mutate(id, (cur) => ({ ...cur, checkpointSteps: addStep(cur.checkpointSteps, step) }));
+  }
+
+  /** The optimizer's state at a checkpoint step; older states are removed (only the latest is needed to resume). */
+  writeOptimizerState(id: string, step: number, json: string): void {
+    this.requireRunDir(id);
+    const dir = L.optimizerDir(this.workspace, id);
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(L.optimizerPath(this.workspace, id, step), json);
+    for (const n of fs.readdirSync(dir)) {
+      const m = L.STEP_FILE_RE.exec(n);
+      if (m && Number(m[1]) !== step) fs.rmSync(path.join(dir, n), { force: true });
+    }
+  }
+
+  /** The optimizer's state saved with the checkpoint at `step`, or null (none saved, e.g. an older run). */
+  readOptimizerState(id: string, step: number): string | null {
+    this.requireRunDir(id);
+    try {
+      return fs.readFileSync(L.optimizerPath(this.workspace, id, step), 'utf8');
+    } catch (e) {
+      if (code(e) === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  /**
+   * Takes a run back to `step` (its checkpoint, to resume from): evaluations
+   * after it are dropped from metrics.jsonl (rewritten atomically) and from the
+   * record's lists; images after it are overwritten as training goes on.
+   */
+  rewindTo(id: string, step: number): RunRecord {
+    this.readRecord(id);
+    const kept = this.readMetrics(id).filter((r) => r.step <= step);
+    writeFileAtomic(L.metricsPath(this.workspace, id), kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    return this.mutate(id, (cur) => ({
+      ...cur,
+      lastStep: kept.length ? kept[kept.length - 1]!.step : 0,
+      backwardSteps: cur.backwardSteps.filter((s) => s <= step),
+      checkpointSteps: cur.checkpointSteps.filter((s) => s <= step),
+    }));
   }
 
   readCheckpoint(id: string, step: number): string {

@@ -173,7 +173,7 @@ function layerSvd(
   const note = opts.onNote ?? (() => {});
   const run = store.get(runId);
   const layers = run.config.network.layers.length;
-  if (layer >= layers) throw new Error(`layer ${layer}: run "${runId}" has layers 0..${layers - 1}`);
+  if (layer >= layers) throw new Error(`layer ${layer + 1}: run "${runId}" has layers 1..${layers} (numbered from 1, as in the app)`);
   const at = step ?? store.latestCheckpointStep(runId);
   if (at === null) {
     if (run.status === 'running' || run.status === 'queued') throw new Error(`run "${runId}" has no checkpoint yet: wait for its first checkpoint`);
@@ -239,4 +239,47 @@ function layerSvd(
     note({ kind: 'not-cached', message: `the SVD was computed but not cached in the run folder (${msg(e)})` });
     return { result, files: false };
   }
+}
+
+/** Input-space singular vectors of a layer as numbers (for drawing on a shared scale and reading values). */
+export interface LayerVectors {
+  runId: string;
+  layer: number;
+  step: number;
+  rows: number;
+  /** Number of singular vectors. */
+  k: number;
+  image: { height: number; width: number } | null;
+  vectors: { index: number; sigma: number; values: Float32Array }[];
+}
+
+/**
+ * The requested columns of U (0-based, in descending-σ order) at a checkpoint,
+ * decomposed again from the checkpoint (the cache keeps σ and images only);
+ * the same decomposition as computeLayerSvd, so signs match its images.
+ */
+export function layerVectors(store: RunStore, runId: string, layer: number, step: number | undefined, indices: readonly number[]): LayerVectors {
+  const run = store.get(runId);
+  const layers = run.config.network.layers.length;
+  if (layer >= layers) throw new Error(`layer ${layer + 1}: run "${runId}" has layers 1..${layers}`);
+  const at = step ?? store.latestCheckpointStep(runId);
+  if (at === null) throw new Error(`run "${runId}" has no checkpoint yet: wait for its first checkpoint`);
+  if (step !== undefined && !run.checkpointSteps.includes(step)) {
+    throw new Error(`step ${step}: run "${runId}" has checkpoints at steps ${run.checkpointSteps.join(', ') || 'none'}`);
+  }
+  const ck = parseCheckpoint(store.readCheckpoint(runId, at));
+  const { shape, data: w } = ck.params[layer].w;
+  const [rows, cols] = shape;
+  const { s, u } = thinSvd(w, rows, cols);
+  const k = s.length;
+  const bad = indices.find((j) => j >= k);
+  if (bad !== undefined) throw new Error(`vector u${bad + 1}: layer ${layer + 1} of run "${runId}" has ${k} singular vectors (u1..u${k})`);
+  const info = run.dataInfo;
+  const image = layer === 0 && info && info.height * info.width === rows ? { height: info.height, width: info.width } : null;
+  const vectors = [...new Set(indices)].map((j) => {
+    const values = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) values[i] = u[i * k + j];
+    return { index: j, sigma: s[j], values };
+  });
+  return { runId, layer, step: at, rows, k, image, vectors };
 }

@@ -89,4 +89,17 @@ export class BatchSampler {
     this.pos += batchSize;
     return { x: this.xBuf, y: this.yBuf, rows: batchSize, full: false };
   }
+
+  /** Advances past n batches without building them: the same shuffles as n calls of next() (to resume a run). */
+  skip(n: number): void {
+    if (this.fullBatch) return;
+    const size = this.labels.length;
+    for (let i = 0; i < n; i++) {
+      if (this.pos + this.batchSize > size) {
+        this.rng.shuffle(this.order);
+        this.pos = 0;
+      }
+      this.pos += this.batchSize;
+    }
+  }
 }

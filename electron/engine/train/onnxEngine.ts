@@ -7,7 +7,8 @@
 import type { LayerArrays } from '../model/params';
 import { BACKWARD, LOGITS, RECON, buildLogitsGraph, buildTestGraph } from '../onnx/evalGraph';
 import type { GraphBuilder } from '../onnx/graph';
-import { layerArrays, movingSpecs, nextName, paramArrays, stateSpecs, trainableSpecs, type TensorSpec } from '../onnx/layout';
+import { layerArrays, movingSpecs, nextName, optimizerSlots, paramArrays, slotName, stateSpecs, trainableSpecs, type TensorSpec } from '../onnx/layout';
+import type { OptimizerState } from './optimizers';
 import type { NetShape } from '../onnx/network';
 import { createSession, loadOrt, ortVersion, type Ort, type OrtSession, type OrtTensor } from '../onnx/runtime';
 import { ADAM, ADAM_STEP_SCALE, ADAM_V_SCALE, CHECKSUM, PARTS, buildStepGraph, stepInputs, type StepGraphSpec } from '../onnx/stepGraph';
@@ -51,6 +52,8 @@ export async function createOnnxEngine(s: EngineSetup, threads: number): Promise
       }
     : null;
   const lr = spec.optimizer.learningRate;
+  const slotNames = optimizerSlots(spec.optimizer).flatMap((slot) => trainableSpecs(net).map((p) => slotName(slot, p.name)));
+  let steps = 0;
 
   const run = async (batch: HostBatch, srip: SripVectors): Promise<void> => {
     const feeds: Record<string, OrtTensor> = { ...state.current(), ...batchTensors.get(batch) };
@@ -103,6 +106,7 @@ export async function createOnnxEngine(s: EngineSetup, threads: number): Promise
     async step(batch, srip, wantParts) {
       await run(batch, srip);
       state.swap();
+      steps++;
       if (adam) {
         adam.acc1 = Math.fround(adam.acc1 * Math.fround(ADAM.beta1));
         adam.acc2 = Math.fround(adam.acc2 * Math.fround(ADAM.beta2));
@@ -125,6 +129,28 @@ export async function createOnnxEngine(s: EngineSetup, threads: number): Promise
       return { trainAccuracy: await accuracy(s.train.images, s.train.labels), testAccuracy, testRecon, backward };
     },
     params: (): LayerArrays[] => state.layers(net),
+    async exportOptimizerState(): Promise<OptimizerState | null> {
+      if (steps === 0) return null;
+      return {
+        kind: 'onnx',
+        arrays: slotNames.map((name) => ({ name, shape: state.shape(name), data: Float32Array.from(state.array(name)) })),
+        scalars: adam ? { acc1: adam.acc1, acc2: adam.acc2, steps } : { steps },
+      };
+    },
+    async importOptimizerState(saved: OptimizerState): Promise<void> {
+      if (saved.kind !== 'onnx') throw new Error(`the saved optimizer state is ${saved.kind}'s, not the onnx step graph's`);
+      for (const name of slotNames) {
+        const a = saved.arrays.find((x) => x.name === name);
+        const into = state.array(name);
+        if (!a || a.data.length !== into.length) throw new Error(`the saved optimizer state has no ${into.length} values for ${name}`);
+        into.set(a.data);
+      }
+      if (adam) {
+        adam.acc1 = saved.scalars.acc1!;
+        adam.acc2 = saved.scalars.acc2!;
+      }
+      steps = saved.scalars.steps ?? 1;
+    },
     threadReport: () => `onnxruntime ${ortVersion()}: ${threads} intra-op thread${threads > 1 ? 's' : ''}`,
     dispose() {
       void session.release();
@@ -157,6 +183,9 @@ class StateBuffers {
   }
 
   current = () => this.tensors[this.cur];
+  /** A state array of the current set (written in place to restore a saved state). */
+  array = (name: string): Float32Array => this.sets[this.cur].get(name)!;
+  shape = (name: string): number[] => [...(this.tensors[this.cur][name]!.dims as readonly number[])];
   /** The other set, keyed by the step graph's output names. */
   spare = () => this.outputs[1 - this.cur];
   swap(): void {

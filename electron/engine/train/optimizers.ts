@@ -5,7 +5,50 @@ import { adamKernelAvailable, adamStep, registerAdamKernel } from './adamKernel'
 /** Applies one step of gradients (aligned with `vars`; null = no gradient this step). */
 export interface StepOptimizer {
   apply(vars: tf.Variable[], grads: (tf.Tensor | null)[]): void;
+  /** Its state (moments, step counts), to save with a checkpoint; null before its first step. */
+  exportState(vars: tf.Variable[]): Promise<OptimizerState | null>;
+  /** Takes up a saved state (resuming a run): the next step is as if it had never stopped. */
+  importState(vars: tf.Variable[], state: OptimizerState): Promise<void>;
   dispose(): void;
+}
+
+/** An optimizer's state as plain numbers (float32 arrays keep their bits). */
+export interface OptimizerState {
+  /** Whose layout: the fused wasm Adam, tfjs's optimizers, or the ONNX step graph's slots. */
+  kind: 'flat-adam' | 'tfjs' | 'onnx';
+  arrays: { name: string; shape: number[]; data: Float32Array }[];
+  scalars: Record<string, number>;
+}
+
+const OPTIMIZER_STATE_FORMAT = 'racecar-optimizer/1';
+
+export function serializeOptimizerState(s: OptimizerState): string {
+  return JSON.stringify({
+    format: OPTIMIZER_STATE_FORMAT,
+    kind: s.kind,
+    scalars: s.scalars,
+    arrays: s.arrays.map((a) => ({ name: a.name, shape: a.shape, data: Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).toString('base64') })),
+  });
+}
+
+export function parseOptimizerState(json: string): OptimizerState {
+  const raw = JSON.parse(json) as {
+    format?: string;
+    kind: OptimizerState['kind'];
+    scalars: Record<string, number>;
+    arrays: { name: string; shape: number[]; data: string }[];
+  };
+  if (raw.format !== OPTIMIZER_STATE_FORMAT) throw new Error(`not a ${OPTIMIZER_STATE_FORMAT} file`);
+  return {
+    kind: raw.kind,
+    scalars: raw.scalars,
+    arrays: raw.arrays.map((a) => {
+      const buf = Buffer.from(a.data, 'base64');
+      const data = new Float32Array(buf.byteLength / 4);
+      new Uint8Array(data.buffer).set(buf);
+      return { name: a.name, shape: a.shape, data };
+    }),
+  };
 }
 
 /**
@@ -103,6 +146,39 @@ export class FlatAdam implements StepOptimizer {
     this.accBeta2 = Math.fround(this.accBeta2 * Math.fround(this.beta2));
   }
 
+  async exportState(): Promise<OptimizerState | null> {
+    if (!this.m || !this.v || !this.layout) return null;
+    const [m, v] = await Promise.all([this.m.data(), this.v.data()]);
+    return {
+      kind: 'flat-adam',
+      arrays: [
+        { name: 'm', shape: [m.length], data: Float32Array.from(m) },
+        { name: 'v', shape: [v.length], data: Float32Array.from(v) },
+        { name: 'layout', shape: [this.layout.length], data: Float32Array.from(this.layout) },
+      ],
+      scalars: { accBeta1: this.accBeta1, accBeta2: this.accBeta2 },
+    };
+  }
+
+  async importState(vars: tf.Variable[], state: OptimizerState): Promise<void> {
+    if (state.kind !== 'flat-adam') throw new Error(`the saved optimizer state is ${state.kind}, not Adam's`);
+    const get = (name: string) => {
+      const a = state.arrays.find((x) => x.name === name);
+      if (!a) throw new Error(`the saved Adam state has no ${name}`);
+      return a.data;
+    };
+    const layout = Array.from(get('layout'));
+    const size = layout.reduce((acc, i) => acc + (vars[i]?.size ?? NaN), 0);
+    const m = get('m');
+    if (m.length !== size || get('v').length !== size) throw new Error(`the saved Adam moments have ${m.length} values; this network's variables have ${size}`);
+    this.dispose();
+    this.layout = layout;
+    this.m = tf.variable(tf.tensor1d(m), false);
+    this.v = tf.variable(tf.tensor1d(get('v')), false);
+    this.accBeta1 = state.scalars.accBeta1!;
+    this.accBeta2 = state.scalars.accBeta2!;
+  }
+
   dispose(): void {
     this.m?.dispose();
     this.v?.dispose();
@@ -120,6 +196,33 @@ class TfOptimizer implements StepOptimizer {
       if (grads[i]) named[v.name] = grads[i]!;
     });
     this.opt.applyGradients(named);
+  }
+
+  /** tfjs names its slots after the variables; they are saved by the variable's index, since names differ between processes. */
+  async exportState(vars: tf.Variable[]): Promise<OptimizerState | null> {
+    const weights = await this.opt.getWeights();
+    if (weights.length <= 1) return null; // only the iteration count: no step taken yet
+    const index = new Map(vars.map((v, i) => [v.name, i]));
+    const arrays = await Promise.all(
+      weights.map(async (w) => {
+        const slash = w.name.lastIndexOf('/');
+        const base = slash >= 0 ? w.name.slice(0, slash) : w.name;
+        const i = index.get(base);
+        const name = i === undefined ? w.name : `#${i}${w.name.slice(slash)}`;
+        return { name, shape: w.tensor.shape, data: Float32Array.from(await w.tensor.data()) };
+      }),
+    );
+    return { kind: 'tfjs', arrays, scalars: {} };
+  }
+
+  async importState(vars: tf.Variable[], state: OptimizerState): Promise<void> {
+    if (state.kind !== 'tfjs') throw new Error(`the saved optimizer state is ${state.kind}, not of this optimizer`);
+    const weights = state.arrays.map((a) => {
+      const m = /^#(\d+)(\/.*)$/.exec(a.name);
+      const name = m ? `${vars[Number(m[1])]!.name}${m[2]}` : a.name;
+      return { name, tensor: tf.tensor(a.data, a.shape) };
+    });
+    await this.opt.setWeights(weights);
   }
 
   dispose(): void {

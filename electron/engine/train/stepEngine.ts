@@ -6,6 +6,7 @@ import type { LossSettings } from '../model/loss';
 import type { LayerArrays } from '../model/params';
 import type { BackendName } from '../types';
 import type { HostBatch } from './batches';
+import type { OptimizerState } from './optimizers';
 
 /** Everything an engine is built from. */
 export interface EngineSetup {
@@ -55,6 +56,10 @@ export interface StepEngine {
   evaluate(): Promise<Evaluation>;
   /** The current parameters (for checkpoints). */
   params(): LayerArrays[];
+  /** The optimizer's state (moments, step counts) to save beside a checkpoint; null before its first step. */
+  exportOptimizerState(): Promise<OptimizerState | null>;
+  /** Takes up a state saved by the same backend (resuming a run): the next step is as if training had never stopped. */
+  importOptimizerState(state: OptimizerState): Promise<void>;
   /** How the engine used its threads, for the run's log; null when there is nothing to say. */
   threadReport(): string | null;
   dispose(): void;

@@ -102,6 +102,8 @@ export function createTfjsEngine(backend: BackendName, s: EngineSetup): StepEngi
       };
     },
     params: () => networkParams(net),
+    exportOptimizerState: () => optimizer.exportState(vars),
+    importOptimizerState: (state) => optimizer.importState(vars, state),
     threadReport() {
       if (!governor) return null;
       const g = governor.summary();

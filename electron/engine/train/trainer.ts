@@ -7,7 +7,8 @@ import { backendVersions, initBackend } from '../backend';
 import { loadDataset, describeDataset } from '../data/load';
 import { dataMax, scaleImages, type Dataset } from '../data/dataset';
 import type { LossSettings } from '../model/loss';
-import { serializeParams } from '../model/checkpoint';
+import { parseCheckpoint, serializeParams } from '../model/checkpoint';
+import { parseOptimizerState, serializeOptimizerState } from './optimizers';
 import { initialParams } from '../model/params';
 import { BatchSampler } from './batches';
 import { createStepEngine, engineThreads } from './engines';
@@ -28,8 +29,51 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Minimum milliseconds between progress events. */
   progressEveryMs?: number;
+  /** Continue run `runId` from its latest checkpoint instead of starting it (see resumePlan). */
+  resume?: boolean;
   /** Tags a run this call creates as a point of a sweep (a run given by runId keeps its own tag). */
   sweep?: SweepTag;
+}
+
+/** Statuses a run can be resumed from: it stopped before its last step without an error of its own. */
+export const RESUMABLE: readonly RunRecord['status'][] = ['cancelled', 'interrupted'];
+
+export interface ResumePlan {
+  /** The checkpoint step training continues from. */
+  step: number;
+  totalSteps: number;
+  /** What is restored, in words (the UI and the run's log say it). */
+  restored: string[];
+  /** What starts afresh (empty when nothing does). */
+  reset: string[];
+}
+
+/**
+ * What resuming a run would do, or a one-line error saying why it cannot be
+ * resumed. `queued`: the run was queued to resume (the engine service sets
+ * that status before its training process takes the run over).
+ */
+export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean; backend?: BackendName | null } = {}): ResumePlan {
+  const run = store.get(id);
+  if (!RESUMABLE.includes(run.status) && !(opts.queued && run.status === 'queued'))
+    throw new Error(`run "${id}" is ${run.status}: only a cancelled or interrupted run can be resumed (duplicate it to train again)`);
+  const step = store.latestCheckpointStep(id);
+  if (step === null) throw new Error(`run "${id}" has no checkpoint to resume from: it stopped before its first one (duplicate it to train again)`);
+  if (step >= run.totalSteps) throw new Error(`run "${id}" already has a checkpoint at its last step (${run.totalSteps}): nothing left to train`);
+  const saved = store.readOptimizerState(id, step) !== null;
+  // Each backend keeps its optimizer state in its own layout: another backend starts it afresh.
+  const otherBackend = opts.backend && run.backend && opts.backend !== run.backend ? run.backend : null;
+  const optimizer = saved && !otherBackend;
+  const kind = run.config.training.optimizer.kind;
+  const restored = [
+    'weights and biases',
+    ...(run.config.network.layers.some((l) => l.batchNorm) ? ['batch-norm parameters and moving statistics'] : []),
+    ...(optimizer ? [`${kind === 'adam' ? 'Adam' : kind} state (moments and step count)`] : []),
+    'the order of the training batches' + (run.config.loss.lambdaOrt > 0 ? ' and the SRIP draws' : ''),
+  ];
+  const why = otherBackend ? `saved by the ${otherBackend} backend, resumed on ${opts.backend}` : 'this checkpoint was saved without it';
+  const reset = optimizer ? [] : [`${kind === 'adam' ? 'Adam' : kind} state (${why}): it starts afresh`];
+  return { step, totalSteps: run.totalSteps, restored, reset };
 }
 
 export const DEFAULT_STEPS = 1000;
@@ -74,8 +118,11 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
  */
 export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenerator<TrainEvent, RunRecord> {
   const { config, data, totalSteps } = prepareRun(input);
-  const backend = await initBackend();
   const { store, signal } = opts;
+  if (opts.resume && !opts.runId) throw new Error('resume: say which run (runId)');
+  const backend = await initBackend();
+  const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true, backend }) : null;
+  const from = plan?.step ?? 0;
   const progressEveryMs = opts.progressEveryMs ?? 200;
   const n = data.train.count;
   const batchSize = config.training.batchSize <= 0 || config.training.batchSize >= n ? n : config.training.batchSize;
@@ -93,9 +140,12 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         versions,
         dataInfo,
         ...thisProcessAsOwner(),
-        startedAt: new Date().toISOString(),
+        ...(plan ? { error: undefined, finishedAt: undefined } : { startedAt: new Date().toISOString() }),
       }).id
     : store.updateRun(store.createRun(config, { totalSteps, backend, versions, ...(opts.sweep ? { sweep: opts.sweep } : {}) }).id, { dataInfo }).id;
+  // Resuming: evaluations after the checkpoint are dropped; training continues from it.
+  if (plan) store.rewindTo(id, from);
+  const resumedElapsed = plan ? (store.readMetrics(id).at(-1)?.elapsed ?? 0) : 0;
   yield { type: 'started', runId: id, backend, totalSteps };
 
   const dim = data.height * data.width;
@@ -108,7 +158,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   };
   const t = config.training;
   const rootRng = new Rng(config.seed);
-  const params = initialParams(dim, config.network.layers, config.seed);
+  // A resumed run starts from its checkpoint's parameters (and moving statistics).
+  const params = plan ? parseCheckpoint(store.readCheckpoint(id, from)).params : initialParams(dim, config.network.layers, config.seed);
   const shuffleRng = rootRng.fork(1);
   const sripRng = rootRng.fork(2);
   const trainImages = scaleImages(data.train.images, config.data.scale);
@@ -128,7 +179,12 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     test: { images: testImages, labels: data.test.labels },
     samples,
   });
-  const checkpoint = (s: number) => serializeParams(dim, config.network.layers, engine.params(), s);
+  /** A checkpoint and, beside it, the optimizer's state (the latest only): what a resumed run needs. */
+  const checkpoint = async (s: number): Promise<void> => {
+    store.writeCheckpoint(id, s, serializeParams(dim, config.network.layers, engine.params(), s));
+    const state = await engine.exportOptimizerState();
+    if (state) store.writeOptimizerState(id, s, serializeOptimizerState(state));
+  };
 
   const sripVectors = (): SripVectors => {
     if (settings.lambdaOrt <= 0) return null;
@@ -139,9 +195,22 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     });
   };
 
-  const started = performance.now();
-  let lastEvalTime = started;
-  let lastEvalStep = 0;
+  if (plan) {
+    // The state at the checkpoint, and every random draw up to it replayed: the run goes on as if it had never stopped.
+    const saved = store.readOptimizerState(id, from);
+    if (saved && !plan.reset.length) await engine.importOptimizerState(parseOptimizerState(saved));
+    batches.skip(from);
+    for (let i = 0; i <= from; i++) sripVectors(); // step 0's loss and every step to the checkpoint
+    logQuietly(
+      store,
+      id,
+      `resumed from the checkpoint at step ${from} of ${totalSteps}: restored ${plan.restored.join(', ')}${plan.reset.length ? `; not restored: ${plan.reset.join(', ')}` : ''}`,
+    );
+  }
+
+  const started = performance.now() - resumedElapsed * 1000;
+  let lastEvalTime = performance.now();
+  let lastEvalStep = from;
   /** The last measured rate, reported right after an evaluation (when no step has been timed since). */
   let lastRate = 0;
   const evaluateAt = async (s: number, v: number[]): Promise<EvalRecord> => {
@@ -179,18 +248,20 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   try {
     // An image folder may move or change: the run keeps the test split its SVD alignment needs.
     if (config.data.source.kind === 'folder') store.writeTestSet(id, encodeTestSet({ height: data.height, width: data.width, test: data.test }));
-    if (samples > 0)
-      store.writeBackwardInputs(
-        id,
-        Array.from({ length: samples }, (_, i) => png(testImages, i)),
-      );
-    // Loss parts at step 0, before any update.
-    yield { type: 'evaluation', runId: id, record: await evaluateAt(0, await engine.lossParts(batches.first(), sripVectors())) };
-    if (samples > 0) yield { type: 'backward', runId: id, step: 0 };
-    let done = 0;
+    if (!plan) {
+      if (samples > 0)
+        store.writeBackwardInputs(
+          id,
+          Array.from({ length: samples }, (_, i) => png(testImages, i)),
+        );
+      // Loss parts at step 0, before any update.
+      yield { type: 'evaluation', runId: id, record: await evaluateAt(0, await engine.lossParts(batches.first(), sripVectors())) };
+      if (samples > 0) yield { type: 'backward', runId: id, step: 0 };
+    }
+    let done = from;
     let lastProgress = performance.now();
     let lastYield = lastProgress;
-    for (let s = 1; s <= totalSteps; s++) {
+    for (let s = from + 1; s <= totalSteps; s++) {
       if (signal?.aborted) {
         // reason 'interrupted': the process that started the run is gone, not the user's choice.
         status = signal.reason === 'interrupted' ? 'interrupted' : 'cancelled';
@@ -206,7 +277,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         if (samples > 0) yield { type: 'backward', runId: id, step: s };
       }
       if ((t.checkpointEvery > 0 && s % t.checkpointEvery === 0) || s === totalSteps) {
-        store.writeCheckpoint(id, s, checkpoint(s));
+        await checkpoint(s);
         yield { type: 'checkpoint', runId: id, step: s };
       }
       const now = performance.now();
@@ -224,7 +295,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     if (status === 'cancelled' || status === 'interrupted') {
       // Keep the state reached, so that its SVD and images can still be studied.
       try {
-        if (done > 0 && !store.get(id).checkpointSteps.includes(done)) store.writeCheckpoint(id, done, checkpoint(done));
+        if (done > 0 && !store.get(id).checkpointSteps.includes(done)) await checkpoint(done);
       } catch (e) {
         logQuietly(store, id, `the state at step ${done} could not be kept: ${describeError(e, store)}`);
       }

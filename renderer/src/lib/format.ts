@@ -13,6 +13,15 @@ export function fmt(n: number | null | undefined, digits = 4): string {
   return String(Number(n.toPrecision(digits)));
 }
 
+/** Shortest form, as one would type it: 1e-6, 0.1, 0.003, 2.5e-5. */
+export function fmtShort(n: number | null | undefined): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return '—';
+  if (!Number.isFinite(n)) return n > 0 ? '∞' : '−∞';
+  const v = Number(n.toPrecision(4));
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential().replace('e+', 'e') : String(v);
+}
+
 export const pct = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? '—' : `${(n * 100).toFixed(1)}%`);
 
 export function duration(seconds: number | null | undefined): string {
@@ -50,10 +59,9 @@ function inputFromConfig(c: RunConfig): string {
   return '?';
 }
 
+/** The reverse-pass lambda of every layer, in order: "1e-6, 1e-6". */
 export function lambdasLabel(c: RunConfig): string {
-  const ls = c.network.layers.map((l) => l.lambda);
-  if (ls.every((x) => x === ls[0])) return `${fmt(ls[0] ?? 0)} (all)`;
-  return ls.map((x) => fmt(x)).join(', ');
+  return c.network.layers.map((l) => fmtShort(l.lambda)).join(', ');
 }
 
 export function stepsLabel(c: RunConfig, totalSteps?: number): string {

@@ -44,12 +44,21 @@ describe('racecar train / runs / svd', () => {
     const json = JSON.parse(racecar(['runs', '--json', '--workspace', ws]).stdout);
     expect(json.runs[0].run.config.network.layers[0]).toEqual({ units: 16, activation: 'relu', batchNorm: true, lambda: 1e-6 });
     expect(json.runs[0].last.step).toBe(30);
-    const svd = racecar(['svd', id, '--layer', '0', '--workspace', ws]);
+    // Layers and vectors are numbered as in the app: layer 1, u1..uk.
+    const svd = racecar(['svd', id, '--layer', '1', '--workspace', ws]);
     expect(svd.code, svd.stderr).toBe(0);
-    expect(svd.stdout).toMatch(/W is 784x16/);
-    expect(svd.stdout.match(/singular values: (.*)/)![1].split(' ')).toHaveLength(16);
-    const bad = racecar(['svd', id, '--layer', '5', '--workspace', ws]);
-    expect(bad.stderr.trim()).toBe(`racecar: layer 5: run "${id}" has layers 0..1`);
+    expect(svd.stdout).toMatch(/layer 1 step 30: W is 784x16/);
+    expect(svd.stdout.match(/singular values \(u1\.\.u16\): (.*)/)![1].split(' ')).toHaveLength(16);
+    const best = [...svd.stdout.matchAll(/^\s*(\d)\s+(u\d+)\s+[\d.]+\s*$/gm)].map((m) => m[2]);
+    expect(best).toHaveLength(2);
+    const svdJson = JSON.parse(racecar(['svd', id, '--json', '--workspace', ws]).stdout);
+    expect(best).toEqual(svdJson.alignment.classMeans.map((c: { bestVector: number }) => `u${c.bestVector + 1}`));
+    expect(racecar(['svd', id, '--layer', '2', '--workspace', ws]).stdout).toMatch(/layer 2 step 30: W is 16x2/);
+    for (const bad of ['0', '3']) {
+      const r = racecar(['svd', id, '--layer', bad, '--workspace', ws]);
+      expect(r.stderr.trim()).toBe(`racecar: --layer ${bad}: run "${id}" has layers 1..2 (layer 1 is the first)`);
+      expect(r.code).toBe(2);
+    }
 
     // The list reads run.json only: a folder in place of metrics.jsonl changes nothing, and a
     // corrupt run.json of another run is one row saying why, beside the good run.

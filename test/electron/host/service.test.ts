@@ -7,6 +7,8 @@ import { createEngineService, type EngineService } from '../../../electron/host/
 import { forkWorker } from '../../../electron/host/forkWorker';
 import type { EngineEvent } from '../../../electron/contract/contract';
 import type { WorkerHandle } from '../../../electron/host/workerProtocol';
+import { PNG } from 'pngjs';
+import { divergingRgb } from '../../../electron/engine/svd/diverging';
 import { tempDir } from '../../helpers/tmp';
 import { RunStore } from '../../../electron/engine/store/runStore';
 import { processStartTime } from '../../../electron/engine/util/processStart';
@@ -49,6 +51,13 @@ describe('engine service', () => {
     const { events, finished } = collect(service);
     const { id } = await service.handle('runs.start', { config: config() });
     expect(await finished(id)).toBe('completed');
+    // No SVD computed yet: no score, and nothing is computed to answer.
+    expect(await service.handle('svd.scores', { ids: [id, 'no-such-run'] })).toEqual({
+      scores: [
+        { id, step: 40, score: null },
+        { id: 'no-such-run', step: null, score: null },
+      ],
+    });
     const train = events.flatMap((e) => (e.type === 'train' && e.event.runId === id ? [e.event] : []));
     expect(train[0]).toMatchObject({ type: 'started', totalSteps: 40 });
     expect(train.filter((e) => e.type === 'evaluation').map((e) => (e.type === 'evaluation' ? e.record.step : -1))).toEqual([0, 10, 20, 30, 40]);
@@ -74,6 +83,23 @@ describe('engine service', () => {
     expect(svd.vectors[11]).toBe(`runs/${id}/svd/layer0_0000040/u11.png`);
     expect(fs.existsSync(path.join(service.workspace, svd.vectors[11]))).toBe(true);
     expect(svd.alignment?.classMeans).toHaveLength(2);
+    expect((await service.handle('svd.scores', { ids: [id] })).scores).toEqual([{ id, step: 40, score: svd.alignment!.score }]);
+    // The same vectors as numbers: unit length, orthogonal, drawn exactly as the cached images.
+    const vec = await service.handle('svd.vectors', { id, layer: 0, indices: [0, 3] });
+    expect(vec).toMatchObject({ step: 40, rows: 784, k: 12, image: { height: 28, width: 28 } });
+    const values = vec.vectors.map((v) => new Float32Array(Uint8Array.from(Buffer.from(v.values, 'base64')).buffer));
+    expect(vec.vectors.map((v) => v.sigma)).toEqual([svd.singularValues[0], svd.singularValues[3]]);
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((acc, x, i) => acc + x * b[i]!, 0);
+    expect(dot(values[0]!, values[0]!)).toBeCloseTo(1, 5);
+    expect(Math.abs(dot(values[0]!, values[1]!))).toBeLessThan(1e-5);
+    const png = PNG.sync.read(fs.readFileSync(path.join(service.workspace, svd.vectors[3]!)));
+    const rgb = divergingRgb(values[1]!);
+    let worst = 0;
+    for (let i = 0; i < 784; i++) for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(png.data[4 * i + c]! - rgb[3 * i + c]!));
+    expect(worst).toBeLessThanOrEqual(1);
+    await expect(service.handle('svd.vectors', { id, layer: 0, indices: [12] })).rejects.toThrow(
+      /vector u13: layer 1 of run ".*" has 12 singular vectors \(u1\.\.u12\)/,
+    );
     const svd1 = await service.handle('svd.get', { id, layer: 1, step: 20 });
     expect(svd1.image).toBeNull();
     expect(svd1.singularValues).toHaveLength(2);
@@ -223,6 +249,53 @@ describe('engine service', () => {
       expect(run.name).toMatch(/^storm \d+$/);
       expect(run.config.name).toBe(run.name);
     }
+  });
+
+  it('tags and annotates a run while it trains (its training process writes them) and after; bad tags are refused with the reason', async () => {
+    service = createEngineService({ workspace: tempDir(), mode: 'browser' });
+    const { finished } = collect(service);
+    const { id } = await service.handle('runs.start', { config: { ...config(60, 'tagged'), training: { ...config().training, steps: 60, evalEvery: 5 } } });
+    await new Promise<void>((resolve) => {
+      const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'evaluation' && e.event.runId === id && (off(), resolve()));
+    });
+    const during = await service.handle('runs.annotate', { id, tags: [' mnist ', 'RR', 'mnist'], notes: 'lambda sweep, first try' });
+    expect([during.run.status, during.run.tags, during.run.notes]).toEqual(['running', ['mnist', 'RR'], 'lambda sweep, first try']);
+    expect(await finished(id)).toBe('completed');
+    const after = (await service.handle('runs.get', { id })).run;
+    expect([after.tags, after.notes, after.checkpointSteps]).toEqual([['mnist', 'RR'], 'lambda sweep, first try', [20, 40, 60]]);
+    await expect(service.handle('runs.annotate', { id, tags: ['a,b'] })).rejects.toThrow(/tags: "a,b" holds a comma/);
+    const cleared = await service.handle('runs.annotate', { id, tags: [], notes: '' });
+    expect([cleared.run.tags, cleared.run.notes]).toEqual([undefined, undefined]);
+  });
+
+  it('resumes a cancelled run from its last checkpoint and trains it to the end', async () => {
+    service = createEngineService({ workspace: tempDir(), mode: 'browser' });
+    const { events, finished } = collect(service);
+    const { id } = await service.handle('runs.start', { config: { ...config(60, 'resumed'), training: { ...config().training, steps: 60, evalEvery: 10 } } });
+    await new Promise<void>((resolve) => {
+      const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'checkpoint' && e.event.step === 20 && (off(), resolve()));
+    });
+    await service.handle('runs.cancel', { id });
+    expect(await finished(id)).toBe('cancelled');
+    const stopped = (await service.handle('runs.get', { id })).run;
+    const at = Math.max(...stopped.checkpointSteps);
+    expect(at).toBeGreaterThanOrEqual(20);
+    events.length = 0;
+    const r = await service.handle('runs.resume', { id });
+    expect(r).toMatchObject({ id, step: at, reset: [] });
+    expect(r.restored.join('; ')).toMatch(/weights and biases.*Adam state/);
+    await expect(service.handle('runs.resume', { id })).rejects.toThrow(/already queued or running/);
+    const done = await new Promise<string>((resolve) => {
+      const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'finished' && e.event.runId === id && (off(), resolve(e.event.status)));
+    });
+    const { run, metrics } = await service.handle('runs.get', { id });
+    expect(done, run.error).toBe('completed');
+    expect(run.status).toBe('completed');
+    // Every evaluation once: those up to the checkpoint kept, the later ones trained again.
+    expect(metrics.map((m) => m.step)).toEqual([...new Set([0, 10, 20, 30, 40, 50, 60].filter((s) => s <= at).concat([30, 40, 50, 60].filter((s) => s > at)))]);
+    const evals = events.flatMap((e) => (e.type === 'train' && e.event.type === 'evaluation' ? [e.event.record.step] : []));
+    expect(evals[0]).toBeGreaterThan(at);
+    await expect(service.handle('runs.resume', { id })).rejects.toThrow(/is completed: only a cancelled or interrupted run can be resumed/);
   });
 
   it('refuses to rename a run that another process is training, and renames it once that process is gone', async () => {

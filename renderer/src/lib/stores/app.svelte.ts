@@ -1,11 +1,13 @@
 // The application state: the engine connection, the current view, the stores
 // of each view, and the routing of engine events to them.
 import type { EngineApi, EngineEvent, FileRef, Results } from '../../../../electron/contract/contract';
+import type { EvalRecord, TrainEvent } from '../../../../electron/engine/types';
 import { ExperimentStore } from './experiment.svelte';
 import { ExportStore } from './export.svelte';
 import { LiveStore } from './live.svelte';
 import { RunsStore } from './runs.svelte';
 import { SweepsStore } from './sweeps.svelte';
+import { SvdStore } from './svd.svelte';
 
 export const VIEWS = [
   { id: 'experiment', label: 'Experiment' },
@@ -29,8 +31,11 @@ export class AppStore {
   connection = $state<'connected' | 'closed'>('connected');
   notices = $state<Notice[]>([]);
   /** Selections that survive switching views. */
-  backwardRunId = $state<string | null>(null);
+  /** Backward view: the runs shown side by side (the first is the one scrubbed by default). */
+  backwardRunIds = $state<string[]>([]);
   svdRunIds = $state<string[]>([]);
+  /** SVD view layout: runs x vectors (Fig. 3) or one detailed row per run; null = the grid for several runs. */
+  svdMode = $state<'grid' | 'rows' | null>(null);
   compareRunIds = $state<string[]>([]);
 
   readonly runs: RunsStore;
@@ -38,6 +43,7 @@ export class AppStore {
   readonly experiment: ExperimentStore;
   readonly exports: ExportStore;
   readonly sweeps: SweepsStore;
+  readonly svd: SvdStore;
   private unsubscribe: () => void;
   private noticeId = 0;
 
@@ -51,6 +57,7 @@ export class AppStore {
     this.experiment = new ExperimentStore(api);
     this.exports = new ExportStore(api, (text, kind) => this.notify(text, kind));
     this.sweeps = new SweepsStore(api);
+    this.svd = new SvdStore(api);
     this.unsubscribe = api.onEvent((e) => this.onEvent(e));
   }
 
@@ -63,24 +70,21 @@ export class AppStore {
       this.runs.refresh(),
       this.experiment.loadPresets(),
     ]);
-    // Open the Live view on the run that is running now, if any.
-    const running = this.runs.sorted.find((r) => r.run.status === 'running') ?? this.runs.sorted[0];
-    if (running && !this.live.runId) void this.live.select(running.run.id);
+    this.knownNames = new Map(this.runs.runs.map((r) => [r.run.id, r.run.name]));
+    // Live follows the run that is training now, or the one that trained last.
+    this.live.initFollow(this.runs.runs);
   }
 
   onEvent(e: EngineEvent): void {
     if (e.type === 'runs.changed') {
       if (this.view === 'sweeps') void this.sweeps.refresh();
-      void this.runs.refresh().then(() => {
-        const s = this.runs.byId(this.live.runId);
-        if (s) this.live.setRun(s.run);
-      });
+      void this.runs.refresh().then(() => this.onRunsChanged());
     } else if (e.type === 'train') {
+      const before = this.runs.byId(e.event.runId);
+      const name = before?.run.name ?? e.event.runId;
       this.runs.onTrain(e.event);
       this.live.onTrain(e.event);
-      if (e.event.type === 'finished' && (e.event.status === 'failed' || e.event.status === 'diverged')) {
-        this.notify(`run ${e.event.runId} ${e.event.status}${e.event.error ? `: ${e.event.error}` : ''}`);
-      }
+      if (e.event.type === 'finished') this.announceFinished(name, e.event, before?.last ?? null);
     } else if (e.type === 'log') {
       this.live.onLog(e.runId, e.line);
     } else if (e.type === 'export.progress') {
@@ -94,6 +98,48 @@ export class AppStore {
     }
   }
 
+  /** Names of runs known before the last refresh, to name the ones deleted. */
+  private knownNames = new Map<string, string>();
+
+  /** After a refresh of the run list: statuses reach Live; deleted runs leave every view that showed them, with a word. */
+  onRunsChanged(): void {
+    const ids = new Set(this.runs.runs.map((r) => r.run.id));
+    const gone = new Set(this.live.onRuns(this.runs.runs));
+    const views: string[] = gone.size ? ['Live'] : [];
+    const prune = (list: string[], view: string): string[] => {
+      const kept = list.filter((id) => ids.has(id));
+      for (const id of list) if (!ids.has(id)) gone.add(id);
+      if (kept.length !== list.length && !views.includes(view)) views.push(view);
+      return kept;
+    };
+    if (this.svdRunIds.some((id) => !ids.has(id))) this.svdRunIds = prune(this.svdRunIds, 'SVD');
+    if (this.compareRunIds.some((id) => !ids.has(id))) this.compareRunIds = prune(this.compareRunIds, 'Compare');
+    if (this.backwardRunIds.some((id) => !ids.has(id))) this.backwardRunIds = prune(this.backwardRunIds, 'Backward');
+    for (const id of this.knownNames.keys()) if (!ids.has(id)) this.svd.forget(id);
+    if (gone.size) {
+      const names = [...gone].map((id) => `"${this.knownNames.get(id) ?? id}"`).join(', ');
+      this.notify(`${gone.size === 1 ? 'Run' : 'Runs'} ${names} ${gone.size === 1 ? 'was' : 'were'} deleted: no longer shown in ${views.join(', ')}.`, 'info');
+    }
+    this.knownNames = new Map(this.runs.runs.map((r) => [r.run.id, r.run.name]));
+  }
+
+  /** A notice when a run ends: how it ended and its last test accuracy. */
+  private announceFinished(name: string, e: Extract<TrainEvent, { type: 'finished' }>, last: EvalRecord | null): void {
+    const s = this.runs.byId(e.runId);
+    // A sweep's points end by the dozen: the Sweeps view shows their progress; only their failures get a notice.
+    if (s?.run.sweep && (e.status === 'completed' || e.status === 'cancelled')) return;
+    const acc = (s?.last ?? last)?.testAccuracy;
+    const accText = acc !== undefined && Number.isFinite(acc) ? `, test accuracy ${(acc * 100).toFixed(1)}%` : '';
+    if (e.status === 'completed') this.notify(`Run "${name}" completed${accText}.`, 'info');
+    else if (e.status === 'cancelled') this.notify(`Run "${name}" was cancelled at step ${s?.run.lastStep ?? '?'}.`, 'info');
+    else if (e.status === 'interrupted')
+      this.notify(
+        `Run "${name}" was interrupted at step ${s?.run.lastStep ?? '?'}: its process ended. Resume it from its last checkpoint in the Runs view.`,
+        'error',
+      );
+    else this.notify(`Run "${name}" ${e.status}${e.error ? `: ${e.error}` : ''}`, 'error');
+  }
+
   go(view: View): void {
     this.view = view;
   }
@@ -102,8 +148,31 @@ export class AppStore {
     const id = await this.experiment.start();
     if (!id) return;
     this.view = 'live';
-    void this.runs.refresh();
-    await this.live.select(id);
+    await this.runs.refresh();
+    // Live follows what trains: a run queued behind another shows up when it starts.
+    if (this.runs.queue.includes(id)) {
+      this.live.setFollow(true);
+      const name = this.runs.byId(id)?.run.name ?? id;
+      this.notify(`Run "${name}" is queued (#${this.runs.queue.indexOf(id) + 1}): Live shows it when it starts.`, 'info');
+    } else this.live.followRun(id);
+  }
+
+  /** Info notices leave by themselves after this long (errors stay until dismissed). */
+  static readonly INFO_MS = 10_000;
+
+  /** Continues a cancelled or interrupted run from its last checkpoint; Live follows it when it trains. */
+  async resumeRun(id: string): Promise<void> {
+    const r = await this.attempt('resume', () => this.api.call('runs.resume', { id }));
+    if (!r) return;
+    const name = this.runs.byId(id)?.run.name ?? id;
+    this.notify(
+      `Resuming "${name}" from step ${r.step}: restores ${r.restored.join(', ')}${r.reset.length ? `; not restored: ${r.reset.join(', ')}` : ''}.`,
+      'info',
+    );
+    this.view = 'live';
+    await this.runs.refresh();
+    if (this.runs.queue.includes(id)) this.live.setFollow(true);
+    else this.live.followRun(id);
   }
 
   /** Opens a run in the Live view (its charts, status and log). */
@@ -116,6 +185,7 @@ export class AppStore {
     const id = ++this.noticeId;
     this.notices.push({ id, kind, text });
     if (this.notices.length > 5) this.notices.splice(0, this.notices.length - 5);
+    if (kind === 'info') setTimeout(() => this.dismiss(id), AppStore.INFO_MS);
   }
 
   dismiss(id: number): void {

@@ -3,6 +3,7 @@
 import type { EngineApi, RunSummary } from '../../../../electron/contract/contract';
 import type { RunConfig } from '../../../../electron/engine/config/schema';
 import type { TrainEvent } from '../../../../electron/engine/types';
+import { DEFAULT_COLUMNS, DEFAULT_SORT, NO_FILTER, type ColumnId, type RunFilter, type RunSort } from '../runTable';
 
 export class RunsStore {
   runs = $state<RunSummary[]>([]);
@@ -10,6 +11,10 @@ export class RunsStore {
   queue = $state<string[]>([]);
   loaded = $state(false);
   error = $state<string | null>(null);
+  /** The run table's filter, sort and columns (kept when the view is left). */
+  filter = $state<RunFilter>({ ...NO_FILTER });
+  sort = $state<RunSort>({ ...DEFAULT_SORT });
+  columns = $state<ColumnId[]>([...DEFAULT_COLUMNS]);
   /** Newest first. */
   sorted = $derived([...this.runs].sort((a, b) => (b.run.createdAt ?? '').localeCompare(a.run.createdAt ?? '')));
 
@@ -82,6 +87,13 @@ export class RunsStore {
 
   async rename(id: string, name: string): Promise<void> {
     const r = await this.api.call('runs.rename', { id, name });
+    const s = this.byId(id);
+    if (s) s.run = r.run;
+    void this.refresh();
+  }
+
+  async annotate(id: string, tags: string[], notes: string): Promise<void> {
+    const r = await this.api.call('runs.annotate', { id, tags, notes });
     const s = this.byId(id);
     if (s) s.run = r.run;
     void this.refresh();

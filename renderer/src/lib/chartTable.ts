@@ -1,0 +1,44 @@
+// A chart as a table and as CSV (every chart can be read without seeing it):
+// one row per x value, one column per series, raw values (a value drawn on a
+// log axis's floor shows what it really is).
+import type { ChartSpec } from '../../../electron/figures/chartSpecs';
+
+export interface ChartTable {
+  columns: string[];
+  /** x, then one value per series (null: no value at this x). */
+  rows: (number | null)[][];
+}
+
+export function chartTable(spec: ChartSpec): ChartTable {
+  const xs = new Set<number>();
+  for (const s of spec.series) for (const p of s.points) xs.add(p.x);
+  const sorted = [...xs].sort((a, b) => a - b);
+  const index = new Map(sorted.map((x, i) => [x, i]));
+  const rows: (number | null)[][] = sorted.map((x) => [x, ...spec.series.map(() => null)]);
+  spec.series.forEach((s, k) => {
+    // Several points at one x (e.g. evaluations within one epoch): the last one.
+    for (const p of s.points) rows[index.get(p.x)!]![k + 1] = p.clamped ? (p.value ?? null) : p.y;
+  });
+  return { columns: [spec.xLabel || 'x', ...spec.series.map((s) => s.label)], rows };
+}
+
+function csvField(v: string | number | null): string {
+  if (v === null) return '';
+  const s = typeof v === 'number' ? String(v) : v;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(t: ChartTable): string {
+  return [t.columns, ...t.rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
+}
+
+/** A file name from a chart title: lowercase words joined by dashes. */
+export function fileStem(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'chart'
+  );
+}

@@ -1,0 +1,98 @@
+// @vitest-environment jsdom
+// The app shell: view navigation by keyboard, the shortcuts overlay, and the
+// Backward view's keys whichever element has the focus.
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
+import { tick } from 'svelte';
+import { describe, expect, it, vi } from 'vitest';
+import type { RunSummary } from '../../electron/contract/contract';
+import { RunConfigSchema } from '../../electron/engine/config/schema';
+import type { RunRecord } from '../../electron/engine/types';
+import App from '../../renderer/src/App.svelte';
+import { fakeApi } from './fakeApi';
+
+vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(() => null);
+HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+  this.setAttribute('open', '');
+};
+
+const png = 'data:image/png;base64,iVBORw0KGgo=';
+function runRec(id: string, backwardSteps: number[]): RunRecord {
+  return {
+    id,
+    name: id,
+    status: 'completed',
+    config: RunConfigSchema.parse({ name: id, network: { layers: [{ units: 4 }, { units: 2, activation: 'linear' }] }, training: { steps: 40 } }),
+    totalSteps: 40,
+    backend: 'cpu',
+    versions: {},
+    createdAt: `2025-01-0${id.length}T00:00:00Z`,
+    lastStep: 40,
+    backwardSteps,
+    checkpointSteps: [],
+    dataInfo: { name: 'peak', height: 28, width: 28, classNames: ['a', 'b'], trainCount: 4, testCount: 2 },
+  };
+}
+
+function mount(runs: RunSummary[]) {
+  const api = fakeApi({
+    'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
+    'presets.list': () => ({ presets: [] }),
+    'runs.list': () => ({ runs, problems: [], queue: [] }),
+    'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [] }),
+    'runs.backward': ({ id, step }) => ({ step, steps: runs.find((r) => r.run.id === id)!.run.backwardSteps, inputs: [png, png], outputs: [png, png] }),
+  });
+  render(App, { props: { connection: { api, mode: 'browser', fileUrl: (ref) => ref } } });
+  return api;
+}
+
+const stepText = () => screen.getByTestId('backward-step').textContent;
+
+describe('keyboard', () => {
+  it('←/→ step the Backward images even with the focus on the view list, which moves with ↑/↓ only', async () => {
+    mount([{ run: runRec('a', [0, 10, 20]), last: null }]);
+    const tab = await screen.findByTestId('nav-backward');
+    await fireEvent.click(tab);
+    tab.focus();
+    await vi.waitFor(() => expect(stepText()).toMatch(/^step 20 /));
+    await fireEvent.keyDown(tab, { key: 'ArrowLeft' });
+    expect(screen.getByTestId('backward-view')).toBeTruthy();
+    expect(stepText()).toMatch(/^step 10 /);
+    await fireEvent.keyDown(tab, { key: 'ArrowRight' });
+    expect(stepText()).toMatch(/^step 20 /);
+    await fireEvent.keyDown(tab, { key: 'ArrowDown' });
+    expect(screen.getByTestId('svd-view')).toBeTruthy();
+  });
+
+  it('shows several runs side by side at one step (each at its latest step before it)', async () => {
+    mount([
+      { run: runRec('a', [0, 10, 20]), last: null },
+      { run: runRec('bb', [0, 15]), last: null },
+    ]);
+    await fireEvent.click(await screen.findByTestId('nav-backward'));
+    // The newest run is shown by default; tick the other one too.
+    await vi.waitFor(() => expect((screen.getByTestId('backward-pick-bb') as HTMLInputElement).checked).toBe(true));
+    await fireEvent.click(screen.getByTestId('backward-pick-a'));
+    await vi.waitFor(() => expect(screen.getAllByTestId('backward-run-frames')).toHaveLength(2));
+    // Steps of both runs: 0, 10, 15, 20; at 20, run bb shows its step 15.
+    await vi.waitFor(() => expect(stepText()).toBe('step 20 (4/4)'));
+    const bb = screen.getAllByTestId('backward-run-frames').find((s) => s.dataset.run === 'bb')!;
+    await vi.waitFor(() => expect(within(bb).getAllByTestId('backward-output')[0]!.getAttribute('alt')).toBe('reconstruction of test input 1 at step 15'));
+    expect(bb.textContent).toContain('(at step 15, its latest before 20)');
+    expect(screen.getByTestId('intensity-scale').textContent).toMatch(/black 0, white 255/);
+  });
+
+  it('? shows the shortcuts, digits go to a view, and neither acts while typing', async () => {
+    mount([]);
+    await screen.findByTestId('experiment-panel');
+    await fireEvent.keyDown(document.body, { key: '?' });
+    await tick();
+    expect(screen.getByTestId('shortcuts-dialog').textContent).toMatch(/← →.*previous \/ next evaluation step/s);
+    await fireEvent.keyDown(document.body, { key: '?' });
+    await tick();
+    expect(screen.queryByTestId('shortcuts-dialog')).toBeNull();
+    await fireEvent.keyDown(document.body, { key: '5' });
+    expect(await screen.findByTestId('runs-view')).toBeTruthy();
+    await fireEvent.keyDown(screen.getByTestId('runs-filter'), { key: '2' });
+    expect(screen.getByTestId('runs-view')).toBeTruthy();
+  });
+});
