@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { TRAIN_OPTIONS, configFromFlags, type TrainFlags } from './trainArgs';
 import { ProgressPrinter, RunsProgress, fmt, runsTable, table } from './format';
 import { RunStore } from '../engine/store/runStore';
-import { trainRun } from '../engine/train/trainer';
+import { resumePlan, trainRun, type TrainOptions } from '../engine/train/trainer';
 import { UsageError, intFlag, workspaceOf } from './flags';
 import { computeLayerSvd } from '../engine/svd/runSvd';
 import { appPackage } from '../engine/util/version';
@@ -64,6 +64,18 @@ const REPRODUCE: CommandSpec = {
   },
 };
 
+const RESUME: CommandSpec = {
+  name: 'resume',
+  summary: 'continue a cancelled or interrupted run from its last checkpoint',
+  usage: ['resume <run> [--json]'],
+  positionals: true,
+  options: { ...WORKSPACE_OPTION, json: { type: 'boolean', help: 'print the finished run record as JSON' } },
+  footer: `Weights, batch-norm statistics, the optimizer's state (when the checkpoint has it and
+the backend is the one that saved it) and every random draw up to the checkpoint are
+restored: the run goes on as if it had never stopped. Evaluations after the checkpoint
+are dropped. Stopping it (Ctrl-C, SIGTERM, SIGHUP) cancels it again, resumably.`,
+};
+
 const SERVE: CommandSpec = {
   name: 'serve',
   summary: 'browser mode: the workbench UI on 127.0.0.1',
@@ -72,7 +84,7 @@ const SERVE: CommandSpec = {
   footer: 'Prints the URL with its session token; Ctrl-C or SIGTERM stops the server and any running export.',
 };
 
-const COMMANDS: CommandSpec[] = [TRAIN, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND, SWEEP_COMMAND];
+const COMMANDS: CommandSpec[] = [TRAIN, RESUME, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND, SWEEP_COMMAND];
 
 function usage(): string {
   const lines = COMMANDS.flatMap((c) => c.usage.map((u, i) => (i === 0 ? `  racecar ${u}\n      ${c.summary}` : `  racecar ${u}`)));
@@ -94,13 +106,28 @@ async function cmdTrain(args: string[]): Promise<number> {
   const { values } = parseCommand(TRAIN, args);
   const config = configFromFlags(values as TrainFlags);
   const sweep = sweepTagOf(config);
+  return train(config, new RunStore(workspaceOf(values)), { ...(sweep ? { sweep } : {}) }, values.json === true);
+}
+
+async function cmdResume(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(RESUME, args);
+  if (positionals.length !== 1) throw new UsageError('resume: give exactly one run id (see racecar runs)');
   const store = new RunStore(workspaceOf(values));
+  const id = positionals[0]!;
+  // Checked before anything changes: a cancelled or interrupted run with a checkpoint before its last step.
+  const plan = resumePlan(store, id);
+  console.error(`resuming ${id} from step ${plan.step} of ${plan.totalSteps}`);
+  return train(store.get(id).config, store, { runId: id, resume: true }, values.json === true);
+}
+
+/** Trains (or resumes) one run with a progress line; stops cleanly on Ctrl-C, SIGTERM and SIGHUP. */
+async function train(config: unknown, store: RunStore, opts: Omit<TrainOptions, 'store' | 'signal'>, json: boolean): Promise<number> {
   const stop = abortOnSignals();
   const printer = new ProgressPrinter();
   let status = 'failed';
   let runId = '';
   try {
-    for await (const e of trainRun(config, { store, signal: stop.signal, ...(sweep ? { sweep } : {}) })) {
+    for await (const e of trainRun(config, { ...opts, store, signal: stop.signal })) {
       printer.handle(e);
       if (e.type === 'started') runId = e.runId;
       if (e.type === 'finished') status = e.status;
@@ -108,7 +135,7 @@ async function cmdTrain(args: string[]): Promise<number> {
   } finally {
     stop.dispose();
   }
-  if (values.json) console.log(JSON.stringify(store.get(runId)));
+  if (json) console.log(JSON.stringify(store.get(runId)));
   else console.log(runId);
   return status === 'completed' ? 0 : status === 'cancelled' ? stop.exitCode(130) : 1;
 }
@@ -201,6 +228,7 @@ async function cmdServe(args: string[]): Promise<number> {
 
 const RUNNERS: Record<string, (args: string[]) => number | Promise<number>> = {
   train: cmdTrain,
+  resume: cmdResume,
   runs: cmdRuns,
   svd: cmdSvd,
   reproduce: cmdReproduce,
