@@ -1,12 +1,11 @@
 import { compiledScript } from '../engine/util/compiled';
 import { forkChild } from './childHandle';
-import { EngineClient } from './engineClient';
+import { EngineClient, type EngineClientOptions } from './engineClient';
 import type { FromEngine, ToEngine } from './engineProtocol';
 
-/** Browser mode (and tests): the engine process forked from this process; it forks its own training processes. */
-export async function startEngine(o: { workspace: string; mode: 'browser' | 'electron' }): Promise<EngineClient> {
-  const script = compiledScript(__dirname, 'engineProcess.js');
-  const client = new EngineClient({ workspace: o.workspace, mode: o.mode, spawnEngine: () => forkChild<ToEngine, FromEngine>(script) });
+/** An engine client whose engine process serves requests; if it cannot start, it is stopped and the error thrown. */
+export async function startEngineClient(opts: EngineClientOptions): Promise<EngineClient> {
+  const client = new EngineClient(opts);
   try {
     await client.start();
   } catch (e) {
@@ -14,4 +13,10 @@ export async function startEngine(o: { workspace: string; mode: 'browser' | 'ele
     throw e;
   }
   return client;
+}
+
+/** Browser mode (and tests): the engine process forked from this process; it forks its own training processes. */
+export function startEngine(o: { workspace: string; mode: 'browser' | 'electron' }): Promise<EngineClient> {
+  const script = compiledScript(__dirname, 'engineProcess.js');
+  return startEngineClient({ workspace: o.workspace, mode: o.mode, spawnEngine: () => forkChild<ToEngine, FromEngine>(script) });
 }

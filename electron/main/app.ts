@@ -14,7 +14,7 @@ import { ELECTRON_CSP, externalLinkToOpen, isAllowedNavigation, isBlockedRequest
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, INDEX_URL, appProtocolResponse } from './appProtocol';
 import { compiledScript } from '../engine/util/compiled';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
-import { EngineClient } from '../host/engineClient';
+import { startEngineClient } from '../host/startEngine';
 import type { FromEngine, ToEngine } from '../host/engineProtocol';
 import type { FromWorker, ToWorker } from '../host/workerProtocol';
 import { spawnUtilityChild } from './utilityChild';
@@ -30,19 +30,12 @@ export async function startUtilityEngine(opts: { workspace: string }): Promise<E
   const host = path.join(__dirname, '..', 'host');
   const engineScript = compiledScript(host, 'engineProcess.js');
   const workerScript = compiledScript(host, 'worker.js');
-  const client = new EngineClient({
+  return startEngineClient({
     workspace: opts.workspace,
     mode: 'electron',
     spawnEngine: () => spawnUtilityChild<ToEngine, FromEngine>(engineScript, 'Racecar engine'),
     spawnTrainer: () => spawnUtilityChild<ToWorker, FromWorker>(workerScript, 'Racecar training'),
   });
-  try {
-    await client.start();
-  } catch (e) {
-    await client.close();
-    throw e;
-  }
-  return client;
 }
 
 const PRODUCT_NAME = 'Racecar Workbench';

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { racecar } from '../helpers/cli';
+import { TINY_PEAK, racecar } from '../helpers/cli';
 import { ensureSlurm, type SlurmCluster } from '../helpers/slurm';
 import { tempDir } from '../helpers/tmp';
 import { arraySpec, readSlurmJobs } from '../../electron/executors/slurm';
@@ -17,25 +17,7 @@ beforeAll(() => {
 });
 afterAll(() => cluster?.stop());
 
-const tiny = (steps: number) => [
-  '--data',
-  'peak',
-  '--train-per-class',
-  '10',
-  '--test-per-class',
-  '2',
-  '--layers',
-  '16,2',
-  '--activation',
-  'relu',
-  '--batch-norm',
-  '--lr',
-  '1e-3',
-  '--steps',
-  String(steps),
-  '--eval-every',
-  String(Math.min(50, steps)),
-];
+const tiny = (steps: number) => [...TINY_PEAK, '--steps', String(steps), '--eval-every', String(Math.min(50, steps))];
 
 interface Status {
   complete: boolean;

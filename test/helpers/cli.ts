@@ -26,3 +26,20 @@ export function racecarAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promi
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** `racecar train` flags of a small peak run (784-16-2, BN + ReLU, 20 training images): a few seconds for a few hundred steps. */
+export const TINY_PEAK = [
+  '--data',
+  'peak',
+  '--train-per-class',
+  '10',
+  '--test-per-class',
+  '2',
+  '--layers',
+  '16,2',
+  '--activation',
+  'relu',
+  '--batch-norm',
+  '--lr',
+  '1e-3',
+];

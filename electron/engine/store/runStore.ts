@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../util/atomicWrite';
 import { makeDirs } from '../util/makeDirs';
 import { ownStartTime, processStartTime } from '../util/processStart';
 import * as L from './layout';
+import { claimFolder } from './claimFolder';
 import { parseEvalRecord, parseRunRecord } from './recordSchema';
 
 export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
@@ -167,26 +168,14 @@ export class RunStore {
 
   private claimAndWrite(draft: RunRecord, now: Date): RunRecord {
     const cfg = draft.config;
-    // mkdir without recursive is the atomic claim on an id: two runs started
-    // in the same second with the same name cannot share a folder.
-    for (let attempt = 0; attempt < 32; attempt++) {
-      const id = L.makeRunId(cfg.name, now);
-      const dir = L.runDir(this.workspace, id);
-      try {
-        fs.mkdirSync(dir);
-      } catch (e) {
-        if (code(e) === 'EEXIST') continue;
-        throw e;
-      }
-      try {
-        return this.writeRecord({ ...draft, id });
-      } catch (e) {
-        // A folder without run.json would show up as a problem forever.
-        fs.rmSync(dir, { recursive: true, force: true });
-        throw e;
-      }
+    const { id, dir } = claimFolder(L.runsDir(this.workspace), () => L.makeRunId(cfg.name, now), `run "${cfg.name}"`);
+    try {
+      return this.writeRecord({ ...draft, id });
+    } catch (e) {
+      // A folder without run.json would show up as a problem forever.
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
     }
-    throw new Error(`could not find a free run id for "${cfg.name}" in ${this.workspace}`);
   }
 
   /** Shallow-merges `patch` into run.json; a key set to undefined removes that field. */

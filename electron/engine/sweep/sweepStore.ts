@@ -11,6 +11,7 @@ import { ConfigError, describeIssue } from '../config/schema';
 import { makeRunId, isRunId } from '../store/layout';
 import type { RunStore } from '../store/runStore';
 import type { RunRecord, RunStatus, SweepTag } from '../types';
+import { claimFolder } from '../store/claimFolder';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { SweepFileSchema, expandSweep, parseSweepSpec, type SweepFile, type SweepPoint, type SweepSpec } from './spec';
 
@@ -63,27 +64,17 @@ export function createSweep(workspace: string, input: unknown, now = new Date())
   const points = expandSweep(spec);
   const root = sweepsDir(workspace);
   fs.mkdirSync(root, { recursive: true });
-  for (let attempt = 0; attempt < 32; attempt++) {
-    const id = makeRunId(spec.name, now);
-    const dir = path.join(root, id);
-    try {
-      fs.mkdirSync(dir);
-    } catch (e) {
-      if (code(e) === 'EEXIST') continue;
-      throw e;
-    }
-    try {
-      const sweep: SavedSweep = { ...spec, id, createdAt: now.toISOString() };
-      fs.mkdirSync(pointsDir(workspace, id));
-      for (const p of points) writeFileAtomic(pointPath(workspace, id, p.index), pointFileJson(id, p));
-      writeFileAtomic(sweepJsonPath(workspace, id), sweepFileJson(sweep));
-      return { sweep, points };
-    } catch (e) {
-      fs.rmSync(dir, { recursive: true, force: true });
-      throw e;
-    }
+  const { id, dir } = claimFolder(root, () => makeRunId(spec.name, now), `sweep "${spec.name}"`);
+  try {
+    const sweep: SavedSweep = { ...spec, id, createdAt: now.toISOString() };
+    fs.mkdirSync(pointsDir(workspace, id));
+    for (const p of points) writeFileAtomic(pointPath(workspace, id, p.index), pointFileJson(id, p));
+    writeFileAtomic(sweepJsonPath(workspace, id), sweepFileJson(sweep));
+    return { sweep, points };
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
-  throw new Error(`could not find a free sweep id for "${spec.name}" in ${workspace}`);
 }
 
 /** The sweep file: id and createdAt first, so a reader sees at once which sweep it is. */

@@ -4,26 +4,11 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, racecar } from '../../helpers/cli';
+import { BIN, TINY_PEAK, racecar } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 import type { RunRecord } from '../../../electron/engine/types';
 
-const flags = [
-  '--data',
-  'peak',
-  '--train-per-class',
-  '10',
-  '--test-per-class',
-  '2',
-  '--layers',
-  '16,2',
-  '--lambda',
-  '1e-6',
-  '--eval-every',
-  '10',
-  '--checkpoint-every',
-  '20',
-];
+const flags = [...TINY_PEAK, '--lambda', '1e-6', '--eval-every', '10', '--checkpoint-every', '20'];
 
 function trainAndStop(ws: string, steps: number): Promise<string> {
   const child = spawn(process.execPath, [BIN, 'train', ...flags, '--steps', String(steps), '--workspace', ws]);

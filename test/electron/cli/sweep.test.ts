@@ -5,30 +5,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, racecar } from '../../helpers/cli';
+import { TINY_PEAK, BIN, racecar } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 
-const tiny = (steps: number) => [
-  '--data',
-  'peak',
-  '--train-per-class',
-  '10',
-  '--test-per-class',
-  '2',
-  '--layers',
-  '16,2',
-  '--activation',
-  'relu',
-  '--batch-norm',
-  '--lr',
-  '1e-3',
-  '--steps',
-  String(steps),
-  '--eval-every',
-  String(Math.min(100, steps)),
-  '--checkpoint-every',
-  '0',
-];
+const tiny = (steps: number) => [...TINY_PEAK, '--steps', String(steps), '--eval-every', String(Math.min(100, steps)), '--checkpoint-every', '0'];
 
 interface Status {
   complete: boolean;

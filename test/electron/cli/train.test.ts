@@ -4,31 +4,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, racecar } from '../../helpers/cli';
+import { BIN, TINY_PEAK, racecar } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 
-const quick = [
-  'train',
-  '--data',
-  'peak',
-  '--train-per-class',
-  '10',
-  '--test-per-class',
-  '2',
-  '--layers',
-  '16,2',
-  '--activation',
-  'relu',
-  '--batch-norm',
-  '--lambda',
-  '1e-6',
-  '--lr',
-  '1e-3',
-  '--steps',
-  '30',
-  '--eval-every',
-  '10',
-];
+const quick = ['train', ...TINY_PEAK, '--lambda', '1e-6', '--steps', '30', '--eval-every', '10'];
 
 describe('racecar train / runs / svd', () => {
   it('trains from flags, lists the run and decomposes its first layer', () => {
