@@ -197,8 +197,10 @@ export async function slurmPointStates(workspace: string, sweepId: string): Prom
         external.set(i, { state: st.startsWith('CANCELLED') ? 'cancelled' : 'failed', detail: `slurm task ${task} ${st}` });
       } else if (!st) {
         const out = tail(path.join(slurmDir(workspace, sweepId), `${job.jobId}_${i}.out`));
-        if (out !== null) external.set(i, { state: 'failed', detail: `slurm task ${task} ended${out ? `: ${out.slice(0, 200)}` : ''}` });
-        else if (job.cancelledAt) external.set(i, { state: 'cancelled', detail: `slurm task ${task} cancelled before it started` });
+        // scancel can stop a task after it started but before it created its run: its output is empty or slurmstepd's CANCELLED line.
+        if (job.cancelledAt && (out === null || out === '' || /CANCELLED/.test(out)))
+          external.set(i, { state: 'cancelled', detail: `slurm task ${task} cancelled before ${out === null ? 'it started' : 'it created its run'}` });
+        else if (out !== null) external.set(i, { state: 'failed', detail: `slurm task ${task} ended${out ? `: ${out.slice(0, 200)}` : ''}` });
         else external.set(i, { state: 'failed', detail: `slurm task ${task} is gone without output (job ${job.jobId} no longer known to Slurm)` });
       } else {
         external.delete(i);

@@ -7,9 +7,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TINY_PEAK, racecar } from '../helpers/cli';
+import { createSweep } from '../../electron/engine/sweep/sweepStore';
 import { ensureSlurm, type SlurmCluster } from '../helpers/slurm';
 import { tempDir } from '../helpers/tmp';
-import { arraySpec, readSlurmJobs } from '../../electron/executors/slurm';
+import { arraySpec, readSlurmJobs, slurmPointStates } from '../../electron/executors/slurm';
 
 let cluster: SlurmCluster;
 beforeAll(() => {
@@ -26,12 +27,13 @@ interface Status {
 }
 const status = (ws: string, id: string): Status => JSON.parse(racecar(['sweep', 'status', id, '--json', '--workspace', ws]).stdout) as Status;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, fn: () => T | null | undefined | false, ms = 180_000): Promise<T> {
+/** Polls fn until it returns a value; on timeout the error shows what `seen` last recorded, so a CI failure says where it stuck. */
+async function until<T>(what: string, fn: () => T | null | undefined | false, ms = 180_000, seen?: () => unknown): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${seen ? `; last seen: ${JSON.stringify(seen())}` : ''}`);
     await sleep(500);
   }
 }
@@ -121,10 +123,18 @@ describe('Slurm executor on a real cluster', () => {
     expect(s.code, s.stderr).toBe(0);
     const id = fs.readdirSync(path.join(ws, 'sweeps'))[0]!;
     const last = extra; // the point that waits for a free core
-    const st = await until('running points and a pending one', () => {
-      const x = status(ws, id);
-      return x.counts.running === extra && x.counts.queued === 1 ? x : null;
-    });
+    let seen: Status | undefined;
+    const lastSeen = () => seen && { counts: seen.counts, points: seen.points.map((p) => [p.state, p.runId, p.detail]) };
+    // Running means a run record exists, so cancel below exercises the trainer's own SIGTERM handling.
+    const st = await until(
+      'running points with runs and a pending one',
+      () => {
+        const x = (seen = status(ws, id));
+        return x.counts.running === extra && x.counts.queued === 1 && x.points.filter((p) => p.runId).length === extra ? x : null;
+      },
+      180_000,
+      lastSeen,
+    );
     expect(st.points[last]).toMatchObject({ state: 'queued', runId: null });
     expect(st.points[last]!.detail).toMatch(new RegExp(`^slurm task ${s.stdout.trim()}_${last} PENDING`));
     const script = fs.readFileSync(path.join(ws, 'sweeps', id, 'slurm', 'job-0.sh'), 'utf8');
@@ -133,10 +143,15 @@ describe('Slurm executor on a real cluster', () => {
     const c = racecar(['sweep', 'cancel', id, '--workspace', ws]);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).toContain(`cancelled Slurm job(s) ${s.stdout.trim()}`);
-    const after = await until('every point cancelled', () => {
-      const x = status(ws, id);
-      return x.counts.cancelled === extra + 1 ? x : null;
-    });
+    const after = await until(
+      'every point cancelled',
+      () => {
+        const x = (seen = status(ws, id));
+        return x.counts.cancelled === extra + 1 ? x : null;
+      },
+      180_000,
+      lastSeen,
+    );
     expect(after.points[last]!.detail).toMatch(/cancelled before it started|CANCELLED/);
 
     // Resume: a completed sweep loses one point's run, as if its node had crashed; only that point is submitted again.
@@ -156,6 +171,29 @@ describe('Slurm executor on a real cluster', () => {
     expect(final.points[0]!.runId).toBe(done.points[0]!.runId);
     expect(final.points[2]!.runId).toBe(done.points[2]!.runId);
   }, 600_000);
+
+  it('a task that scancel stopped before it created its run is cancelled, one that ended with an error is failed', async () => {
+    const ws = tempDir();
+    const base = { network: { layers: [{ units: 4 }, { units: 2, activation: 'linear' }] }, training: { steps: 5 } };
+    const id = createSweep(ws, { name: 'gone', base, axes: [{ param: 'lambda', values: [0, 1e-5, 1e-4] }] }).sweep.id;
+    const dir = path.join(ws, 'sweeps', id, 'slurm');
+    fs.mkdirSync(dir, { recursive: true });
+    // Job ids Slurm has never seen: only the jobs file and the task output files speak.
+    const job = (jobId: string, indices: number[], cancelled: boolean) => ({
+      jobId,
+      indices,
+      script: '',
+      submittedAt: '',
+      ...(cancelled ? { cancelledAt: 'x' } : {}),
+    });
+    fs.writeFileSync(path.join(dir, 'jobs.json'), JSON.stringify([job('990001', [0, 1], true), job('990002', [2], false)]));
+    fs.writeFileSync(path.join(dir, '990001_0.out'), 'slurmstepd: error: *** JOB 990002 ON n1 CANCELLED AT 2026-12-01T02:00:00 ***\n');
+    fs.writeFileSync(path.join(dir, '990002_2.out'), 'error: network.layers: must not be empty\n');
+    const { external } = await slurmPointStates(ws, id);
+    expect(external.get(0)).toMatchObject({ state: 'cancelled', detail: expect.stringContaining('before it created its run') });
+    expect(external.get(1)).toMatchObject({ state: 'cancelled', detail: expect.stringContaining('before it started') });
+    expect(external.get(2)).toMatchObject({ state: 'failed', detail: expect.stringContaining('network.layers') });
+  });
 
   it('writes sbatch array specs as ranges', () => {
     expect(arraySpec([0, 1, 2, 5, 7, 8])).toBe('0-2,5,7-8');
