@@ -418,11 +418,35 @@ export function backgroundPlugin(color: string): Plugin<'line'> {
   };
 }
 
+/** A theme's base font size and its fonts at other sizes: every figure's text takes its family from here. */
+export function themeFonts(theme: ChartTheme): {
+  size: number;
+  font: (size: number, weight?: 'bold' | 'normal') => { size: number; family?: string; weight?: 'bold' | 'normal' };
+} {
+  const family = theme.fontFamily;
+  return { size: theme.fontSize ?? 12, font: (s, weight) => ({ size: s, ...(family ? { family } : {}), ...(weight ? { weight } : {}) }) };
+}
+
+/** What every figure's options share, line chart or heatmap: canvas sizing, pixel ratio and padding. */
+export function canvasOptions(opts: ChartJsOptions) {
+  return {
+    animation: opts.animation ? undefined : (false as const),
+    responsive: opts.responsive ?? false,
+    maintainAspectRatio: false,
+    ...(opts.devicePixelRatio !== undefined ? { devicePixelRatio: opts.devicePixelRatio } : {}),
+    layout: { padding: { top: 2, right: 10, bottom: 2, left: 2 } },
+  };
+}
+
+/** The title plugin's options: the spec's title, unless the caller leaves it to a caption. */
+export function titleOptions(title: string, theme: ChartTheme, opts: ChartJsOptions) {
+  const { size, font } = themeFonts(theme);
+  return { display: (opts.title ?? true) && title !== '', text: title, color: theme.fg, font: font(size + 1, 'bold'), padding: { top: 2, bottom: 4 } };
+}
+
 /** The chart.js configuration of a spec: one place for axes, legend, fonts and line styles. */
 export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME, opts: ChartJsOptions = {}): LineConfig {
-  const size = theme.fontSize ?? 12;
-  const family = theme.fontFamily;
-  const font = (s: number, weight?: 'bold' | 'normal') => ({ size: s, ...(family ? { family } : {}), ...(weight ? { weight } : {}) });
+  const { size, font } = themeFonts(theme);
   const maxPoints = Math.max(0, ...spec.series.map((s) => s.points.length));
   const points = spec.showPoints ?? maxPoints <= 30;
   const datasets: ChartDataset<'line', ChartPoint[]>[] = spec.series.map((s) => lineDataset(s, points ? 2 : 0));
@@ -434,16 +458,12 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
     type: 'line',
     data: { datasets },
     options: {
-      animation: opts.animation ? undefined : false,
+      ...canvasOptions(opts),
       parsing: false,
       normalized: true,
-      responsive: opts.responsive ?? false,
-      maintainAspectRatio: false,
-      ...(opts.devicePixelRatio !== undefined ? { devicePixelRatio: opts.devicePixelRatio } : {}),
       // A missing value is a gap, never a straight line across it.
       spanGaps: false,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      layout: { padding: { top: 2, right: 10, bottom: 2, left: 2 } },
       scales: {
         x: {
           type: 'linear',
@@ -475,13 +495,7 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
         },
       },
       plugins: {
-        title: {
-          display: (opts.title ?? true) && spec.title !== '',
-          text: spec.title,
-          color: theme.fg,
-          font: font(size + 1, 'bold'),
-          padding: { top: 2, bottom: 4 },
-        },
+        title: titleOptions(spec.title, theme, opts),
         legend: {
           display: inLegend.filter(Boolean).length > 1 || (inLegend[0] === true && spec.series[0]?.label !== 'σ'),
           position: 'top',

@@ -6,7 +6,19 @@
 import type { ChartConfiguration, Plugin } from 'chart.js' with { 'resolution-mode': 'import' };
 import { SWEEP_METRIC_INFO, type SweepMetric, type SweepResults } from '../engine/sweep/metrics';
 import { formatAxisValue, sameValue, type AxisValue } from '../engine/sweep/spec';
-import { PRINT_THEME, backgroundPlugin, colorAt, toChartJsConfig, type ChartJsOptions, type ChartSeries, type ChartSpec, type ChartTheme } from './chartSpecs';
+import {
+  PRINT_THEME,
+  backgroundPlugin,
+  canvasOptions,
+  colorAt,
+  themeFonts,
+  titleOptions,
+  toChartJsConfig,
+  type ChartJsOptions,
+  type ChartSeries,
+  type ChartSpec,
+  type ChartTheme,
+} from './chartSpecs';
 
 export interface SweepFigureChoice {
   metric: SweepMetric;
@@ -299,9 +311,7 @@ type AnyConfig = ChartConfiguration;
 
 /** chart.js configuration of a heatmap (chartjs-chart-matrix's 'matrix' type, which the caller registers). */
 export function heatmapConfig(spec: HeatmapSpec, theme: ChartTheme = PRINT_THEME, opts: ChartJsOptions = {}): AnyConfig {
-  const size = theme.fontSize ?? 12;
-  const family = theme.fontFamily;
-  const font = (s: number, weight?: 'bold' | 'normal') => ({ size: s, ...(family ? { family } : {}), ...(weight ? { weight } : {}) });
+  const { size, font } = themeFonts(theme);
   const nx = spec.xTicks.length;
   const ny = spec.yTicks.length;
   const axis = (labels: string[], title: string) => ({
@@ -334,20 +344,10 @@ export function heatmapConfig(spec: HeatmapSpec, theme: ChartTheme = PRINT_THEME
       ],
     },
     options: {
-      animation: opts.animation ? undefined : false,
-      responsive: opts.responsive ?? false,
-      maintainAspectRatio: false,
-      ...(opts.devicePixelRatio !== undefined ? { devicePixelRatio: opts.devicePixelRatio } : {}),
-      layout: { padding: { top: 2, right: 10, bottom: 2, left: 2 } },
+      ...canvasOptions(opts),
       scales: { x: axis(spec.xTicks, spec.xLabel), y: { ...axis(spec.yTicks, spec.yLabel), reverse: false } },
       plugins: {
-        title: {
-          display: (opts.title ?? true) && spec.title !== '',
-          text: spec.title,
-          color: theme.fg,
-          font: font(size + 1, 'bold'),
-          padding: { top: 2, bottom: 4 },
-        },
+        title: titleOptions(spec.title, theme, opts),
         legend: { display: false },
         tooltip: { enabled: !!opts.interactive, callbacks: { title: () => '', label: (ctx: { raw?: { info?: string } }) => ctx.raw?.info ?? '' } },
       },

@@ -16,13 +16,22 @@ export function racecar(args: string[], env: NodeJS.ProcessEnv = {}): CliResult 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function racecarAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Runs the built CLI in the background; with stopAt, sends that signal once its progress line reaches that step. */
+export function racecarAsync(args: string[], env: NodeJS.ProcessEnv = {}, stopAt?: { step: number; signal: NodeJS.Signals }): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    const reached = stopAt && new RegExp(`^step ${stopAt.step} `, 'm');
     let stdout = '';
     let stderr = '';
+    let sent = false;
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (reached && !sent && reached.test(stderr)) {
+        sent = true;
+        child.kill(stopAt.signal);
+      }
+    });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }

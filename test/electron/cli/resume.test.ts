@@ -1,29 +1,17 @@
 // `racecar resume`: a run stopped by a signal goes on from its last checkpoint
 // to the end, in a new process, as the app's Resume does.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, TINY_PEAK, racecar } from '../../helpers/cli';
+import { TINY_PEAK, racecar, racecarAsync } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 import type { RunRecord } from '../../../electron/engine/types';
 
 const flags = [...TINY_PEAK, '--lambda', '1e-6', '--eval-every', '10', '--checkpoint-every', '20'];
 
-function trainAndStop(ws: string, steps: number): Promise<string> {
-  const child = spawn(process.execPath, [BIN, 'train', ...flags, '--steps', String(steps), '--workspace', ws]);
-  let stdout = '';
-  let stderr = '';
-  let sent = false;
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    if (!sent && /^step 50 /m.test(stderr)) {
-      sent = true;
-      child.kill('SIGTERM');
-    }
-  });
-  return new Promise((resolve) => child.on('close', () => resolve(stdout.trim())));
+async function trainAndStop(ws: string, steps: number): Promise<string> {
+  const r = await racecarAsync(['train', ...flags, '--steps', String(steps), '--workspace', ws], {}, { step: 50, signal: 'SIGTERM' });
+  return r.stdout.trim();
 }
 
 describe('racecar resume', () => {

@@ -2,32 +2,21 @@
 // its run as cancelled with the state reached saved; on a full disk it ends
 // the run as failed, naming the disk. Real processes, a real full file system
 // (a 600 KiB tmpfs in a private mount namespace: util-linux unshare).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN } from '../../helpers/cli';
+import { BIN, racecarAsync, type CliResult } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 import type { RunRecord } from '../../../electron/engine/types';
 
 const quick = ['train', '--data', 'peak', '--train-per-class', '10', '--test-per-class', '2', '--layers', '16,2', '--lambda', '1e-6', '--eval-every', '10'];
 
-function stopWith(signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string; ws: string }> {
+async function stopWith(signal: NodeJS.Signals): Promise<CliResult & { ws: string }> {
   const ws = tempDir('racecar-signal-');
-  const child = spawn(process.execPath, [BIN, ...quick, '--steps', '1000000', '--checkpoint-every', '0', '--workspace', ws]);
-  let stdout = '';
-  let stderr = '';
-  let sent = false;
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    // After a few evaluations: the run is well under way.
-    if (!sent && /^step 30 /m.test(stderr)) {
-      sent = true;
-      child.kill(signal);
-    }
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, ws })));
+  // After a few evaluations: the run is well under way.
+  const r = await racecarAsync([...quick, '--steps', '1000000', '--checkpoint-every', '0', '--workspace', ws], {}, { step: 30, signal });
+  return { ...r, ws };
 }
 
 describe('racecar train and signals', () => {

@@ -6,35 +6,18 @@ import { initTfjsBackend } from '../../../electron/engine/backend';
 import { buildNetwork, disposeNetwork, forward, trainableVariables } from '../../../electron/engine/model/network';
 import { computeLoss } from '../../../electron/engine/model/loss';
 import { lossGradients } from '../../../electron/engine/model/backprop';
-import { Rng } from '../../../electron/engine/util/rng';
-import { cases, type Case } from './lossCases';
+import { caseInputs, cases, type Case } from './lossCases';
 
 beforeAll(async () => {
   await initTfjsBackend();
 });
 
 function compare(c: Case, seed: number) {
-  const rng = new Rng(seed);
-  const dim = c.input ?? 10;
-  const n = c.batch ?? 9;
-  const classes = c.layers[c.layers.length - 1].units;
-  const net = buildNetwork(dim, c.layers, seed);
-  // Move off the initial state so that BN's gamma/beta and biases matter.
-  for (const v of trainableVariables(net)) v.assign(tf.tidy(() => tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', seed), 0.1))));
-  const x = tf.tensor2d(
-    new Float32Array(n * dim).map(() => rng.uniform(0, c.scale ?? 2)),
-    [n, dim],
-  );
-  const y = tf.tensor2d(
-    new Float32Array(n * classes).map((_, i) => (Math.floor(i / classes) % classes === i % classes ? 1 : 0)),
-    [n, classes],
-  );
-  const u = c.layers.map((l) =>
-    tf.tensor2d(
-      new Float32Array(l.units).map(() => rng.normal()),
-      [l.units, 1],
-    ),
-  );
+  const inputs = caseInputs(c, seed);
+  const { net, n, dim, classes } = inputs;
+  const x = tf.tensor2d(inputs.x, [n, dim]);
+  const y = tf.tensor2d(inputs.y, [n, classes]);
+  const u = inputs.u.map((v) => tf.tensor2d(v, [v.length, 1]));
   const vars = trainableVariables(net);
 
   const auto = tf.variableGrads(() => computeLoss(net, x, y, c.settings, u).total, vars);

@@ -2,8 +2,11 @@
 // gradient: BN on/off, each activation, quirks on/off, halfSum and mean, SRIP,
 // per-layer lambdas (zero ones included). Shared by the tfjs backward-pass
 // tests and the ONNX step-graph tests.
+import * as tf from '@tensorflow/tfjs';
 import type { LayerConfig } from '../../../electron/engine/config/schema';
 import type { LossSettings } from '../../../electron/engine/model/loss';
+import { buildNetwork, trainableVariables } from '../../../electron/engine/model/network';
+import { Rng } from '../../../electron/engine/util/rng';
 
 export interface Case {
   name: string;
@@ -54,3 +57,17 @@ export const cases: Case[] = [
     settings: { lambdas: [1e-2], lambdaOrt: 0, reduction: 'halfSum', quirks: true },
   },
 ];
+
+/** A case's network moved off its initial state (so that BN's gamma/beta and biases matter), a batch and SRIP vectors. */
+export function caseInputs(c: Case, seed: number) {
+  const rng = new Rng(seed);
+  const dim = c.input ?? 10;
+  const n = c.batch ?? 9;
+  const classes = c.layers[c.layers.length - 1]!.units;
+  const net = buildNetwork(dim, c.layers, seed);
+  for (const v of trainableVariables(net)) v.assign(tf.tidy(() => tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', seed), 0.1))));
+  const x = new Float32Array(n * dim).map(() => rng.uniform(0, c.scale ?? 2));
+  const y = new Float32Array(n * classes).map((_, i) => (Math.floor(i / classes) % classes === i % classes ? 1 : 0));
+  const u = c.layers.map((l) => new Float32Array(l.units).map(() => rng.normal()));
+  return { net, x, y, u, n, dim, classes };
+}

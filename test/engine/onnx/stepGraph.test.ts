@@ -11,7 +11,7 @@ import { PARTS, type StepGraphSpec } from '../../../electron/engine/onnx/stepGra
 import { makeOptimizer } from '../../../electron/engine/train/optimizers';
 import { Rng } from '../../../electron/engine/util/rng';
 import type { LayerConfig } from '../../../electron/engine/config/schema';
-import { cases, type Case } from '../model/lossCases';
+import { caseInputs, cases, type Case } from '../model/lossCases';
 import { relDiff, stepRunner } from './helpers';
 
 beforeAll(async () => {
@@ -20,20 +20,12 @@ beforeAll(async () => {
 
 const SGD = { kind: 'sgd' as const, learningRate: 0.5, momentum: 0 };
 
-/** A case's network moved off its initial state, a batch and SRIP vectors. */
+/** A case's network moved off its initial state, moving statistics too, a batch and SRIP vectors. */
 function setup(c: Case, seed: number) {
-  const rng = new Rng(seed);
-  const dim = c.input ?? 10;
-  const n = c.batch ?? 9;
-  const classes = c.layers[c.layers.length - 1].units;
-  const net = buildNetwork(dim, c.layers, seed);
-  for (const v of trainableVariables(net)) v.assign(tf.tidy(() => tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', seed), 0.1))));
+  const inputs = caseInputs(c, seed);
   // Moving statistics away from 0 and 1 as well.
-  for (const p of net.params) if (p.movingMean) p.movingMean.assign(tf.randomUniform(p.movingMean.shape, 0, 1, 'float32', seed));
-  const x = new Float32Array(n * dim).map(() => rng.uniform(0, c.scale ?? 2));
-  const y = new Float32Array(n * classes).map((_, i) => (Math.floor(i / classes) % classes === i % classes ? 1 : 0));
-  const u = c.layers.map((l) => new Float32Array(l.units).map(() => rng.normal()));
-  return { net, x, y, u, n, dim, classes };
+  for (const p of inputs.net.params) if (p.movingMean) p.movingMean.assign(tf.randomUniform(p.movingMean.shape, 0, 1, 'float32', seed));
+  return inputs;
 }
 
 describe('ONNX step graph against tfjs', () => {

@@ -15,20 +15,14 @@ import { DivergedError, checkEvaluation, checkState, stateChecksum } from '../..
 import { trainToEnd } from '../../../electron/engine/train/trainer';
 import type { EvalRecord, RunRecord, TrainEvent } from '../../../electron/engine/types';
 import { exportBundle } from '../../../electron/export/bundle';
+import { smallPeak } from '../../helpers/configs';
 import { tempDir } from '../../helpers/tmp';
 
-const sgd = (learningRate: number, evalEvery: number): RunConfigInput => ({
-  name: `sgd ${learningRate}`,
-  seed: 7,
-  data: { source: { kind: 'peak', trainPerClass: 20, testPerClass: 4 }, scale: 'raw' },
-  network: {
-    layers: [
-      { units: 16, activation: 'relu', batchNorm: true, lambda: 1e-6 },
-      { units: 2, activation: 'linear', batchNorm: false, lambda: 1e-6 },
-    ],
-  },
-  training: { steps: 80, evalEvery, checkpointEvery: 5, backwardSamples: 2, batchSize: 0, optimizer: { kind: 'sgd', learningRate } },
-});
+const sgd = (learningRate: number, evalEvery: number): RunConfigInput =>
+  smallPeak({
+    name: `sgd ${learningRate}`,
+    training: { steps: 80, evalEvery, checkpointEvery: 5, backwardSamples: 2, batchSize: 0, optimizer: { kind: 'sgd', learningRate } },
+  });
 
 const MESSAGE =
   /^diverged at step (\d+): the (weights|training loss|test reconstruction error of layer \d) became (NaN \(not a number\)|infinite|-infinite): lower the learning rate \(training\.optimizer\.learningRate is \d+, or use adam\)$/;

@@ -8,23 +8,9 @@ import { availableBackends } from '../../../electron/engine/backend';
 import { ortVersion } from '../../../electron/engine/onnx/runtime';
 import { RunStore } from '../../../electron/engine/store/runStore';
 import { trainRun, trainToEnd } from '../../../electron/engine/train/trainer';
-import type { RunConfigInput } from '../../../electron/engine/config/schema';
 import type { TrainEvent } from '../../../electron/engine/types';
+import { smallPeak as small } from '../../helpers/configs';
 import { listFiles, tempDir } from '../../helpers/tmp';
-
-const small = (over: Partial<RunConfigInput> = {}): RunConfigInput => ({
-  name: 'small',
-  seed: 7,
-  data: { source: { kind: 'peak', trainPerClass: 20, testPerClass: 4 }, scale: 'raw' },
-  network: {
-    layers: [
-      { units: 16, activation: 'relu', batchNorm: true, lambda: 1e-6 },
-      { units: 2, activation: 'linear', batchNorm: false, lambda: 1e-6 },
-    ],
-  },
-  training: { steps: 60, evalEvery: 20, checkpointEvery: 40, backwardSamples: 3, batchSize: 0, optimizer: { kind: 'adam', learningRate: 1e-3 } },
-  ...over,
-});
 
 describe.each(availableBackends())('trainRun on %s', (backend) => {
   beforeAll(() => {
