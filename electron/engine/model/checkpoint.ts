@@ -1,7 +1,6 @@
 // Checkpoints are self-describing JSON (base64 float32) so that any tool can
 // read them and the SVD can be computed for any saved step.
 import type { LayerConfig } from '../config/schema';
-import { networkParams, type Network } from './network';
 import type { LayerArrays } from './params';
 
 export const CHECKPOINT_FORMAT = 'racecar-checkpoint/1';
@@ -11,13 +10,11 @@ interface StoredTensor {
   data: string;
 }
 
-export type CheckpointLayer = LayerArrays;
-
 export interface Checkpoint {
   step: number;
   inputSize: number;
   layers: LayerConfig[];
-  params: CheckpointLayer[];
+  params: LayerArrays[];
 }
 
 const encode = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -48,10 +45,6 @@ export function serializeParams(inputSize: number, layers: LayerConfig[], params
       };
     }),
   });
-}
-
-export function serializeCheckpoint(net: Network, step: number): string {
-  return serializeParams(net.inputSize, net.layers, networkParams(net), step);
 }
 
 export function parseCheckpoint(json: string): Checkpoint {

@@ -3,9 +3,8 @@
 // mean squared reconstruction error of every layer's input and the
 // reconstructions of the first test inputs (the backward images).
 import { GraphBuilder } from './graph';
-import { movingSpecs, trainableSpecs } from './layout';
-import { NetGraph, type BnMode, type LayerValues, type NetShape } from './network';
-import { paramName } from './layout';
+import { layerValues, movingSpecs, trainableSpecs } from './layout';
+import { NetGraph, type BnMode, type NetShape } from './network';
 
 export const LOGITS = 'logits';
 export const RECON = 'recon';
@@ -15,14 +14,7 @@ function withParams(name: string, net: NetShape, rows: number | string): { g: Gr
   const g = new GraphBuilder(name);
   const x = g.input('x', [rows, net.inputSize]);
   for (const p of [...trainableSpecs(net), ...movingSpecs(net)]) g.input(p.name, p.shape);
-  const P: LayerValues[] = net.layers.map((l, k) => ({
-    w: paramName('w', k),
-    b: paramName('b', k),
-    ...(l.batchNorm
-      ? { gamma: paramName('gamma', k), beta: paramName('beta', k), movingMean: paramName('movingMean', k), movingVar: paramName('movingVar', k) }
-      : {}),
-  }));
-  return { g, G: new NetGraph(g, net, P), x };
+  return { g, G: new NetGraph(g, net, layerValues(net)), x };
 }
 
 /** Logits of any number of rows ('n'). */

@@ -3,7 +3,7 @@
 // into the step graph as `s` and comes out as `s.next`.
 import type { RunConfig } from '../config/schema';
 import type { LayerArrays } from '../model/params';
-import type { NetShape } from './network';
+import type { LayerValues, NetShape } from './network';
 
 export interface TensorSpec {
   name: string;
@@ -35,6 +35,17 @@ export function trainableSpecs(net: NetShape): TensorSpec[] {
     if (l.batchNorm) out.push({ name: paramName('gamma', k), shape: [n] }, { name: paramName('beta', k), shape: [n] });
     return out;
   });
+}
+
+/** Each layer's parameters and moving averages as the graphs name their inputs. */
+export function layerValues(net: NetShape): LayerValues[] {
+  return net.layers.map((l, k) => ({
+    w: paramName('w', k),
+    b: paramName('b', k),
+    ...(l.batchNorm
+      ? { gamma: paramName('gamma', k), beta: paramName('beta', k), movingMean: paramName('movingMean', k), movingVar: paramName('movingVar', k) }
+      : {}),
+  }));
 }
 
 /** The forward BN moving averages (updated by the step, not by gradients). */

@@ -28,9 +28,6 @@ export function loadOrt(): Ort | null {
   return loaded;
 }
 
-/** Why loadOrt() returned null. */
-export const ortLoadError = (): string => loadError;
-
 export function ortVersion(): string {
   return loadOrt()?.env.versions.node ?? 'unavailable';
 }

@@ -6,8 +6,8 @@
 import { BN_MOMENTUM } from '../model/network';
 import type { LossSettings } from '../model/loss';
 import { GraphBuilder, type Value } from './graph';
-import { gradName, movingSpecs, nextName, optimizerSlots, paramName, slotName, sripName, stateSpecs, trainableSpecs, type OptimizerConfig } from './layout';
-import { NetGraph, type BnGrads, type LayerValues, type NetShape } from './network';
+import { gradName, layerValues, nextName, optimizerSlots, paramName, slotName, sripName, stateSpecs, trainableSpecs, type OptimizerConfig } from './layout';
+import { NetGraph, type BnGrads, type NetShape } from './network';
 
 export interface StepGraphSpec {
   net: NetShape;
@@ -52,13 +52,7 @@ export function buildStepGraph(spec: StepGraphSpec, opts: StepGraphOptions = {})
   const x = g.input('x', [n, dim]);
   const onehot = g.input('y', [n, classes]);
   for (const st of stateSpecs(net, spec.optimizer)) g.input(st.name, st.shape);
-  const P: LayerValues[] = net.layers.map((l, k) => ({
-    w: paramName('w', k),
-    b: paramName('b', k),
-    ...(l.batchNorm
-      ? { gamma: paramName('gamma', k), beta: paramName('beta', k), movingMean: paramName('movingMean', k), movingVar: paramName('movingVar', k) }
-      : {}),
-  }));
+  const P = layerValues(net);
   const G = new NetGraph(g, net, P);
 
   // Forward pass.
@@ -171,13 +165,17 @@ export function buildStepGraph(spec: StepGraphSpec, opts: StepGraphOptions = {})
 
   // Moving averages of the forward batch statistics.
   const updated: Value[] = [];
-  for (const m of movingSpecs(net)) {
-    const k = Number(m.name.replace(/^\D+/, ''));
-    const stat = m.name.startsWith('movingMean') ? fwd.traces[k].bn!.mean : fwd.traces[k].bn!.variance;
-    const next = g.add(g.scale(m.name, BN_MOMENTUM), g.scale(stat, 1 - BN_MOMENTUM));
-    g.output(next, nextName(m.name), m.shape);
+  const average = (moving: Value, stat: Value, units: number) => {
+    const next = g.add(g.scale(moving, BN_MOMENTUM), g.scale(stat, 1 - BN_MOMENTUM));
+    g.output(next, nextName(moving), [units]);
     updated.push(next);
-  }
+  };
+  net.layers.forEach((l, k) => {
+    if (!l.batchNorm) return;
+    const { mean, variance } = fwd.traces[k].bn!;
+    average(P[k].movingMean!, mean, l.units);
+    average(P[k].movingVar!, variance, l.units);
+  });
 
   updated.push(...optimizerUpdate(g, spec.optimizer, trainableSpecs(net), grads));
   // NaN and ±Infinity propagate through a sum: one native reduction, 4 bytes read per step.
@@ -230,8 +228,7 @@ function srip(g: GraphBuilder, w: Value, u: Value, c: number, scale: number): { 
   return { penalty, dW };
 }
 
-/** The optimizer update as tfjs computes it (see train/optimizers.ts), one chain per parameter. */
-/** Returns the updated parameters. */
+/** The optimizer update as tfjs computes it (see train/optimizers.ts), one chain per parameter; returns the updated parameters. */
 function optimizerUpdate(g: GraphBuilder, o: OptimizerConfig, params: { name: string; shape: number[] }[], grads: Map<string, Value>): Value[] {
   const updated: Value[] = [];
   const slots = optimizerSlots(o);

@@ -215,5 +215,3 @@ export function transpose(x: Float64Array, rows: number, cols: number): Float64A
   }
   return t;
 }
-
-export { rowDots } from './rowDots';

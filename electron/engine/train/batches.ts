@@ -22,6 +22,11 @@ export function oneHot(labels: Int32Array, classes: number): Float32Array {
   return out;
 }
 
+/** Rows per training step: the batch size asked for, or the whole training set when it is 0 or at least that large. */
+export function effectiveBatchSize(requested: number, trainCount: number): number {
+  return requested <= 0 || requested >= trainCount ? trainCount : requested;
+}
+
 export class BatchSampler {
   readonly batchSize: number;
   private order: Int32Array;
@@ -39,7 +44,7 @@ export class BatchSampler {
     private rng: Rng,
   ) {
     const n = labels.length;
-    this.batchSize = batchSize <= 0 || batchSize >= n ? n : batchSize;
+    this.batchSize = effectiveBatchSize(batchSize, n);
     this.order = range(n);
     if (this.batchSize === n) {
       this.fullBatch = { x: images.subarray(0, n * dim), y: oneHot(labels, classes), rows: n, full: true };

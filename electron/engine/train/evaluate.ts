@@ -3,14 +3,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { forward, reverse, transposedWeights, type Network } from '../model/network';
 
-const CHUNK = 4096;
+/** Rows per forward pass when accuracy runs on the moving averages. */
+export const CHUNK = 4096;
 
 export interface SplitTensors {
   x: tf.Tensor2D;
   labels: Int32Array;
 }
 
-function argmaxAccuracy(logits: Float32Array, classes: number, labels: Int32Array, offset: number, n: number): number {
+/** How many of rows offset..offset+n have their largest logit at their label. */
+export function argmaxAccuracy(logits: Float32Array, classes: number, labels: Int32Array, offset: number, n: number): number {
   let correct = 0;
   for (let i = 0; i < n; i++) {
     let best = 0;

@@ -4,6 +4,7 @@
 // WebAssembly backend) halfway through.
 import * as os from 'node:os';
 import { ConfigError, type RunConfig } from '../config/schema';
+import { effectiveBatchSize } from './batches';
 
 const GiB = 2 ** 30;
 /** WebAssembly memory is 32-bit: the wasm backend's tensors all live in at most 4 GiB. */
@@ -30,7 +31,7 @@ export function estimateMemory(cfg: RunConfig, inputSize: number, trainCount: nu
     parameters += fanIn * l.units + l.units + (l.batchNorm ? 2 * l.units : 0);
     fanIn = l.units;
   }
-  const batch = cfg.training.batchSize <= 0 || cfg.training.batchSize >= trainCount ? trainCount : cfg.training.batchSize;
+  const batch = effectiveBatchSize(cfg.training.batchSize, trainCount);
   const units = inputSize + layers.reduce((a, l) => a + l.units, 0);
   // Evaluation runs the whole test set through the forward and reverse passes at once.
   const rows = Math.max(batch, testCount);

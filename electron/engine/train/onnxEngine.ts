@@ -13,22 +13,10 @@ import type { NetShape } from '../onnx/network';
 import { createSession, loadOrt, ortVersion, type Ort, type OrtSession, type OrtTensor } from '../onnx/runtime';
 import { ADAM, ADAM_STEP_SCALE, ADAM_V_SCALE, CHECKSUM, PARTS, buildStepGraph, stepInputs, type StepGraphSpec } from '../onnx/stepGraph';
 import type { HostBatch } from './batches';
+import { CHUNK, argmaxAccuracy } from './evaluate';
 import type { EngineSetup, Evaluation, SripVectors, StepEngine } from './stepEngine';
 
-const CHUNK = 4096;
-
 const encode = (g: GraphBuilder) => g.encode(ortVersion());
-
-/** Index of the largest logit per row, compared with the labels. */
-function correct(logits: Float32Array, classes: number, labels: Int32Array, offset: number, n: number): number {
-  let c = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < classes; j++) if (logits[i * classes + j] > logits[i * classes + best]) best = j;
-    if (best === labels[offset + i]) c++;
-  }
-  return c;
-}
 
 export async function createOnnxEngine(s: EngineSetup, threads: number): Promise<StepEngine> {
   const ort = loadOrt();
@@ -92,7 +80,7 @@ export async function createOnnxEngine(s: EngineSetup, threads: number): Promise
       const m = Math.min(chunk, n - off);
       const x = new ort.Tensor('float32', images.subarray(off * s.dim, (off + m) * s.dim), [m, s.dim]);
       const r = await logitsSession.run({ x, ...paramFeeds() });
-      hits += correct(r[LOGITS].data as Float32Array, s.classes, labels, off, m);
+      hits += argmaxAccuracy(r[LOGITS].data as Float32Array, s.classes, labels, off, m);
     }
     return hits / n;
   };
@@ -122,7 +110,7 @@ export async function createOnnxEngine(s: EngineSetup, threads: number): Promise
         testSession ??= await createSession(encode(buildTestGraph(net, mode, quirks, nTest, s.samples)), threads);
         const x = new ort.Tensor('float32', s.test.images.subarray(0, nTest * s.dim), [nTest, s.dim]);
         const r = await testSession.run({ x, ...paramFeeds() });
-        testAccuracy = correct(r[LOGITS].data as Float32Array, s.classes, s.test.labels, 0, nTest) / nTest;
+        testAccuracy = argmaxAccuracy(r[LOGITS].data as Float32Array, s.classes, s.test.labels, 0, nTest) / nTest;
         testRecon = Array.from(r[RECON].data as Float32Array);
         if (s.samples > 0) backward = Float32Array.from(r[BACKWARD].data as Float32Array);
       }

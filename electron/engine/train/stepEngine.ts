@@ -64,5 +64,3 @@ export interface StepEngine {
   threadReport(): string | null;
   dispose(): void;
 }
-
-export type OptimizerConfig = RunConfig['training']['optimizer'];

@@ -10,7 +10,7 @@ import type { LossSettings } from '../model/loss';
 import { parseCheckpoint, serializeParams } from '../model/checkpoint';
 import { parseOptimizerState, serializeOptimizerState } from './optimizers';
 import { initialParams } from '../model/params';
-import { BatchSampler } from './batches';
+import { BatchSampler, effectiveBatchSize } from './batches';
 import { createStepEngine, engineThreads } from './engines';
 import type { SripVectors } from './stepEngine';
 import { DivergedError, checkEvaluation, checkState } from './divergence';
@@ -82,8 +82,7 @@ export function resolveTotalSteps(cfg: RunConfig, trainCount: number): number {
   const t = cfg.training;
   if (t.steps !== undefined) return t.steps;
   if (t.epochs !== undefined) {
-    const bs = t.batchSize <= 0 || t.batchSize >= trainCount ? trainCount : t.batchSize;
-    return t.epochs * Math.max(1, Math.floor(trainCount / bs));
+    return t.epochs * Math.max(1, Math.floor(trainCount / effectiveBatchSize(t.batchSize, trainCount)));
   }
   return DEFAULT_STEPS;
 }
@@ -124,11 +123,11 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true, backend }) : null;
   const from = plan?.step ?? 0;
   const progressEveryMs = opts.progressEveryMs ?? 200;
-  const n = data.train.count;
-  const batchSize = config.training.batchSize <= 0 || config.training.batchSize >= n ? n : config.training.batchSize;
+  const dim = data.height * data.width;
+  const batchSize = effectiveBatchSize(config.training.batchSize, data.train.count);
   const versions = {
     ...engineVersions(backend),
-    ...(backend === 'onnx' ? { onnxThreads: String(engineThreads({ config, dim: data.height * data.width, batchSize })) } : {}),
+    ...(backend === 'onnx' ? { onnxThreads: String(engineThreads({ config, dim, batchSize })) } : {}),
   };
   const dataInfo = describeDataset(data);
   const id = opts.runId
@@ -148,7 +147,6 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const resumedElapsed = plan ? (store.readMetrics(id).at(-1)?.elapsed ?? 0) : 0;
   yield { type: 'started', runId: id, backend, totalSteps };
 
-  const dim = data.height * data.width;
   const classes = config.network.layers[config.network.layers.length - 1].units;
   const settings: LossSettings = {
     lambdas: config.network.layers.map((l) => l.lambda),

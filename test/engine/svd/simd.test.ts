@@ -2,7 +2,8 @@
 // other summation order), on sizes that exercise every odd tail and edge.
 import { afterEach, describe, expect, it } from 'vitest';
 import { setSimdKernels, simdKernels, symmetricEigenRows } from '../../../electron/engine/svd/eigen';
-import { rowDots, thinSvd } from '../../../electron/engine/svd/svd';
+import { rowDots } from '../../../electron/engine/svd/rowDots';
+import { thinSvd } from '../../../electron/engine/svd/svd';
 import { Rng } from '../../../electron/engine/util/rng';
 import { compose, frobenius, orthoError } from './helpers';
 
