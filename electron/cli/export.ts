@@ -6,6 +6,7 @@ import { EXPORT_DEFAULTS, ExportCancelledError, FIGURE_NAMES, exportBundle, type
 import type { SizeUnit } from '../figures/canvas';
 import { WORKSPACE_OPTION, parseCommand, type CommandSpec } from './options';
 import { abortOnSignals } from './signals';
+import { bar } from './format';
 import type { SweepExport } from '../export/bundle';
 import { SWEEP_METRICS } from '../engine/sweep/metrics';
 import { resolveSweepExport } from '../export/sweepExport';
@@ -140,13 +141,7 @@ export async function cmdExport(args: string[]): Promise<number> {
       topK: intFlag('top-k', str('top-k')),
       overwrite: values.force === true,
       signal: stop.signal,
-      onProgress: tty
-        ? (p) => {
-            const width = 24;
-            const filled = Math.round((p.done / Math.max(1, p.total)) * width);
-            process.stderr.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} ${p.label}`);
-          }
-        : undefined,
+      onProgress: tty ? (p) => process.stderr.write(`\r\x1b[K${bar(p.done, p.total, 24)} ${p.done}/${p.total} ${p.label}`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
     for (const n of result.notes) console.error(`note: ${n}`);

@@ -57,7 +57,8 @@ export function eta(done: number, total: number, elapsedSeconds: number): number
   return (elapsedSeconds / done) * Math.max(0, total - done);
 }
 
-const bar = (done: number, total: number, width: number) => {
+/** [####......]: done of total in width characters. */
+export const bar = (done: number, total: number, width: number): string => {
   const filled = Math.max(0, Math.min(width, Math.round((done / Math.max(1, total)) * width)));
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 };

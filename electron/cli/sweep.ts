@@ -14,6 +14,7 @@ import { cancelSweepSlurm, checkSlurmOptions, readSlurmJobs, slurmSweepStatus, s
 import { TRAIN_OPTIONS, configFromFlags, type TrainFlags } from './trainArgs';
 import { UsageError, intFlag, workspaceOf } from './flags';
 import { fmt, table } from './format';
+import { abortOnSignals } from './signals';
 import { WORKSPACE_OPTION, parseCommand, type CommandSpec, type OptionTable, type ParsedValues } from './options';
 
 /** Flags of `racecar train` that a sweep takes as axes (a list of values) instead; --workspace is the sweep's own. */
@@ -178,21 +179,19 @@ function slurmOptions(v: Values): SlurmOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Executor = { kind: 'slurm'; options: SlurmOptions } | { kind: 'local'; jobs: number | undefined };
+
 /** The executor and its options, checked before a sweep folder is created. */
-function checkExecutor(v: Values): 'local' | 'slurm' {
+function checkExecutor(v: Values): Executor {
   const executor = (v.executor as string | undefined) ?? 'local';
   if (executor !== 'local' && executor !== 'slurm') throw new UsageError(`--executor: unknown executor '${executor}': use local or slurm`);
-  if (executor === 'slurm') slurmOptions(v);
-  else intFlag('jobs', v.jobs as string | undefined);
-  return executor;
+  return executor === 'slurm' ? { kind: 'slurm', options: slurmOptions(v) } : { kind: 'local', jobs: intFlag('jobs', v.jobs as string | undefined) };
 }
 
-async function execute(ws: string, id: string, v: Values): Promise<number> {
-  const executor = checkExecutor(v);
+async function execute(ws: string, id: string, v: Values, executor: Executor): Promise<number> {
   const print = (s: SweepStatus & { notes?: string[] }) => (v.json ? console.log(JSON.stringify(s, null, 2)) : console.error(statusText(s)));
-  if (executor === 'slurm') {
-    const o = slurmOptions(v);
-    const r = await submitSweepSlurm(ws, id, o);
+  if (executor.kind === 'slurm') {
+    const r = await submitSweepSlurm(ws, id, executor.options);
     if (r.jobId) console.error(`submitted Slurm job ${r.jobId}: ${r.indices.length} tasks (points ${r.indices.join(',')})`);
     else console.error(`nothing to submit: every point is done or in progress`);
     let status = r.status;
@@ -206,45 +205,29 @@ async function execute(ws: string, id: string, v: Values): Promise<number> {
     console.log(r.jobId ?? id);
     return v.wait && !status.complete ? 1 : 0;
   }
-  const abort = new AbortController();
-  const stop = () => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const stop = abortOnSignals();
   try {
-    const status = await runSweepLocal({
-      workspace: ws,
-      sweepId: id,
-      jobs: intFlag('jobs', v.jobs as string | undefined),
-      signal: abort.signal,
-      log: (l) => console.error(l),
-    });
+    const status = await runSweepLocal({ workspace: ws, sweepId: id, jobs: executor.jobs, signal: stop.signal, log: (l) => console.error(l) });
     print(status);
     console.log(id);
-    return status.complete ? 0 : abort.signal.aborted ? 130 : 1;
+    return status.complete ? 0 : stop.signal.aborted ? 130 : 1;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    stop.dispose();
   }
 }
 
+/** What a saved sweep may be run with: the executors' options and those that change no point. */
+const RUN_FLAGS = new Set([
+  ...Object.entries(SWEEP_COMMAND.options).flatMap(([k, o]) => (o.group === 'executors' ? [k] : [])),
+  'workspace',
+  'json',
+  'file',
+  'help',
+  'dry-run',
+]);
+
 function onlyExecutorFlags(v: Values, what: string): void {
-  const allowed = new Set([
-    'executor',
-    'jobs',
-    'partition',
-    'time',
-    'cpus',
-    'mem',
-    'racecar-cmd',
-    'array-limit',
-    'workspace',
-    'json',
-    'wait',
-    'file',
-    'help',
-    'dry-run',
-  ]);
-  const extra = Object.keys(v).filter((k) => v[k] !== undefined && !allowed.has(k));
+  const extra = Object.keys(v).filter((k) => v[k] !== undefined && !RUN_FLAGS.has(k));
   if (extra.length) throw new UsageError(`${what}: --${extra[0]} cannot change a saved sweep: start a new sweep with it instead`);
 }
 
@@ -252,7 +235,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
   const { values: v, positionals } = parseCommand(SWEEP_COMMAND, args);
   const ws = workspaceOf(v as { workspace?: string });
   const [sub, ...rest] = positionals;
-  if (sub === undefined || sub === 'resume') checkExecutor(v);
+  const executor = sub === undefined || sub === 'resume' ? checkExecutor(v) : undefined;
   const needId = (what: string) => {
     if (rest.length !== 1) throw new UsageError(`sweep ${what}: give exactly one sweep id (see racecar sweep list)`);
     return rest[0]!;
@@ -288,7 +271,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
       const id = needId('cancel');
       readSweep(ws, id); // a clear error for an unknown sweep
       const local = cancelSweepLocal(ws, id);
-      const jobs = readSlurmJobs(ws, id).length ? await cancelSweepSlurm(ws, id) : [];
+      const jobs = await cancelSweepSlurm(ws, id);
       const parts = [
         ...(local.driver !== null ? [`stopped the local driver (pid ${local.driver})`] : []),
         ...(local.runs.length ? [`asked ${local.runs.length} training process(es) to stop`] : []),
@@ -301,7 +284,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
       const id = needId('resume');
       onlyExecutorFlags(v, 'sweep resume');
       readSweep(ws, id);
-      return execute(ws, id, v);
+      return execute(ws, id, v, executor!);
     }
     case undefined:
       break;
@@ -328,7 +311,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
     id = createSweep(ws, spec).sweep.id;
     console.error(`created sweep ${id} in ${ws}`);
   }
-  return execute(ws, id, v);
+  return execute(ws, id, v, executor!);
 }
 
 function dryRun(spec: SweepSpecInput): number {

@@ -13,6 +13,7 @@ import { RunStore } from '../engine/store/runStore';
 import { logsDir, needsRun, pointPath, readSweep, sweepDir, sweepStatus, type SweepStatus } from '../engine/sweep/sweepStore';
 import { compiledScript } from '../engine/util/compiled';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
+import { makeDirs } from '../engine/util/makeDirs';
 
 export interface LocalSweepOptions {
   workspace: string;
@@ -28,6 +29,9 @@ export interface LocalSweepOptions {
   /** How often a point trained by another process is checked (ms). */
   pollMs?: number;
 }
+
+/** Exit codes of a `racecar train` that a signal stopped as cancelled: 128 + the signal (see cli/signals). */
+const STOPPED = new Set((['SIGHUP', 'SIGINT', 'SIGTERM'] as const).map((s) => 128 + os.constants.signals[s]));
 
 export const defaultJobs = (): number => Math.max(1, os.availableParallelism());
 
@@ -79,7 +83,7 @@ export async function runSweepLocal(o: LocalSweepOptions): Promise<SweepStatus> 
   const script = o.cliScript ?? cliMainScript();
   const jobs = Math.max(1, o.jobs ?? defaultJobs());
   const pollMs = o.pollMs ?? 2000;
-  fs.mkdirSync(logsDir(o.workspace, o.sweepId), { recursive: true });
+  makeDirs(logsDir(o.workspace, o.sweepId));
   writeFileAtomic(
     lockPath(o.workspace, o.sweepId),
     JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() } satisfies LocalLock),
@@ -118,7 +122,9 @@ export async function runSweepLocal(o: LocalSweepOptions): Promise<SweepStatus> 
         child.once('error', (e) => log(`point ${index} (${key}): cannot start racecar train: ${e.message}`));
         child.once('close', (code) => {
           children.delete(child);
-          log(`point ${index} (${key}): ${code === 0 ? 'completed' : code === 130 ? 'cancelled' : `failed (exit ${code}); see ${logFile}`}`);
+          log(
+            `point ${index} (${key}): ${code === 0 ? 'completed' : code !== null && STOPPED.has(code) ? 'cancelled' : `failed (exit ${code}); see ${logFile}`}`,
+          );
           resolve();
           wake();
         });

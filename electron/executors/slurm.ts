@@ -14,6 +14,7 @@ import { RunStore } from '../engine/store/runStore';
 import { needsRun, pointsDir, readSweep, slurmDir, sweepStatus, type ExternalPointState, type SweepStatus } from '../engine/sweep/sweepStore';
 import { slug } from '../engine/store/layout';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
+import { makeDirs } from '../engine/util/makeDirs';
 import { cliMainScript } from './local';
 
 const run = promisify(execFile);
@@ -130,7 +131,7 @@ export async function submitSweepSlurm(workspace: string, sweepId: string, o: Sl
   const indices = status.points.filter(needsRun).map((p) => p.index);
   if (!indices.length) return { jobId: null, indices, status };
   const dir = slurmDir(workspace, sweepId);
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const jobs = readSlurmJobs(workspace, sweepId);
   const script = path.join(dir, `job-${jobs.length}.sh`);
   writeFileAtomic(script, jobScript(workspace, sweepId, status.sweep.name, indices, o));

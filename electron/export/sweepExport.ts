@@ -3,8 +3,8 @@
 // --sweep` and the app's export thread.
 import type { RunStore } from '../engine/store/runStore';
 import { SWEEP_METRICS, isSweepMetric, type SweepMetric } from '../engine/sweep/metrics';
-import { collectSweepResults } from '../engine/sweep/results';
-import { readSweep, sweepFileJson } from '../engine/sweep/sweepStore';
+import { sweepResults } from '../engine/sweep/results';
+import { readSweep, sweepFileJson, sweepStatus } from '../engine/sweep/sweepStore';
 import { defaultSweepChoice, type SweepFigureChoice } from '../figures/sweepCharts';
 import { ExportError, type SweepExport } from './bundle';
 
@@ -22,8 +22,8 @@ export interface SweepExportRequest {
 export function resolveSweepExport(store: RunStore, req: SweepExportRequest): { sweep: SweepExport; runIds: string[] } {
   const metrics = req.metrics ?? [...SWEEP_METRICS];
   for (const m of metrics) if (!isSweepMetric(m)) throw new ExportError(`unknown sweep metric '${m}': use ${SWEEP_METRICS.join(', ')}`);
-  const { sweep } = readSweep(store.workspace, req.id);
-  const results = collectSweepResults(store, req.id);
+  const { sweep, points } = readSweep(store.workspace, req.id);
+  const results = sweepResults(store, sweepStatus(store, sweep, points));
   const x = req.x ?? defaultSweepChoice(results)?.x;
   if (x === undefined) throw new ExportError(`sweep ${req.id} has no axis with two or more values: nothing to draw`);
   const runIds = results.points.flatMap((p) => (p.state === 'done' && p.runId ? [p.runId] : []));

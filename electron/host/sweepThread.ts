@@ -3,12 +3,12 @@
 // process that serves the UI.
 import { parentPort, workerData } from 'node:worker_threads';
 import { RunStore } from '../engine/store/runStore';
-import { collectSweepResults } from '../engine/sweep/results';
-import type { ExternalPointState } from '../engine/sweep/sweepStore';
+import { sweepResults } from '../engine/sweep/results';
+import type { SweepStatus } from '../engine/sweep/sweepStore';
 
-const { workspace, id, external } = workerData as { workspace: string; id: string; external: [number, ExternalPointState][] };
+const { workspace, status } = workerData as { workspace: string; status: SweepStatus };
 try {
-  parentPort!.postMessage({ ok: true, results: collectSweepResults(new RunStore(workspace), id, { external: new Map(external) }) });
+  parentPort!.postMessage({ ok: true, results: sweepResults(new RunStore(workspace), status) });
 } catch (e) {
   parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });
 }

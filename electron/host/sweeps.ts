@@ -10,7 +10,7 @@ import type { ResultOf, SweepExecutor, SweepSummary } from '../contract/contract
 import type { RunConfig } from '../engine/config/schema';
 import type { SweepResults } from '../engine/sweep/metrics';
 import { axisLabel, expandSweep, parseSweepSpec, sweepAxes, type SweepPoint } from '../engine/sweep/spec';
-import { createSweep, listSweeps, needsRun, readSweep, sweepDir, sweepStatus, type ExternalPointState, type SavedSweep } from '../engine/sweep/sweepStore';
+import { createSweep, listSweeps, needsRun, readSweep, sweepDir, sweepStatus, type ExternalPointState, type SweepStatus } from '../engine/sweep/sweepStore';
 import type { RunStore } from '../engine/store/runStore';
 import { prepareRun, resolveTotalSteps } from '../engine/train/trainer';
 import type { SweepTag } from '../engine/types';
@@ -41,8 +41,8 @@ export class SweepHandlers {
     return fs.existsSync(appMarker(this.ws, id)) ? 'app' : 'local';
   }
 
-  private async external(id: string): Promise<{ external: Map<number, ExternalPointState>; notes: string[] }> {
-    if (this.executorOf(id) !== 'slurm') return { external: new Map(), notes: [] };
+  private async external(id: string, executor = this.executorOf(id)): Promise<{ external: Map<number, ExternalPointState>; notes: string[] }> {
+    if (executor !== 'slurm') return { external: new Map(), notes: [] };
     try {
       return await slurmPointStates(this.ws, id);
     } catch (e) {
@@ -78,23 +78,25 @@ export class SweepHandlers {
 
   async get(id: string): Promise<ResultOf<'sweeps.get'>> {
     const { sweep, points } = readSweep(this.ws, id);
-    const { external, notes } = await this.external(id);
+    const executor = this.executorOf(id);
+    const { external, notes } = await this.external(id, executor);
     const status = sweepStatus(this.deps.store(), sweep, points, external);
-    const results = await this.results(id, external);
+    const results = await this.results(status);
     return {
       sweep,
       points: status.points,
       counts: status.counts,
       complete: status.complete,
-      executor: this.executorOf(id),
+      executor,
       results,
       notes: [...notes, ...results.notes],
     };
   }
 
-  private results(id: string, external: Map<number, ExternalPointState>): Promise<SweepResults> {
+  /** The results of the status just read, in a worker thread. */
+  private results(status: SweepStatus): Promise<SweepResults> {
     return new Promise((resolve, reject) => {
-      const w = new Worker(compiledScript(__dirname, 'sweepThread.js'), { workerData: { workspace: this.ws, id, external: [...external] } });
+      const w = new Worker(compiledScript(__dirname, 'sweepThread.js'), { workerData: { workspace: this.ws, status } });
       w.once('message', (m: { ok: true; results: SweepResults } | { ok: false; error: string }) => (m.ok ? resolve(m.results) : reject(new Error(m.error))));
       w.once('error', reject);
       w.once('exit', (code) => code !== 0 && reject(new Error(`sweep results thread exited with code ${code}`)));
@@ -103,7 +105,7 @@ export class SweepHandlers {
 
   validate(spec: unknown): ResultOf<'sweeps.validate'> {
     try {
-      const points = this.prepare(spec);
+      const points = this.prepare(expandSweep(parseSweepSpec(spec)));
       return { ok: true, points: points.length, keys: points.slice(0, 200).map((p) => p.point.key) };
     } catch (e) {
       return { ok: false, error: (e as Error).message };
@@ -111,8 +113,7 @@ export class SweepHandlers {
   }
 
   /** Every point checked as a run would be (data set, output size) before anything exists. */
-  private prepare(spec: unknown): { point: SweepPoint; totalSteps: number }[] {
-    const points = expandSweep(parseSweepSpec(spec));
+  private prepare(points: SweepPoint[]): { point: SweepPoint; totalSteps: number }[] {
     // The data source is the same for every point (it is not an axis): load it once.
     let first: ReturnType<typeof prepareRun>;
     try {
@@ -134,7 +135,7 @@ export class SweepHandlers {
   }
 
   start(spec: unknown): ResultOf<'sweeps.start'> {
-    const prepared = this.prepare(spec);
+    const prepared = this.prepare(expandSweep(parseSweepSpec(spec)));
     const { sweep } = createSweep(this.ws, spec);
     fs.writeFileSync(appMarker(this.ws, sweep.id), `${JSON.stringify({ startedAt: new Date().toISOString() })}\n`);
     for (const { point, totalSteps } of prepared) this.deps.enqueue(point.config, totalSteps, { id: sweep.id, point: point.index });
@@ -146,7 +147,7 @@ export class SweepHandlers {
     const { sweep, points } = readSweep(this.ws, id);
     const { external } = await this.external(id);
     const todo = sweepStatus(this.deps.store(), sweep, points, external).points.filter(needsRun);
-    const prepared = this.prepare(specOf(sweep));
+    const prepared = this.prepare(points);
     for (const p of todo) this.deps.enqueue(points[p.index]!.config, prepared[p.index]!.totalSteps, { id, point: p.index });
     if (todo.length) this.deps.changed();
     return { id, queued: todo.length };
@@ -162,13 +163,8 @@ export class SweepHandlers {
     // Points run by racecar sweep on this machine, and Slurm jobs.
     const local = cancelSweepLocal(this.ws, id, mine);
     cancelled += local.runs.length;
-    if (this.executorOf(id) === 'slurm') cancelled += (await cancelSweepSlurm(this.ws, id)).length;
+    cancelled += (await cancelSweepSlurm(this.ws, id)).length;
     this.deps.changed();
     return { id, cancelled };
   }
-}
-
-function specOf(s: SavedSweep): unknown {
-  const { id: _id, createdAt: _c, ...spec } = s;
-  return spec;
 }

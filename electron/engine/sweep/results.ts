@@ -6,20 +6,13 @@ import type { RunStore } from '../store/runStore';
 import { computeLayerSvd } from '../svd/runSvd';
 import { SWEEP_METRICS, type SweepMetric, type SweepResults } from './metrics';
 import { axisLabel, sweepAxes } from './spec';
-import { readSweep, sweepStatus, type ExternalPointState } from './sweepStore';
+import type { SweepStatus } from './sweepStore';
 
 const finite = (v: number | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-export interface CollectOptions {
-  /** Compute SVD alignment scores (default true; the slowest part, cached per run). */
-  svd?: boolean;
-  /** Executor knowledge of points without a run (Slurm). */
-  external?: Map<number, ExternalPointState>;
-}
-
-export function collectSweepResults(store: RunStore, sweepId: string, o: CollectOptions = {}): SweepResults {
-  const { sweep, points } = readSweep(store.workspace, sweepId);
-  const status = sweepStatus(store, sweep, points, o.external);
+/** The numbers of a sweep whose status the caller has already read (with an executor's view of points without a run). */
+export function sweepResults(store: RunStore, status: SweepStatus): SweepResults {
+  const { sweep } = status;
   const notes: string[] = [];
   const empty = (): Record<SweepMetric, number | null> => Object.fromEntries(SWEEP_METRICS.map((m) => [m, null])) as Record<SweepMetric, number | null>;
   const out = status.points.map((p) => {
@@ -30,12 +23,10 @@ export function collectSweepResults(store: RunStore, sweepId: string, o: Collect
       metrics.testAccuracy = finite(last?.testAccuracy);
       metrics.recon = finite(last?.testRecon[0]);
       metrics.finalLoss = finite(last?.loss.total);
-      if (o.svd !== false) {
-        try {
-          metrics.alignment = finite(computeLayerSvd(store, p.runId, 0).alignment?.score);
-        } catch (e) {
-          notes.push(`point ${p.index} (${p.key}): no SVD alignment score: ${(e as Error).message}`);
-        }
+      try {
+        metrics.alignment = finite(computeLayerSvd(store, p.runId, 0).alignment?.score);
+      } catch (e) {
+        notes.push(`point ${p.index} (${p.key}): no SVD alignment score: ${(e as Error).message}`);
       }
     }
     return { index: p.index, key: p.key, values: p.values, state: p.state, runId: p.runId, metrics };

@@ -4,7 +4,7 @@
 // share; every point is a complete, validated run config. PURE: zod and the
 // config schema only, so the renderer can count points before starting.
 import { z } from 'zod';
-import { ConfigError, describeIssue, parseRunConfig, type RunConfig, type RunConfigInput } from '../config/schema';
+import { ConfigError, describeIssue, parseRunConfig, type RunConfig } from '../config/schema';
 
 export const SWEEP_FORMAT = 'racecar-sweep/1';
 /** A sweep larger than this is almost certainly a typo (e.g. a range 0-99999). */
@@ -253,5 +253,3 @@ export function parseSeedList(v: string): number[] {
   }
   return out;
 }
-
-export type { RunConfigInput };

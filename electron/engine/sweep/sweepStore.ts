@@ -13,6 +13,7 @@ import type { RunStore } from '../store/runStore';
 import type { RunRecord, RunStatus, SweepTag } from '../types';
 import { claimFolder } from '../store/claimFolder';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { makeDirs } from '../util/makeDirs';
 import { SweepFileSchema, expandSweep, parseSweepSpec, type SweepFile, type SweepPoint, type SweepSpec } from './spec';
 
 export interface SavedSweep extends SweepSpec {
@@ -63,7 +64,7 @@ export function createSweep(workspace: string, input: unknown, now = new Date())
   const spec = parseSweepSpec(input);
   const points = expandSweep(spec);
   const root = sweepsDir(workspace);
-  fs.mkdirSync(root, { recursive: true });
+  makeDirs(root);
   const { id, dir } = claimFolder(root, () => makeRunId(spec.name, now), `sweep "${spec.name}"`);
   try {
     const sweep: SavedSweep = { ...spec, id, createdAt: now.toISOString() };
