@@ -3,11 +3,7 @@
 // JSON stores as null (NaN, a diverged loss) as NaN, and a layer a run does not
 // have as an empty field.
 import type { EvalRecord, RunRecord } from '../engine/types';
-
-/** RFC 4180: quote fields holding a comma, quote, CR or LF; double inner quotes. */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+import { csvField } from '../figures/csvField';
 
 /** Same digits as JSON.stringify (both use the shortest round-trip form); NaN/±Infinity as NaN. */
 export function csvNumber(v: number | undefined): string {

@@ -178,34 +178,40 @@ export function planBundle(
     const m = /^figures\/([^/]+)\//.exec(base);
     return m ? `${labelOf(m[1]!)} (${m[1]})` : 'All runs';
   };
-  const chartFiles = (w: BundleWriter, base: string, spec: ChartSpec, caption: string) => {
+  /** A figure in each chosen format, and its README entry. */
+  const figureFiles = (w: BundleWriter, base: string, png: () => Buffer, svg: () => string, caption: string, group = groupOf(base)) => {
     const files: string[] = [];
     if (formats.includes('png')) {
-      w.write(`${base}.png`, renderChartPng(spec, size, theme));
+      w.write(`${base}.png`, png());
       files.push(`${base}.png`);
     }
     if (formats.includes('svg')) {
-      w.write(`${base}.svg`, renderChartSvg(spec, size, theme));
+      w.write(`${base}.svg`, svg());
       files.push(`${base}.svg`);
     }
-    figures.push({ files, caption, group: groupOf(base) });
+    figures.push({ files, caption, group });
   };
+  const chartFiles = (w: BundleWriter, base: string, spec: ChartSpec, caption: string) =>
+    figureFiles(
+      w,
+      base,
+      () => renderChartPng(spec, size, theme),
+      () => renderChartSvg(spec, size, theme),
+      caption,
+    );
   const gridFiles = (w: BundleWriter, base: string, fig: GridFigure, caption: string) => {
-    const files: string[] = [];
     try {
-      if (formats.includes('png')) {
-        w.write(`${base}.png`, renderGridPng(fig, size, theme));
-        files.push(`${base}.png`);
-      }
-      if (formats.includes('svg')) {
-        w.write(`${base}.svg`, renderGridSvg(fig, size, theme));
-        files.push(`${base}.svg`);
-      }
+      figureFiles(
+        w,
+        base,
+        () => renderGridPng(fig, size, theme),
+        () => renderGridSvg(fig, size, theme),
+        caption,
+      );
     } catch (e) {
       if (e instanceof GridLayoutError) throw new ExportError(`${base}: ${e.message}`);
       throw e;
     }
-    figures.push({ files, caption, group: groupOf(base) });
   };
   const sizeText = `${round(size.widthIn)} x ${round(size.heightIn)} in`;
 
@@ -214,19 +220,15 @@ export function planBundle(
     for (const { fig, choice } of sweepFigures(results, sweep.choices)) {
       tasks.push({
         label: `sweep figure ${fig.spec.id}`,
-        run: (w) => {
-          const base = `figures/sweep/${fig.spec.id}`;
-          const files: string[] = [];
-          if (formats.includes('png')) {
-            w.write(`${base}.png`, renderSweepPng(fig, size, theme));
-            files.push(`${base}.png`);
-          }
-          if (formats.includes('svg')) {
-            w.write(`${base}.svg`, renderSweepSvg(fig, size, theme));
-            files.push(`${base}.svg`);
-          }
-          figures.push({ files, caption: sweepCaption(results, fig, choice), group: `Sweep ${results.name} (${results.id})` });
-        },
+        run: (w) =>
+          figureFiles(
+            w,
+            `figures/sweep/${fig.spec.id}`,
+            () => renderSweepPng(fig, size, theme),
+            () => renderSweepSvg(fig, size, theme),
+            sweepCaption(results, fig, choice),
+            `Sweep ${results.name} (${results.id})`,
+          ),
       });
     }
     tasks.push({

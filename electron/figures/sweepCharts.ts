@@ -19,6 +19,7 @@ import {
   type ChartSpec,
   type ChartTheme,
 } from './chartSpecs';
+import { csvField } from './csvField';
 
 export interface SweepFigureChoice {
   metric: SweepMetric;
@@ -365,7 +366,6 @@ export function sweepChartJsConfig(fig: SweepFigure, theme: ChartTheme = PRINT_T
 /** One line per point (the figure's data): axis values, state, run id, every metric. */
 export function sweepCsv(r: SweepResults): string {
   const metrics = Object.keys(SWEEP_METRIC_INFO) as SweepMetric[];
-  const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const head = ['point', ...r.axes.map((a) => a.param), 'state', 'run_id', ...metrics];
   const rows = r.points.map((p) => [
     String(p.index),
@@ -374,5 +374,5 @@ export function sweepCsv(r: SweepResults): string {
     p.runId ?? '',
     ...metrics.map((m) => (p.metrics[m] === null ? '' : String(p.metrics[m]))),
   ]);
-  return `${[head, ...rows].map((row) => row.map(esc).join(',')).join('\n')}\n`;
+  return `${[head, ...rows].map((row) => row.map(csvField).join(',')).join('\n')}\n`;
 }

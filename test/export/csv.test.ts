@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { csvField, csvNumber, metricsColumns, metricsCsv } from '../../electron/export/csv';
+import { csvNumber, metricsColumns, metricsCsv } from '../../electron/export/csv';
+import { csvField } from '../../electron/figures/csvField';
 import { manifestOfDir, manifestText, parseManifest, sha256, verifyBundleDir } from '../../electron/export/manifest';
 import { parseRunConfig } from '../../electron/engine/config/schema';
 import type { EvalRecord, RunRecord } from '../../electron/engine/types';

@@ -70,9 +70,9 @@ export const runDir = (ws: string, id: string) => path.join(runsDir(ws), validat
 export const runJsonPath = (ws: string, id: string) => path.join(runDir(ws, id), 'run.json');
 export const metricsPath = (ws: string, id: string) => path.join(runDir(ws, id), 'metrics.jsonl');
 export const logPath = (ws: string, id: string) => path.join(runDir(ws, id), 'train.log');
-/** The test split of a run trained on an image folder (see data/storedTestSet.ts). */
 /** Space set aside while a run trains, released to write its final status on a full disk. */
 export const reservePath = (ws: string, id: string) => path.join(runDir(ws, id), '.space-reserve');
+/** The test split of a run trained on an image folder (see data/storedTestSet.ts). */
 export const testSetPath = (ws: string, id: string) => path.join(runDir(ws, id), 'test-set.json');
 
 export const backwardDir = (ws: string, id: string, step: number | 'inputs') =>

@@ -370,7 +370,7 @@ export class RunStore {
   writeOptimizerState(id: string, step: number, json: string): void {
     this.requireRunDir(id);
     const dir = L.optimizerDir(this.workspace, id);
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     writeFileAtomic(L.optimizerPath(this.workspace, id, step), json);
     for (const n of fs.readdirSync(dir)) {
       const m = L.STEP_FILE_RE.exec(n);

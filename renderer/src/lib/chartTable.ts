@@ -2,6 +2,7 @@
 // one row per x value, one column per series, raw values (a value drawn on a
 // log axis's floor shows what it really is).
 import type { ChartSpec } from '../../../electron/figures/chartSpecs';
+import { csvField } from '../../../electron/figures/csvField';
 
 export interface ChartTable {
   columns: string[];
@@ -22,14 +23,10 @@ export function chartTable(spec: ChartSpec): ChartTable {
   return { columns: [spec.xLabel || 'x', ...spec.series.map((s) => s.label)], rows };
 }
 
-function csvField(v: string | number | null): string {
-  if (v === null) return '';
-  const s = typeof v === 'number' ? String(v) : v;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+const cell = (v: string | number | null): string => (v === null ? '' : csvField(typeof v === 'number' ? String(v) : v));
 
 export function toCsv(t: ChartTable): string {
-  return [t.columns, ...t.rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
+  return [t.columns, ...t.rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
 }
 
 /** A file name from a chart title: lowercase words joined by dashes. */
