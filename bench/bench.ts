@@ -205,17 +205,8 @@ function runChild(args: string[], env: Record<string, string | undefined> = {}):
   });
 }
 
-interface BackendResult {
-  backend: string;
-  versions: Record<string, string>;
-  threadLog: string;
-  w1StepsPerSec: number;
-  w2StepsPerSec: number;
-  w2Steps: string;
-  tensorsAtEvaluations: number[];
-  divergenceCheck: { w1Ms: number; w2Ms: number; w1Share: number; w2Share: number } | null;
-  peakRssMiB: number;
-}
+/** What a `--backend` child prints. */
+type BackendResult = Awaited<ReturnType<typeof benchBackend>>;
 
 /** ONNX Runtime with 1, 2 and the default threads, one process alone and two in parallel. */
 async function benchOnnxThreads() {

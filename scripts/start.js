@@ -26,7 +26,8 @@ function electronBinary() {
       return null;
     }
   };
-  if (installed() || process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return installed();
+  const found = installed();
+  if (found || process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return found;
   try {
     require('electron'); // downloads the binary on first use; throws when it cannot
   } catch {

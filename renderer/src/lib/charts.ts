@@ -54,7 +54,7 @@ export function themeColors(): { fg: string; muted: string; grid: string } {
 }
 
 /** The shared chart theme in the app's colours (CSS variables), on the page's own background. */
-const appTheme = (): ChartTheme => ({ ...themeColors(), background: null });
+export const appTheme = (): ChartTheme => ({ ...themeColors(), background: null });
 
 /** Calls fn when the OS switches between light and dark; returns the unsubscribe function. */
 export function onThemeChange(fn: () => void): () => void {
@@ -64,7 +64,8 @@ export function onThemeChange(fn: () => void): () => void {
   return () => m.removeEventListener('change', fn);
 }
 
-function context2d(canvas: HTMLCanvasElement): boolean {
+/** Whether the canvas can draw (not in a DOM without layout). */
+export function context2d(canvas: HTMLCanvasElement): boolean {
   try {
     return !!canvas.getContext('2d');
   } catch {

@@ -16,7 +16,7 @@ import {
 } from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import { sweepChartJsConfig, type SweepFigure } from '../../../electron/figures/sweepCharts';
-import { themeColors } from './charts';
+import { appTheme, context2d } from './charts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Legend, Title, Tooltip, MatrixController, MatrixElement);
 
@@ -37,21 +37,15 @@ export class SweepChart {
   private chart: Chart | null = null;
 
   constructor(
-    private readonly canvas: HTMLCanvasElement,
+    readonly canvas: HTMLCanvasElement,
     private readonly onOpen: (runId: string) => void,
   ) {}
 
   draw(fig: SweepFigure): void {
     this.chart?.destroy();
     this.chart = null;
-    let ok = false;
-    try {
-      ok = !!this.canvas.getContext('2d');
-    } catch {
-      ok = false;
-    }
-    if (!ok) return;
-    const config = sweepChartJsConfig(fig, { ...themeColors(), background: null }, { responsive: true, interactive: true, title: true }) as ChartConfiguration;
+    if (!context2d(this.canvas)) return;
+    const config = sweepChartJsConfig(fig, appTheme(), { responsive: true, interactive: true, title: true }) as ChartConfiguration;
     const options = (config.options ??= {});
     if (fig.kind === 'line') options.interaction = { mode: 'nearest', intersect: true };
     options.onHover = (e, elements) => {

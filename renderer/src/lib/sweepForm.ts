@@ -25,12 +25,15 @@ export const AXIS_HINTS: Record<string, string> = {
   seed: 'e.g. 0-4 or 0, 1, 7',
 };
 
+/** The reverse-pass lambda of layer k (0-based) as an axis, off. */
+const layerAxis = (k: number): AxisField => ({ param: `lambda${k + 1}`, on: false, text: '0, 1e-6' });
+
 export function defaultSweepForm(layers = 2): SweepFormState {
   return {
     name: 'sweep',
     axes: [
       { param: 'lambda', on: true, text: '0, 1e-7, 1e-6, 1e-5' },
-      ...Array.from({ length: layers }, (_, k) => ({ param: `lambda${k + 1}` as AxisParam, on: false, text: '0, 1e-6' })),
+      ...Array.from({ length: layers }, (_, k) => layerAxis(k)),
       { param: 'lambdaOrt', on: false, text: '0, 0.1' },
       { param: 'lr', on: false, text: '1e-4, 1e-3' },
       { param: 'layers', on: false, text: '128,2; 256,2' },
@@ -43,14 +46,9 @@ export function defaultSweepForm(layers = 2): SweepFormState {
 export function fitLayers(form: SweepFormState, layers: number): void {
   if (form.axes.filter((a) => /^lambda\d+$/.test(a.param)).length === layers) return;
   const fixed = form.axes.filter((a) => !/^lambda\d+$/.test(a.param));
-  const per = Array.from(
-    { length: layers },
-    (_, k) => form.axes.find((a) => a.param === `lambda${k + 1}`) ?? { param: `lambda${k + 1}` as AxisParam, on: false, text: '0, 1e-6' },
-  );
+  const per = Array.from({ length: layers }, (_, k) => form.axes.find((a) => a.param === `lambda${k + 1}`) ?? layerAxis(k));
   form.axes = [fixed[0]!, ...per, ...fixed.slice(1)];
 }
-
-export const axisFieldLabel = (p: AxisParam) => axisLabel(p);
 
 function parseValues(a: AxisField): (number | number[])[] {
   const label = axisLabel(a.param);

@@ -176,9 +176,9 @@ export class AppStore {
   }
 
   /** Opens a run in the Live view (its charts, status and log). */
-  async openRun(id: string): Promise<void> {
+  openRun(id: string): void {
+    this.live.select(id);
     this.view = 'live';
-    await this.live.select(id);
   }
 
   notify(text: string, kind: Notice['kind'] = 'error'): void {

@@ -49,7 +49,6 @@ export class SweepsStore {
   });
 
   readonly metrics = SWEEP_METRICS;
-  private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly api: EngineApi) {}
 
@@ -103,14 +102,11 @@ export class SweepsStore {
 
   /** While the selected sweep has points in progress, reload it every few seconds. */
   follow(ms = 3000): () => void {
-    this.timer = setInterval(() => {
+    const timer = setInterval(() => {
       const d = this.detail;
       if (d && (d.counts.running > 0 || d.counts.queued > 0)) void this.load();
     }, ms);
-    return () => {
-      if (this.timer) clearInterval(this.timer);
-      this.timer = null;
-    };
+    return () => clearInterval(timer);
   }
 
   async start(): Promise<string | null> {
