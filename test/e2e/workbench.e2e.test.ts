@@ -648,7 +648,26 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     expect(fs.readFileSync(path.join(out, 'sweep.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
     await shot('23-sweep-view');
     await expectAccessible('sweep view');
-  }, 300_000);
+
+    // Another sweep, then back: each time the detail panel is rebuilt, its new canvas is drawn on.
+    const painted = () =>
+      page.getByTestId('sweep-chart').evaluate((c: HTMLCanvasElement) => {
+        const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < px.length; i += 4) if (px[i]) n++;
+        return n;
+      });
+    await page.getByTestId('sweep-name').fill('e2e sweep 2');
+    await fill('sweep-values-lambda', '0, 1e-3');
+    await fill('sweep-values-seed', '0');
+    await expect.poll(() => page.getByTestId('sweep-count').textContent()).toBe('2 runs');
+    await page.getByTestId('sweep-start').click();
+    await expect.poll(() => page.getByTestId('sweep-progress').textContent(), { timeout: 120_000, interval: 500 }).toMatch(/^2 of 2 done/);
+    await expect.poll(painted, { timeout: 20_000 }).toBeGreaterThan(1000);
+    await page.getByRole('button', { name: 'e2e sweep', exact: true }).click();
+    await expect.poll(() => page.getByTestId('sweep-progress').textContent()).toMatch(/^4 of 4 done/);
+    await expect.poll(painted, { timeout: 20_000 }).toBeGreaterThan(1000);
+  }, 420_000);
 
   it('lists the keyboard shortcuts on ?', async () => {
     await nav('runs');
