@@ -41,7 +41,7 @@ export async function benchServeLag(rendererDir: string, train: RunConfigInput):
   const v = await api.call('runs.validate', { config: big });
   if (!v.ok) throw new Error(`bench: validation failed: ${v.error}`);
   const validateSeconds = (performance.now() - t0) / 1000;
-  await api.call('runs.start', { config: train as Record<string, unknown> });
+  await api.call('runs.start', { config: train });
   const poll = setInterval(() => void api.call('runs.list', {}).catch(() => {}), 500);
   await done;
   clearInterval(poll);

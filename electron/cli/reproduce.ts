@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import { RunStore } from '../engine/store/runStore';
 import { REFERENCE_RUNS, findReferenceRun, type ReferenceRun } from '../engine/presets';
 import { prepareRun } from '../engine/train/trainer';
+import { datasetLoader } from '../engine/data/load';
 import { computeLayerSvd, type LayerSvd } from '../engine/svd/runSvd';
 import { writeReferenceLayout } from '../engine/reproduce/referenceLayout';
 import { ConfigError } from '../engine/config/schema';
@@ -57,7 +58,7 @@ function withSteps(ref: ReferenceRun, steps?: number) {
 }
 
 /** Trains one queued run in its own process; resolves with its final status. */
-function trainInProcess(workspace: string, runId: string, config: unknown, onEvent: (e: TrainEvent) => void): Promise<string> {
+function trainInProcess(workspace: string, runId: string, onEvent: (e: TrainEvent) => void): Promise<string> {
   return new Promise((resolve) => {
     const w = forkWorker();
     let status = 'failed';
@@ -68,15 +69,16 @@ function trainInProcess(workspace: string, runId: string, config: unknown, onEve
       }
     });
     w.onExit(() => resolve(status));
-    w.send({ type: 'train', workspace, runId, config });
+    w.send({ type: 'train', workspace, runId });
   });
 }
 
 export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const log = o.log ?? (() => {});
   const refs = selectRuns(o.only);
-  // Validate all before creating any run folder.
-  const prepared = refs.map((ref) => ({ ref, ...prepareRun(withSteps(ref, o.steps)) }));
+  // Validate all before creating any run folder; runs of the same data share one load.
+  const load = datasetLoader();
+  const prepared = refs.map((ref) => ({ ref, ...prepareRun(withSteps(ref, o.steps), load) }));
   const store = new RunStore(o.workspace);
   const started = performance.now();
   const queued = prepared.map((p) => {
@@ -93,7 +95,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
     Array.from({ length: jobs }, async () => {
       while (next < queued.length) {
         const q = queued[next++];
-        const status = await trainInProcess(store.workspace, q.runId, q.config, (e) => {
+        const status = await trainInProcess(store.workspace, q.runId, (e) => {
           o.onEvent?.(q.ref.id, e);
           if (e.type === 'started') backends.add(e.backend);
           if (e.type === 'finished') log(`${q.ref.id}: ${e.status}${e.error ? ` (${e.error})` : ''}`);

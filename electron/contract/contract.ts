@@ -5,10 +5,10 @@
 import { z } from 'zod';
 import { BACKGROUNDS, COLORMAPS, FORMATS, SIZE_UNITS, VECTOR_ORDERS } from '../export/options';
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
-import type { RunConfig, RunConfigInput } from '../engine/config/schema';
+import { RunConfigSchema, type RunConfig, type RunConfigInput } from '../engine/config/schema';
 import type { LayerSvd, LayerVectors } from '../engine/svd/runSvd';
 import { SWEEP_METRICS, type SweepResults } from '../engine/sweep/metrics';
-import type { AxisValue } from '../engine/sweep/spec';
+import { SweepSpecSchema, type AxisValue } from '../engine/sweep/spec';
 import type { PointStatus, SavedSweep, SweepStatus } from '../engine/sweep/sweepStore';
 
 const MAX_ID = 200;
@@ -50,8 +50,11 @@ const ExportBundleRequest = z
   .strict()
   .refine((r) => r.ids.length > 0 || r.sweep !== undefined, { message: 'select at least one run', path: ['ids'] });
 
-/** A sweep spec from the Sweep form; its fields are checked by SweepSpecSchema on the engine side (one-line messages naming the field). */
-const SweepSpecRequest = z.record(z.string().max(100), z.unknown());
+/**
+ * What the validate channels take: anything object-shaped, because their job is
+ * to say what is wrong with it as a result ({ ok: false, error }), not to refuse it.
+ */
+const Unchecked = z.record(z.string().max(100), z.unknown());
 
 /** Payload schemas, one per request channel. The engine side validates every payload with these. */
 export const requestSchemas = {
@@ -59,9 +62,9 @@ export const requestSchemas = {
   'presets.list': Empty,
   'runs.list': Empty,
   'runs.get': z.object({ id: runId }).strict(),
-  // The run config itself is validated by RunConfigSchema on the engine side (field-level messages).
-  'runs.start': z.object({ config: z.record(z.string().max(100), z.unknown()) }).strict(),
-  'runs.validate': z.object({ config: z.record(z.string().max(100), z.unknown()) }).strict(),
+  /** The run config, parsed here once (defaults filled in): the engine stores it and its training process reads it from the store. */
+  'runs.start': z.object({ config: RunConfigSchema }).strict(),
+  'runs.validate': z.object({ config: Unchecked }).strict(),
   'runs.cancel': z.object({ id: runId }).strict(),
   'runs.rename': z.object({ id: runId, name: z.string().min(1, 'name must not be empty').max(120, 'name must be at most 120 characters') }).strict(),
   'runs.delete': z.object({ id: runId }).strict(),
@@ -97,9 +100,9 @@ export const requestSchemas = {
   /** Status per point and the per-point metrics (SVD scores are computed once per run, then cached). */
   'sweeps.get': z.object({ id: runId }).strict(),
   /** Checks a spec and counts its points without starting anything. */
-  'sweeps.validate': z.object({ spec: SweepSpecRequest }).strict(),
+  'sweeps.validate': z.object({ spec: Unchecked }).strict(),
   /** Creates the sweep and queues its points in the engine's run queue (as many at once as fit the cores). */
-  'sweeps.start': z.object({ spec: SweepSpecRequest }).strict(),
+  'sweeps.start': z.object({ spec: SweepSpecSchema }).strict(),
   /** Queues the points that have no completed run and none in progress. */
   'sweeps.resume': z.object({ id: runId }).strict(),
   /** Cancels the sweep's queued and running runs: in the engine's queue, local CLI processes and Slurm jobs. */

@@ -20,7 +20,7 @@ import { REFERENCE_RUNS } from '../engine/presets';
 import { RunStore, ownedByThisProcess, thisProcessAsOwner, type RunEdit } from '../engine/store/runStore';
 import { openWorkspace } from '../engine/store/workspace';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
-import { prepareRun, resumePlan } from '../engine/train/trainer';
+import { checkRun, prepareRun, resumePlan } from '../engine/train/trainer';
 import type { BackendName, RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
 import { SweepHandlers } from './sweeps';
@@ -78,8 +78,8 @@ interface Active {
 export class EngineService implements EngineHandler {
   private store: RunStore;
   private readonly events = new EventEmitter();
-  /** Runs waiting for a training process; `resume`: continue from the last checkpoint. */
-  private readonly queue: { id: string; config: unknown; sweep: boolean; resume?: boolean }[] = [];
+  /** Runs waiting for a training process (their configs are in the store); `resume`: continue from the last checkpoint. */
+  private readonly queue: { id: string; sweep: boolean; resume?: boolean }[] = [];
   private readonly active = new Map<string, Active>();
   private readonly sweeps: SweepHandlers;
   private exporting: ActiveExport | null = null;
@@ -111,7 +111,7 @@ export class EngineService implements EngineHandler {
   private enqueue(config: RunConfig, totalSteps: number, sweep?: SweepTag): string {
     const rec = this.store.createRun(config, { totalSteps, backend: null, versions: {}, ...(sweep ? { sweep } : {}) });
     this.store.updateRun(rec.id, { status: 'queued', ...thisProcessAsOwner() });
-    this.queue.push({ id: rec.id, config, sweep: !!sweep });
+    this.queue.push({ id: rec.id, sweep: !!sweep });
     this.pump();
     return rec.id;
   }
@@ -167,8 +167,8 @@ export class EngineService implements EngineHandler {
       }
     },
     'runs.start': ({ config }) => {
-      // Everything checkable is checked before a run folder exists.
-      const p = prepareRun(config);
+      // Parsed by the contract; everything else checkable is checked before a run folder exists.
+      const p = checkRun(config);
       const id = this.enqueue(p.config, p.totalSteps);
       this.emit({ type: 'runs.changed' });
       return { id };
@@ -208,8 +208,8 @@ export class EngineService implements EngineHandler {
       if ((a && !a.finished) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is already queued or running`);
       // Checked before it is queued: a cancelled or interrupted run with a checkpoint before its last step.
       const plan = resumePlan(this.store, id, { backend: this.resumeBackend() });
-      const run = this.store.updateRun(id, { status: 'queued', ...thisProcessAsOwner() });
-      this.queue.push({ id, config: run.config, sweep: false, resume: true });
+      this.store.updateRun(id, { status: 'queued', ...thisProcessAsOwner() });
+      this.queue.push({ id, sweep: false, resume: true });
       this.emit({ type: 'runs.changed' });
       this.pump();
       return { id, step: plan.step, restored: plan.restored, reset: plan.reset };
@@ -406,7 +406,7 @@ export class EngineService implements EngineHandler {
     return (forced as BackendName | undefined) || (availableBackends()[0] ?? null);
   }
 
-  private startWorker(next: { id: string; config: unknown; resume?: boolean }): void {
+  private startWorker(next: { id: string; resume?: boolean }): void {
     const worker = this.spawnWorker();
     const active: Active = { id: next.id, worker, finished: false, exited: false, edits: new Map() };
     this.active.set(next.id, active);
@@ -439,7 +439,8 @@ export class EngineService implements EngineHandler {
       if (this.active.get(active.id) === active) this.active.delete(active.id);
       this.pump();
     });
-    worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, config: next.config, ...(next.resume ? { resume: true } : {}) });
+    // The run id only: the training process reads the run's config from the store.
+    worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, ...(next.resume ? { resume: true } : {}) });
     this.emit({ type: 'runs.changed' });
   }
 

@@ -9,10 +9,11 @@ import { Worker } from 'node:worker_threads';
 import type { ResultOf, SweepExecutor, SweepSummary } from '../contract/contract';
 import type { RunConfig } from '../engine/config/schema';
 import type { SweepResults } from '../engine/sweep/metrics';
-import { axisLabel, expandSweep, parseSweepSpec, sweepAxes, type SweepPoint } from '../engine/sweep/spec';
+import { axisLabel, expandSweep, parseSweepSpec, sweepAxes, type SweepPoint, type SweepSpec } from '../engine/sweep/spec';
 import { createSweep, listSweeps, needsRun, readSweep, sweepDir, sweepStatus, type ExternalPointState, type SweepStatus } from '../engine/sweep/sweepStore';
 import type { RunStore } from '../engine/store/runStore';
-import { prepareRun, resolveTotalSteps } from '../engine/train/trainer';
+import { checkRun } from '../engine/train/trainer';
+import { datasetLoader } from '../engine/data/load';
 import type { SweepTag } from '../engine/types';
 import { compiledScript } from '../engine/util/compiled';
 import { cancelSweepLocal } from '../executors/local';
@@ -112,30 +113,21 @@ export class SweepHandlers {
     }
   }
 
-  /** Every point checked as a run would be (data set, output size) before anything exists. */
+  /** Every point checked as a run would be (data set, output size, memory) before anything exists; the data set is loaded once. */
   private prepare(points: SweepPoint[]): { point: SweepPoint; totalSteps: number }[] {
-    // The data source is the same for every point (it is not an axis): load it once.
-    let first: ReturnType<typeof prepareRun>;
-    try {
-      first = prepareRun(points[0]!.config);
-    } catch (e) {
-      throw new Error(`sweep point 0${points[0]!.key ? ` (${points[0]!.key})` : ''}: ${(e as Error).message}`);
-    }
-    const classes = first.data.classNames.length;
+    const load = datasetLoader();
     return points.map((point) => {
-      const layers = point.config.network.layers;
-      const out = layers[layers.length - 1]!.units;
-      if (out < classes) {
-        throw new Error(
-          `sweep point ${point.index} (${point.key}): network.layers.${layers.length - 1}.units: the output layer has ${out} units but the data set has ${classes} classes: use at least ${classes}`,
-        );
+      try {
+        return { point, totalSteps: checkRun(point.config, load).totalSteps };
+      } catch (e) {
+        throw new Error(`sweep point ${point.index}${point.key ? ` (${point.key})` : ''}: ${(e as Error).message}`);
       }
-      return { point, totalSteps: resolveTotalSteps(point.config, first.data.train.count) };
     });
   }
 
-  start(spec: unknown): ResultOf<'sweeps.start'> {
-    const prepared = this.prepare(expandSweep(parseSweepSpec(spec)));
+  /** `spec` was parsed by the contract (SweepSpecSchema). */
+  start(spec: SweepSpec): ResultOf<'sweeps.start'> {
+    const prepared = this.prepare(expandSweep(spec));
     const { sweep } = createSweep(this.ws, spec);
     fs.writeFileSync(appMarker(this.ws, sweep.id), `${JSON.stringify({ startedAt: new Date().toISOString() })}\n`);
     for (const { point, totalSteps } of prepared) this.deps.enqueue(point.config, totalSteps, { id: sweep.id, point: point.index });

@@ -51,7 +51,9 @@ parent.onDisconnect(() => {
 
 async function run(store: RunStore, msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   try {
-    for await (const event of trainRun(msg.config, { store, runId: msg.runId, signal: abort.signal, ...(msg.resume ? { resume: true } : {}) })) {
+    // The config as the engine parsed and stored it.
+    const { config } = store.get(msg.runId);
+    for await (const event of trainRun(config, { store, runId: msg.runId, signal: abort.signal, ...(msg.resume ? { resume: true } : {}) })) {
       parent.post({ type: 'event', event });
       if (event.type === 'started') flushEdits();
     }

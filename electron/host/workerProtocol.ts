@@ -6,8 +6,8 @@ import type { RunRecord, TrainEvent } from '../engine/types';
 import type { ChildHandle } from './childHandle';
 
 export type ToWorker =
-  /** resume: continue the run from its last checkpoint (trainer resumePlan) instead of starting it. */
-  | { type: 'train'; workspace: string; runId: string; config: unknown; resume?: boolean }
+  /** The run (queued in the store, with its config) to train; resume: continue it from its last checkpoint (trainer resumePlan) instead of starting it. */
+  | { type: 'train'; workspace: string; runId: string; resume?: boolean }
   /** 'interrupted': the engine that started the run is gone; stop and record the run as interrupted. */
   | { type: 'cancel'; reason?: 'interrupted' }
   | { type: 'edit'; requestId: number; runId: string; edit: RunEdit };

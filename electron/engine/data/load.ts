@@ -16,6 +16,21 @@ export function loadDataset(source: DataSource): Dataset {
   }
 }
 
+/**
+ * loadDataset, remembering what it loaded: for one request that prepares
+ * several runs of the same data (a sweep, racecar reproduce), so that the
+ * process loads each data set once. Not kept across requests (a folder may change).
+ */
+export function datasetLoader(): (source: DataSource) => Dataset {
+  const loaded = new Map<string, Dataset>();
+  return (source) => {
+    const key = JSON.stringify(source);
+    let d = loaded.get(key);
+    if (!d) loaded.set(key, (d = loadDataset(source)));
+    return d;
+  };
+}
+
 export interface DatasetInfo {
   name: string;
   height: number;

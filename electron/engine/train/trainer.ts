@@ -2,7 +2,7 @@
 // them, the training host forwards them to the UI) and persists everything in
 // the run store as it goes, so a killed process leaves a valid run behind.
 import * as os from 'node:os';
-import { ConfigError, parseRunConfig, type RunConfig } from '../config/schema';
+import { ConfigError, parseRunConfig, type DataSource, type RunConfig } from '../config/schema';
 import { backendVersions, initBackend } from '../backend';
 import { loadDataset, describeDataset } from '../data/load';
 import { dataMax, scaleImages, type Dataset } from '../data/dataset';
@@ -87,10 +87,20 @@ export function resolveTotalSteps(cfg: RunConfig, trainCount: number): number {
   return DEFAULT_STEPS;
 }
 
-/** Everything that can be checked before a run folder is created. */
-export function prepareRun(input: unknown): { config: RunConfig; data: Dataset; totalSteps: number } {
-  const config = parseRunConfig(input);
-  const data = loadDataset(config.data.source);
+export interface PreparedRun {
+  config: RunConfig;
+  data: Dataset;
+  totalSteps: number;
+}
+
+/** Everything that can be checked before a run folder is created; `load` lets several runs of one request share a data set. */
+export function prepareRun(input: unknown, load: (source: DataSource) => Dataset = loadDataset): PreparedRun {
+  return checkRun(parseRunConfig(input), load);
+}
+
+/** prepareRun of a config already parsed (by the contract): its data set loaded once, and checked against the network. */
+export function checkRun(config: RunConfig, load: (source: DataSource) => Dataset = loadDataset): PreparedRun {
+  const data = load(config.data.source);
   const classes = data.classNames.length;
   const layers = config.network.layers;
   const out = layers[layers.length - 1].units;

@@ -10,11 +10,12 @@ import type { WorkerHandle } from '../../../electron/host/workerProtocol';
 import { PNG } from 'pngjs';
 import { divergingRgb } from '../../../electron/engine/svd/diverging';
 import { tempDir } from '../../helpers/tmp';
+import { call } from '../../helpers/contract';
 import { RunStore } from '../../../electron/engine/store/runStore';
 import { processStartTime } from '../../../electron/engine/util/processStart';
-import { parseRunConfig } from '../../../electron/engine/config/schema';
+import { parseRunConfig, type RunConfigInput } from '../../../electron/engine/config/schema';
 
-const config = (steps = 40, name = 'svc') => ({
+const config = (steps = 40, name = 'svc'): RunConfigInput => ({
   name,
   seed: 1,
   data: { source: { kind: 'peak', trainPerClass: 10, testPerClass: 3 } },
@@ -49,10 +50,10 @@ describe('engine service', () => {
   it('trains a run in a separate process, streams its events and serves its images and SVD', async () => {
     service = createEngineService({ workspace: tempDir(), mode: 'browser' });
     const { events, finished } = collect(service);
-    const { id } = await service.handle('runs.start', { config: config() });
+    const { id } = await call(service, 'runs.start', { config: config() });
     expect(await finished(id)).toBe('completed');
     // No SVD computed yet: no score, and nothing is computed to answer.
-    expect(await service.handle('svd.scores', { ids: [id, 'no-such-run'] })).toEqual({
+    expect(await call(service, 'svd.scores', { ids: [id, 'no-such-run'] })).toEqual({
       scores: [
         { id, step: 40, score: null },
         { id: 'no-such-run', step: null, score: null },
@@ -61,31 +62,31 @@ describe('engine service', () => {
     const train = events.flatMap((e) => (e.type === 'train' && e.event.runId === id ? [e.event] : []));
     expect(train[0]).toMatchObject({ type: 'started', totalSteps: 40 });
     expect(train.filter((e) => e.type === 'evaluation').map((e) => (e.type === 'evaluation' ? e.record.step : -1))).toEqual([0, 10, 20, 30, 40]);
-    const { run, metrics } = await service.handle('runs.get', { id });
+    const { run, metrics } = await call(service, 'runs.get', { id });
     expect(run.status).toBe('completed');
     expect(run.pid).not.toBe(process.pid); // trained elsewhere
     expect(metrics).toHaveLength(5);
-    const list = await service.handle('runs.list', {});
+    const list = await call(service, 'runs.list', {});
     expect(list.runs.map((r) => r.run.id)).toEqual([id]);
     expect(list.runs[0].last?.step).toBe(40);
-    const back = await service.handle('runs.backward', { id, step: 20 });
+    const back = await call(service, 'runs.backward', { id, step: 20 });
     expect(back.inputs).toHaveLength(2);
     // Images are files of the workspace, named relative to it; the transports serve them.
     expect(back.inputs[1]).toBe(`runs/${id}/backward/inputs/1.png`);
     expect(back.outputs[0]).toBe(`runs/${id}/backward/0000020/0.png`);
     expect(fs.readFileSync(path.join(service.workspace, back.outputs[0])).subarray(1, 4).toString()).toBe('PNG');
     expect(back.steps).toEqual([0, 10, 20, 30, 40]);
-    await expect(service.handle('runs.backward', { id, step: 15 })).rejects.toThrow(/no backward images at step 15: available steps are 0, 10, 20, 30, 40/);
-    const svd = await service.handle('svd.get', { id, layer: 0 });
+    await expect(call(service, 'runs.backward', { id, step: 15 })).rejects.toThrow(/no backward images at step 15: available steps are 0, 10, 20, 30, 40/);
+    const svd = await call(service, 'svd.get', { id, layer: 0 });
     expect(svd.step).toBe(40);
     expect(svd.singularValues).toHaveLength(12);
     expect(svd.vectors).toHaveLength(12);
     expect(svd.vectors[11]).toBe(`runs/${id}/svd/layer0_0000040/u11.png`);
     expect(fs.existsSync(path.join(service.workspace, svd.vectors[11]))).toBe(true);
     expect(svd.alignment?.classMeans).toHaveLength(2);
-    expect((await service.handle('svd.scores', { ids: [id] })).scores).toEqual([{ id, step: 40, score: svd.alignment!.score }]);
+    expect((await call(service, 'svd.scores', { ids: [id] })).scores).toEqual([{ id, step: 40, score: svd.alignment!.score }]);
     // The same vectors as numbers: unit length, orthogonal, drawn exactly as the cached images.
-    const vec = await service.handle('svd.vectors', { id, layer: 0, indices: [0, 3] });
+    const vec = await call(service, 'svd.vectors', { id, layer: 0, indices: [0, 3] });
     expect(vec).toMatchObject({ step: 40, rows: 784, k: 12, image: { height: 28, width: 28 } });
     const values = vec.vectors.map((v) => new Float32Array(Uint8Array.from(Buffer.from(v.values, 'base64')).buffer));
     expect(vec.vectors.map((v) => v.sigma)).toEqual([svd.singularValues[0], svd.singularValues[3]]);
@@ -97,10 +98,10 @@ describe('engine service', () => {
     let worst = 0;
     for (let i = 0; i < 784; i++) for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(png.data[4 * i + c]! - rgb[3 * i + c]!));
     expect(worst).toBeLessThanOrEqual(1);
-    await expect(service.handle('svd.vectors', { id, layer: 0, indices: [12] })).rejects.toThrow(
+    await expect(call(service, 'svd.vectors', { id, layer: 0, indices: [12] })).rejects.toThrow(
       /vector u13: layer 1 of run ".*" has 12 singular vectors \(u1\.\.u12\)/,
     );
-    const svd1 = await service.handle('svd.get', { id, layer: 1, step: 20 });
+    const svd1 = await call(service, 'svd.get', { id, layer: 1, step: 20 });
     expect(svd1.image).toBeNull();
     expect(svd1.singularValues).toHaveLength(2);
   });
@@ -108,24 +109,24 @@ describe('engine service', () => {
   it('queues runs one at a time and cancels queued and running runs', async () => {
     service = createEngineService({ workspace: tempDir(), mode: 'browser' });
     const { finished } = collect(service);
-    const a = await service.handle('runs.start', { config: config(100000, 'long') });
-    const b = await service.handle('runs.start', { config: config(20, 'queued') });
-    const list = await service.handle('runs.list', {});
+    const a = await call(service, 'runs.start', { config: config(100000, 'long') });
+    const b = await call(service, 'runs.start', { config: config(20, 'queued') });
+    const list = await call(service, 'runs.list', {});
     expect(list.queue).toEqual([b.id]);
     expect(list.runs.find((r) => r.run.id === b.id)?.run.status).toBe('queued');
-    await service.handle('runs.cancel', { id: b.id });
-    expect((await service.handle('runs.get', { id: b.id })).run.status).toBe('cancelled');
+    await call(service, 'runs.cancel', { id: b.id });
+    expect((await call(service, 'runs.get', { id: b.id })).run.status).toBe('cancelled');
     // Wait for the long run to make progress, then cancel it.
     await new Promise<void>((resolve) => {
       const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'evaluation' && e.event.record.step >= 20 && (off(), resolve()));
     });
-    await expect(service.handle('runs.delete', { id: a.id })).rejects.toThrow(/cancel it before deleting it/);
-    await service.handle('runs.cancel', { id: a.id });
+    await expect(call(service, 'runs.delete', { id: a.id })).rejects.toThrow(/cancel it before deleting it/);
+    await call(service, 'runs.cancel', { id: a.id });
     expect(await finished(a.id)).toBe('cancelled');
-    const run = (await service.handle('runs.get', { id: a.id })).run;
+    const run = (await call(service, 'runs.get', { id: a.id })).run;
     expect(run.status).toBe('cancelled');
     expect(run.checkpointSteps.length).toBeGreaterThan(0);
-    await expect(service.handle('runs.cancel', { id: a.id })).rejects.toThrow(/is cancelled, not queued or running/);
+    await expect(call(service, 'runs.cancel', { id: a.id })).rejects.toThrow(/is cancelled, not queued or running/);
   });
 
   it('marks a run failed with its log when the training process crashes, and keeps serving', async () => {
@@ -136,14 +137,14 @@ describe('engine service', () => {
       spawnWorker: () => (handle = forkWorker()),
     });
     const { finished } = collect(service);
-    const crash = await service.handle('runs.start', { config: config(100000, 'crash') });
-    const next = await service.handle('runs.start', { config: config(20, 'after') });
+    const crash = await call(service, 'runs.start', { config: config(100000, 'crash') });
+    const next = await call(service, 'runs.start', { config: config(20, 'after') });
     await new Promise<void>((resolve) => {
       const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'evaluation' && (off(), resolve()));
     });
     handle!.kill(); // SIGKILL: no chance to clean up
     expect(await finished(crash.id)).toBe('failed');
-    const run = (await service.handle('runs.get', { id: crash.id })).run;
+    const run = (await call(service, 'runs.get', { id: crash.id })).run;
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/training process ended unexpectedly \(exit SIGKILL/);
     const log = fs.readFileSync(path.join(service.workspace, 'runs', crash.id, 'train.log'), 'utf8');
@@ -156,8 +157,9 @@ describe('engine service', () => {
     const ws = tempDir();
     service = createEngineService({ workspace: ws, mode: 'browser' });
     const bad = { ...config(), network: { layers: [{ units: 0 }] } };
-    await expect(service.handle('runs.start', { config: bad })).rejects.toThrow('network.layers.0.units: units must be at least 1');
-    expect(await service.handle('runs.validate', { config: bad })).toEqual({ ok: false, error: 'network.layers.0.units: units must be at least 1' });
+    // The contract refuses it (the engine process parses every payload before the service sees it).
+    await expect(call(service, 'runs.start', { config: bad })).rejects.toThrow(/^runs\.start: config\.network\.layers\.0\.units: units must be at least 1$/);
+    expect(await call(service, 'runs.validate', { config: bad })).toEqual({ ok: false, error: 'network.layers.0.units: units must be at least 1' });
     expect(fs.readdirSync(ws)).toEqual([]);
   });
 
@@ -168,13 +170,13 @@ describe('engine service', () => {
       mode: 'browser',
       spawnWorker: () => ({ pid: undefined, send() {}, onMessage() {}, onExit() {}, kill() {} }),
     });
-    const a = await s1.handle('runs.start', { config: config(10, 'first') });
-    const b = await s1.handle('runs.start', { config: config(10, 'second') });
+    const a = await call(s1, 'runs.start', { config: config(10, 'first') });
+    const b = await call(s1, 'runs.start', { config: config(10, 'second') });
     // Pretend the owner died: rewrite the queued run's pid to a pid that does not exist.
     const file = path.join(ws, 'runs', b.id, 'run.json');
     fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), pid: 2 ** 22 + 1 }));
     service = createEngineService({ workspace: ws, mode: 'browser' });
-    expect((await service.handle('runs.get', { id: b.id })).run.status).toBe('interrupted');
+    expect((await call(service, 'runs.get', { id: b.id })).run.status).toBe('interrupted');
     void a;
   });
 
@@ -198,14 +200,14 @@ describe('engine service', () => {
       [path.join(root, 'odd'), `workspace: ${root}/odd/runs is a file, but a workspace keeps its runs in that folder: choose another folder`],
     ];
     for (const [p, message] of refused) {
-      await expect(service.handle('workspace.set', { path: p })).rejects.toThrow(message);
+      await expect(call(service, 'workspace.set', { path: p })).rejects.toThrow(message);
       expect(service.workspace).toBe(start);
     }
     expect(fs.readdirSync(root).sort()).toEqual(['notes.txt', 'odd']);
     const fresh = path.join(root, 'new-ws');
-    expect(await service.handle('workspace.set', { path: fresh })).toEqual({ workspace: fresh });
+    expect(await call(service, 'workspace.set', { path: fresh })).toEqual({ workspace: fresh });
     expect(fs.statSync(fresh).isDirectory()).toBe(true);
-    expect(await service.handle('workspace.set', { path: start })).toEqual({ workspace: start });
+    expect(await call(service, 'workspace.set', { path: start })).toEqual({ workspace: start });
   });
 
   it('keeps every status, backward step and checkpoint step when a run is renamed every 20 ms while it trains and ends', async () => {
@@ -215,7 +217,7 @@ describe('engine service', () => {
     for (let i = 0; i < 4; i++)
       ids.push(
         (
-          await service.handle('runs.start', {
+          await call(service, 'runs.start', {
             config: { ...config(60, `storm ${i}`), training: { ...config().training, steps: 60, evalEvery: 5, checkpointEvery: 10 } },
           })
         ).id,
@@ -225,7 +227,7 @@ describe('engine service', () => {
     const storm = (async () => {
       while (!stop) {
         for (const id of ids) {
-          const run = await service!.handle('runs.rename', { id, name: `storm ${renames++}` }).catch((e: Error) => e);
+          const run = await call(service!, 'runs.rename', { id, name: `storm ${renames++}` }).catch((e: Error) => e);
           if (run instanceof Error) throw run;
         }
         await new Promise((r) => setTimeout(r, 20));
@@ -239,7 +241,7 @@ describe('engine service', () => {
     expect(renames).toBeGreaterThan(40);
     const steps = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60];
     for (const id of ids) {
-      const { run, metrics } = await service.handle('runs.get', { id });
+      const { run, metrics } = await call(service, 'runs.get', { id });
       expect(run.status).toBe('completed');
       expect(run.backwardSteps).toEqual(steps);
       expect(run.checkpointSteps).toEqual([10, 20, 30, 40, 50, 60]);
@@ -254,48 +256,48 @@ describe('engine service', () => {
   it('tags and annotates a run while it trains (its training process writes them) and after; bad tags are refused with the reason', async () => {
     service = createEngineService({ workspace: tempDir(), mode: 'browser' });
     const { finished } = collect(service);
-    const { id } = await service.handle('runs.start', { config: { ...config(60, 'tagged'), training: { ...config().training, steps: 60, evalEvery: 5 } } });
+    const { id } = await call(service, 'runs.start', { config: { ...config(60, 'tagged'), training: { ...config().training, steps: 60, evalEvery: 5 } } });
     await new Promise<void>((resolve) => {
       const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'evaluation' && e.event.runId === id && (off(), resolve()));
     });
-    const during = await service.handle('runs.annotate', { id, tags: [' mnist ', 'RR', 'mnist'], notes: 'lambda sweep, first try' });
+    const during = await call(service, 'runs.annotate', { id, tags: [' mnist ', 'RR', 'mnist'], notes: 'lambda sweep, first try' });
     expect([during.run.status, during.run.tags, during.run.notes]).toEqual(['running', ['mnist', 'RR'], 'lambda sweep, first try']);
     expect(await finished(id)).toBe('completed');
-    const after = (await service.handle('runs.get', { id })).run;
+    const after = (await call(service, 'runs.get', { id })).run;
     expect([after.tags, after.notes, after.checkpointSteps]).toEqual([['mnist', 'RR'], 'lambda sweep, first try', [20, 40, 60]]);
-    await expect(service.handle('runs.annotate', { id, tags: ['a,b'] })).rejects.toThrow(/tags: "a,b" holds a comma/);
-    const cleared = await service.handle('runs.annotate', { id, tags: [], notes: '' });
+    await expect(call(service, 'runs.annotate', { id, tags: ['a,b'] })).rejects.toThrow(/tags: "a,b" holds a comma/);
+    const cleared = await call(service, 'runs.annotate', { id, tags: [], notes: '' });
     expect([cleared.run.tags, cleared.run.notes]).toEqual([undefined, undefined]);
   });
 
   it('resumes a cancelled run from its last checkpoint and trains it to the end', async () => {
     service = createEngineService({ workspace: tempDir(), mode: 'browser' });
     const { events, finished } = collect(service);
-    const { id } = await service.handle('runs.start', { config: { ...config(60, 'resumed'), training: { ...config().training, steps: 60, evalEvery: 10 } } });
+    const { id } = await call(service, 'runs.start', { config: { ...config(60, 'resumed'), training: { ...config().training, steps: 60, evalEvery: 10 } } });
     await new Promise<void>((resolve) => {
       const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'checkpoint' && e.event.step === 20 && (off(), resolve()));
     });
-    await service.handle('runs.cancel', { id });
+    await call(service, 'runs.cancel', { id });
     expect(await finished(id)).toBe('cancelled');
-    const stopped = (await service.handle('runs.get', { id })).run;
+    const stopped = (await call(service, 'runs.get', { id })).run;
     const at = Math.max(...stopped.checkpointSteps);
     expect(at).toBeGreaterThanOrEqual(20);
     events.length = 0;
-    const r = await service.handle('runs.resume', { id });
+    const r = await call(service, 'runs.resume', { id });
     expect(r).toMatchObject({ id, step: at, reset: [] });
     expect(r.restored.join('; ')).toMatch(/weights and biases.*Adam state/);
-    await expect(service.handle('runs.resume', { id })).rejects.toThrow(/already queued or running/);
+    await expect(call(service, 'runs.resume', { id })).rejects.toThrow(/already queued or running/);
     const done = await new Promise<string>((resolve) => {
       const off = service!.onEvent((e) => e.type === 'train' && e.event.type === 'finished' && e.event.runId === id && (off(), resolve(e.event.status)));
     });
-    const { run, metrics } = await service.handle('runs.get', { id });
+    const { run, metrics } = await call(service, 'runs.get', { id });
     expect(done, run.error).toBe('completed');
     expect(run.status).toBe('completed');
     // Every evaluation once: those up to the checkpoint kept, the later ones trained again.
     expect(metrics.map((m) => m.step)).toEqual([...new Set([0, 10, 20, 30, 40, 50, 60].filter((s) => s <= at).concat([30, 40, 50, 60].filter((s) => s > at)))]);
     const evals = events.flatMap((e) => (e.type === 'train' && e.event.type === 'evaluation' ? [e.event.record.step] : []));
     expect(evals[0]).toBeGreaterThan(at);
-    await expect(service.handle('runs.resume', { id })).rejects.toThrow(/is completed: only a cancelled or interrupted run can be resumed/);
+    await expect(call(service, 'runs.resume', { id })).rejects.toThrow(/is completed: only a cancelled or interrupted run can be resumed/);
   });
 
   it('refuses to rename a run that another process is training, and renames it once that process is gone', async () => {
@@ -305,26 +307,26 @@ describe('engine service', () => {
     const rec = store.createRun(parseRunConfig(config(10, 'elsewhere')), { totalSteps: 10, backend: null, versions: {} });
     // Owned by a live process that is not this service's training process: this test's own parent.
     store.updateRun(rec.id, { pid: process.ppid, pidStart: processStartTime(process.ppid) ?? undefined });
-    await expect(service.handle('runs.rename', { id: rec.id, name: 'x' })).rejects.toThrow(
+    await expect(call(service, 'runs.rename', { id: rec.id, name: 'x' })).rejects.toThrow(
       /being trained by another process \(pid \d+\): change it once it has finished/,
     );
     store.updateRun(rec.id, { pid: 2 ** 22 + 1 }); // gone: reads as interrupted
-    expect((await service.handle('runs.rename', { id: rec.id, name: 'renamed' })).run.name).toBe('renamed');
+    expect((await call(service, 'runs.rename', { id: rec.id, name: 'renamed' })).run.name).toBe('renamed');
   });
 
   it('lists runs from their summaries: an unreadable metrics file or a broken run.json is a problem beside the others', async () => {
     const ws = tempDir();
     service = createEngineService({ workspace: ws, mode: 'browser' });
     const { finished } = collect(service);
-    const { id } = await service.handle('runs.start', { config: config(20, 'fine') });
+    const { id } = await call(service, 'runs.start', { config: config(20, 'fine') });
     expect(await finished(id)).toBe('completed');
-    const other = (await service.handle('runs.start', { config: config(20, 'broken') })).id;
+    const other = (await call(service, 'runs.start', { config: config(20, 'broken') })).id;
     expect(await finished(other)).toBe('completed');
     // A folder in place of metrics.jsonl: the list never reads it.
     fs.rmSync(path.join(ws, 'runs', id, 'metrics.jsonl'));
     fs.mkdirSync(path.join(ws, 'runs', id, 'metrics.jsonl'));
     fs.writeFileSync(path.join(ws, 'runs', other, 'run.json'), '{ not json');
-    const list = await service.handle('runs.list', {});
+    const list = await call(service, 'runs.list', {});
     expect(list.runs.map((r) => [r.run.id, r.last?.step])).toEqual([[id, 20]]);
     expect(list.problems).toEqual([{ id: other, error: expect.stringMatching(/run\.json is not valid JSON/) }]);
   });
@@ -332,9 +334,9 @@ describe('engine service', () => {
   it('computes concurrent SVD requests one at a time and answers each of them', async () => {
     service = createEngineService({ workspace: tempDir(), mode: 'browser' });
     const { finished } = collect(service);
-    const { id } = await service.handle('runs.start', { config: config(40) });
+    const { id } = await call(service, 'runs.start', { config: config(40) });
     expect(await finished(id)).toBe('completed');
-    const asks = Array.from({ length: 30 }, (_, i) => service!.handle('svd.get', { id, layer: i % 2, step: i % 4 < 2 ? 20 : 40 }));
+    const asks = Array.from({ length: 30 }, (_, i) => call(service!, 'svd.get', { id, layer: i % 2, step: i % 4 < 2 ? 20 : 40 }));
     const views = await Promise.all(asks);
     expect(views.map((v) => [v.layer, v.step])).toEqual(Array.from({ length: 30 }, (_, i) => [i % 2, i % 4 < 2 ? 20 : 40]));
     expect(views[0].singularValues).toEqual(views[4].singularValues);
@@ -344,17 +346,17 @@ describe('engine service', () => {
     const ws = tempDir();
     service = createEngineService({ workspace: ws, mode: 'browser' });
     const { finished } = collect(service);
-    const { id } = await service.handle('runs.start', { config: config(20) });
+    const { id } = await call(service, 'runs.start', { config: config(20) });
     expect(await finished(id)).toBe('completed');
     const svdDir = path.join(ws, 'runs', id, 'svd');
     fs.rmSync(svdDir, { recursive: true, force: true });
     fs.writeFileSync(svdDir, 'a file where the cache folder goes');
-    const inline = await service.handle('svd.get', { id, layer: 0 });
+    const inline = await call(service, 'svd.get', { id, layer: 0 });
     expect(inline.vectors.length).toBe(inline.singularValues.length);
     expect(inline.vectors.length).toBeGreaterThan(1);
     for (const v of inline.vectors) expect(v).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
     fs.rmSync(svdDir);
-    const files = await service.handle('svd.get', { id, layer: 0 });
+    const files = await call(service, 'svd.get', { id, layer: 0 });
     expect(files.singularValues).toEqual(inline.singularValues);
     expect(files.vectors[0]).toBe(`runs/${id}/svd/layer0_0000020/u0.png`);
     expect(fs.readFileSync(path.join(ws, files.vectors[3]!)).toString('base64')).toBe(inline.vectors[3]!.slice('data:image/png;base64,'.length));

@@ -7,8 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createEngineService, type EngineService } from '../../../electron/host/service';
 import type { EngineEvent } from '../../../electron/contract/contract';
 import { tempDir } from '../../helpers/tmp';
+import { call } from '../../helpers/contract';
+import type { RunConfigInput } from '../../../electron/engine/config/schema';
+import type { SweepSpecInput } from '../../../electron/engine/sweep/spec';
 
-const base = (steps: number) => ({
+const base = (steps: number): RunConfigInput => ({
   data: { source: { kind: 'peak', trainPerClass: 10, testPerClass: 3 } },
   network: {
     layers: [
@@ -18,7 +21,7 @@ const base = (steps: number) => ({
   },
   training: { steps, evalEvery: 10, checkpointEvery: 0, backwardSamples: 1, optimizer: { kind: 'adam', learningRate: 1e-3 } },
 });
-const spec = (steps: number, lambdas = [0, 1e-4]) => ({
+const spec = (steps: number, lambdas = [0, 1e-4]): SweepSpecInput => ({
   name: 'app sweep',
   base: base(steps),
   axes: [
@@ -39,14 +42,14 @@ describe('sweeps in the engine service', () => {
   it('validates and counts, trains the points two at a time as tagged runs, and reports results', async () => {
     const ws = tempDir();
     service = createEngineService({ workspace: ws, mode: 'browser', maxParallel: 2 });
-    const v = await service.handle('sweeps.validate', { spec: spec(30) });
+    const v = await call(service, 'sweeps.validate', { spec: spec(30) });
     expect(v).toEqual({ ok: true, points: 4, keys: ['lambda=0 seed=0', 'lambda=0 seed=1', 'lambda=1e-4 seed=0', 'lambda=1e-4 seed=1'] });
-    expect(await service.handle('sweeps.validate', { spec: { ...spec(30), axes: [{ param: 'lambda', values: [-1] }] } })).toEqual({
+    expect(await call(service, 'sweeps.validate', { spec: { ...spec(30), axes: [{ param: 'lambda', values: [-1] }] } })).toEqual({
       ok: false,
       error: 'sweep point 0 (lambda=-1): network.layers.0.lambda: lambda must be 0 or more (got a negative value)',
     });
     const wide = { ...spec(30), base: { ...base(30), data: { source: { kind: 'mnist', digits: [0, 1, 2], trainPerClass: 1, testPerClass: 1 } } } };
-    expect(await service.handle('sweeps.validate', { spec: wide })).toMatchObject({
+    expect(await call(service, 'sweeps.validate', { spec: wide })).toMatchObject({
       ok: false,
       error: expect.stringMatching(
         /^sweep point 0 \(lambda=0 seed=0\): network\.layers\.1\.units: the output layer has 2 units but the data set has 10 classes/,
@@ -62,21 +65,21 @@ describe('sweeps in the engine service', () => {
         maxRunning = Math.max(maxRunning, running);
       }
     });
-    const { id, points } = await service.handle('sweeps.start', { spec: spec(300) });
+    const { id, points } = await call(service, 'sweeps.start', { spec: spec(300) });
     expect(points).toBe(4);
-    const list = await service.handle('runs.list', {});
+    const list = await call(service, 'runs.list', {});
     expect(list.runs).toHaveLength(4);
     expect(list.runs.every((r) => r.run.sweep?.id === id)).toBe(true);
     for (;;) {
-      const s = (await service.handle('sweeps.list', {})).sweeps[0]!;
+      const s = (await call(service, 'sweeps.list', {})).sweeps[0]!;
       if (s.counts.done === 4) break;
       expect(s.counts.failed).toBe(0);
       await sleep(300);
     }
     expect(maxRunning).toBe(2);
-    const s = (await service.handle('sweeps.list', {})).sweeps[0]!;
+    const s = (await call(service, 'sweeps.list', {})).sweeps[0]!;
     expect(s).toMatchObject({ id, name: 'app sweep', points: 4, executor: 'app', axes: [{ param: 'lambda', label: 'λ_RR (all layers)' }, { param: 'seed' }] });
-    const g = await service.handle('sweeps.get', { id });
+    const g = await call(service, 'sweeps.get', { id });
     expect(g.complete).toBe(true);
     expect(g.results.points.map((p) => p.state)).toEqual(['done', 'done', 'done', 'done']);
     for (const p of g.results.points) {
@@ -86,28 +89,28 @@ describe('sweeps in the engine service', () => {
       expect(p.metrics.recon).toBeGreaterThan(0);
     }
     // Nothing left to run.
-    expect(await service.handle('sweeps.resume', { id })).toEqual({ id, queued: 0 });
+    expect(await call(service, 'sweeps.resume', { id })).toEqual({ id, queued: 0 });
   });
 
   it('cancels queued and running points; resume queues them again', async () => {
     const ws = tempDir();
     service = createEngineService({ workspace: ws, mode: 'browser', maxParallel: 1 });
-    const { id } = await service.handle('sweeps.start', { spec: spec(100_000) });
+    const { id } = await call(service, 'sweeps.start', { spec: spec(100_000) });
     for (;;) {
-      const g = (await service.handle('sweeps.list', {})).sweeps[0]!;
+      const g = (await call(service, 'sweeps.list', {})).sweeps[0]!;
       if (g.counts.running === 1) break;
       await sleep(200);
     }
-    const c = await service.handle('sweeps.cancel', { id });
+    const c = await call(service, 'sweeps.cancel', { id });
     expect(c.cancelled).toBe(4);
     for (;;) {
-      const g = (await service.handle('sweeps.list', {})).sweeps[0]!;
+      const g = (await call(service, 'sweeps.list', {})).sweeps[0]!;
       if (g.counts.cancelled === 4) break;
       await sleep(200);
     }
-    const r = await service.handle('sweeps.resume', { id });
+    const r = await call(service, 'sweeps.resume', { id });
     expect(r.queued).toBe(4);
-    expect((await service.handle('runs.list', {})).queue).toHaveLength(3);
-    await service.handle('sweeps.cancel', { id });
+    expect((await call(service, 'runs.list', {})).queue).toHaveLength(3);
+    await call(service, 'sweeps.cancel', { id });
   });
 });

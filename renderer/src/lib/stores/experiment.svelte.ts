@@ -85,7 +85,8 @@ export class ExperimentStore {
     this.starting = true;
     this.startError = null;
     try {
-      const config = JSON.parse(JSON.stringify(v.config)) as Record<string, unknown>;
+      // A plain copy of the form's reactive state.
+      const config = JSON.parse(JSON.stringify(v.config)) as RunConfig;
       const r = await this.api.call('runs.start', { config });
       return r.id;
     } catch (e) {

@@ -115,7 +115,7 @@ export class SweepsStore {
     this.starting = true;
     this.startError = null;
     try {
-      const r = await this.api.call('sweeps.start', { spec: JSON.parse(JSON.stringify(c.spec)) as Record<string, unknown> });
+      const r = await this.api.call('sweeps.start', { spec: JSON.parse(JSON.stringify(c.spec)) as typeof c.spec });
       await this.refresh();
       await this.select(r.id);
       return r.id;
