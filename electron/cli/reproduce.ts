@@ -9,7 +9,7 @@ import { datasetLoader } from '../engine/data/load';
 import { computeLayerSvd, type LayerSvd } from '../engine/svd/runSvd';
 import { writeReferenceLayout } from '../engine/reproduce/referenceLayout';
 import { ConfigError } from '../engine/config/schema';
-import { forkWorker } from '../host/forkWorker';
+import { forkTrainingProcess } from '../host/forkTrainingProcess';
 import type { TrainEvent } from '../engine/types';
 import { fmt, table } from './format';
 
@@ -60,7 +60,7 @@ function withSteps(ref: ReferenceRun, steps?: number) {
 /** Trains one queued run in its own process; resolves with its final status. */
 function trainInProcess(workspace: string, runId: string, onEvent: (e: TrainEvent) => void): Promise<string> {
   return new Promise((resolve) => {
-    const w = forkWorker();
+    const w = forkTrainingProcess();
     let status = 'failed';
     w.onMessage((m) => {
       if (m.type === 'event') {

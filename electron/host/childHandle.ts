@@ -2,10 +2,13 @@
 // way the child was started: child_process.fork (browser mode, the CLI, tests)
 // or Electron's utilityProcess (the desktop app).
 import { fork } from 'node:child_process';
+import type { MessagePortLike } from './messagePort';
 
 export interface ChildHandle<Send, Receive> {
   readonly pid: number | undefined;
   send(msg: Send): void;
+  /** Sends a message with message ports in its transfer list: a utilityProcess can, a fork cannot (absent). */
+  sendPorts?(msg: Send, ports: MessagePortLike[]): void;
   onMessage(cb: (msg: Receive) => void): void;
   /** Called once when the process ends; `detail` carries the exit code/signal and the tail of its stderr. Called at once if it has already ended. */
   onExit(cb: (detail: string) => void): void;

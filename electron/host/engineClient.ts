@@ -7,18 +7,29 @@
 import { EventEmitter } from 'node:events';
 import type { Channel, EngineEvent, EngineHandler, ResultOf } from '../contract/contract';
 import type { ChildHandle } from './childHandle';
-import type { FromEngine, ToEngine, TrainerSpawn } from './engineProtocol';
-import type { WorkerHandle } from './workerProtocol';
+import type { FromEngine, ToEngine, TrainingSpawn } from './engineProtocol';
+import type { MessagePortLike } from './messagePort';
+import type { ToTraining } from './trainingProtocol';
 
 export type EngineHandle = ChildHandle<ToEngine, FromEngine>;
+
+/**
+ * Electron: a training process main started for the engine process, and the
+ * engine's end of the MessageChannelMain whose other end the training process
+ * has. Main sees its start, kill and exit only; its messages go over the channel.
+ */
+export interface TrainingLink {
+  process: ChildHandle<ToTraining, unknown>;
+  enginePort: MessagePortLike;
+}
 
 export interface EngineClientOptions {
   workspace: string;
   mode: 'electron' | 'browser';
   /** Starts an engine process (engineProcess.js): fork in browser mode, utilityProcess in Electron. */
   spawnEngine: () => EngineHandle;
-  /** Electron: the engine asks us to start its training processes (utilityProcess is main-only). */
-  spawnTrainer?: () => WorkerHandle;
+  /** Electron: the engine asks us to start its training processes (utilityProcess is main-only); needs an engine handle with sendPorts. */
+  spawnTrainingProcess?: () => TrainingLink;
   /** Restarts allowed within `restartWindowMs` before the client gives up (default 5 per minute). */
   maxRestarts?: number;
   restartWindowMs?: number;
@@ -38,7 +49,8 @@ export class EngineClient implements EngineHandler {
   private ready: Promise<void> = Promise.resolve();
   private readonly pending = new Map<number, Pending>();
   private readonly events = new EventEmitter();
-  private readonly trainers = new Map<number, WorkerHandle>();
+  /** Training processes started for the engine process (spawnTrainingProcess), by the engine's key. */
+  private readonly training = new Map<number, ChildHandle<ToTraining, unknown>>();
   private readonly restarts: number[] = [];
   private nextId = 1;
   private closing: Promise<void> | null = null;
@@ -108,7 +120,12 @@ export class EngineClient implements EngineHandler {
     this.ready.catch(() => {});
     child.onMessage((m) => this.onMessage(child, m, settle));
     child.onExit((detail) => this.onExit(child, detail, settle));
-    child.send({ type: 'init', workspace: this.current, mode: this.opts.mode, trainers: (this.opts.spawnTrainer ? 'parent' : 'fork') satisfies TrainerSpawn });
+    child.send({
+      type: 'init',
+      workspace: this.current,
+      mode: this.opts.mode,
+      training: (this.opts.spawnTrainingProcess ? 'parent' : 'fork') satisfies TrainingSpawn,
+    });
   }
 
   private onMessage(child: EngineHandle, m: FromEngine, settle: (error?: Error) => void): void {
@@ -141,29 +158,25 @@ export class EngineClient implements EngineHandler {
         return;
       case 'closed':
         return;
-      case 'trainer.spawn':
-        this.spawnTrainerFor(child, m.key);
+      case 'training.spawn':
+        this.spawnTrainingFor(child, m.key);
         return;
-      case 'trainer.send':
-        this.trainers.get(m.key)?.send(m.msg);
-        return;
-      case 'trainer.kill':
-        this.trainers.get(m.key)?.kill();
+      case 'training.kill':
+        this.training.get(m.key)?.kill();
         return;
     }
   }
 
-  private spawnTrainerFor(child: EngineHandle, key: number): void {
-    if (!this.opts.spawnTrainer) return child.send({ type: 'trainer.exit', key, detail: 'this engine host cannot start training processes' });
-    const t = this.opts.spawnTrainer();
-    this.trainers.set(key, t);
-    t.onMessage((msg) => {
-      if (child === this.child) child.send({ type: 'trainer.message', key, msg });
-    });
+  private spawnTrainingFor(child: EngineHandle, key: number): void {
+    if (!this.opts.spawnTrainingProcess || !child.sendPorts)
+      return child.send({ type: 'training.exit', key, detail: 'this engine host cannot start training processes' });
+    const { process: t, enginePort } = this.opts.spawnTrainingProcess();
+    this.training.set(key, t);
+    child.sendPorts({ type: 'training.port', key }, [enginePort]);
     t.onExit((detail) => {
-      // Keys restart with each engine: an old engine's trainer must not remove a new one's.
-      if (this.trainers.get(key) === t) this.trainers.delete(key);
-      if (child === this.child) child.send({ type: 'trainer.exit', key, detail });
+      // Keys restart with each engine: an old engine's training process must not remove a new one's.
+      if (this.training.get(key) === t) this.training.delete(key);
+      if (child === this.child) child.send({ type: 'training.exit', key, detail });
     });
   }
 
@@ -174,8 +187,8 @@ export class EngineClient implements EngineHandler {
     for (const p of this.pending.values()) p.reject(new EngineUnavailableError(`${message}: try again`));
     this.pending.clear();
     // Its training processes lose their engine: they stop and record their runs as interrupted.
-    for (const t of this.trainers.values()) t.send({ type: 'cancel', reason: 'interrupted' });
-    this.trainers.clear();
+    for (const t of this.training.values()) t.send({ type: 'cancel', reason: 'interrupted' });
+    this.training.clear();
     if (this.closing || this.fatal) return;
     const now = Date.now();
     const window = this.opts.restartWindowMs ?? 60_000;

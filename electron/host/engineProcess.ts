@@ -9,33 +9,27 @@ import { oneLine } from '../contract/oneLine';
 import { createEngineService, type EngineService } from './service';
 import type { FromEngine, ToEngine } from './engineProtocol';
 import { parentChannel } from './parentChannel';
-import { forkWorker } from './forkWorker';
-import type { FromWorker, ToWorker, WorkerHandle } from './workerProtocol';
+import { forkTrainingProcess } from './forkTrainingProcess';
+import type { TrainingHandle } from './trainingProtocol';
+import { TrainingOverPort } from './trainingPort';
 
 const parent = parentChannel<ToEngine, FromEngine>();
 let service: EngineService | null = null;
 let closing: Promise<void> | null = null;
 
-/** Electron: utilityProcess can only be started from main, so main starts training processes for us and relays their messages. */
-const trainers = new Map<number, { message: ((m: FromWorker) => void)[]; exit: ((d: string) => void)[]; exited: string | null }>();
-let nextTrainer = 1;
-function spawnThroughParent(): WorkerHandle {
-  const key = nextTrainer++;
-  const t = { message: [] as ((m: FromWorker) => void)[], exit: [] as ((d: string) => void)[], exited: null as string | null };
-  trainers.set(key, t);
-  parent.post({ type: 'trainer.spawn', key });
-  return {
-    pid: undefined,
-    send: (msg: ToWorker) => {
-      if (t.exited === null) parent.post({ type: 'trainer.send', key, msg });
-    },
-    onMessage: (cb) => void t.message.push(cb),
-    onExit: (cb) => {
-      if (t.exited !== null) queueMicrotask(() => cb(t.exited!));
-      else t.exit.push(cb);
-    },
-    kill: () => parent.post({ type: 'trainer.kill', key }),
-  };
+/**
+ * Electron: a utilityProcess can only be started from main, so main starts
+ * training processes for us and hands us one end of a direct channel to each;
+ * only their start, kill and exit go through main.
+ */
+const started = new Map<number, TrainingOverPort>();
+let nextKey = 1;
+function spawnThroughParent(): TrainingHandle {
+  const key = nextKey++;
+  const t = new TrainingOverPort(() => parent.post({ type: 'training.kill', key }));
+  started.set(key, t);
+  parent.post({ type: 'training.spawn', key });
+  return t;
 }
 
 function close(): Promise<void> {
@@ -43,12 +37,16 @@ function close(): Promise<void> {
   return closing;
 }
 
-parent.onMessage((m) => {
+parent.onMessage((m, ports) => {
   switch (m.type) {
     case 'init': {
       if (service) return;
       try {
-        service = createEngineService({ workspace: m.workspace, mode: m.mode, spawnWorker: m.trainers === 'parent' ? spawnThroughParent : () => forkWorker() });
+        service = createEngineService({
+          workspace: m.workspace,
+          mode: m.mode,
+          spawnTrainingProcess: m.training === 'parent' ? spawnThroughParent : () => forkTrainingProcess(),
+        });
       } catch (e) {
         parent.post({ type: 'failed', message: `cannot open workspace ${m.workspace}: ${oneLine(e)}` });
         return;
@@ -66,17 +64,15 @@ parent.onMessage((m) => {
         setTimeout(() => process.exit(0), 20);
       });
       return;
-    case 'trainer.message':
-      for (const cb of trainers.get(m.key)?.message ?? []) cb(m.msg);
-      return;
-    case 'trainer.exit': {
-      const t = trainers.get(m.key);
-      if (!t) return;
-      t.exited = m.detail;
-      trainers.delete(m.key);
-      for (const cb of t.exit) cb(m.detail);
+    case 'training.port': {
+      const [port] = ports;
+      if (port) started.get(m.key)?.connect(port);
       return;
     }
+    case 'training.exit':
+      started.get(m.key)?.exited(m.detail);
+      started.delete(m.key);
+      return;
   }
 });
 

@@ -1,18 +1,19 @@
 // Messages between a transport's process (Electron main, the browser-mode
 // server) and the engine process that hosts the engine service. Plain JSON
-// data only: utilityProcess structured-clones messages where child_process.fork
-// JSON-serialises them, and both must mean the same thing.
+// data only (plus, in Electron, message ports in the transfer list):
+// utilityProcess structured-clones messages where child_process.fork
+// JSON-serialises them, and both must mean the same thing. Training processes'
+// messages never pass through here: they talk to the engine process directly.
 import type { Channel, ContractError, EngineEvent } from '../contract/contract';
-import type { FromWorker, ToWorker } from './workerProtocol';
 
 /** How the engine process starts training processes: fork them itself, or ask its parent (Electron: utilityProcess is main-only). */
-export type TrainerSpawn = 'fork' | 'parent';
+export type TrainingSpawn = 'fork' | 'parent';
 
 export interface EngineInit {
   type: 'init';
   workspace: string;
   mode: 'electron' | 'browser';
-  trainers: TrainerSpawn;
+  training: TrainingSpawn;
 }
 
 /** Parent → engine. */
@@ -20,9 +21,10 @@ export type ToEngine =
   | EngineInit
   | { type: 'request'; id: number; channel: Channel; payload: unknown }
   | { type: 'shutdown' }
-  /** A training process the parent started for us (trainers: 'parent'). */
-  | { type: 'trainer.message'; key: number; msg: FromWorker }
-  | { type: 'trainer.exit'; key: number; detail: string };
+  /** A training process the parent started for us (training: 'parent'): the engine's end of the direct channel to it, in the message's ports. */
+  | { type: 'training.port'; key: number }
+  /** That training process has ended (the parent sees its exit, the engine only loses the channel). */
+  | { type: 'training.exit'; key: number; detail: string };
 
 /** Engine → parent. */
 export type FromEngine =
@@ -35,6 +37,5 @@ export type FromEngine =
   | { type: 'workspace'; workspace: string }
   | { type: 'event'; event: EngineEvent }
   | { type: 'closed' }
-  | { type: 'trainer.spawn'; key: number }
-  | { type: 'trainer.send'; key: number; msg: ToWorker }
-  | { type: 'trainer.kill'; key: number };
+  | { type: 'training.spawn'; key: number }
+  | { type: 'training.kill'; key: number };

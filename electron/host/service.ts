@@ -27,8 +27,8 @@ import { SweepHandlers } from './sweeps';
 import { appPackage } from '../engine/util/version';
 import { compiledScript } from '../engine/util/compiled';
 import { FIGURE_NAMES } from '../export/options';
-import type { SpawnWorker, WorkerHandle } from './workerProtocol';
-import { forkWorker } from './forkWorker';
+import type { SpawnTraining, TrainingHandle } from './trainingProtocol';
+import { forkTrainingProcess } from './forkTrainingProcess';
 import { SerialQueue } from './serialQueue';
 import { toSvdView } from './svdView';
 import type { SvdThreadData, SvdThreadResult } from './svdThread';
@@ -37,8 +37,8 @@ import type { ExportThreadCommand, ExportThreadData, ExportThreadMessage } from 
 export interface ServiceOptions {
   workspace: string;
   mode: 'electron' | 'browser';
-  /** Starts a training process; defaults to child_process.fork of worker.js. */
-  spawnWorker?: SpawnWorker;
+  /** Starts a training process; defaults to child_process.fork of trainingProcess.js. */
+  spawnTrainingProcess?: SpawnTraining;
   /** Grace period for a cancelled run to stop by itself before its process is killed. */
   cancelGraceMs?: number;
   /** How long an edit waits for the training process to apply it. */
@@ -54,7 +54,7 @@ const MAX_WAITING_SVD = 64;
 const MAX_WAITING_EXPORTS = 8;
 
 interface ActiveExport {
-  worker: Worker;
+  thread: Worker;
   /** Resolves once the export has ended, however it ended. */
   ended: Promise<void>;
 }
@@ -68,7 +68,7 @@ interface PendingEdit {
 
 interface Active {
   id: string;
-  worker: WorkerHandle;
+  training: TrainingHandle;
   finished: boolean;
   exited: boolean;
   cancelTimer?: NodeJS.Timeout;
@@ -83,7 +83,7 @@ export class EngineService implements EngineHandler {
   private readonly active = new Map<string, Active>();
   private readonly sweeps: SweepHandlers;
   private exporting: ActiveExport | null = null;
-  private readonly spawnWorker: SpawnWorker;
+  private readonly spawnTrainingProcess: SpawnTraining;
   private readonly svdQueue = new SerialQueue('SVD', MAX_WAITING_SVD);
   private readonly exportQueue = new SerialQueue('export', MAX_WAITING_EXPORTS);
   /** The same SVD asked for again while it is queued or computing shares its result. */
@@ -92,7 +92,7 @@ export class EngineService implements EngineHandler {
 
   constructor(private readonly opts: ServiceOptions) {
     this.store = new RunStore(opts.workspace);
-    this.spawnWorker = opts.spawnWorker ?? (() => forkWorker());
+    this.spawnTrainingProcess = opts.spawnTrainingProcess ?? (() => forkTrainingProcess());
     this.events.setMaxListeners(100);
     this.recoverQueued();
     this.sweeps = new SweepHandlers({
@@ -183,9 +183,9 @@ export class EngineService implements EngineHandler {
       }
       const a = this.active.get(id);
       if (a && !a.finished) {
-        a.worker.send({ type: 'cancel' });
+        a.training.send({ type: 'cancel' });
         a.cancelTimer = setTimeout(() => {
-          if (!a.finished) a.worker.kill();
+          if (!a.finished) a.training.kill();
         }, this.opts.cancelGraceMs ?? 15_000);
         return { id, status: 'running' as const };
       }
@@ -255,7 +255,7 @@ export class EngineService implements EngineHandler {
     'sweeps.cancel': ({ id }) => this.sweeps.cancel(id),
     'export.cancel': () => {
       if (!this.exporting) return { cancelled: false };
-      this.exporting.worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
+      this.exporting.thread.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
       return { cancelled: true };
     },
   };
@@ -275,7 +275,7 @@ export class EngineService implements EngineHandler {
           reject(new Error(`run "${id}": its training process did not answer: try again`));
         }, this.opts.editTimeoutMs ?? 10_000);
         a.edits.set(requestId, { edit, resolve, reject, timer });
-        a.worker.send({ type: 'edit', requestId, runId: id, edit });
+        a.training.send({ type: 'edit', requestId, runId: id, edit });
       });
     }
     const run = this.store.get(id);
@@ -308,7 +308,7 @@ export class EngineService implements EngineHandler {
     };
     const worker = new Worker(compiledScript(__dirname, 'exportThread.js'), { workerData: data });
     let end!: () => void;
-    const job: ActiveExport = { worker, ended: new Promise<void>((r) => (end = r)) };
+    const job: ActiveExport = { thread: worker, ended: new Promise<void>((r) => (end = r)) };
     this.exporting = job;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -396,7 +396,7 @@ export class EngineService implements EngineHandler {
       const next = this.queue[0]!;
       if (next.sweep ? this.active.size >= max : this.active.size > 0) return;
       this.queue.shift();
-      this.startWorker(next);
+      this.startTraining(next);
     }
   }
 
@@ -406,11 +406,11 @@ export class EngineService implements EngineHandler {
     return (forced as BackendName | undefined) || (availableBackends()[0] ?? null);
   }
 
-  private startWorker(next: { id: string; resume?: boolean }): void {
-    const worker = this.spawnWorker();
-    const active: Active = { id: next.id, worker, finished: false, exited: false, edits: new Map() };
+  private startTraining(next: { id: string; resume?: boolean }): void {
+    const training = this.spawnTrainingProcess();
+    const active: Active = { id: next.id, training, finished: false, exited: false, edits: new Map() };
     this.active.set(next.id, active);
-    worker.onMessage((msg) => {
+    training.onMessage((msg) => {
       if (msg.type === 'event') this.onTrainEvent(active, msg.event);
       else if (msg.type === 'error') this.fail(active, msg.message);
       else if (msg.type === 'edited') {
@@ -422,7 +422,7 @@ export class EngineService implements EngineHandler {
         else p.reject(new Error(msg.error));
       }
     });
-    worker.onExit((detail) => {
+    training.onExit((detail) => {
       active.exited = true;
       if (!active.finished) this.fail(active, `training process ended unexpectedly (${detail})`);
       clearTimeout(active.cancelTimer);
@@ -440,7 +440,7 @@ export class EngineService implements EngineHandler {
       this.pump();
     });
     // The run id only: the training process reads the run's config from the store.
-    worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, ...(next.resume ? { resume: true } : {}) });
+    training.send({ type: 'train', workspace: this.store.workspace, runId: next.id, ...(next.resume ? { resume: true } : {}) });
     this.emit({ type: 'runs.changed' });
   }
 
@@ -473,11 +473,11 @@ export class EngineService implements EngineHandler {
     this.queue.length = 0;
     if (this.exporting) {
       // A cancelled export removes its temporary files; a killed one could not.
-      const { worker, ended } = this.exporting;
-      worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
+      const { thread, ended } = this.exporting;
+      thread.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
       await within(ended, 5000);
       // A thread stuck in a system call never confirms its end; the process exit ends it.
-      await within(worker.terminate(), 2000);
+      await within(thread.terminate(), 2000);
     }
     await Promise.all(
       [...this.active.values()]
@@ -485,11 +485,11 @@ export class EngineService implements EngineHandler {
         .map(
           (a) =>
             new Promise<void>((resolve) => {
-              a.worker.onExit(() => resolve());
+              a.training.onExit(() => resolve());
               // Not the user's choice: the run is recorded as interrupted, with its last state checkpointed.
-              a.worker.send({ type: 'cancel', reason: 'interrupted' });
+              a.training.send({ type: 'cancel', reason: 'interrupted' });
               setTimeout(() => {
-                a.worker.kill();
+                a.training.kill();
                 resolve();
               }, 5000);
             }),

@@ -16,8 +16,7 @@ import { compiledScript } from '../engine/util/compiled';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { startEngineClient } from '../host/startEngine';
 import type { FromEngine, ToEngine } from '../host/engineProtocol';
-import type { FromWorker, ToWorker } from '../host/workerProtocol';
-import { spawnUtilityChild } from './utilityChild';
+import { spawnUtilityChild, spawnUtilityTraining } from './utilityChild';
 import { notifyRunEnds } from './runNotices';
 
 export type EngineService = EngineHandler & { close(): Promise<void>; readonly workspace: string };
@@ -29,12 +28,12 @@ export type ServiceFactory = (opts: { workspace: string }) => Promise<EngineServ
 export async function startUtilityEngine(opts: { workspace: string }): Promise<EngineService> {
   const host = path.join(__dirname, '..', 'host');
   const engineScript = compiledScript(host, 'engineProcess.js');
-  const workerScript = compiledScript(host, 'worker.js');
+  const trainingScript = compiledScript(host, 'trainingProcess.js');
   return startEngineClient({
     workspace: opts.workspace,
     mode: 'electron',
     spawnEngine: () => spawnUtilityChild<ToEngine, FromEngine>(engineScript, 'Racecar engine'),
-    spawnTrainer: () => spawnUtilityChild<ToWorker, FromWorker>(workerScript, 'Racecar training'),
+    spawnTrainingProcess: () => spawnUtilityTraining(trainingScript),
   });
 }
 

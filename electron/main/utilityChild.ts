@@ -4,10 +4,15 @@
 // in browser mode, so the engine client and the service do not care which
 // one they have. The child side talks through process.parentPort
 // (host/parentChannel.ts).
-import { utilityProcess, type ForkOptions, type UtilityProcess } from 'electron';
+import { MessageChannelMain, utilityProcess, type ForkOptions, type MessagePortMain, type UtilityProcess } from 'electron';
 import type { ChildHandle } from '../host/childHandle';
+import type { TrainingLink } from '../host/engineClient';
+import type { MessagePortLike } from '../host/messagePort';
+import type { FromTraining, ToTraining } from '../host/trainingProtocol';
 
 export type UtilityFork = (modulePath: string, args?: string[], options?: ForkOptions) => UtilityProcess;
+/** Makes the pair of ports of a direct channel between two utility processes. */
+export type PortPair = () => { port1: MessagePortLike; port2: MessagePortLike };
 
 const STDERR_TAIL = 4000;
 
@@ -15,7 +20,7 @@ export function spawnUtilityChild<Send, Receive>(
   scriptPath: string,
   serviceName: string,
   fork: UtilityFork = (m, a, o) => utilityProcess.fork(m, a, o),
-): ChildHandle<Send, Receive> {
+): ChildHandle<Send, Receive> & Required<Pick<ChildHandle<Send, Receive>, 'sendPorts'>> {
   // stdin must be 'ignore' for a utility process; stderr is kept for crash reports.
   const child = fork(scriptPath, [], { serviceName, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -38,6 +43,10 @@ export function spawnUtilityChild<Send, Receive>(
       // After exit the handle is gone and postMessage would be dropped anyway; onExit reports the end.
       if (!exited) child.postMessage(msg);
     },
+    sendPorts(msg: Send, ports: MessagePortLike[]): void {
+      // Ports come from a PortPair: MessagePortMain in the app.
+      if (!exited) child.postMessage(msg, ports as MessagePortMain[]);
+    },
     onMessage(cb: (msg: Receive) => void): void {
       child.on('message', (m: unknown) => cb(m as Receive));
     },
@@ -50,4 +59,16 @@ export function spawnUtilityChild<Send, Receive>(
       if (!exited) child.kill();
     },
   };
+}
+
+/**
+ * A training process for the engine process: a utility process that gets one
+ * end of a MessageChannelMain, the engine process the other (the engine
+ * client sends it), so that their messages do not pass through main.
+ */
+export function spawnUtilityTraining(scriptPath: string, ports: PortPair = () => new MessageChannelMain(), fork?: UtilityFork): TrainingLink {
+  const child = spawnUtilityChild<ToTraining, FromTraining>(scriptPath, 'Racecar training', fork);
+  const { port1, port2 } = ports();
+  child.sendPorts({ type: 'engine.port' }, [port2]);
+  return { process: child, enginePort: port1 };
 }

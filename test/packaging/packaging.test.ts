@@ -58,7 +58,7 @@ describe('electron-builder.yml', () => {
     // With RunAsNode off, child_process.fork cannot start the app's binary as Node: training uses utilityProcess.
     const main = fs.readFileSync(path.join(ROOT, 'electron/main/app.ts'), 'utf8');
     expect(main).toMatch(/spawnUtilityChild/);
-    expect(main).not.toMatch(/child_process|forkWorker/);
+    expect(main).not.toMatch(/child_process|forkTrainingProcess/);
   });
 
   it('has what the deb target and Linux desktops need: author, maintainer, synopsis, a .desktop category', () => {

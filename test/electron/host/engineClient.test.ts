@@ -1,14 +1,12 @@
 // The engine in its own process: real engine processes (child_process.fork of
 // the compiled engineProcess.js; npm test builds first) behind EngineClient,
-// as browser mode runs them, and as the desktop app runs them with training
-// processes started by the client (there with utilityProcess, here with fork).
+// as browser mode runs them (the desktop app's layout: test/electron/main/trainingChannel.test.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../electron/contract/contract';
 import { EngineClient } from '../../../electron/host/engineClient';
 import { forkChild } from '../../../electron/host/childHandle';
-import { forkWorker } from '../../../electron/host/forkWorker';
 import type { FromEngine, ToEngine } from '../../../electron/host/engineProtocol';
 import { startEngine } from '../../../electron/host/startEngine';
 import { compiledScript } from '../../../electron/engine/util/compiled';
@@ -119,29 +117,6 @@ describe('EngineClient with a real engine process', () => {
     const stopped = await when((e) => e.type === 'engine' && e.state === 'stopped');
     expect(stopped).toMatchObject({ message: expect.stringMatching(/keeps failing, so it was not restarted: restart the workbench/) });
     await expect(client.handle('app.info', {})).rejects.toThrow(/not restarted/);
-  });
-
-  it('trains through training processes the client starts for the engine (the desktop app: utilityProcess is main-only)', async () => {
-    const spawned: number[] = [];
-    client = new EngineClient({
-      workspace: tempDir(),
-      mode: 'electron',
-      spawnEngine: () => forkChild<ToEngine, FromEngine>(ENGINE),
-      spawnTrainer: () => {
-        const w = forkWorker();
-        spawned.push(w.pid!);
-        return w;
-      },
-    });
-    await client.start();
-    const { finished } = events(client);
-    const { id } = await client.handle('runs.start', { config: config(40, 'brokered') });
-    await client.handle('runs.rename', { id, name: 'renamed while training' });
-    expect(await finished(id)).toBe('completed');
-    expect(spawned).toHaveLength(1);
-    const { run, metrics } = await client.handle('runs.get', { id });
-    expect(run).toMatchObject({ status: 'completed', name: 'renamed while training', pid: spawned[0], checkpointSteps: [20, 40] });
-    expect(metrics.map((m) => m.step)).toEqual([0, 10, 20, 30, 40]);
   });
 
   it('stops its engine and the engine stops its training run on close, which ends as interrupted', async () => {

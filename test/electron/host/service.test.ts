@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngineService, type EngineService } from '../../../electron/host/service';
-import { forkWorker } from '../../../electron/host/forkWorker';
+import { forkTrainingProcess } from '../../../electron/host/forkTrainingProcess';
 import type { EngineEvent } from '../../../electron/contract/contract';
-import type { WorkerHandle } from '../../../electron/host/workerProtocol';
+import type { TrainingHandle } from '../../../electron/host/trainingProtocol';
 import { PNG } from 'pngjs';
 import { divergingRgb } from '../../../electron/engine/svd/diverging';
 import { tempDir } from '../../helpers/tmp';
@@ -130,11 +130,11 @@ describe('engine service', () => {
   });
 
   it('marks a run failed with its log when the training process crashes, and keeps serving', async () => {
-    let handle: WorkerHandle | null = null;
+    let handle: TrainingHandle | null = null;
     service = createEngineService({
       workspace: tempDir(),
       mode: 'browser',
-      spawnWorker: () => (handle = forkWorker()),
+      spawnTrainingProcess: () => (handle = forkTrainingProcess()),
     });
     const { finished } = collect(service);
     const crash = await call(service, 'runs.start', { config: config(100000, 'crash') });
@@ -168,7 +168,7 @@ describe('engine service', () => {
     const s1 = createEngineService({
       workspace: ws,
       mode: 'browser',
-      spawnWorker: () => ({ pid: undefined, send() {}, onMessage() {}, onExit() {}, kill() {} }),
+      spawnTrainingProcess: () => ({ pid: undefined, send() {}, onMessage() {}, onExit() {}, kill() {} }),
     });
     const a = await call(s1, 'runs.start', { config: config(10, 'first') });
     const b = await call(s1, 'runs.start', { config: config(10, 'second') });

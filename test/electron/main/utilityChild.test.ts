@@ -3,9 +3,9 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 // vi.mock is hoisted above this import by vitest.
 import { spawnUtilityChild } from '../../../electron/main/utilityChild';
-import type { FromWorker, ToWorker } from '../../../electron/host/workerProtocol';
+import type { FromTraining, ToTraining } from '../../../electron/host/trainingProtocol';
 
-const spawnWorker = (script: string) => spawnUtilityChild<ToWorker, FromWorker>(script, 'Racecar training');
+const spawnTrainingProcess = (script: string) => spawnUtilityChild<ToTraining, FromTraining>(script, 'Racecar training');
 
 // The Electron binary is not installed: stand in for the one API used.
 const forked: FakeUtilityProcess[] = [];
@@ -42,16 +42,16 @@ class FakeUtilityProcess extends EventEmitter {
 
 describe('spawnUtilityChild', () => {
   it('forks the script with utilityProcess: stdin ignored, stderr piped', () => {
-    const w = spawnWorker('/app/dist/electron/host/worker.js');
+    const w = spawnTrainingProcess('/app/dist/electron/host/trainingProcess.js');
     const p = forked.at(-1)!;
     expect(w.pid).toBe(1234);
-    expect(p.modulePath).toBe('/app/dist/electron/host/worker.js');
+    expect(p.modulePath).toBe('/app/dist/electron/host/trainingProcess.js');
     expect(p.args).toEqual([]);
     expect(p.options).toMatchObject({ serviceName: 'Racecar training', stdio: ['ignore', 'ignore', 'pipe'] });
   });
 
   it('posts messages, delivers replies, and reports the exit with the stderr tail', async () => {
-    const w = spawnWorker('w.js');
+    const w = spawnTrainingProcess('w.js');
     const p = forked.at(-1)!;
     const got: unknown[] = [];
     const exits: string[] = [];
@@ -76,7 +76,7 @@ describe('spawnUtilityChild', () => {
   });
 
   it('kills a running child', () => {
-    const w = spawnWorker('w.js');
+    const w = spawnTrainingProcess('w.js');
     w.kill();
     expect(forked.at(-1)!.kills).toBe(1);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataSourceSchema } from '../../../electron/engine/config/schema';
 import { DataError } from '../../../electron/engine/data/dataset';
-import { describeDataset, loadDataset } from '../../../electron/engine/data/load';
+import { datasetLoader, describeDataset, loadDataset } from '../../../electron/engine/data/load';
 import { generatePeak } from '../../../electron/engine/data/peak';
 
 describe('loadDataset', () => {
@@ -37,5 +37,15 @@ describe('loadDataset', () => {
     const info = describeDataset(d);
     info.classNames.push('x');
     expect(d.classNames).toEqual(['0', '1']);
+  });
+
+  it('datasetLoader: runs of one request share a data set, loaded once per source', () => {
+    const load = datasetLoader();
+    const peak = DataSourceSchema.parse({ kind: 'peak', trainPerClass: 3, testPerClass: 1 });
+    const first = load(peak);
+    expect(load(DataSourceSchema.parse({ kind: 'peak', trainPerClass: 3, testPerClass: 1 }))).toBe(first);
+    expect(load(DataSourceSchema.parse({ kind: 'peak', trainPerClass: 3, testPerClass: 1, seed: 1 }))).not.toBe(first);
+    // Another request loads afresh (a folder may have changed in between).
+    expect(datasetLoader()(peak)).not.toBe(first);
   });
 });

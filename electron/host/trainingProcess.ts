@@ -7,17 +7,18 @@
 import { RunStore } from '../engine/store/runStore';
 import { trainRun } from '../engine/train/trainer';
 import { oneLine } from '../contract/oneLine';
-import { parentChannel } from './parentChannel';
-import type { FromWorker, ToWorker } from './workerProtocol';
+import { engineChannel } from './trainingPort';
+import type { ToTraining } from './trainingProtocol';
 
-const parent = parentChannel<ToWorker, FromWorker>();
+/** The engine process: over the fork's IPC channel, or (desktop app) the port main hands over. */
+const parent = engineChannel();
 const abort = new AbortController();
 let store: RunStore | null = null;
 let started = false;
-/** Edits that arrive before the trainer has taken over run.json (it rewrites the record as it starts) wait for it. */
-let waitingEdits: Extract<ToWorker, { type: 'edit' }>[] | null = [];
+/** Edits that arrive before the training loop has taken over run.json (it rewrites the record as it starts) wait for it. */
+let waitingEdits: Extract<ToTraining, { type: 'edit' }>[] | null = [];
 
-function applyEdit(msg: Extract<ToWorker, { type: 'edit' }>): void {
+function applyEdit(msg: Extract<ToTraining, { type: 'edit' }>): void {
   try {
     if (!store) throw new Error('the run has not started yet');
     parent.post({ type: 'edited', requestId: msg.requestId, run: store.applyEdit(msg.runId, msg.edit) });
@@ -35,7 +36,7 @@ function flushEdits(): void {
 parent.onMessage((msg) => {
   if (msg.type === 'cancel') abort.abort(msg.reason);
   else if (msg.type === 'edit') {
-    // The trainer yields to the event loop every few ms, so an edit lands between two of its own writes.
+    // The training loop yields to the event loop every few ms, so an edit lands between two of its own writes.
     if (waitingEdits) waitingEdits.push(msg);
     else applyEdit(msg);
   } else if (msg.type === 'train' && !started) {
@@ -49,7 +50,7 @@ parent.onDisconnect(() => {
   else process.exit(0);
 });
 
-async function run(store: RunStore, msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
+async function run(store: RunStore, msg: Extract<ToTraining, { type: 'train' }>): Promise<void> {
   try {
     // The config as the engine parsed and stored it.
     const { config } = store.get(msg.runId);
