@@ -1,7 +1,7 @@
 // Dot products of rows, X·Yᵀ, in float64: register-blocked JavaScript and the
 // WebAssembly SIMD kernel of eigen.ts. The SVD's largest products go to ONNX
 // Runtime where it loads (products.ts).
-import { simdKernels, type Kernels } from './eigen';
+import { simdKernels, type Kernels } from './simdKernels';
 
 export function dot(x: Float64Array, xo: number, y: Float64Array, yo: number, len: number): number {
   let s0 = 0;

@@ -1,5 +1,5 @@
 // A minimal WebAssembly assembler: the opcodes, one function builder and a module
-// encoder for the SIMD kernels of the SVD (svd/eigen.ts) and the fused Adam step
+// encoder for the SIMD kernels of the SVD (svd/simdKernels.ts) and the fused Adam step
 // of the wasm backend (train/adamKernel.ts). Kernels are assembled at run time
 // from these opcodes: no build tool, nothing to download.
 

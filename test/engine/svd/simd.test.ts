@@ -1,7 +1,8 @@
 // The WebAssembly SIMD kernels against their JavaScript twins (same algorithm,
 // other summation order), on sizes that exercise every odd tail and edge.
 import { afterEach, describe, expect, it } from 'vitest';
-import { setSimdKernels, simdKernels, symmetricEigenRows } from '../../../electron/engine/svd/eigen';
+import { symmetricEigenRows } from '../../../electron/engine/svd/eigen';
+import { setSimdKernels, simdKernels } from '../../../electron/engine/svd/simdKernels';
 import { rowDots } from '../../../electron/engine/svd/rowDots';
 import { thinSvd } from '../../../electron/engine/svd/svd';
 import { Rng } from '../../../electron/engine/util/rng';
