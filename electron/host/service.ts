@@ -100,7 +100,7 @@ export class EngineService implements EngineHandler {
       enqueue: (config, totalSteps, tag) => this.enqueue(config, totalSteps, tag),
       cancelRun: (id) => {
         if (!this.queue.some((q) => q.id === id) && !this.active.has(id)) return false;
-        this.handlers['runs.cancel']({ id });
+        this.cancel(id);
         return true;
       },
       changed: () => this.emit({ type: 'runs.changed' }),
@@ -173,25 +173,7 @@ export class EngineService implements EngineHandler {
       this.emit({ type: 'runs.changed' });
       return { id };
     },
-    'runs.cancel': ({ id }) => {
-      const q = this.queue.findIndex((x) => x.id === id);
-      if (q >= 0) {
-        const [item] = this.queue.splice(q, 1);
-        this.store.finishRun(id, 'cancelled', item!.resume ? 'cancelled before it resumed' : 'cancelled before it started');
-        this.emit({ type: 'runs.changed' });
-        return { id, status: 'cancelled' as const };
-      }
-      const a = this.active.get(id);
-      if (a && !a.finished) {
-        a.training.send({ type: 'cancel' });
-        a.cancelTimer = setTimeout(() => {
-          if (!a.finished) a.training.kill();
-        }, this.opts.cancelGraceMs ?? 15_000);
-        return { id, status: 'running' as const };
-      }
-      const run = this.store.get(id);
-      throw new Error(`run "${id}" is ${run.status}, not queued or running: nothing to cancel`);
-    },
+    'runs.cancel': ({ id }) => this.cancel(id),
     'runs.rename': async ({ id, name }) => {
       const run = await this.edit(id, { name });
       this.emit({ type: 'runs.changed' });
@@ -259,6 +241,27 @@ export class EngineService implements EngineHandler {
       return { cancelled: true };
     },
   };
+
+  /** Cancels a queued run at once, a running one through its training process (killed if it does not stop within the grace period). */
+  private cancel(id: string): ResultOf<'runs.cancel'> {
+    const q = this.queue.findIndex((x) => x.id === id);
+    if (q >= 0) {
+      const [item] = this.queue.splice(q, 1);
+      this.store.finishRun(id, 'cancelled', item!.resume ? 'cancelled before it resumed' : 'cancelled before it started');
+      this.emit({ type: 'runs.changed' });
+      return { id, status: 'cancelled' as const };
+    }
+    const a = this.active.get(id);
+    if (a && !a.finished) {
+      a.training.send({ type: 'cancel' });
+      a.cancelTimer = setTimeout(() => {
+        if (!a.finished) a.training.kill();
+      }, this.opts.cancelGraceMs ?? 15_000);
+      return { id, status: 'running' as const };
+    }
+    const run = this.store.get(id);
+    throw new Error(`run "${id}" is ${run.status}, not queued or running: nothing to cancel`);
+  }
 
   /**
    * A user's edit of a run, applied by the run's one writer: its training

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SRC = path.join(ROOT, 'electron');
+const LAYERS = JSON.parse(fs.readFileSync(path.join(SRC, 'layers.json'), 'utf8')) as { banned: Record<string, string[]>; noElectron: string[] };
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -75,15 +76,26 @@ describe('source layering', () => {
 
   it('keeps the engine below the transports, processes and Electron', () => {
     const above = ['electron/host', 'electron/main', 'electron/preload', 'electron/server', 'electron/cli', 'electron/contract', 'electron/export'];
-    for (const [from, tos] of graph) {
-      if (!from.startsWith('electron/engine') && !from.startsWith('electron/figures')) continue;
-      for (const [to, file] of tos)
-        expect(
-          above.some((a) => to === a || to.startsWith(`${a}/`)),
-          `${file} imports ${to}`,
-        ).toBe(false);
-    }
+    for (const low of ['engine', 'figures']) expect(LAYERS.banned[low], low).toEqual(expect.arrayContaining(above.map((a) => a.slice('electron/'.length))));
     for (const file of sourceFiles(path.join(SRC, 'engine'))) expect(fs.readFileSync(file, 'utf8'), file).not.toMatch(/from 'electron'|require\('electron'\)/);
+  });
+
+  it('keeps every folder to the layering of electron/layers.json (what ESLint enforces in the editor)', () => {
+    const broken: string[] = [];
+    for (const [from, tos] of graph) {
+      const folder = from.split('/')[1]!;
+      for (const [to, file] of tos) if (LAYERS.banned[folder]?.includes(to.split('/')[1]!)) broken.push(`${file} imports ${to}`);
+    }
+    expect(broken).toEqual([]);
+    for (const folder of LAYERS.noElectron) {
+      for (const file of sourceFiles(path.join(SRC, folder))) expect(fs.readFileSync(file, 'utf8'), file).not.toMatch(/from 'electron'|require\('electron'\)/);
+    }
+    // Every folder of electron/ has its row.
+    const folders = fs
+      .readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    expect(Object.keys(LAYERS.banned).sort()).toEqual(folders.sort());
   });
 
   it('keeps the processes that serve the UI free of the engine: they only check and relay', () => {
