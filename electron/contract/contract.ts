@@ -111,6 +111,8 @@ export const requestSchemas = {
 
 export type Channel = keyof typeof requestSchemas;
 export type RequestOf<C extends Channel> = z.input<(typeof requestSchemas)[C]>;
+/** A payload as the engine receives it: parsed by its schema (defaults filled in). */
+export type PayloadOf<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
 
 export interface RunSummary {
   run: RunRecord;
@@ -239,7 +241,7 @@ function describeChannel(c: unknown): string {
 export function parseRequest<C extends Channel>(
   channel: unknown,
   payload: unknown,
-): { ok: true; channel: C; payload: z.output<(typeof requestSchemas)[C]> } | { ok: false; error: string } {
+): { ok: true; channel: C; payload: PayloadOf<C> } | { ok: false; error: string } {
   if (!isChannel(channel)) return { ok: false, error: `unknown channel ${describeChannel(channel)}: use one of ${CHANNELS.join(', ')}` };
   const r = requestSchemas[channel].safeParse(payload ?? {});
   if (!r.success) {
@@ -247,7 +249,7 @@ export function parseRequest<C extends Channel>(
     const where = issue?.path.length ? issue.path.join('.') : 'payload';
     return { ok: false, error: `${channel}: ${where}: ${issue?.message ?? 'invalid payload'}` };
   }
-  return { ok: true, channel: channel as C, payload: r.data as z.output<(typeof requestSchemas)[C]> };
+  return { ok: true, channel: channel as C, payload: r.data as PayloadOf<C> };
 }
 
 /** The API every transport offers the renderer (Electron preload, WebSocket client). */
@@ -259,6 +261,6 @@ export interface EngineApi {
 
 /** The handler side: what the engine service implements; transports call it after parseRequest. */
 export interface EngineHandler {
-  handle<C extends Channel>(channel: C, payload: z.output<(typeof requestSchemas)[C]>): Promise<ResultOf<C>>;
+  handle<C extends Channel>(channel: C, payload: PayloadOf<C>): Promise<ResultOf<C>>;
   onEvent(listener: (e: EngineEvent) => void): () => void;
 }

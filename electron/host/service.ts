@@ -1,7 +1,7 @@
 // The engine behind the contract: the run store, a queue of runs each trained
 // in a training process of its own (one at a time; sweep points as many at
 // once as fit the cores), and SVDs and figure-bundle exports on
-// worker threads, each kind one at a time. It runs in the engine process
+// worker threads, each kind one at a time (threadJobs.ts). It runs in the engine process
 // (engineProcess.ts), never in the process that serves the UI, and knows
 // nothing of Electron or WebSockets; transports validate with parseRequest and
 // relay to handle().
@@ -12,9 +12,7 @@
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { z } from 'zod';
-import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, SvdVectorsView, SvdView, requestSchemas } from '../contract/contract';
+import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, PayloadOf } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
 import { RunStore, ownedByThisProcess, thisProcessAsOwner, type RunEdit } from '../engine/store/runStore';
@@ -25,14 +23,10 @@ import type { BackendName, RunRecord, SweepTag, TrainEvent } from '../engine/typ
 import type { RunConfig } from '../engine/config/schema';
 import { SweepHandlers } from './sweeps';
 import { appPackage } from '../engine/util/version';
-import { compiledScript } from '../engine/util/compiled';
 import { FIGURE_NAMES } from '../export/options';
 import type { SpawnTraining, TrainingHandle } from './trainingProtocol';
 import { forkTrainingProcess } from './forkTrainingProcess';
-import { SerialQueue } from './serialQueue';
-import { toSvdView } from './svdView';
-import type { SvdThreadData, SvdThreadResult } from './svdThread';
-import type { ExportThreadCommand, ExportThreadData, ExportThreadMessage } from './exportThread';
+import { ThreadJobs } from './threadJobs';
 
 export interface ServiceOptions {
   workspace: string;
@@ -45,18 +39,6 @@ export interface ServiceOptions {
   editTimeoutMs?: number;
   /** Training processes at once for sweep points (default: one per core); other runs train one at a time. */
   maxParallel?: number;
-}
-
-type Payload<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
-
-/** Requests of one kind allowed to wait behind the running one. */
-const MAX_WAITING_SVD = 64;
-const MAX_WAITING_EXPORTS = 8;
-
-interface ActiveExport {
-  thread: Worker;
-  /** Resolves once the export has ended, however it ended. */
-  ended: Promise<void>;
 }
 
 interface PendingEdit {
@@ -82,18 +64,19 @@ export class EngineService implements EngineHandler {
   private readonly queue: { id: string; sweep: boolean; resume?: boolean }[] = [];
   private readonly active = new Map<string, Active>();
   private readonly sweeps: SweepHandlers;
-  private exporting: ActiveExport | null = null;
   private readonly spawnTrainingProcess: SpawnTraining;
-  private readonly svdQueue = new SerialQueue('SVD', MAX_WAITING_SVD);
-  private readonly exportQueue = new SerialQueue('export', MAX_WAITING_EXPORTS);
-  /** The same SVD asked for again while it is queued or computing shares its result. */
-  private readonly svdInFlight = new Map<string, Promise<unknown>>();
+  /** SVDs and exports on worker threads, one of each kind at a time. */
+  private readonly threads: ThreadJobs;
   private nextEditId = 1;
 
   constructor(private readonly opts: ServiceOptions) {
     this.store = new RunStore(opts.workspace);
     this.spawnTrainingProcess = opts.spawnTrainingProcess ?? (() => forkTrainingProcess());
     this.events.setMaxListeners(100);
+    this.threads = new ThreadJobs(
+      () => this.store,
+      (e) => this.emit(e),
+    );
     this.recoverQueued();
     this.sweeps = new SweepHandlers({
       store: () => this.store,
@@ -136,12 +119,12 @@ export class EngineService implements EngineHandler {
     }
   }
 
-  async handle<C extends Channel>(channel: C, payload: Payload<C>): Promise<ResultOf<C>> {
-    const h = this.handlers[channel] as (p: Payload<C>) => Promise<ResultOf<C>> | ResultOf<C>;
+  async handle<C extends Channel>(channel: C, payload: PayloadOf<C>): Promise<ResultOf<C>> {
+    const h = this.handlers[channel] as (p: PayloadOf<C>) => Promise<ResultOf<C>> | ResultOf<C>;
     return h(payload);
   }
 
-  private readonly handlers: { [C in Channel]: (p: Payload<C>) => Promise<ResultOf<C>> | ResultOf<C> } = {
+  private readonly handlers: { [C in Channel]: (p: PayloadOf<C>) => Promise<ResultOf<C>> | ResultOf<C> } = {
     'app.info': () => ({
       version: appPackage().version,
       backend: (process.env.RACECAR_BACKEND as ResultOf<'app.info'>['backend']) ?? availableBackends()[0] ?? null,
@@ -213,33 +196,28 @@ export class EngineService implements EngineHandler {
       const refs = (s: number | 'inputs') => Array.from({ length: n }, (_, i) => workspaceRef(ws, backwardPath(ws, id, s, i)));
       return { step, steps: run.backwardSteps, inputs: refs('inputs'), outputs: refs(step) };
     },
-    'svd.get': ({ id, layer, step }) => this.svd(id, layer, step),
-    'svd.vectors': ({ id, layer, step, indices }) => this.vectors(id, layer, step, indices),
-    'svd.scores': ({ ids }) => ({ scores: ids.map((id) => this.cachedScore(id)) }),
+    'svd.get': ({ id, layer, step }) => this.threads.svd(id, layer, step),
+    'svd.vectors': ({ id, layer, step, indices }) => this.threads.vectors(id, layer, step, indices),
+    'svd.scores': ({ ids }) => ({ scores: ids.map((id) => this.threads.cachedScore(id)) }),
     'workspace.set': ({ path: dir }) => {
       // A training process that has finished may still be exiting; it only writes its own run, in the old workspace.
       if ([...this.active.values()].some((a) => !a.finished) || this.queue.length)
         throw new Error('a run is queued or running: wait for it or cancel it before changing the workspace');
-      if (this.exportQueue.size) throw new Error('an export is running: wait for it or cancel it before changing the workspace');
-      if (this.svdQueue.size) throw new Error('an SVD is being computed: wait for it before changing the workspace');
+      this.threads.checkIdle();
       this.store = new RunStore(openWorkspace(dir));
       this.recoverQueued();
       this.emit({ type: 'runs.changed' });
       return { workspace: this.store.workspace };
     },
     'export.defaults': () => ({ out: path.join(this.store.workspace, 'exports', `${timeStamp()}.zip`), figures: [...FIGURE_NAMES] }),
-    'export.bundle': (p) => this.exportQueue.run(() => this.exportBundle(p)),
+    'export.bundle': (p) => this.threads.exportBundle(p),
     'sweeps.list': () => this.sweeps.list(),
     'sweeps.get': ({ id }) => this.sweeps.get(id),
     'sweeps.validate': ({ spec }) => this.sweeps.validate(spec),
     'sweeps.start': ({ spec }) => this.sweeps.start(spec),
     'sweeps.resume': ({ id }) => this.sweeps.resume(id),
     'sweeps.cancel': ({ id }) => this.sweeps.cancel(id),
-    'export.cancel': () => {
-      if (!this.exporting) return { cancelled: false };
-      this.exporting.thread.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
-      return { cancelled: true };
-    },
+    'export.cancel': () => ({ cancelled: this.threads.cancelExport() }),
   };
 
   /** Cancels a queued run at once, a running one through its training process (killed if it does not stop within the grace period). */
@@ -287,109 +265,6 @@ export class EngineService implements EngineHandler {
       throw new Error(`run "${id}" is being trained by another process (pid ${run.pid}${where}): change it once it has finished`);
     }
     return Promise.resolve(this.store.applyEdit(id, edit));
-  }
-
-  /**
-   * A figure bundle, drawn on a worker thread (called through the export
-   * queue, so one at a time). Progress is broadcast as 'export.progress'
-   * events; export.cancel aborts it (nothing is written). A relative `out` is
-   * taken inside the workspace (the app has no working folder of its own); `~/`
-   * is the home folder.
-   */
-  private exportBundle(p: Payload<'export.bundle'>): Promise<ResultOf<'export.bundle'>> {
-    const { ids, out, sweep, ...settings } = p;
-    const home = /^~(?=$|[\\/])/;
-    const data: ExportThreadData = {
-      workspace: this.store.workspace,
-      options: {
-        ...settings,
-        runIds: ids,
-        out: home.test(out) ? path.join(os.homedir(), out.slice(1)) : path.resolve(this.store.workspace, out),
-        wording: 'app',
-      },
-      ...(sweep ? { sweep } : {}),
-    };
-    const worker = new Worker(compiledScript(__dirname, 'exportThread.js'), { workerData: data });
-    let end!: () => void;
-    const job: ActiveExport = { thread: worker, ended: new Promise<void>((r) => (end = r)) };
-    this.exporting = job;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const settle = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        if (this.exporting === job) this.exporting = null;
-        void worker.terminate(); // the thread has said all it will; do not wait for it to wind down
-        end();
-        this.emit({ type: 'export.ended' });
-        fn();
-      };
-      worker.on('message', (m: ExportThreadMessage) => {
-        if (m.type === 'progress') this.emit({ type: 'export.progress', done: m.done, total: m.total, label: m.label });
-        else if (m.type === 'done') settle(() => resolve(m.result));
-        else settle(() => reject(new Error(m.message)));
-      });
-      worker.once('error', (e) => settle(() => reject(e)));
-      worker.once('exit', (code) => settle(() => reject(new Error(`export thread ended unexpectedly (exit code ${code})`))));
-    });
-  }
-
-  /** SVD on a worker thread, one at a time; its vector images stay files in the run folder. */
-  private svd(id: string, layer: number, step?: number): Promise<SvdView> {
-    const workspace = this.store.workspace;
-    return this.svdJob({ kind: 'get', workspace, id, layer, step }, (m) => {
-      if (!('svd' in m)) throw new Error('SVD thread: unexpected answer');
-      return toSvdView(workspace, m.svd);
-    });
-  }
-
-  /** Singular vectors as numbers, decomposed on the same one-at-a-time SVD thread. */
-  private vectors(id: string, layer: number, step: number | undefined, indices: number[]): Promise<SvdVectorsView> {
-    return this.svdJob({ kind: 'vectors', workspace: this.store.workspace, id, layer, step, indices }, (m) => {
-      if (!('vectors' in m)) throw new Error('SVD thread: unexpected answer');
-      return m.vectors;
-    });
-  }
-
-  /** The first layer's alignment score at the last checkpoint, when its SVD is cached (a missing or unreadable run has none). */
-  private cachedScore(id: string): ResultOf<'svd.scores'>['scores'][number] {
-    try {
-      const steps = this.store.get(id).checkpointSteps;
-      if (!steps.length) return { id, step: null, score: null };
-      const step = Math.max(...steps);
-      const json = this.store.readSvd(id, 0, step);
-      const score = json ? (JSON.parse(json) as { alignment?: { score?: unknown } | null }).alignment?.score : null;
-      return { id, step, score: typeof score === 'number' && Number.isFinite(score) ? score : null };
-    } catch {
-      return { id, step: null, score: null };
-    }
-  }
-
-  private svdJob<T>(data: SvdThreadData, read: (m: Extract<SvdThreadResult, { ok: true }>) => T): Promise<T> {
-    this.store.get(data.id); // a clear error for a missing run, before anything is queued
-    const key = JSON.stringify(data);
-    const inFlight = this.svdInFlight.get(key) as Promise<T> | undefined;
-    if (inFlight) return inFlight;
-    const job = this.svdQueue
-      .run(
-        () =>
-          new Promise<T>((resolve, reject) => {
-            const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: data });
-            w.once('message', (m: SvdThreadResult) => {
-              if (!m.ok) return reject(new Error(m.error));
-              try {
-                resolve(read(m));
-              } catch (e) {
-                reject(e as Error);
-              }
-            });
-            w.once('error', reject);
-            w.once('exit', (code) => reject(new Error(`SVD thread exited with code ${code}`)));
-          }),
-      )
-      .finally(() => this.svdInFlight.delete(key));
-    this.svdInFlight.set(key, job);
-    return job;
   }
 
   /** Starts queued runs: a sweep point while fewer than maxParallel train, any other run only when nothing trains. */
@@ -474,14 +349,7 @@ export class EngineService implements EngineHandler {
 
   async close(): Promise<void> {
     this.queue.length = 0;
-    if (this.exporting) {
-      // A cancelled export removes its temporary files; a killed one could not.
-      const { thread, ended } = this.exporting;
-      thread.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
-      await within(ended, 5000);
-      // A thread stuck in a system call never confirms its end; the process exit ends it.
-      await within(thread.terminate(), 2000);
-    }
+    await this.threads.close();
     await Promise.all(
       [...this.active.values()]
         .filter((a) => !a.exited)
@@ -500,19 +368,6 @@ export class EngineService implements EngineHandler {
     );
     this.events.removeAllListeners();
   }
-}
-
-/** Waits for `p`, but at most `ms`. */
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    p.then(
-      () => undefined,
-      () => undefined,
-    ),
-    new Promise<void>((r) => (timer = setTimeout(r, ms))),
-  ]);
-  clearTimeout(timer);
 }
 
 export function createEngineService(opts: ServiceOptions): EngineService {
