@@ -35,12 +35,52 @@ function define(op: string, vjp: Vjp): void {
 
 // ---- Elementwise binary ops (numpy broadcasting) ------------------------------------------
 
+/** The value of a scalar constant, else undefined. */
+const scalarValue = (n: Node): number | undefined => (n.op === 'const' && n.shape.length === 0 ? (n.attrs.values as number[])[0] : undefined);
+
+const FOLD: Record<string, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+};
+
+/**
+ * Algebra with scalar constants, so that derived gradients carry no chains of
+ * scalings (x·1, x·c1·c2, x + 0): fewer nodes for every runtime to dispatch.
+ */
+function simplify(op: string, x: Node, y: Node, shape: readonly number[]): Node | null {
+  const cx = scalarValue(x);
+  const cy = scalarValue(y);
+  if (cx !== undefined && cy !== undefined && FOLD[op]) return x.graph.scalar(FOLD[op](cx, cy));
+  const same = (n: Node) => n.shape.length === shape.length && n.shape.every((d, i) => d === shape[i]);
+  if (op === 'mul') {
+    if (cy === 1 && same(x)) return x;
+    if (cx === 1 && same(y)) return y;
+    // (x·c1)·c2 = x·(c1·c2)
+    const c = cy ?? cx;
+    const other = cy !== undefined ? x : y;
+    if (c !== undefined && other.op === 'mul') {
+      const inner = scalarValue(other.inputs[1]) ?? scalarValue(other.inputs[0]);
+      if (inner !== undefined) {
+        const base = scalarValue(other.inputs[1]) !== undefined ? other.inputs[0] : other.inputs[1];
+        return mul(base, c * inner);
+      }
+    }
+  }
+  if ((op === 'add' || op === 'sub') && cy === 0 && same(x)) return x;
+  if (op === 'add' && cx === 0 && same(y)) return y;
+  if (op === 'div' && cy !== undefined) return mul(x, 1 / cy);
+  return null;
+}
+
 function binary(op: string) {
   return (a: Operand, b: Operand): Node => {
     const g = graphOf(a, b);
     const x = node(g, a);
     const y = node(g, b);
-    return g.add(op, [x, y], {}, broadcastShapes(op, x.shape, y.shape));
+    const shape = broadcastShapes(op, x.shape, y.shape);
+    return simplify(op, x, y, shape) ?? g.add(op, [x, y], {}, shape);
   };
 }
 
@@ -60,8 +100,9 @@ export function unbroadcast(dy: Node, shape: Shape): Node {
   dy.shape.forEach((d, i) => {
     if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
   });
-  const summed = axes.length ? sum(dy, axes, true) : dy;
-  return reshape(summed, shape);
+  // Only leading axes (a bias's gradient): one reduction, no reshape.
+  if (axes.length === lead) return reshape(sum(dy, axes), shape);
+  return reshape(sum(dy, axes, true), shape);
 }
 
 define('add', (dy, n) => [unbroadcast(dy, n.inputs[0].shape), unbroadcast(dy, n.inputs[1].shape)]);
@@ -177,6 +218,7 @@ define('expand', (dy, n) => [unbroadcast(dy, n.inputs[0].shape)]);
 export function reshape(x: Node, shape: Shape): Node {
   if (size(shape) !== size(x.shape)) throw new Error(`reshape: [${x.shape}] has ${size(x.shape)} values, [${shape}] ${size(shape)}`);
   if (shape.length === x.shape.length && shape.every((d, i) => d === x.shape[i])) return x;
+  if (x.op === 'reshape') return reshape(x.inputs[0], shape);
   return x.graph.add('reshape', [x], { shape: [...shape] }, shape);
 }
 define('reshape', (dy, n) => [reshape(dy, n.inputs[0].shape)]);
