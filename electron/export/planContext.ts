@@ -4,7 +4,8 @@
 // left out).
 import type { RunStore } from '../engine/store/runStore';
 import type { EvalRecord, RunRecord } from '../engine/types';
-import type { ChartSpec, ChartTheme } from '../figures/chartSpecs';
+import type { ChartSpec } from '../figures/chartSpecs';
+import type { ChartTheme } from '../figures/chartJs';
 import { figureTheme, renderChartPng, renderChartSvg } from '../figures/renderChart';
 import { GridLayoutError, renderGridPng, renderGridSvg, type GridFigure } from '../figures/imageGrids';
 import { loadRunVectors, runLabels, vectorsUnavailable, type RunVectors } from '../figures/runFigures';

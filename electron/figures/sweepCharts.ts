@@ -6,19 +6,8 @@
 import type { ChartConfiguration, Plugin } from 'chart.js' with { 'resolution-mode': 'import' };
 import { SWEEP_METRIC_INFO, type SweepMetric, type SweepResults } from '../engine/sweep/metrics';
 import { formatAxisValue, sameValue, type AxisValue } from '../engine/sweep/spec';
-import {
-  PRINT_THEME,
-  backgroundPlugin,
-  canvasOptions,
-  colorAt,
-  themeFonts,
-  titleOptions,
-  toChartJsConfig,
-  type ChartJsOptions,
-  type ChartSeries,
-  type ChartSpec,
-  type ChartTheme,
-} from './chartSpecs';
+import { colorAt, type ChartSeries, type ChartSpec } from './chartSpecs';
+import { PRINT_THEME, backgroundPlugin, canvasOptions, themeFonts, titleOptions, toChartJsConfig, type ChartJsOptions, type ChartTheme } from './chartJs';
 import { csvField } from './csvField';
 
 export interface SweepFigureChoice {

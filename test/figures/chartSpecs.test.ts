@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import {
   OVERLAY_METRICS,
   PALETTE,
-  PRINT_THEME,
   accuracyChart,
   accuracyChartDef,
   colorAt,
@@ -20,8 +19,8 @@ import {
   spectrumChart,
   spectrumOverlayChart,
   spectrumWantsLog,
-  toChartJsConfig,
 } from '../../electron/figures/chartSpecs';
+import { PRINT_THEME, toChartJsConfig } from '../../electron/figures/chartJs';
 import { runColor } from '../../electron/figures/runColors';
 import { parseRunConfig } from '../../electron/engine/config/schema';
 import type { EvalRecord } from '../../electron/engine/types';

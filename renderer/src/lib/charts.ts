@@ -19,18 +19,8 @@ import {
   type ChartDataset,
 } from 'chart.js';
 import type { EvalRecord } from '../../../electron/engine/types';
-import {
-  CLAMP_MARK,
-  clampPoint,
-  colorAt,
-  lineDataset,
-  logFloor,
-  metricChart,
-  toChartJsConfig,
-  type ChartSpec,
-  type ChartTheme,
-  type MetricChartDef,
-} from '../../../electron/figures/chartSpecs';
+import { clampPoint, colorAt, logFloor, metricChart, type ChartSpec, type MetricChartDef } from '../../../electron/figures/chartSpecs';
+import { CLAMP_MARK, lineDataset, toChartJsConfig, type ChartTheme } from '../../../electron/figures/chartJs';
 import { withAlpha } from '../../../electron/figures/runColors';
 import { fmt } from './format';
 import { emaNext, type Point } from './series';
