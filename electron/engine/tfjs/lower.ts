@@ -41,7 +41,8 @@ function lowerings(explicitTranspose: boolean): Record<string, Fn> {
     matmul: matmul(explicitTranspose),
     sum: ([x], n) => tf.sum(x, attrs<{ axes: number[] }>(n).axes, attrs<{ keepdims: boolean }>(n).keepdims),
     mean: ([x], n) => tf.mean(x, attrs<{ axes: number[] }>(n).axes, attrs<{ keepdims: boolean }>(n).keepdims),
-    expand: ([x], n) => tf.broadcastTo(x, [...n.shape]),
+    // An addition of zeros: a native broadcasting kernel on every backend (wasm's broadcastTo copies in JavaScript).
+    expand: ([x, zeros]) => tf.add(x, zeros),
     reshape: ([x], n) => tf.reshape(x, [...n.shape]),
     transpose: ([x], n) => tf.transpose(x, [...attrs<{ perm: number[] }>(n).perm]),
     concat: (xs, n) => tf.concat(xs, attrs<{ axis: number }>(n).axis),
@@ -72,6 +73,7 @@ export class TfjsGraph {
     this.fns = lowerings(explicitTranspose);
     for (const n of this.order) {
       if (n.op === 'const') this.consts.set(n.id, tf.keep(tf.tensor(n.attrs.values as number[], [...n.shape], 'float32')));
+      else if (n.op === 'expand') this.consts.set(n.id, tf.keep(tf.zeros([...n.shape], 'float32')));
       else if (n.op !== 'input' && !this.fns[n.op]) throw new Error(`tfjs: no lowering of ${n.op}`);
     }
   }
@@ -83,6 +85,7 @@ export class TfjsGraph {
       let t: tf.Tensor;
       if (n.op === 'input') t = inputs(String(n.attrs.name));
       else if (n.op === 'const') t = this.consts.get(n.id)!;
+      else if (n.op === 'expand') t = this.fns.expand([v.get(n.inputs[0].id)!, this.consts.get(n.id)!], n);
       else
         t = this.fns[n.op](
           n.inputs.map((i) => v.get(i.id)!),
