@@ -17,6 +17,9 @@ function matmul(explicitTranspose: boolean): Fn {
 }
 
 const float = (t: tf.Tensor) => tf.cast(t, 'float32');
+// tfjs convolves channels-last on every backend.
+const nhwc = (x: tf.Tensor) => tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D;
+const nchw = (x: tf.Tensor) => tf.transpose(x, [0, 3, 1, 2]);
 
 function lowerings(explicitTranspose: boolean): Record<string, Fn> {
   return {
@@ -54,6 +57,24 @@ function lowerings(explicitTranspose: boolean): Record<string, Fn> {
         n.shape.map((d, i) => (i === axis ? end - start : d)),
       );
     },
+    conv2d: ([x, w], n) => {
+      const { stride, pad } = attrs<{ stride: number; pad: number }>(n);
+      const y = tf.conv2d(nhwc(x), tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, stride, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+      return nchw(y);
+    },
+    convTranspose2d: ([y, w], n) => {
+      const { stride, pad } = attrs<{ stride: number; pad: number }>(n);
+      const [N, C, H, W] = n.shape;
+      return nchw(tf.conv2dTranspose(nhwc(y), tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, [N, H, W, C], stride, pad));
+    },
+    conv2dFilterGrad: ([x, dy], n) => {
+      // A convolution of the inputs (batch as channels) with the output gradient, dilated by the stride.
+      const { stride, pad, kernel } = attrs<{ stride: number; pad: number; kernel: number }>(n);
+      const full = tf.conv2d(tf.transpose(x, [1, 2, 3, 0]) as tf.Tensor4D, tf.transpose(dy, [2, 3, 0, 1]) as tf.Tensor4D, 1, [[0, 0], [pad, pad], [pad, pad], [0, 0]], 'NHWC', stride);
+      const [c, , , f] = full.shape;
+      return tf.transpose(tf.slice(full, [0, 0, 0, 0], [c, kernel, kernel, f]), [3, 0, 1, 2]);
+    },
+    amax: ([x], n) => tf.max(x, attrs<{ axes: number[] }>(n).axes, attrs<{ keepdims: boolean }>(n).keepdims),
     softmax: ([x]) => tf.softmax(x),
     logSoftmax: ([x]) => tf.logSoftmax(x),
   };
