@@ -53,17 +53,18 @@ export interface ResumePlan {
  * resumed. `queued`: the run was queued to resume (the engine service sets
  * that status before its training process takes the run over).
  */
-export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean; backend?: BackendName | null } = {}): ResumePlan {
+export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean } = {}): ResumePlan {
   const run = store.get(id);
   if (!RESUMABLE.includes(run.status) && !(opts.queued && run.status === 'queued'))
     throw new Error(`run "${id}" is ${run.status}: only a cancelled or interrupted run can be resumed (duplicate it to train again)`);
   const step = store.latestCheckpointStep(id);
   if (step === null) throw new Error(`run "${id}" has no checkpoint to resume from: it stopped before its first one (duplicate it to train again)`);
   if (step >= run.totalSteps) throw new Error(`run "${id}" already has a checkpoint at its last step (${run.totalSteps}): nothing left to train`);
-  const saved = store.readOptimizerState(id, step) !== null;
-  // Each backend keeps its optimizer state in its own layout: another backend starts it afresh.
-  const otherBackend = opts.backend && run.backend && opts.backend !== run.backend ? run.backend : null;
-  const optimizer = saved && !otherBackend;
+  // Every backend keeps the step graph's one layout; versions before it kept tfjs's own.
+  const savedJson = store.readOptimizerState(id, step);
+  const savedKind = savedJson === null ? null : parseOptimizerState(savedJson).kind;
+  const legacy = savedKind === 'flat-adam' || savedKind === 'tfjs';
+  const optimizer = savedKind !== null && !legacy;
   const kind = run.config.training.optimizer.kind;
   const restored = [
     'weights and biases',
@@ -71,7 +72,7 @@ export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean
     ...(optimizer ? [`${kind === 'adam' ? 'Adam' : kind} state (moments and step count)`] : []),
     'the order of the training batches' + (run.config.loss.lambdaOrt > 0 ? ' and the SRIP draws' : ''),
   ];
-  const why = otherBackend ? `saved by the ${otherBackend} backend, resumed on ${opts.backend}` : 'this checkpoint was saved without it';
+  const why = legacy ? `saved in the ${run.backend ?? 'tfjs'} backend's layout of an earlier version` : 'this checkpoint was saved without it';
   const reset = optimizer ? [] : [`${kind === 'adam' ? 'Adam' : kind} state (${why}): it starts afresh`];
   return { step, totalSteps: run.totalSteps, restored, reset };
 }
@@ -130,7 +131,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const { store, signal } = opts;
   if (opts.resume && !opts.runId) throw new Error('resume: say which run (runId)');
   const backend = await initBackend();
-  const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true, backend }) : null;
+  const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true }) : null;
   const from = plan?.step ?? 0;
   const progressEveryMs = opts.progressEveryMs ?? 200;
   const dim = data.height * data.width;
