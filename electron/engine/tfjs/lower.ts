@@ -59,7 +59,12 @@ function lowerings(explicitTranspose: boolean): Record<string, Fn> {
     },
     conv2d: ([x, w], n) => {
       const { stride, pad } = attrs<{ stride: number; pad: number }>(n);
-      const y = tf.conv2d(nhwc(x), tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, stride, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+      const y = tf.conv2d(nhwc(x), tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, stride, [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ]);
       return nchw(y);
     },
     convTranspose2d: ([y, w], n) => {
@@ -70,7 +75,19 @@ function lowerings(explicitTranspose: boolean): Record<string, Fn> {
     conv2dFilterGrad: ([x, dy], n) => {
       // A convolution of the inputs (batch as channels) with the output gradient, dilated by the stride.
       const { stride, pad, kernel } = attrs<{ stride: number; pad: number; kernel: number }>(n);
-      const full = tf.conv2d(tf.transpose(x, [1, 2, 3, 0]) as tf.Tensor4D, tf.transpose(dy, [2, 3, 0, 1]) as tf.Tensor4D, 1, [[0, 0], [pad, pad], [pad, pad], [0, 0]], 'NHWC', stride);
+      const full = tf.conv2d(
+        tf.transpose(x, [1, 2, 3, 0]) as tf.Tensor4D,
+        tf.transpose(dy, [2, 3, 0, 1]) as tf.Tensor4D,
+        1,
+        [
+          [0, 0],
+          [pad, pad],
+          [pad, pad],
+          [0, 0],
+        ],
+        'NHWC',
+        stride,
+      );
       const [c, , , f] = full.shape;
       return tf.transpose(tf.slice(full, [0, 0, 0, 0], [c, kernel, kernel, f]), [3, 0, 1, 2]);
     },

@@ -12,7 +12,9 @@ import { parseOptimizerState, serializeOptimizerState } from './optimizers';
 import { initialParams } from '../model/params';
 import { BatchSampler, effectiveBatchSize } from './batches';
 import { createStepEngine, engineThreads } from './engines';
-import type { SripVectors } from './stepEngine';
+import type { SripVectors, StepEngine } from './stepEngine';
+import { pickByProbe, planProvider } from './provider';
+import { providerName } from '../onnx/providers';
 import { DivergedError, checkEvaluation, checkState } from './divergence';
 import { encodeTestSet } from '../data/storedTestSet';
 import { checkMemory } from './memoryBudget';
@@ -131,6 +133,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const { store, signal } = opts;
   if (opts.resume && !opts.runId) throw new Error('resume: say which run (runId)');
   const backend = await initBackend();
+  // A forced GPU provider that cannot run here is refused now, before anything is written.
+  const providers = backend === 'onnx' ? await planProvider() : null;
   const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true }) : null;
   const from = plan?.step ?? 0;
   const progressEveryMs = opts.progressEveryMs ?? 200;
@@ -138,7 +142,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const batchSize = effectiveBatchSize(config.training.batchSize, data.train.count);
   const versions = {
     ...engineVersions(backend),
-    ...(backend === 'onnx' ? { onnxThreads: String(engineThreads({ config, dim, batchSize })) } : {}),
+    ...(backend === 'onnx' ? { onnxThreads: String(engineThreads({ config, dim, batchSize })), onnxProvider: providers!.provider } : {}),
   };
   const dataInfo = describeDataset(data);
   const id = opts.runId
@@ -172,7 +176,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const samples = Math.min(t.backwardSamples, data.test.count);
   const hi = dataMax(config.data.scale);
   const png = (v: Float32Array, i: number) => encodeGreyPng(v.subarray(i * dim, (i + 1) * dim), data.width, data.height, 0, hi);
-  const engine = await createStepEngine(backend, {
+  const setup = {
     config,
     settings,
     dim,
@@ -182,7 +186,19 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     train: { images: trainImages, labels: data.train.labels },
     test: { images: testImages, labels: data.test.labels },
     samples,
-  });
+  };
+  let engine: StepEngine;
+  if (providers?.candidates.length) {
+    // Fixed vectors: the probe must not draw from the run's SRIP generator.
+    const probeSrip = settings.lambdaOrt > 0 ? config.network.layers.map((l) => new Float32Array(l.units).fill(1 / Math.sqrt(l.units))) : null;
+    const pick = await pickByProbe((p) => createStepEngine(backend, setup, p), providers.candidates, batches.first(), probeSrip);
+    engine = pick.engine;
+    store.updateRun(id, { versions: { ...store.get(id).versions, onnxProvider: pick.provider, onnxProbe: pick.why } });
+    logQuietly(store, id, `execution provider ${providerName(pick.provider)}: ${pick.why}`);
+  } else {
+    engine = await createStepEngine(backend, setup, providers?.provider);
+    if (providers?.notice) logQuietly(store, id, providers.notice);
+  }
   /** A checkpoint and, beside it, the optimizer's state (the latest only): what a resumed run needs. */
   const checkpoint = async (s: number): Promise<void> => {
     store.writeCheckpoint(id, s, serializeParams(dim, config.network.layers, engine.params(), s));

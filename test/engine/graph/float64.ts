@@ -162,7 +162,11 @@ function evalNode(n: Node, v: Array64[], feed: (name: string) => Array64): Float
       const { stride: s, pad } = attrs<{ stride: number; pad: number }>(n);
       // One loop over (n, f, p, q, c, i, j): x is NCHW, w is [F, C, k, k], y is [N, F, Ho, Wo].
       const [x, w, y] =
-        n.op === 'conv2d' ? [v[0], v[1], { shape: n.shape, data: out }] : n.op === 'convTranspose2d' ? [{ shape: n.shape, data: out }, v[1], v[0]] : [v[0], { shape: n.shape, data: out }, v[1]];
+        n.op === 'conv2d'
+          ? [v[0], v[1], { shape: n.shape, data: out }]
+          : n.op === 'convTranspose2d'
+            ? [{ shape: n.shape, data: out }, v[1], v[0]]
+            : [v[0], { shape: n.shape, data: out }, v[1]];
       const [N, C, H, W] = x.shape;
       const [F, , k] = w.shape;
       const [, , Ho, Wo] = y.shape;
