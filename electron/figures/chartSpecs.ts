@@ -12,7 +12,7 @@
 import type { ChartConfiguration, ChartDataset, Plugin } from 'chart.js' with { 'resolution-mode': 'import' };
 import type { RunConfig } from '../engine/config/schema';
 import type { EvalRecord } from '../engine/types';
-import { RUN_PALETTE, runStyles } from './runColors';
+import { RUN_PALETTE, paletteNote, runStyles, type RunColorContext } from './runColors';
 
 /** Tableau-10: readable on light and dark backgrounds. The app and the figures use no other palette (runs take theirs from runColors.ts). */
 export const PALETTE = RUN_PALETTE;
@@ -67,6 +67,8 @@ export interface ChartSpec {
   xTicks?: string[];
   /** Log axis with clamped points: the axis starts here (see logFloor). */
   logFloor?: number;
+  /** A line above the legend's entries (e.g. more runs than colours: paletteNote). */
+  legendNote?: string;
   series: ChartSeries[];
 }
 
@@ -77,6 +79,8 @@ export interface MetricChartOptions {
   x?: ChartX;
   /** Overrides the chart's default axis type. */
   log?: boolean;
+  /** Overlays: the ids of all runs of the workspace, whose colours the runs keep (runStyles). */
+  workspace?: RunColorContext;
 }
 
 /** One series of a metric chart: its name and look, and how to read its value from one evaluation. */
@@ -295,13 +299,26 @@ export function overlayChartDef(runs: readonly RunRef[], metricId: string, opts:
     log,
     ...(accuracy && !log ? { yMin: 0, yMax: 1 } : {}),
     x: X_OF[x],
-    series: runSeries(runs, (r, style) => def(r.label, style.color, m.value, style.dash, r.id)),
+    ...legendNote(runs),
+    series: runSeries(runs, opts.workspace, (r, style) => def(r.label, style.color, m.value, style.dash, r.id)),
   };
 }
 
+const legendNote = (runs: readonly RunRef[]): { legendNote?: string } => {
+  const note = paletteNote(runs.length);
+  return note ? { legendNote: note } : {};
+};
+
 /** One item per run, each with the run's style. */
-function runSeries<R extends RunRef, T>(runs: readonly R[], make: (r: R, style: { color: string; dash?: number[] }) => T): T[] {
-  const styles = runStyles(runs.map((r) => r.id));
+function runSeries<R extends RunRef, T>(
+  runs: readonly R[],
+  workspace: RunColorContext | undefined,
+  make: (r: R, style: { color: string; dash?: number[] }) => T,
+): T[] {
+  const styles = runStyles(
+    runs.map((r) => r.id),
+    workspace,
+  );
   return runs.map((r) => make(r, styles.get(r.id)!));
 }
 
@@ -310,7 +327,10 @@ export function overlayChart(runs: RunSeriesInput[], metricId: string, opts: Met
 }
 
 /** The spectra of several runs, one colour per run (runColors.ts). */
-export function spectrumOverlayChart(runs: { id: string; label: string; s: ArrayLike<number> }[], opts: { log?: boolean; layer?: number } = {}): ChartSpec {
+export function spectrumOverlayChart(
+  runs: { id: string; label: string; s: ArrayLike<number> }[],
+  opts: { log?: boolean; layer?: number; workspace?: RunColorContext } = {},
+): ChartSpec {
   const log = opts.log ?? runs.some((r) => spectrumWantsLog(r.s));
   const longest = Math.max(0, ...runs.map((r) => r.s.length));
   return withLogClamp({
@@ -321,7 +341,8 @@ export function spectrumOverlayChart(runs: { id: string; label: string; s: Array
     log,
     xInteger: true,
     showPoints: longest <= 64,
-    series: runSeries(runs, (r, style) => ({
+    ...legendNote(runs),
+    series: runSeries(runs, opts.workspace, (r, style) => ({
       label: r.label,
       color: style.color,
       ...(style.dash ? { dash: style.dash } : {}),
@@ -499,6 +520,7 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
         legend: {
           display: inLegend.filter(Boolean).length > 1 || (inLegend[0] === true && spec.series[0]?.label !== 'σ'),
           position: 'top',
+          ...(spec.legendNote ? { title: { display: true, text: spec.legendNote, color: theme.muted, font: font(size - 1) } } : {}),
           labels: {
             color: theme.fg,
             font: font(size - 1),

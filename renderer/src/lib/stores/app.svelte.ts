@@ -37,6 +37,8 @@ export class AppStore {
   /** SVD view layout: runs x vectors (Fig. 3) or one detailed row per run; null = the grid for several runs. */
   svdMode = $state<'grid' | 'rows' | null>(null);
   compareRunIds = $state<string[]>([]);
+  /** The colours of the runs in the SVD view (one each, runColors.ts). */
+  svdStyles = $derived.by(() => this.runs.styles(this.svdRunIds));
 
   readonly runs: RunsStore;
   readonly live: LiveStore;
