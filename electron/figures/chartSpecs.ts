@@ -12,6 +12,8 @@
 import type { ChartConfiguration, ChartDataset, Plugin } from 'chart.js' with { 'resolution-mode': 'import' };
 import type { RunConfig } from '../engine/config/schema';
 import type { EvalRecord } from '../engine/types';
+import { logAxisTicks, logTickLabel } from './logTicks';
+import { fmt } from './numberFormat';
 import { RUN_PALETTE, paletteNote, runStyles, type RunColorContext } from './runColors';
 
 /** Tableau-10: readable on light and dark backgrounds. The app and the figures use no other palette (runs take theirs from runColors.ts). */
@@ -510,7 +512,8 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
           type: spec.log ? 'logarithmic' : 'linear',
           ...(spec.log ? (spec.logFloor !== undefined ? { min: spec.logFloor } : {}) : { min: spec.yMin, max: spec.yMax }),
           title: axisTitle(spec.yLabel),
-          ticks,
+          // A log axis: at least three labelled ticks (logTicks.ts), not chart.js's 1-2-5 labels that a narrow range leaves out.
+          ...(spec.log ? { ...logAxisTicks(), ticks: { ...ticks, autoSkip: false, callback: logTickLabel } } : { ticks }),
           grid: { color: theme.grid },
           border: { color: theme.muted },
         },
@@ -552,7 +555,8 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
             label: (item) => {
               const p = item.raw as ChartPoint;
               if (p.info !== undefined) return p.info;
-              const v = p.clamped ? `${p.value} (≤ 0: drawn at the axis floor)` : String(item.formattedValue);
+              // Four significant digits, never chart.js's three decimals (a CE of 1e-5 read "0").
+              const v = p.clamped ? `${fmt(p.value)} (≤ 0: drawn at the axis floor)` : fmt(p.y);
               return `${item.dataset.label ?? ''}: ${v}`;
             },
           },
