@@ -298,10 +298,36 @@ export function moveLayer(f: FormState, i: number, delta: -1 | 1): boolean {
   return true;
 }
 
-/** Std: no regulariser; Ort: SRIP only; RR: the reverse-pass weight on every layer. */
-export function applyRegularizer(f: FormState, kind: Regularizer, values: { rrLambda: string; ortLambda: string }): void {
-  for (const l of f.layers) l.lambda = kind === 'rr' ? values.rrLambda : '0';
+/**
+ * Std: no regulariser; Ort: SRIP only; RR: the reverse-pass weight on every
+ * layer: its own (`kept`, by layer key: the per-layer lambdas of the run this
+ * form came from, or of the form before Std or Ort), else `rrLambda`. The name
+ * follows the mode (renameForMode).
+ */
+export function applyRegularizer(f: FormState, kind: Regularizer, values: { rrLambda: string; ortLambda: string; kept?: ReadonlyMap<string, string> }): void {
+  for (const l of f.layers) l.lambda = kind === 'rr' ? (values.kept?.get(l.key) ?? values.rrLambda) : '0';
   f.loss.lambdaOrt = kind === 'ort' ? values.ortLambda : '0';
+  f.name = renameForMode(f.name, kind);
+}
+
+/** The layers' own RR lambdas (those above 0), by layer key: what applyRegularizer('rr') gives back. */
+export function rrLambdasOf(f: FormState): Map<string, string> {
+  return new Map(f.layers.filter((l) => Number(l.lambda) > 0).map((l) => [l.key, l.lambda]));
+}
+
+const MODE_LABEL: Record<Regularizer, string> = { std: 'Std', ort: 'Ort', rr: 'RR' };
+
+/** A name that says its mode: "my-rr-256-64" as Std is "my-std-256-64", "peak_RR" "peak_Std"; a name without one gets "_Std" etc. appended. */
+export function renameForMode(name: string, kind: Regularizer): string {
+  const label = MODE_LABEL[kind];
+  const token = /(^|[-_ .])(std|ort|rr)(?=$|[-_ .])/gi;
+  const hits = [...name.matchAll(token)];
+  const last = hits.at(-1);
+  if (!last) return name.trim() === '' ? name : `${name}_${label}`;
+  const word = last[2]!;
+  const start = last.index + last[1]!.length;
+  const next = word === word.toLowerCase() ? label.toLowerCase() : label;
+  return name.slice(0, start) + next + name.slice(start + word.length);
 }
 
 /** Which of Std / Ort / RR the form currently is, if any. */
