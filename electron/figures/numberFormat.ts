@@ -16,9 +16,14 @@ export function fmt(n: number | null | undefined, digits = 4): string {
 export function fmtShort(n: number | null | undefined): string {
   if (n === null || n === undefined || Number.isNaN(n)) return '—';
   if (!Number.isFinite(n)) return n > 0 ? '∞' : '−∞';
-  const v = Number(n.toPrecision(4));
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential().replace('e+', 'e') : String(v);
+  return fmtExact(Number(n.toPrecision(4)));
+}
+
+/** Every digit, in fmtShort's notation: 0.00001 and 1e-7 are 1e-5 and 1e-7 (config values, where rounding would hide a difference). */
+export function fmtExact(n: number): string {
+  if (!Number.isFinite(n)) return fmtShort(n);
+  const a = Math.abs(n);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? n.toExponential().replace('e+', 'e') : String(n);
 }
 
 /** 1.230e-5 → 1.23e-5, 1.000e-5 → 1e-5, e+6 → e6. */

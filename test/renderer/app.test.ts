@@ -63,6 +63,13 @@ describe('keyboard', () => {
     expect(screen.getByTestId('svd-view')).toBeTruthy();
   });
 
+  it('names the run of the Backward images when it shows one run alone', async () => {
+    mount([{ run: runRec('alone', [0, 10]), last: null }]);
+    await fireEvent.click(await screen.findByTestId('nav-backward'));
+    await vi.waitFor(() => expect(screen.getAllByTestId('backward-run-frames')).toHaveLength(1));
+    expect(screen.getByTestId('backward-run-title').textContent).toContain('alone');
+  });
+
   it('shows several runs side by side at one step (each at its latest step before it)', async () => {
     mount([
       { run: runRec('a', [0, 10, 20]), last: null },
@@ -87,6 +94,8 @@ describe('keyboard', () => {
     await fireEvent.keyDown(document.body, { key: '?' });
     await tick();
     expect(screen.getByTestId('shortcuts-dialog').textContent).toMatch(/← →.*previous \/ next evaluation step/s);
+    // Every digit that opens a view is listed (6 opens Sweeps; the list said 1 … 5).
+    expect(screen.getByTestId('shortcuts-dialog').textContent).toContain('1 … 6go to Experiment, Live, Backward, SVD, Runs, Sweeps');
     await fireEvent.keyDown(document.body, { key: '?' });
     await tick();
     expect(screen.queryByTestId('shortcuts-dialog')).toBeNull();
@@ -94,5 +103,7 @@ describe('keyboard', () => {
     expect(await screen.findByTestId('runs-view')).toBeTruthy();
     await fireEvent.keyDown(screen.getByTestId('runs-filter'), { key: '2' });
     expect(screen.getByTestId('runs-view')).toBeTruthy();
+    await fireEvent.keyDown(document.body, { key: '6' });
+    expect(await screen.findByTestId('sweeps-view')).toBeTruthy();
   });
 });

@@ -65,7 +65,8 @@ describe('Experiment panel', () => {
     expect(units.getAttribute('aria-invalid')).toBe('true');
     expect(units.getAttribute('aria-describedby')).toBe(screen.getByTestId('layer-units-0-error').id);
     expect(start().disabled).toBe(true);
-    expect(screen.getByTestId('form-issues').textContent).toContain('network.layers.0.units');
+    expect(screen.getByTestId('form-issues').textContent).toContain('layer 1 units: units must be at least 1');
+    expect(screen.getByTestId('form-issues').textContent).not.toContain('network.layers');
 
     await type(units, 'abc');
     expect(screen.getByTestId('layer-units-0-error').textContent).toMatch(/units must be a number/);

@@ -4,6 +4,7 @@
 // issues keyed by their dotted path ("network.layers.0.units").
 import type { z } from 'zod';
 import { ACTIVATIONS, OPTIMIZERS, RunConfigSchema, type Activation, type RunConfig, type RunConfigInput } from '../../../electron/engine/config/schema';
+import { fieldLabel } from './fieldLabels';
 
 export { ACTIVATIONS, OPTIMIZERS };
 export type DataKind = 'peak' | 'mnist' | 'folder';
@@ -59,6 +60,8 @@ export interface FormState {
 export interface FieldIssue {
   path: string;
   message: string;
+  /** The line a person reads in the list of problems: the field by its label in the panel (fieldLabel), 1-based layers. */
+  text: string;
 }
 
 export type Validation =
@@ -238,9 +241,10 @@ export function formToInput(f: FormState): Record<string, unknown> {
   };
 }
 
-/** One readable reason per zod issue. */
-export function issueMessage(issue: z.core.$ZodIssue): string {
-  const last = issue.path.length ? String(issue.path[issue.path.length - 1]) : 'value';
+/** One readable reason per zod issue, naming the field as `label` (default: its key). */
+export function issueMessage(issue: z.core.$ZodIssue, label?: string): string {
+  const key = issue.path.length ? String(issue.path[issue.path.length - 1]) : 'value';
+  const last = label ? label.charAt(0).toLowerCase() + label.slice(1) : key;
   if (issue.code === 'invalid_type') {
     const input = (issue as { input?: unknown }).input;
     if (input === '' || input === undefined) return `${last} is required`;
@@ -250,15 +254,26 @@ export function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** The engine's messages name config keys (for the CLI and config files); the panel names its own fields. */
+function inPanelWords(message: string, dataKind: string): string {
+  return message
+    .replace(/\bbatchNorm false\b/g, 'batch norm off')
+    .replace(/\bturn on ((?:loss|training|network|data)\.[\w.]+)/g, (_, p: string) => `tick '${fieldLabel(p, dataKind)}'`)
+    .replace(/\b(?:loss|training|network|data)\.[\w.]+/g, (p) => `'${fieldLabel(p, dataKind)}'`);
+}
+
 export function validateForm(f: FormState): Validation {
   const issues: FieldIssue[] = [];
-  if (f.data.kind === 'mnist' && f.data.mnist.digits.length === 0) {
-    issues.push({ path: 'data.source.digits', message: 'pick at least one digit' });
-  }
-  if (f.name.trim() === '') issues.push({ path: 'name', message: 'name must not be empty' });
+  const add = (path: string, message: (label: string) => string) => {
+    const label = fieldLabel(path, f.data.kind);
+    const m = message(label);
+    issues.push({ path, message: m, text: m.toLowerCase().startsWith(label.toLowerCase()) ? m : `${label}: ${m}` });
+  };
+  if (f.data.kind === 'mnist' && f.data.mnist.digits.length === 0) add('data.source.digits', () => 'pick at least one digit');
+  if (f.name.trim() === '') add('name', () => 'name must not be empty');
   const r = RunConfigSchema.safeParse(formToInput(f), { reportInput: true });
   if (!r.success) {
-    for (const issue of r.error.issues) issues.push({ path: issue.path.map(String).join('.'), message: issueMessage(issue) });
+    for (const issue of r.error.issues) add(issue.path.map(String).join('.'), (label) => inPanelWords(issueMessage(issue, label), f.data.kind));
   }
   const errors: Record<string, string> = {};
   for (const i of issues) if (!(i.path in errors)) errors[i.path] = i.message;
