@@ -467,9 +467,18 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     // Every column fits: nothing is cut off or scrolled sideways.
     const fits = () =>
       page.getByTestId('runs-table-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, page: document.documentElement.scrollWidth }));
-    const f = await fits();
-    expect(f.scroll).toBeLessThanOrEqual(f.client);
-    expect(f.page).toBeLessThanOrEqual(1024);
+    // Measured once the table has its final rows (no run still training: its progress cell is wider), not at a moment
+    // after the resize that a busy machine may not have laid out yet.
+    await expect.poll(() => page.locator('[data-testid="run-row"][data-status="running"]').count(), { timeout: 60_000 }).toBe(0);
+    await expect
+      .poll(
+        async () => {
+          const f = await fits();
+          return f.scroll <= f.client && f.page <= 1024 ? 'fits' : `table ${f.scroll} px in ${f.client} px, page ${f.page} px`;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe('fits');
     const lambdas = await page.locator(`[data-testid="run-row"][data-run="${rrId}"] [data-testid="run-lambdas"]`).textContent();
     expect(lambdas).toBe('0.001, 0.001');
     await page.getByTestId('sort-testAcc').click();
@@ -615,22 +624,25 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     // Two axes: a heatmap.
     await page.getByTestId('sweep-y').selectOption('seed');
     await page.getByTestId('sweep-metric').selectOption('recon');
-    await page.waitForTimeout(300);
+    await expect.poll(() => page.getByTestId('sweep-chart').getAttribute('data-drawn'), { timeout: 60_000 }).toBe('recon|lambda|seed');
     await shot('22-sweep-heatmap');
 
     // Back to lines: clicking a run's dot opens that run.
     await page.getByTestId('sweep-y').selectOption('');
     await page.getByTestId('sweep-metric').selectOption('alignment');
-    await page.waitForTimeout(300);
-    await expect.poll(async () => JSON.parse((await page.getByTestId('sweep-chart').getAttribute('data-spots')) ?? '[]').length).toBeGreaterThanOrEqual(4);
-    const again = JSON.parse((await page.getByTestId('sweep-chart').getAttribute('data-spots'))!) as typeof spots;
-    const target = again.find((p) => p.info.startsWith('lambda=0.001 seed=1'))!;
-    // Notices float over the page's corner: close them as a user would, then measure the chart again (it may have moved).
+    // Notices float over the page's corner: close them as a user would, before the chart is measured (it may move).
     while ((await page.getByTestId('notices').getByRole('button', { name: 'Dismiss' }).count()) > 0)
       await page.getByTestId('notices').getByRole('button', { name: 'Dismiss' }).first().click();
+    // Wait for the lines to be drawn and laid out (the spots say which figure they belong to), not for a time:
+    // on a busy machine the heatmap's spots were still there and the click missed.
+    await expect.poll(() => page.getByTestId('sweep-chart').getAttribute('data-drawn'), { timeout: 60_000 }).toMatch(/^alignment\|lambda\|$/);
+    const spotOf = async (info: string) =>
+      (JSON.parse((await page.getByTestId('sweep-chart').getAttribute('data-spots')) ?? '[]') as typeof spots).find((p) => p.info.startsWith(info)) ?? null;
+    await expect.poll(() => spotOf('lambda=0.001 seed=1')).not.toBeNull();
+    const target = (await spotOf('lambda=0.001 seed=1'))!;
     const box2 = (await page.getByTestId('sweep-chart').boundingBox())!;
     await page.mouse.click(box2.x + target.x, box2.y + target.y);
-    await page.getByTestId('live-view').waitFor();
+    await page.getByTestId('live-view').waitFor({ timeout: 60_000 });
     const name = (await service.handle('runs.get', { id: target.runId })).run.name;
     await expect.poll(() => page.getByTestId('live-run-name').allTextContents()).toEqual([name]);
 
@@ -706,6 +718,35 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
       )
       .toBeGreaterThan(0);
   }, 60_000);
+
+  it('shows every Live column and the Cancel and Hide buttons of a training run at 1024 and 1280 px', async () => {
+    await configure('e2e narrow', 'std', 200_000);
+    const id = await startRun();
+    await expect.poll(() => liveRow(id).getByTestId('cancel').isEnabled(), { timeout: 60_000 }).toBe(true);
+    await expect.poll(() => liveRow(id).getByTestId('eta').textContent(), { timeout: 60_000 }).toMatch(/\d+(\.\d)? s|\d+ min|\d+ h/);
+    for (const width of [1024, 1280]) {
+      await page.setViewportSize({ width, height: 760 });
+      // Wait for the layout at this width (not for a time): nothing scrolls sideways, the last column is inside the window.
+      await expect
+        .poll(
+          async () =>
+            page.getByTestId('live-view').evaluate((view, w) => {
+              const panel = view.querySelector('.progress-panel') as HTMLElement;
+              const right = (sel: string) => Math.max(...[...view.querySelectorAll(sel)].map((el) => el.getBoundingClientRect().right));
+              const worst = Math.max(right('[data-testid="cancel"]'), right('[data-testid="live-remove"]'), right('[data-testid="eta"]'));
+              return panel.scrollWidth <= panel.clientWidth && worst <= Math.min(w, panel.getBoundingClientRect().right)
+                ? 'fits'
+                : `table ${panel.scrollWidth} px in ${panel.clientWidth} px, buttons end at ${worst} px`;
+            }, width),
+          { timeout: 30_000 },
+        )
+        .toBe('fits');
+      await shot(`07b-live-training-${width}`);
+    }
+    await page.setViewportSize({ width: 1400, height: 950 });
+    await liveRow(id).getByTestId('cancel').click();
+    await waitStatus(id, 'cancelled', 60_000);
+  }, 180_000);
 
   it('raised no page errors or CSP violations', () => {
     expect(problems).toEqual([]);
