@@ -319,14 +319,18 @@ export function moveLayer(f: FormState, i: number, delta: -1 | 1): boolean {
  * form came from, or of the form before Std or Ort), else `rrLambda`. The name
  * follows the mode (renameForMode).
  */
-export function applyRegularizer(f: FormState, kind: Regularizer, values: { rrLambda: string; ortLambda: string; kept?: ReadonlyMap<string, string> }): void {
+export function applyRegularizer(
+  f: FormState,
+  kind: Regularizer,
+  values: { rrLambda: string; ortLambda: string; kept?: ReadonlyMap<LayerForm['key'], string> },
+): void {
   for (const l of f.layers) l.lambda = kind === 'rr' ? (values.kept?.get(l.key) ?? values.rrLambda) : '0';
   f.loss.lambdaOrt = kind === 'ort' ? values.ortLambda : '0';
   f.name = renameForMode(f.name, kind);
 }
 
 /** The layers' own RR lambdas (those above 0), by layer key: what applyRegularizer('rr') gives back. */
-export function rrLambdasOf(f: FormState): Map<string, string> {
+export function rrLambdasOf(f: FormState): Map<LayerForm['key'], string> {
   return new Map(f.layers.filter((l) => Number(l.lambda) > 0).map((l) => [l.key, l.lambda]));
 }
 

@@ -14,6 +14,7 @@ import {
   rrLambdasOf,
   validateForm,
   type FormState,
+  type LayerForm,
   type Regularizer,
 } from '../form';
 
@@ -28,7 +29,7 @@ export class ExperimentStore {
   rrLambda = $state('1e-6');
   ortLambda = $state('0.1');
   /** The per-layer RR lambdas to give back when RR is chosen again (by layer key), and the "all layers" value they were kept under. */
-  private kept: { lambdas: Map<string, string>; rrLambda: string } | null = null;
+  private kept: { lambdas: Map<LayerForm['key'], string>; rrLambda: string } | null = null;
   starting = $state(false);
   startError = $state<string | null>(null);
 
