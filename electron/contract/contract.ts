@@ -90,6 +90,9 @@ export const requestSchemas = {
   /** Alignment scores already computed (the first layer at the last checkpoint); nothing is computed. */
   'svd.scores': z.object({ ids: z.array(runId).max(1000, 'at most 1000 runs at once') }).strict(),
   'workspace.set': z.object({ path: z.string().min(1, 'path must not be empty').max(4096) }).strict(),
+  /** The app's own state kept in the workspace (forms, selections): see engine/store/uiState.ts. */
+  'ui.load': Empty,
+  'ui.save': z.object({ state: z.record(z.string().max(100), z.unknown()) }).strict(),
   'export.defaults': Empty,
   'export.bundle': ExportBundleRequest,
   'export.cancel': Empty,
@@ -162,6 +165,9 @@ export interface Results {
   /** score null: not computed yet (open the SVD view or call svd.get), or no checkpoint (step null). */
   'svd.scores': { scores: { id: string; step: number | null; score: number | null }[] };
   'workspace.set': { workspace: string };
+  /** null: nothing saved in this workspace yet. */
+  'ui.load': { state: Record<string, unknown> | null };
+  'ui.save': Record<string, never>;
   /** A suggested target (<workspace>/exports/<yyyymmdd-HHMMSS>.zip) and every figure name, to prefill the Export dialog. */
   'export.defaults': { out: string; figures: string[] };
   /** The bundle's absolute path, its files (bundle-relative, sorted) and the figures left out, one line each. */

@@ -19,6 +19,7 @@ import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
 import { RunStore, ownedByThisProcess, thisProcessAsOwner, type RunEdit } from '../engine/store/runStore';
 import { openWorkspace } from '../engine/store/workspace';
+import { loadUiState, saveUiState } from '../engine/store/uiState';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
 import { prepareRun, resumePlan } from '../engine/train/trainer';
 import type { BackendName, RunRecord, SweepTag, TrainEvent } from '../engine/types';
@@ -245,6 +246,8 @@ export class EngineService implements EngineHandler {
       this.emit({ type: 'runs.changed' });
       return { workspace: this.store.workspace };
     },
+    'ui.load': () => ({ state: loadUiState(this.store.workspace) }),
+    'ui.save': ({ state }) => (saveUiState(this.store.workspace, state), {}),
     'export.defaults': () => ({ out: path.join(this.store.workspace, 'exports', `${timeStamp()}.zip`), figures: [...FIGURE_NAMES] }),
     'export.bundle': (p) => this.exportQueue.run(() => this.exportBundle(p)),
     'sweeps.list': () => this.sweeps.list(),

@@ -30,6 +30,8 @@ export const PRELOAD_CHANNELS = [
   'svd.vectors',
   'svd.scores',
   'workspace.set',
+  'ui.load',
+  'ui.save',
   'export.defaults',
   'export.bundle',
   'export.cancel',

@@ -284,8 +284,9 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     const diff = page.getByTestId('config-diff');
     await diff.waitFor();
     const keys = await diff.locator('tbody th').allTextContents();
-    expect(keys).toEqual(expect.arrayContaining(['network.layers.0.lambda', 'network.layers.1.lambda']));
-    expect(keys).not.toContain('training.steps');
+    // Named as in the Experiment panel, layers from 1.
+    expect(keys).toEqual(expect.arrayContaining(['layer 1 λ (reverse pass)', 'layer 2 λ (reverse pass)']));
+    expect(keys).not.toContain('Steps');
     await shot('05-runs-compare');
     await expectAccessible('runs with compare');
 
@@ -719,6 +720,28 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
       .toBeGreaterThan(0);
   }, 60_000);
 
+  it('keeps the edited Experiment config and the SVD picks of this workspace across a page reload', async () => {
+    await nav('experiment');
+    await fill('layer-units-0', '96');
+    await fill('run-name', 'kept across reload');
+    await nav('svd');
+    const picks = page.locator('[data-testid^="svd-run-"]');
+    await expect.poll(() => picks.count()).toBeGreaterThan(1);
+    const second = picks.nth(1);
+    if (!(await second.isChecked())) await second.check();
+    const picked = await page.locator('[data-testid^="svd-run-"]:checked').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
+    // Saved in the workspace (the engine's copy), then the page reloads.
+    await expect.poll(async () => JSON.stringify((await service.handle('ui.load', {})).state ?? {}), { timeout: 30_000 }).toContain('kept across reload');
+    await page.reload();
+    await page.getByTestId('experiment-panel').waitFor();
+    await expect.poll(() => page.getByTestId('run-name').inputValue()).toBe('kept across reload');
+    expect(await page.getByTestId('layer-units-0').inputValue()).toBe('96');
+    await nav('svd');
+    await expect
+      .poll(() => page.locator('[data-testid^="svd-run-"]:checked').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid'))))
+      .toEqual(picked);
+  }, 60_000);
+
   it('shows every Live column and the Cancel and Hide buttons of a training run at 1024 and 1280 px', async () => {
     await configure('e2e narrow', 'std', 200_000);
     const id = await startRun();
@@ -732,7 +755,7 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
           async () =>
             page.getByTestId('live-view').evaluate((view, w) => {
               const panel = view.querySelector('.progress-panel') as HTMLElement;
-              const right = (sel: string) => Math.max(...[...view.querySelectorAll(sel)].map((el) => el.getBoundingClientRect().right));
+              const right = (sel: string) => Math.max(...Array.from(view.querySelectorAll(sel), (el) => el.getBoundingClientRect().right));
               const worst = Math.max(right('[data-testid="cancel"]'), right('[data-testid="live-remove"]'), right('[data-testid="eta"]'));
               return panel.scrollWidth <= panel.clientWidth && worst <= Math.min(w, panel.getBoundingClientRect().right)
                 ? 'fits'

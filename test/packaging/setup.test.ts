@@ -29,7 +29,7 @@ describe('set-up', () => {
     async () => {
       if (!fs.existsSync(path.join(ROOT, 'dist', 'electron', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npx tsc -p tsconfig.json first');
       // A download that cannot succeed, as offline: a closed port as the mirror and an empty cache.
-      const env = {
+      const env: NodeJS.ProcessEnv = {
         ...process.env,
         ELECTRON_MIRROR: 'http://127.0.0.1:9/',
         electron_config_cache: tempDir('racecar-electron-cache-'),

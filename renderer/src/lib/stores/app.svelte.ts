@@ -6,6 +6,7 @@ import { ExperimentStore } from './experiment.svelte';
 import { ExportStore } from './export.svelte';
 import { LiveStore } from './live.svelte';
 import { RunsStore } from './runs.svelte';
+import { keepSession } from './session.svelte';
 import { SweepsStore } from './sweeps.svelte';
 import { SvdStore } from './svd.svelte';
 
@@ -75,7 +76,12 @@ export class AppStore {
     this.knownNames = new Map(this.runs.runs.map((r) => [r.run.id, r.run.name]));
     // Live follows the run that is training now, or the one that trained last.
     this.live.initFollow(this.runs.runs);
+    // The forms and selections of this workspace, as they were (a reload, a restart, or back to this workspace).
+    this.stopSession();
+    this.stopSession = await keepSession(this.api, this, () => new Set(this.runs.runs.map((r) => r.run.id)));
   }
+
+  private stopSession: () => void = () => {};
 
   onEvent(e: EngineEvent): void {
     if (e.type === 'runs.changed') {
@@ -206,5 +212,6 @@ export class AppStore {
 
   destroy(): void {
     this.unsubscribe();
+    this.stopSession();
   }
 }
