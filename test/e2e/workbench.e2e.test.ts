@@ -742,6 +742,48 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
       .toEqual(picked);
   }, 60_000);
 
+  it('stretches the contrast of the Backward reconstructions on request, saying from which range', async () => {
+    await nav('backward');
+    await page.getByTestId(`backward-pick-${stdId}`).check();
+    const std = page.locator(`[data-testid="backward-run-frames"][data-run="${stdId}"]`);
+    await expect
+      .poll(
+        () =>
+          std
+            .getByTestId('backward-output')
+            .first()
+            .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth),
+        { timeout: 30_000 },
+      )
+      .toBeGreaterThan(0);
+    /** The brightest grey value of the first reconstruction as drawn. */
+    const brightest = () =>
+      std
+        .getByTestId('backward-output')
+        .first()
+        .evaluate(async (img: HTMLImageElement) => {
+          await img.decode();
+          const c = document.createElement('canvas');
+          c.width = img.naturalWidth;
+          c.height = img.naturalHeight;
+          const ctx = c.getContext('2d')!;
+          ctx.drawImage(img, 0, 0);
+          const d = ctx.getImageData(0, 0, c.width, c.height).data;
+          let max = 0;
+          for (let i = 0; i < d.length; i += 4) max = Math.max(max, d[i]!);
+          return max;
+        });
+    const before = await brightest();
+    await page.getByTestId('backward-stretch').check();
+    await expect.poll(() => std.getByTestId('backward-output').first().getAttribute('data-stretched'), { timeout: 30_000 }).toMatch(/^\d+-\d+$/);
+    const [lo, hi] = (await std.getByTestId('backward-output').first().getAttribute('data-stretched'))!.split('-').map(Number);
+    expect(hi).toBe(before);
+    if (hi! > lo!) await expect.poll(brightest).toBe(255);
+    expect(await std.getByTestId('stretch-range').first().textContent()).toContain(`${lo}–${hi} of 255`);
+    await shot('04b-backward-stretched');
+    await page.getByTestId('backward-stretch').uncheck();
+  }, 60_000);
+
   it('shows every Live column and the Cancel and Hide buttons of a training run at 1024 and 1280 px', async () => {
     await configure('e2e narrow', 'std', 200_000);
     const id = await startRun();

@@ -70,6 +70,26 @@ describe('keyboard', () => {
     expect(screen.getByTestId('backward-run-title').textContent).toContain('alone');
   });
 
+  it('closes the "Runs shown" popovers of Live and Backward on Escape and on a click outside', async () => {
+    mount([{ run: runRec('a', [0, 10]), last: null }]);
+    for (const [view, id] of [
+      ['nav-live', 'live-picker'],
+      ['nav-backward', 'backward-picker'],
+    ] as const) {
+      await fireEvent.click(await screen.findByTestId(view));
+      const picker = (await screen.findByTestId(id)) as HTMLDetailsElement;
+      picker.open = true;
+      await fireEvent.keyDown(picker.querySelector('input') ?? picker, { key: 'Escape' });
+      expect(picker.open, `${id} after Escape`).toBe(false);
+      expect(document.activeElement).toBe(picker.querySelector('summary'));
+      picker.open = true;
+      await fireEvent.click(picker.querySelector('fieldset') ?? picker);
+      expect(picker.open, `${id} after a click inside`).toBe(true);
+      await fireEvent.click(document.body);
+      expect(picker.open, `${id} after a click outside`).toBe(false);
+    }
+  });
+
   it('shows several runs side by side at one step (each at its latest step before it)', async () => {
     mount([
       { run: runRec('a', [0, 10, 20]), last: null },
