@@ -63,3 +63,14 @@ export function regularizerLabel(c: RunConfig): string {
   if (ort) return 'Ort';
   return 'Std';
 }
+
+const REGULARIZER_ORDER = ['Std', 'Ort', 'RR', 'RR+Ort'];
+
+/** Runs in the order Std, Ort, RR, RR+Ort (as the paper's figures), keeping the given order within each. */
+export function byRegularizer<T extends { run: { config: RunConfig } }>(runs: readonly T[]): T[] {
+  const rank = (s: T) => REGULARIZER_ORDER.indexOf(regularizerLabel(s.run.config));
+  return runs
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i)
+    .map((x) => x.s);
+}
