@@ -171,7 +171,13 @@ export interface Results {
   /** A suggested target (<workspace>/exports/<yyyymmdd-HHMMSS>.zip) and every figure name, to prefill the Export dialog. */
   'export.defaults': { out: string; figures: string[] };
   /** The bundle's absolute path, its files (bundle-relative, sorted) and the figures left out, one line each. */
-  'export.bundle': { out: string; files: string[]; notes: string[] };
+  'export.bundle': {
+    out: string;
+    files: string[];
+    notes: string[];
+    /** Browser mode, a .zip bundle: the URL path the page downloads it from, with the session token. */
+    download?: string;
+  };
   /** false when no export was running. */
   'export.cancel': { cancelled: boolean };
   'sweeps.list': { sweeps: SweepSummary[]; problems: { id: string; error: string }[] };

@@ -382,6 +382,10 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     }
     expect(figures).toEqual(expect.arrayContaining(['figures/comparison.png', 'figures/overlay-loss.png', 'figures/overlay-spectrum.svg']));
     expect(files).toEqual(expect.arrayContaining(['MANIFEST.sha256', 'README.md', 'metrics.csv', 'metrics.json', 'reproduce.sh']));
+    // Browser mode: the bundle is on the server's disk, and the page offers it as a download as well.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
+    expect(download.suggestedFilename()).toBe('e2e-bundle.zip');
+    expect(fs.readFileSync((await download.path())!).equals(fs.readFileSync(out))).toBe(true);
     await shot('11-export');
     await expectAccessible('export dialog');
 

@@ -50,10 +50,14 @@ export class AppStore {
   private unsubscribe: () => void;
   private noticeId = 0;
 
-  /** @param fileUrl turns a workspace file (run images) into a URL the page can load. */
+  /**
+   * @param fileUrl turns a workspace file (run images) into a URL the page can load.
+   * @param downloadUrl browser mode: the URL of an exported bundle's download (export.bundle's `download`).
+   */
   constructor(
     readonly api: EngineApi,
     readonly fileUrl: (ref: FileRef) => string = (ref) => ref,
+    readonly downloadUrl: ((path: string) => string) | null = null,
   ) {
     this.runs = new RunsStore(api);
     this.live = new LiveStore(api);

@@ -36,6 +36,8 @@ export class SweepsStore {
   private defaultOut = '';
   exporting = $state(false);
   exportResult = $state<string | null>(null);
+  /** Browser mode: where the page downloads the last bundle (export.bundle's `download`). */
+  exportDownload = $state<string | null>(null);
   exportError = $state<string | null>(null);
 
   /** The figure of the current choice, or why there is none. */
@@ -77,6 +79,7 @@ export class SweepsStore {
     this.selectedId = id;
     this.detail = null;
     this.exportResult = null;
+    this.exportDownload = null;
     this.exportError = null;
     if (id) await this.load();
   }
@@ -163,6 +166,7 @@ export class SweepsStore {
     if (!id || this.exporting || !this.exportOut.trim()) return;
     this.exporting = true;
     this.exportResult = null;
+    this.exportDownload = null;
     this.exportError = null;
     try {
       const r = await this.api.call('export.bundle', {
@@ -173,6 +177,7 @@ export class SweepsStore {
         ...(this.exportReplace ? { overwrite: true } : {}),
       });
       this.exportResult = `${r.out} (${r.files.length} files)`;
+      this.exportDownload = r.download ?? null;
       // The next export gets a path of its own.
       await this.prepareExport();
     } catch (e) {
