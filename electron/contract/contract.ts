@@ -63,6 +63,8 @@ export const requestSchemas = {
   'runs.start': z.object({ config: z.record(z.string().max(100), z.unknown()) }).strict(),
   'runs.validate': z.object({ config: z.record(z.string().max(100), z.unknown()) }).strict(),
   'runs.cancel': z.object({ id: runId }).strict(),
+  /** Queues the six reference runs (MNIST pair and peak x Std, Ort, RR), as many at once as fit the cores. */
+  'reproduce.start': Empty,
   'runs.rename': z.object({ id: runId, name: z.string().min(1, 'name must not be empty').max(120, 'name must be at most 120 characters') }).strict(),
   'runs.delete': z.object({ id: runId }).strict(),
   /** The user's tags and notes (each replaces what the run had; checked again by the run's writer). */
@@ -151,6 +153,8 @@ export interface Results {
   'runs.start': { id: string };
   'runs.validate': { ok: true; config: RunConfig; totalSteps: number } | { ok: false; error: string };
   'runs.cancel': { id: string; status: RunRecord['status'] };
+  /** The reference runs' ids, in REFERENCE_RUNS order (MNIST Std, Ort, RR, then peak). */
+  'reproduce.start': { ids: string[] };
   'runs.rename': { run: RunRecord };
   'runs.delete': { id: string };
   'runs.annotate': { run: RunRecord };

@@ -20,6 +20,7 @@ export const PRELOAD_CHANNELS = [
   'runs.start',
   'runs.validate',
   'runs.cancel',
+  'reproduce.start',
   'runs.rename',
   'runs.delete',
   'runs.annotate',

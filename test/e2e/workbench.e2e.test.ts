@@ -817,6 +817,41 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await waitStatus(id, 'cancelled', 60_000);
   }, 180_000);
 
+  it('reproduces the paper with one click: the six reference runs side by side in Live, then the Fig.-3 comparison', async () => {
+    await nav('experiment');
+    await page.getByTestId('reproduce').click();
+    await page.getByTestId('live-view').waitFor();
+    await expect.poll(() => page.getByTestId('live-row').count()).toBe(6);
+    const names = await page.getByTestId('live-run-name').allTextContents();
+    expect(names).toEqual(['MNIST_Std', 'MNIST_Ort', 'MNIST_RR', 'peak_Std', 'peak_Ort', 'peak_RR']);
+    // Six colours for six runs.
+    const colours = await page
+      .locator('[data-testid="live-row"] [data-testid="run-swatch"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-color')));
+    expect(new Set(colours).size).toBe(6);
+    // More than one trains at once when the machine has the cores for it (as sweeps do).
+    const cores = os.availableParallelism();
+    let most = 0;
+    await expect
+      .poll(
+        async () => {
+          const running = (await service.handle('runs.list', {})).runs.filter((r) => names.includes(r.run.name) && r.run.status === 'running').length;
+          most = Math.max(most, running);
+          return page.getByTestId('svd-view').count();
+        },
+        { timeout: 480_000, interval: 250 },
+      )
+      .toBe(1);
+    if (cores > 1) expect(most).toBeGreaterThan(1);
+    // It ends in the SVD view's runs x vectors grid: each data set's Std, Ort and RR runs.
+    await expect.poll(() => page.getByTestId('svd-grid-row').count(), { timeout: 60_000 }).toBe(6);
+    const rows = await page.locator('[data-testid="svd-grid-row"] .name strong').allTextContents();
+    expect(rows).toEqual(['MNIST_Std', 'MNIST_Ort', 'MNIST_RR', 'peak_Std', 'peak_Ort', 'peak_RR']);
+    // Every row's vectors drawn (the top 8 at least).
+    await expect.poll(() => page.getByTestId('svd-tile').count(), { timeout: 120_000 }).toBeGreaterThanOrEqual(48);
+    await shot('24-reproduced-fig3');
+  }, 600_000);
+
   it('raised no page errors or CSP violations', () => {
     expect(problems).toEqual([]);
   });

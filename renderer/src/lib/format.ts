@@ -66,9 +66,10 @@ export function regularizerLabel(c: RunConfig): string {
 
 const REGULARIZER_ORDER = ['Std', 'Ort', 'RR', 'RR+Ort'];
 
-/** Runs in the order Std, Ort, RR, RR+Ort (as the paper's figures), keeping the given order within each. */
+/** Runs by data set (in the order they first appear), each in the order Std, Ort, RR, RR+Ort (as the paper's figures), else as given. */
 export function byRegularizer<T extends { run: { config: RunConfig } }>(runs: readonly T[]): T[] {
-  const rank = (s: T) => REGULARIZER_ORDER.indexOf(regularizerLabel(s.run.config));
+  const sets = [...new Set(runs.map((s) => dataLabel(s.run.config)))];
+  const rank = (s: T) => sets.indexOf(dataLabel(s.run.config)) * REGULARIZER_ORDER.length + REGULARIZER_ORDER.indexOf(regularizerLabel(s.run.config));
   return runs
     .map((s, i) => ({ s, i }))
     .sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i)

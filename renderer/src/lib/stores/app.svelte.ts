@@ -38,6 +38,8 @@ export class AppStore {
   /** SVD view layout: runs x vectors (Fig. 3) or one detailed row per run; null = the grid for several runs. */
   svdMode = $state<'grid' | 'rows' | null>(null);
   compareRunIds = $state<string[]>([]);
+  /** The reference runs of a reproduction in progress: when all have ended, the SVD view compares them (Fig. 3). */
+  reproducing = $state<string[]>([]);
   /** The colours of the runs in the SVD view (one each, runColors.ts). */
   svdStyles = $derived.by(() => this.runs.styles(this.svdRunIds));
 
@@ -96,7 +98,10 @@ export class AppStore {
       const name = before?.run.name ?? e.event.runId;
       this.runs.onTrain(e.event);
       this.live.onTrain(e.event);
-      if (e.event.type === 'finished') this.announceFinished(name, e.event, before?.last ?? null);
+      if (e.event.type === 'finished') {
+        this.announceFinished(name, e.event, before?.last ?? null);
+        this.endReproduction();
+      }
     } else if (e.type === 'log') {
       this.live.onLog(e.runId, e.line);
     } else if (e.type === 'export.progress') {
@@ -167,6 +172,36 @@ export class AppStore {
       const name = this.runs.byId(id)?.run.name ?? id;
       this.notify(`Run "${name}" is queued (#${this.runs.queue.indexOf(id) + 1}): Live shows it when it starts.`, 'info');
     } else this.live.followRun(id);
+  }
+
+  /** The six reference runs at once (as `racecar reproduce`, as many training as fit the cores), shown together in Live. */
+  async reproduce(): Promise<void> {
+    if (this.reproducing.length) return;
+    const r = await this.attempt('reproduce', () => this.api.call('reproduce.start', {}));
+    if (!r) return;
+    this.reproducing = r.ids;
+    await this.runs.refresh();
+    this.live.showRuns(r.ids);
+    this.view = 'live';
+    this.notify('Reproducing the paper: the six reference runs train as many at once as fit the cores; the SVD comparison opens when they end.', 'info');
+  }
+
+  /** Once every reference run of the reproduction has ended: the Fig.-3 comparison of the three runs of each data set. */
+  private endReproduction(): void {
+    const ids = this.reproducing;
+    if (!ids.length) return;
+    const status = (id: string) => this.runs.byId(id)?.run.status;
+    if (ids.some((id) => status(id) === 'queued' || status(id) === 'running')) return;
+    this.reproducing = [];
+    const done = ids.filter((id) => status(id) === 'completed');
+    const left = ids.length - done.length;
+    this.svdRunIds = done;
+    this.svdMode = 'grid';
+    this.view = 'svd';
+    this.notify(
+      `Reproduction ${left ? `ended (${left} of ${ids.length} runs did not complete)` : 'complete'}: the singular vectors of each data set's Std, Ort and RR runs, as in the paper's Fig. 3.`,
+      left ? 'error' : 'info',
+    );
   }
 
   /** Info notices leave by themselves after this long (errors stay until dismissed). */
