@@ -134,7 +134,7 @@ describe('reproduce from the app', () => {
     const runs: RunSummary[] = [];
     const api = fakeApi({
       'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
-      'presets.list': () => ({ presets: [{ id: 'MNIST_Std', label: 'MNIST Std', description: '', config: {} }] }),
+      'presets.list': () => ({ presets: [{ id: 'MNIST_Std', label: 'MNIST Std', description: '', config: runRec('MNIST_Std', []).config }] }),
       'runs.list': () => ({ runs, problems: [], queue: [] }),
       'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [] }),
       'reproduce.start': () => {

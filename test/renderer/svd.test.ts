@@ -35,8 +35,8 @@ function mnistRrLike(runId: string): SvdView {
       energyBestK: 0.6,
       k: 2,
       classMeans: [
-        { label: 0, bestVector: 30, cosine: 0.8 },
-        { label: 1, bestVector: 31, cosine: 0.7 },
+        { label: 0, bestVector: 30, cosine: 0.8, meanImage: 'data:image/png;base64,mean0' },
+        { label: 1, bestVector: 31, cosine: 0.7, meanImage: 'data:image/png;base64,mean1' },
       ],
       score: 0.75,
     },
@@ -215,6 +215,9 @@ describe('SVD view', () => {
     render(SvdViewComponent, { props: { app } });
     await vi.waitFor(() => expect(screen.getAllByTestId('svd-grid-row').map((r) => r.dataset.run)).toEqual(['std-id', 'ort-id', 'rr-id']));
     expect(screen.getByTestId('svd-definitions').textContent).toContain('score (beside each run): the mean over classes of the best |cosine|');
+    // Each row shows what its vectors are compared with: the class means.
+    await vi.waitFor(() => expect(screen.getAllByTestId('svd-class-mean')).toHaveLength(6));
+    expect(screen.getAllByTestId('svd-class-mean')[1]!.getAttribute('alt')).toBe('test-set mean of class one');
     await fireEvent.click(screen.getByTestId('svd-mode-rows'));
     await vi.waitFor(() => expect(screen.getAllByTestId('svd-row').map((r) => r.dataset.run)).toEqual(['std-id', 'ort-id', 'rr-id']));
     await vi.waitFor(() => expect(screen.getAllByTestId('svd-definitions')).toHaveLength(3));
