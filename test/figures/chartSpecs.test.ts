@@ -54,10 +54,11 @@ const config = (lambda: number, lambdaOrt: number) =>
 
 describe('chartSpecs module', () => {
   it('is pure: only type imports and the pure run colours, log ticks and number format, no DOM or Node globals', () => {
-    for (const file of ['chartSpecs.ts', 'runColors.ts', 'logTicks.ts', 'numberFormat.ts']) {
+    for (const file of ['chartSpecs.ts', 'chartJsConfig.ts', 'runColors.ts', 'logTicks.ts', 'numberFormat.ts']) {
       const src = fs.readFileSync(path.join(ROOT, 'electron/figures', file), 'utf8');
       const imports = src.split('\n').filter((l) => /^\s*import\b/.test(l));
       for (const l of imports) expect(l, file).toMatch(/^import type |from '\.\/(runColors|logTicks|numberFormat)';$/);
+      expect(src, file).not.toMatch(/^export \* from '(?!\.\/chartJsConfig')/m);
       expect(src, file).not.toMatch(/\b(document|window|require|process|Buffer)\b\s*[.(]/);
     }
   });
