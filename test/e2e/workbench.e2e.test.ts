@@ -295,20 +295,22 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.getByTestId('svd-view').waitFor();
     await expect.poll(() => page.getByTestId('svd-grid-row').count()).toBe(2);
     await expect.poll(() => page.getByTestId('svd-tile').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(16);
-    // Tiles are drawn from the vectors' numbers (not blank).
+    // Tiles are drawn from the vectors' numbers (not blank), once their images have loaded (however busy the machine).
+    await expect.poll(() => page.locator('[data-testid="svd-tile"] canvas.loading').count(), { timeout: 60_000 }).toBe(0);
     await expect
-      .poll(() =>
-        page
-          .getByTestId('svd-tile')
-          .first()
-          .locator('canvas')
-          .evaluate((c) => {
-            const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
-            return new Set(Array.from({ length: d.length / 4 }, (_, i) => `${d[4 * i]},${d[4 * i + 1]},${d[4 * i + 2]}`)).size;
-          }),
+      .poll(
+        () =>
+          page
+            .getByTestId('svd-tile')
+            .first()
+            .locator('canvas')
+            .evaluate((c) => {
+              const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+              return new Set(Array.from({ length: d.length / 4 }, (_, i) => `${d[4 * i]},${d[4 * i + 1]},${d[4 * i + 2]}`)).size;
+            }),
+        { timeout: 60_000 },
       )
       .toBeGreaterThan(20);
-    await expect.poll(() => page.locator('[data-testid="svd-tile"] canvas.loading').count(), { timeout: 60_000 }).toBe(0);
     expect(await page.getByTestId('colour-bar').first().textContent()).toMatch(/−0\.\d+.*0.*\+0\.\d+/s);
     await shot('06-svd-grid');
     await expectAccessible('svd grid, two runs');
