@@ -5,7 +5,7 @@
 import type { RunStore } from '../engine/store/runStore';
 import type { EvalRecord, RunRecord } from '../engine/types';
 import type { ChartSpec } from '../figures/chartSpecs';
-import type { ChartTheme } from '../figures/chartJs';
+import type { ChartTheme } from '../figures/chartJsConfig';
 import { figureTheme, renderChartPng, renderChartSvg } from '../figures/renderChart';
 import { GridLayoutError, renderGridPng, renderGridSvg, type GridFigure } from '../figures/imageGrids';
 import { loadRunVectors, runLabels, vectorsUnavailable, type RunVectors } from '../figures/runFigures';
@@ -30,6 +30,8 @@ export class BundlePlan {
   readonly notes: string[] = [];
   /** The README's figure list (collected while the tasks run). */
   readonly figures: FigureEntry[] = [];
+  /** Every run of the workspace: runs keep the colours they have in the app (runStyles). */
+  readonly workspace: string[];
   private readonly labels: Map<string, string>;
   private readonly wanted: Set<FigureName>;
   private readonly vectorsCache = new Map<string, RunVectors | string>();
@@ -43,6 +45,7 @@ export class BundlePlan {
     this.theme = { ...figureTheme(settings.background), fontFamily };
     this.labels = runLabels(runs.map((r) => r.run));
     this.wanted = new Set(settings.figures);
+    this.workspace = store.ids();
   }
 
   want(figure: FigureName): boolean {

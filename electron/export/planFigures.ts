@@ -176,7 +176,7 @@ export function comparisonTask(p: BundlePlan): void {
       p.gridFiles(
         w,
         'figures/comparison',
-        comparisonFigure(rows, { colormap: p.settings.colormap, order: p.settings.order, topK: p.settings.topK }),
+        comparisonFigure(rows, { colormap: p.settings.colormap, order: p.settings.order, topK: p.settings.topK, workspace: p.workspace }),
         `Input-space singular vectors of the first layer's weight matrix at each run's last checkpoint (rows: ${rows.map((r) => `${r.label} at step ${r.v.step}`).join('; ')}), the top ${p.settings.topK} ${p.settings.order === 'sigma' ? 'by singular value' : 'by alignment with the test data (share of its energy captured; for MNIST RR the data-like vectors have the smallest σ)'}, as in the paper's Fig. 3; ${COLORMAP_NOTE[p.settings.colormap]}. RR runs are expected to show data-like vectors, Std and Ort runs noise-like ones.`,
       );
     },
@@ -196,7 +196,7 @@ export function overlayTasks(p: BundlePlan): void {
     p.tasks.push({
       label: `overlay of ${metric}`,
       run: (w) =>
-        p.chartFiles(w, `figures/overlay-${fig}`, overlayChart(series, metric), `The ${what} of every run over the training step, one colour per run.`),
+        p.chartFiles(w, `figures/overlay-${fig}`, overlayChart(series, metric, { workspace: p.workspace }), `The ${what} of every run over the training step, one colour per run.`),
     });
   }
   if (p.want('spectrum')) {
@@ -211,7 +211,7 @@ export function overlayTasks(p: BundlePlan): void {
         p.chartFiles(
           w,
           'figures/overlay-spectrum',
-          spectrumOverlayChart(rs),
+          spectrumOverlayChart(rs, { workspace: p.workspace }),
           `Singular values of the first layer's weight matrix of every run at its last checkpoint, one colour per run.`,
         );
       },

@@ -1,17 +1,16 @@
 // The workbench's charts as data: pure functions from run metrics to chart
-// specs, and one translation of a spec into a chart.js configuration. The app
+// specs (their one translation into chart.js: chartJsConfig.ts). The app
 // (renderer, live and interactive) and the figure export (Node, on
 // @napi-rs/canvas) draw from these same definitions, so an exported figure
 // shows exactly what the app shows: a MetricChartDef says what is drawn
 // (series, labels, colours, dashes, axes); the app's live controller
-// (renderer/src/lib/charts.ts) only decides how it updates. Their translation
-// into chart.js configurations: chartJs.ts.
+// (renderer/src/lib/charts.ts) only decides how it updates.
 //
-// PURE: no DOM, no Node imports, no chart.js. Safe to
+// PURE: no DOM, no Node imports, no chart.js runtime (types only). Safe to
 // import from the renderer, a worker or Node.
 import type { RunConfig } from '../engine/config/schema';
 import type { EvalRecord } from '../engine/types';
-import { RUN_PALETTE, runStyles } from './runColors';
+import { RUN_PALETTE, paletteNote, runStyles, type RunColorContext } from './runColors';
 
 /** Tableau-10: readable on light and dark backgrounds. The app and the figures use no other palette (runs take theirs from runColors.ts). */
 export const PALETTE = RUN_PALETTE;
@@ -66,6 +65,8 @@ export interface ChartSpec {
   xTicks?: string[];
   /** Log axis with clamped points: the axis starts here (see logFloor). */
   logFloor?: number;
+  /** A line above the legend's entries (e.g. more runs than colours: paletteNote). */
+  legendNote?: string;
   series: ChartSeries[];
 }
 
@@ -76,6 +77,8 @@ export interface MetricChartOptions {
   x?: ChartX;
   /** Overrides the chart's default axis type. */
   log?: boolean;
+  /** Overlays: the ids of all runs of the workspace, whose colours the runs keep (runStyles). */
+  workspace?: RunColorContext;
 }
 
 /** One series of a metric chart: its name and look, and how to read its value from one evaluation. */
@@ -294,13 +297,26 @@ export function overlayChartDef(runs: readonly RunRef[], metricId: string, opts:
     log,
     ...(accuracy && !log ? { yMin: 0, yMax: 1 } : {}),
     x: X_OF[x],
-    series: runSeries(runs, (r, style) => def(r.label, style.color, m.value, style.dash, r.id)),
+    ...legendNote(runs),
+    series: runSeries(runs, opts.workspace, (r, style) => def(r.label, style.color, m.value, style.dash, r.id)),
   };
 }
 
+const legendNote = (runs: readonly RunRef[]): { legendNote?: string } => {
+  const note = paletteNote(runs.length);
+  return note ? { legendNote: note } : {};
+};
+
 /** One item per run, each with the run's style. */
-function runSeries<R extends RunRef, T>(runs: readonly R[], make: (r: R, style: { color: string; dash?: number[] }) => T): T[] {
-  const styles = runStyles(runs.map((r) => r.id));
+function runSeries<R extends RunRef, T>(
+  runs: readonly R[],
+  workspace: RunColorContext | undefined,
+  make: (r: R, style: { color: string; dash?: number[] }) => T,
+): T[] {
+  const styles = runStyles(
+    runs.map((r) => r.id),
+    workspace,
+  );
   return runs.map((r) => make(r, styles.get(r.id)!));
 }
 
@@ -309,7 +325,10 @@ export function overlayChart(runs: RunSeriesInput[], metricId: string, opts: Met
 }
 
 /** The spectra of several runs, one colour per run (runColors.ts). */
-export function spectrumOverlayChart(runs: { id: string; label: string; s: ArrayLike<number> }[], opts: { log?: boolean; layer?: number } = {}): ChartSpec {
+export function spectrumOverlayChart(
+  runs: { id: string; label: string; s: ArrayLike<number> }[],
+  opts: { log?: boolean; layer?: number; workspace?: RunColorContext } = {},
+): ChartSpec {
   const log = opts.log ?? runs.some((r) => spectrumWantsLog(r.s));
   const longest = Math.max(0, ...runs.map((r) => r.s.length));
   return withLogClamp({
@@ -320,7 +339,8 @@ export function spectrumOverlayChart(runs: { id: string; label: string; s: Array
     log,
     xInteger: true,
     showPoints: longest <= 64,
-    series: runSeries(runs, (r, style) => ({
+    ...legendNote(runs),
+    series: runSeries(runs, opts.workspace, (r, style) => ({
       label: r.label,
       color: style.color,
       ...(style.dash ? { dash: style.dash } : {}),
@@ -329,3 +349,6 @@ export function spectrumOverlayChart(runs: { id: string; label: string; s: Array
     })),
   });
 }
+
+// The chart.js side (one translation of these specs) lives in chartJsConfig.ts; importers of the specs get it here too.
+export * from './chartJsConfig';

@@ -5,7 +5,7 @@
 import { createCanvas, SvgExportFlag, type SKRSContext2D, type Canvas } from '@napi-rs/canvas';
 import { PNG } from 'pngjs';
 import { divergingRgb } from '../engine/svd/colormap';
-import type { ChartTheme } from './chartJs';
+import type { ChartTheme } from './chartSpecs';
 import { encodePng, figureFontFamily, finishSvg, fitText, setFont, type FigureSize } from './canvas';
 import type { VectorColormap } from './options';
 

@@ -2,8 +2,7 @@
 // SVG (text as paths, so it looks the same without the font installed).
 import { createCanvas, SvgExportFlag, type Canvas } from '@napi-rs/canvas';
 import type * as ChartJs from 'chart.js' with { 'resolution-mode': 'import' };
-import type { ChartSpec } from './chartSpecs';
-import { PRINT_THEME, toChartJsConfig, type ChartTheme } from './chartJs';
+import { PRINT_THEME, toChartJsConfig, type ChartSpec, type ChartTheme } from './chartSpecs';
 import { sweepChartJsConfig, type SweepFigure } from './sweepCharts';
 import { encodePng, figureFontFamily, finishSvg, type FigureSize } from './canvas';
 

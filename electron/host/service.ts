@@ -1,7 +1,8 @@
 // The engine behind the contract: the run store, a queue of runs each trained
-// in a training process of its own (one at a time; sweep points as many at
-// once as fit the cores), and SVDs and figure-bundle exports on
-// worker threads, each kind one at a time (threadJobs.ts). It runs in the engine process
+// in a training process of its own (one at a time; sweep points and the
+// reference runs of a reproduction as many at once as fit the cores), and SVDs
+// and figure-bundle exports on worker threads, each kind one at a time
+// (threadJobs.ts). It runs in the engine process
 // (engineProcess.ts), never in the process that serves the UI, and knows
 // nothing of Electron or WebSockets; transports validate with parseRequest and
 // relay to handle().
@@ -17,8 +18,10 @@ import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
 import { RunStore, ownedByThisProcess, thisProcessAsOwner, type RunEdit } from '../engine/store/runStore';
 import { openWorkspace } from '../engine/store/workspace';
+import { loadUiState, saveUiState } from '../engine/store/uiState';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
 import { checkRun, prepareRun, resumePlan } from '../engine/train/trainer';
+import { datasetLoader } from '../engine/data/load';
 import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
 import { SweepHandlers } from './sweeps';
@@ -61,7 +64,8 @@ export class EngineService implements EngineHandler {
   private store: RunStore;
   private readonly events = new EventEmitter();
   /** Runs waiting for a training process (their configs are in the store); `resume`: continue from the last checkpoint. */
-  private readonly queue: { id: string; sweep: boolean; resume?: boolean }[] = [];
+  /** parallel: may train beside others (sweep points, the reference runs of a reproduction), up to maxParallel. */
+  private readonly queue: { id: string; parallel: boolean; resume?: boolean }[] = [];
   private readonly active = new Map<string, Active>();
   private readonly sweeps: SweepHandlers;
   private readonly spawnTrainingProcess: SpawnTraining;
@@ -90,11 +94,11 @@ export class EngineService implements EngineHandler {
     });
   }
 
-  /** A run in the queue; sweep points may train several at once. */
-  private enqueue(config: RunConfig, totalSteps: number, sweep?: SweepTag): string {
+  /** A run in the queue; sweep points and reference runs being reproduced may train several at once. */
+  private enqueue(config: RunConfig, totalSteps: number, sweep?: SweepTag, parallel = !!sweep): string {
     const rec = this.store.createRun(config, { totalSteps, backend: null, versions: {}, ...(sweep ? { sweep } : {}) });
     this.store.updateRun(rec.id, { status: 'queued', ...thisProcessAsOwner() });
-    this.queue.push({ id: rec.id, sweep: !!sweep });
+    this.queue.push({ id: rec.id, parallel });
     this.pump();
     return rec.id;
   }
@@ -149,6 +153,14 @@ export class EngineService implements EngineHandler {
         return { ok: false as const, error: (e as Error).message };
       }
     },
+    'reproduce.start': () => {
+      // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists.
+      const load = datasetLoader(); // the six share two data sets: each loaded once
+      const prepared = REFERENCE_RUNS.map((ref) => prepareRun(ref.config, load));
+      const ids = prepared.map((p) => this.enqueue(p.config, p.totalSteps, undefined, true));
+      this.emit({ type: 'runs.changed' });
+      return { ids };
+    },
     'runs.start': ({ config }) => {
       // Parsed by the contract; everything else checkable is checked before a run folder exists.
       const p = checkRun(config);
@@ -174,7 +186,7 @@ export class EngineService implements EngineHandler {
       // Checked before it is queued: a cancelled or interrupted run with a checkpoint before its last step.
       const plan = resumePlan(this.store, id);
       this.store.updateRun(id, { status: 'queued', ...thisProcessAsOwner() });
-      this.queue.push({ id, sweep: false, resume: true });
+      this.queue.push({ id, parallel: false, resume: true });
       this.emit({ type: 'runs.changed' });
       this.pump();
       return { id, step: plan.step, restored: plan.restored, reset: plan.reset };
@@ -209,6 +221,8 @@ export class EngineService implements EngineHandler {
       this.emit({ type: 'runs.changed' });
       return { workspace: this.store.workspace };
     },
+    'ui.load': () => ({ state: loadUiState(this.store.workspace) }),
+    'ui.save': ({ state }) => (saveUiState(this.store.workspace, state), {}),
     'export.defaults': () => ({ out: path.join(this.store.workspace, 'exports', `${timeStamp()}.zip`), figures: [...FIGURE_NAMES] }),
     'export.bundle': (p) => this.threads.exportBundle(p),
     'sweeps.list': () => this.sweeps.list(),
@@ -267,12 +281,12 @@ export class EngineService implements EngineHandler {
     return Promise.resolve(this.store.applyEdit(id, edit));
   }
 
-  /** Starts queued runs: a sweep point while fewer than maxParallel train, any other run only when nothing trains. */
+  /** Starts queued runs: a parallel one (sweep point, reference run) while fewer than maxParallel train, any other only when nothing trains. */
   private pump(): void {
     const max = Math.max(1, this.opts.maxParallel ?? os.availableParallelism());
     while (this.queue.length) {
       const next = this.queue[0]!;
-      if (next.sweep ? this.active.size >= max : this.active.size > 0) return;
+      if (next.parallel ? this.active.size >= max : this.active.size > 0) return;
       this.queue.shift();
       this.startTraining(next);
     }

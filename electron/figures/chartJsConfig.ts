@@ -1,11 +1,12 @@
-// One translation of a chart spec (chartSpecs.ts) into a chart.js
-// configuration, for the app's live charts and the exported figures alike.
-//
-// PURE: no DOM, no Node imports, no chart.js runtime (types only). Safe to
-// import from the renderer, a worker or Node.
+// The one translation of a chart spec (chartSpecs.ts) into a chart.js
+// configuration: axes, legend, fonts, line styles, log ticks and tooltips, for
+// the app's live charts and the exported figures alike. PURE: chart.js types
+// only, no DOM, no Node imports.
 // chart.js is an ES module; its types are read as such from this CommonJS build.
 import type { ChartConfiguration, ChartDataset, Plugin } from 'chart.js' with { 'resolution-mode': 'import' };
 import type { ChartPoint, ChartSeries, ChartSpec } from './chartSpecs';
+import { logAxisTicks, logTickLabel } from './logTicks';
+import { fmt } from './numberFormat';
 
 export interface ChartTheme {
   /** Text (title, legend). */
@@ -163,7 +164,8 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
           type: spec.log ? 'logarithmic' : 'linear',
           ...(spec.log ? (spec.logFloor !== undefined ? { min: spec.logFloor } : {}) : { min: spec.yMin, max: spec.yMax }),
           title: axisTitle(spec.yLabel),
-          ticks,
+          // A log axis: at least three labelled ticks (logTicks.ts), not chart.js's 1-2-5 labels that a narrow range leaves out.
+          ...(spec.log ? { ...logAxisTicks(), ticks: { ...ticks, autoSkip: false, callback: logTickLabel } } : { ticks }),
           grid: { color: theme.grid },
           border: { color: theme.muted },
         },
@@ -173,6 +175,7 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
         legend: {
           display: inLegend.filter(Boolean).length > 1 || (inLegend[0] === true && spec.series[0]?.label !== 'σ'),
           position: 'top',
+          ...(spec.legendNote ? { title: { display: true, text: spec.legendNote, color: theme.muted, font: font(size - 1) } } : {}),
           labels: {
             color: theme.fg,
             font: font(size - 1),
@@ -204,7 +207,8 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
             label: (item) => {
               const p = item.raw as ChartPoint;
               if (p.info !== undefined) return p.info;
-              const v = p.clamped ? `${p.value} (≤ 0: drawn at the axis floor)` : String(item.formattedValue);
+              // Four significant digits, never chart.js's three decimals (a CE of 1e-5 read "0").
+              const v = p.clamped ? `${fmt(p.value)} (≤ 0: drawn at the axis floor)` : fmt(p.y);
               return `${item.dataset.label ?? ''}: ${v}`;
             },
           },
