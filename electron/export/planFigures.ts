@@ -196,7 +196,12 @@ export function overlayTasks(p: BundlePlan): void {
     p.tasks.push({
       label: `overlay of ${metric}`,
       run: (w) =>
-        p.chartFiles(w, `figures/overlay-${fig}`, overlayChart(series, metric, { workspace: p.workspace }), `The ${what} of every run over the training step, one colour per run.`),
+        p.chartFiles(
+          w,
+          `figures/overlay-${fig}`,
+          overlayChart(series, metric, { workspace: p.workspace }),
+          `The ${what} of every run over the training step, one colour per run.`,
+        ),
     });
   }
   if (p.want('spectrum')) {
