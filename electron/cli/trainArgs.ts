@@ -35,6 +35,9 @@ export const TRAIN_OPTIONS = {
   'eval-every': { type: 'string', arg: 'n', group: 'training', help: 'steps between evaluations (metrics and backward images)' },
   'checkpoint-every': { type: 'string', arg: 'n', group: 'training', help: 'steps between checkpoints (0: the last step only)' },
   'backward-samples': { type: 'string', arg: 'n', group: 'training', help: 'test samples whose reverse pass is saved as images' },
+  'info-plane': { type: 'boolean', group: 'training', help: 'information planes: I(X;T), I(T;Y) of every layer at each evaluation' },
+  'info-plane-bins': { type: 'string', arg: 'n', group: 'training', help: 'bins per unit of the information-plane estimate (default 30)' },
+  'info-plane-samples': { type: 'string', arg: 'n', group: 'training', help: 'test images the information plane is estimated on (default 1000)' },
 } as const satisfies OptionTable;
 
 export type TrainFlags = { [K in keyof typeof TRAIN_OPTIONS]?: (typeof TRAIN_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -169,6 +172,13 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
   if (f['eval-every'] !== undefined) training.evalEvery = num('eval-every', f['eval-every']);
   if (f['checkpoint-every'] !== undefined) training.checkpointEvery = num('checkpoint-every', f['checkpoint-every']);
   if (f['backward-samples'] !== undefined) training.backwardSamples = num('backward-samples', f['backward-samples']);
+  if (f['info-plane'] || f['info-plane-bins'] !== undefined || f['info-plane-samples'] !== undefined) {
+    training.infoPlane = {
+      ...(training.infoPlane ?? {}),
+      ...(f['info-plane-bins'] !== undefined ? { bins: num('info-plane-bins', f['info-plane-bins']) } : {}),
+      ...(f['info-plane-samples'] !== undefined ? { samples: num('info-plane-samples', f['info-plane-samples']) } : {}),
+    };
+  }
   if (!c.network?.layers) throw new ConfigError('--layers: no network given: use --layers 128,2, --preset peak_RR or --config file.json');
   return c as RunConfigInput;
 }

@@ -109,6 +109,22 @@ export const TrainingSchema = z
     checkpointEvery: nonNegInt('checkpointEvery').default(200),
     /** Test inputs whose reverse-pass reconstructions are saved at each evaluation. */
     backwardSamples: z.number().int().min(0).max(16, 'backwardSamples must be at most 16').default(16),
+    /**
+     * Information planes: I(X;T) and I(T;Y) of every layer and every reverse-pass
+     * reconstruction at each evaluation, by binning (engine/stats/infoPlane.ts), on the
+     * first `samples` test images. Absent: not computed.
+     */
+    infoPlane: z
+      .object({
+        bins: z
+          .number()
+          .int('infoPlane.bins must be a whole number')
+          .min(2, 'infoPlane.bins must be at least 2')
+          .max(1000, 'infoPlane.bins must be at most 1000')
+          .default(30),
+        samples: posInt('infoPlane.samples').max(10_000, 'infoPlane.samples must be at most 10000').default(1000),
+      })
+      .optional(),
   })
   .refine((t) => !(t.steps !== undefined && t.epochs !== undefined), { message: 'give either steps or epochs, not both', path: ['steps'] });
 

@@ -98,8 +98,16 @@ export function buildLogitsGraph(net: NetShape, mode: BnMode, quirks: boolean, r
   return g;
 }
 
-/** The test set (n rows) as one batch: logits, per-layer reconstruction error, the first `samples` reconstructions. */
-export function buildTestGraph(net: NetShape, mode: BnMode, quirks: boolean, n: number, samples: number): Graph {
+/** Outputs of the test graph for the information plane: layer k's output d_k and the reconstruction d'_k. */
+export const actName = (k: number): string => `act.${k}`;
+export const revName = (k: number): string => `rev.${k}`;
+
+/**
+ * The test set (n rows) as one batch: logits, per-layer reconstruction error,
+ * the first `samples` reconstructions, and with `infoRows` every layer's output
+ * and reconstruction on the first infoRows rows (information planes).
+ */
+export function buildTestGraph(net: NetShape, mode: BnMode, quirks: boolean, n: number, samples: number, infoRows = 0): Graph {
   const { g, x } = evalGraph('racecar-test', net, n);
   const P = layerInputs(g, net);
   const L = net.layers.length;
@@ -114,6 +122,11 @@ export function buildTestGraph(net: NetShape, mode: BnMode, quirks: boolean, n: 
     ),
   );
   if (samples > 0) g.output(BACKWARD, op.slice(r[0], 0, 0, Math.min(samples, n)));
+  if (infoRows > 0) {
+    const rows = Math.min(infoRows, n);
+    for (let k = 1; k <= L; k++) g.output(actName(k), op.slice(h[k], 0, 0, rows));
+    for (let k = 0; k < L; k++) g.output(revName(k), op.slice(r[k], 0, 0, rows));
+  }
   return g;
 }
 

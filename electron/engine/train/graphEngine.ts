@@ -3,7 +3,7 @@
 // vectors and the evaluations. Backends differ only in the Program.
 import type { HostTensor, Program, ProgramFactory } from '../graph/runtime';
 import type { Graph } from '../graph/ir';
-import { BACKWARD, LOGITS, RECON, buildLogitsGraph, buildStepGraph, buildTestGraph, sripInputs, type StepSpec } from '../model/graphs';
+import { BACKWARD, LOGITS, RECON, actName, revName, buildLogitsGraph, buildStepGraph, buildTestGraph, sripInputs, type StepSpec } from '../model/graphs';
 import { layerArrays, paramArrays, slotName, stateSpecs, trainableSpecs } from '../model/layout';
 import { OptimizerClock, updateRule } from '../model/optimizers';
 import type { LayerArrays } from '../model/params';
@@ -71,6 +71,7 @@ export async function createGraphEngine(backend: BackendName, makeProgram: Progr
     trainChunks.push({ off, x: { data: s.train.images.subarray(off * s.dim, (off + m) * s.dim), shape: [m, s.dim], fixed: true } });
   }
   const nTest = s.test.labels.length;
+  const infoRows = Math.min(s.infoRows ?? 0, nTest);
   const testX: HostTensor = { data: s.test.images.subarray(0, nTest * s.dim), shape: [nTest, s.dim], fixed: true };
 
   const accuracy = async (): Promise<number> => {
@@ -100,14 +101,23 @@ export async function createGraphEngine(backend: BackendName, makeProgram: Progr
       let testAccuracy = NaN;
       let testRecon = net.layers.map(() => NaN);
       let backward = new Float32Array(0);
+      let activations: Evaluation['activations'];
       if (nTest > 0) {
-        testGraph ??= buildTestGraph(net, mode, quirks, nTest, s.samples);
+        testGraph ??= buildTestGraph(net, mode, quirks, nTest, s.samples, infoRows);
         const r = await program.run(testGraph, { x: testX });
         testAccuracy = argmaxAccuracy(r[LOGITS], s.classes, s.test.labels, 0, nTest) / nTest;
         testRecon = Array.from(r[RECON]);
         if (s.samples > 0) backward = Float32Array.from(r[BACKWARD]);
+        if (infoRows > 0) {
+          const L = net.layers.length;
+          activations = {
+            rows: infoRows,
+            forward: Array.from({ length: L }, (_, k) => r[actName(k + 1)]),
+            reverse: Array.from({ length: L }, (_, k) => r[revName(k)]),
+          };
+        }
       }
-      return { trainAccuracy: await accuracy(), testAccuracy, testRecon, backward };
+      return { trainAccuracy: await accuracy(), testAccuracy, testRecon, backward, ...(activations ? { activations } : {}) };
     },
     params: (): LayerArrays[] => layerArrays(net, (name) => program.read(name)),
     async exportOptimizerState(): Promise<OptimizerState | null> {

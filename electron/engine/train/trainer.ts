@@ -12,7 +12,8 @@ import { parseOptimizerState, serializeOptimizerState } from './optimizers';
 import { initialParams } from '../model/params';
 import { BatchSampler, effectiveBatchSize } from './batches';
 import { createStepEngine, engineThreads } from './engines';
-import type { SripVectors, StepEngine } from './stepEngine';
+import type { Evaluation, SripVectors, StepEngine } from './stepEngine';
+import { infoPoint } from '../stats/infoPlane';
 import { pickByProbe, planProvider } from './provider';
 import { providerName } from '../onnx/providers';
 import { DivergedError, checkEvaluation, checkState } from './divergence';
@@ -176,6 +177,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     train: { images: trainImages, labels: data.train.labels },
     test: { images: testImages, labels: data.test.labels },
     samples,
+    infoRows: t.infoPlane?.samples ?? 0,
   };
   let engine: StepEngine;
   if (providers?.candidates.length) {
@@ -237,6 +239,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       trainAccuracy: ev.trainAccuracy,
       testAccuracy: ev.testAccuracy,
       testRecon: ev.testRecon,
+      ...(ev.activations && t.infoPlane ? { infoPlane: infoPlaneOf(ev.activations, data.test.labels, t.infoPlane.bins) } : {}),
     };
     checkEvaluation(rec, config); // a non-finite evaluation is not recorded: the run ends diverged here
     store.appendMetrics(id, rec);
@@ -341,6 +344,13 @@ function describeError(e: unknown, store: RunStore): string {
  * from being marked failed (run.json is then written into the space set aside
  * by reserveSpace).
  */
+/** I(X;T) and I(T;Y) of every layer and reconstruction, against the labels of the rows they were computed on. */
+function infoPlaneOf(a: NonNullable<Evaluation['activations']>, labels: Int32Array, bins: number): NonNullable<EvalRecord['infoPlane']> {
+  const y = labels.subarray(0, a.rows);
+  const point = (t: Float32Array) => infoPoint(t, y, bins);
+  return { bins, samples: a.rows, forward: a.forward.map(point), reverse: a.reverse.map(point) };
+}
+
 function logQuietly(store: RunStore, id: string, line: string): void {
   try {
     store.appendLog(id, line);
