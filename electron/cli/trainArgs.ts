@@ -35,6 +35,9 @@ export const TRAIN_OPTIONS = {
   'eval-every': { type: 'string', arg: 'n', group: 'training', help: 'steps between evaluations (metrics and backward images)' },
   'checkpoint-every': { type: 'string', arg: 'n', group: 'training', help: 'steps between checkpoints (0: the last step only)' },
   'backward-samples': { type: 'string', arg: 'n', group: 'training', help: 'test samples whose reverse pass is saved as images' },
+  'init-from': { type: 'string', arg: 'run[@step]', group: 'transfer', help: "start from another run's weights (its last checkpoint, or @step)" },
+  'init-layers': { type: 'string', arg: 'list', group: 'transfer', help: 'layers to copy, e.g. 1,2 (default: every layer of the same shape)' },
+  freeze: { type: 'string', arg: 'list', group: 'transfer', help: 'copied layers kept fixed while training, e.g. 1' },
   'info-plane': { type: 'boolean', group: 'training', help: 'information planes: I(X;T), I(T;Y) of every layer at each evaluation' },
   'info-plane-bins': { type: 'string', arg: 'n', group: 'training', help: 'bins per unit of the information-plane estimate (default 30)' },
   'info-plane-samples': { type: 'string', arg: 'n', group: 'training', help: 'test images the information plane is estimated on (default 1000)' },
@@ -178,6 +181,15 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
       ...(f['info-plane-bins'] !== undefined ? { bins: num('info-plane-bins', f['info-plane-bins']) } : {}),
       ...(f['info-plane-samples'] !== undefined ? { samples: num('info-plane-samples', f['info-plane-samples']) } : {}),
     };
+  }
+  if (f['init-from'] !== undefined) {
+    const [fromRun, at] = f['init-from'].split('@');
+    c.init = { fromRun, ...(at !== undefined ? { step: num('init-from', at) } : {}) };
+  }
+  if (f['init-layers'] !== undefined || f.freeze !== undefined) {
+    if (!c.init) throw new ConfigError('--init-layers and --freeze go with --init-from <run>');
+    if (f['init-layers'] !== undefined) c.init.layers = intList('init-layers', f['init-layers'], 'layer numbers like 1,2');
+    if (f.freeze !== undefined) c.init.freeze = intList('freeze', f.freeze, 'layer numbers like 1');
   }
   if (!c.network?.layers) throw new ConfigError('--layers: no network given: use --layers 128,2, --preset peak_RR or --config file.json');
   return c as RunConfigInput;

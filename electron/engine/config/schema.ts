@@ -128,6 +128,22 @@ export const TrainingSchema = z
   })
   .refine((t) => !(t.steps !== undefined && t.epochs !== undefined), { message: 'give either steps or epochs, not both', path: ['steps'] });
 
+/** Transfer: start from another run's weights (1-based layer numbers, as the UI shows them). */
+export const InitSchema = z
+  .object({
+    fromRun: z.string().min(1, 'init.fromRun must name a run').max(200),
+    /** The source's checkpoint; omitted = its last one. */
+    step: nonNegInt('init.step').optional(),
+    /** Layers copied from the source; omitted = every layer whose shape matches (a new output layer where the class count differs). */
+    layers: z.array(posInt('init.layers entry')).optional(),
+    /** Layers kept fixed while training (weights, biases, batch norm); each must be transferred. */
+    freeze: z.array(posInt('init.freeze entry')).default([]),
+  })
+  .refine((i) => !i.layers || i.freeze.every((k) => i.layers!.includes(k)), {
+    message: 'init.freeze: a frozen layer must be among init.layers (it would stay at its random start)',
+    path: ['freeze'],
+  });
+
 export const RunConfigSchema = z
   .object({
     name: z.string().max(120, 'name must be at most 120 characters').default('run'),
@@ -135,6 +151,7 @@ export const RunConfigSchema = z
     data: DataConfigSchema.default({ source: { kind: 'peak', trainPerClass: 50, testPerClass: 5, size: 28, seed: 0 }, scale: 'raw' }),
     network: NetworkSchema,
     loss: LossSchema.default({ reduction: 'halfSum', lambdaOrt: 0, referenceQuirks: false }),
+    init: InitSchema.optional(),
     training: TrainingSchema.default({
       optimizer: { kind: 'adam', learningRate: 1e-4, momentum: 0.9 },
       batchSize: 0,
@@ -144,6 +161,14 @@ export const RunConfigSchema = z
     }),
   })
   .superRefine((c, ctx) => {
+    const L = c.network.layers.length;
+    for (const [field, list] of [
+      ['layers', c.init?.layers ?? []],
+      ['freeze', c.init?.freeze ?? []],
+    ] as const) {
+      const k = list.find((v) => v > L);
+      if (k !== undefined) ctx.addIssue({ code: 'custom', path: ['init', field], message: `init.${field}: layer ${k} does not exist (the network has ${L})` });
+    }
     const last = c.network.layers[c.network.layers.length - 1];
     if (!c.loss.referenceQuirks && last && (last.activation !== 'linear' || last.batchNorm)) {
       ctx.addIssue({

@@ -15,6 +15,8 @@ export interface StepSpec {
   optimizer: OptimizerConfig;
   /** Rows per batch (fixed for the run). */
   batch: number;
+  /** Layers (0-based) kept fixed: no gradient, no update, their moving statistics kept too (transfer). */
+  frozen?: number[];
 }
 
 /** Outputs of the step graph besides the next state. */
@@ -53,7 +55,10 @@ export function buildStepGraph(spec: StepSpec, opts: { gradients?: boolean } = {
     ),
   );
 
-  const params = trainableSpecs(net).map((p) => g.inputs.get(p.name)!);
+  const frozen = new Set(spec.frozen ?? []);
+  const layerOf = (name: string) => Number(/\d+$/.exec(name)![0]);
+  const all = trainableSpecs(net).map((p) => g.inputs.get(p.name)!);
+  const params = all.filter((p) => !frozen.has(layerOf(String(p.attrs.name))));
   const grads = gradients(parts.total, params);
   if (opts.gradients) params.forEach((p, i) => g.output(gradName(String(p.attrs.name)), grads[i]));
 
@@ -66,6 +71,11 @@ export function buildStepGraph(spec: StepSpec, opts: { gradients?: boolean } = {
   net.layers.forEach((l, k) => {
     const st = parts.fwd.stats[k];
     if (!l.batchNorm || !st) return;
+    if (frozen.has(k)) {
+      next(P[k].movingMean!, P[k].movingMean!);
+      next(P[k].movingVar!, P[k].movingVar!);
+      return;
+    }
     const average = (moving: Node, stat: Node) => op.add(op.mul(moving, BN_MOMENTUM), op.mul(stat, 1 - BN_MOMENTUM));
     next(P[k].movingMean!, average(P[k].movingMean!, st.mean));
     next(P[k].movingVar!, average(P[k].movingVar!, st.variance));
@@ -73,13 +83,15 @@ export function buildStepGraph(spec: StepSpec, opts: { gradients?: boolean } = {
 
   const rule = updateRule(spec.optimizer);
   const scalars = scalarInputs(g, rule);
-  params.forEach((w, i) => {
+  for (const w of all) {
     const name = String(w.attrs.name);
     const slots = rule.slots.map((sl) => g.input(slotName(sl, name), w.shape));
-    const r = rule.update(w, grads[i], slots, scalars);
+    const i = params.indexOf(w);
+    // A frozen parameter and its slots come out as they went in.
+    const r = i >= 0 ? rule.update(w, grads[i], slots, scalars) : { w, slots };
     next(w, r.w);
     r.slots.forEach((v, j) => g.output(nextName(slotName(rule.slots[j], name)), v));
-  });
+  }
   // NaN and ±Infinity propagate through a sum: one reduction, 4 bytes read per step.
   g.output(CHECKSUM, op.addN(updated.map((v) => op.sum(v))));
   return g;

@@ -32,7 +32,8 @@ export function argmaxAccuracy(logits: Float32Array, classes: number, labels: In
 
 export async function createGraphEngine(backend: BackendName, makeProgram: ProgramFactory, s: EngineSetup): Promise<StepEngine> {
   const net: NetShape = { inputSize: s.dim, layers: s.config.network.layers };
-  const spec: StepSpec = { net, loss: s.settings, optimizer: s.config.training.optimizer, batch: s.batchSize };
+  const frozen = (s.config.init?.freeze ?? []).map((n) => n - 1);
+  const spec: StepSpec = { net, loss: s.settings, optimizer: s.config.training.optimizer, batch: s.batchSize, frozen };
   const program: Program = await makeProgram(buildStepGraph(spec), stateSpecs(net, spec.optimizer), paramArrays(s.params));
   const clock = new OptimizerClock(spec.optimizer);
   const slotNames = updateRule(spec.optimizer).slots.flatMap((slot) => trainableSpecs(net).map((p) => slotName(slot, p.name)));

@@ -14,6 +14,7 @@ import { BatchSampler, effectiveBatchSize } from './batches';
 import { createStepEngine, engineThreads } from './engines';
 import type { Evaluation, SripVectors, StepEngine } from './stepEngine';
 import { infoPoint } from '../stats/infoPlane';
+import { transferredParams } from './transfer';
 import { pickByProbe, planProvider } from './provider';
 import { providerName } from '../onnx/providers';
 import { DivergedError, checkEvaluation, checkState } from './divergence';
@@ -128,6 +129,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const providers = backend === 'onnx' ? await planProvider() : null;
   const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true }) : null;
   const from = plan?.step ?? 0;
+  // A transfer's source is checked (run, checkpoint, shapes) before the new run exists.
+  const transfer = !plan && config.init ? transferredParams(store, config, data.height * data.width) : null;
   const progressEveryMs = opts.progressEveryMs ?? 200;
   const dim = data.height * data.width;
   const batchSize = effectiveBatchSize(config.training.batchSize, data.train.count);
@@ -158,7 +161,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const t = config.training;
   const rootRng = new Rng(config.seed);
   // A resumed run starts from its checkpoint's parameters (and moving statistics).
-  const params = plan ? parseCheckpoint(store.readCheckpoint(id, from)).params : initialParams(dim, config.network.layers, config.seed);
+  const params = plan ? parseCheckpoint(store.readCheckpoint(id, from)).params : (transfer?.params ?? initialParams(dim, config.network.layers, config.seed));
+  if (transfer) logQuietly(store, id, transfer.note);
   const shuffleRng = rootRng.fork(1);
   const sripRng = rootRng.fork(2);
   const trainImages = scaleImages(data.train.images, config.data.scale);
