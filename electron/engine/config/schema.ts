@@ -114,6 +114,19 @@ export const TrainingSchema = z
      * reconstruction at each evaluation, by binning (engine/stats/infoPlane.ts), on the
      * first `samples` test images. Absent: not computed.
      */
+    /**
+     * Greedy layer-wise autoencoder pretraining ("Pre"): before the task, each listed
+     * layer in turn (lowest first) learns to reconstruct its input through its
+     * transposed weights (the reverse pass of that layer), the layers below it
+     * fixed, for stepsPerLayer steps; then the whole network trains on the task.
+     */
+    pretrain: z
+      .object({
+        stepsPerLayer: posInt('pretrain.stepsPerLayer'),
+        /** Layers pretrained, 1-based; omitted = every hidden layer (every layer of a one-layer net). */
+        layers: z.array(posInt('pretrain.layers entry')).optional(),
+      })
+      .optional(),
     infoPlane: z
       .object({
         bins: z
@@ -169,6 +182,13 @@ export const RunConfigSchema = z
       const k = list.find((v) => v > L);
       if (k !== undefined) ctx.addIssue({ code: 'custom', path: ['init', field], message: `init.${field}: layer ${k} does not exist (the network has ${L})` });
     }
+    const pre = c.training.pretrain?.layers?.find((v) => v > L);
+    if (pre !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'pretrain', 'layers'],
+        message: `pretrain.layers: layer ${pre} does not exist (the network has ${L})`,
+      });
     const last = c.network.layers[c.network.layers.length - 1];
     if (!c.loss.referenceQuirks && last && (last.activation !== 'linear' || last.batchNorm)) {
       ctx.addIssue({

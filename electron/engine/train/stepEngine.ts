@@ -57,6 +57,10 @@ export interface StepEngine {
    * which is finite exactly while all of them are (the divergence check).
    */
   step(batch: HostBatch, srip: SripVectors, wantParts: boolean): Promise<StepResult>;
+  /** One step of layer-wise pretraining of layer k (0-based): its reconstruction error (when asked) and the state's checksum. */
+  pretrainStep(layer: number, batch: HostBatch, wantParts: boolean): Promise<StepResult>;
+  /** A new training phase: the optimizer starts afresh (its slots at zero, Adam's bias corrections from the start). */
+  startPhase(): void;
   evaluate(): Promise<Evaluation>;
   /** The current parameters (for checkpoints). */
   params(): LayerArrays[];
