@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { parseRequest, type EngineEvent, type EngineHandler } from '../contract/contract';
 import { oneLine } from '../contract/oneLine';
-import { FILES_PREFIX, resolveRendererFile, resolveWorkspaceFile, type Served } from './servedFiles';
+import { FILES_PREFIX, resolveRendererFile, resolveWorkspaceFile, servedStream, type Served } from './servedFiles';
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** A connection that has not completed a request (or an authenticated WebSocket handshake) by then is closed. */
@@ -128,7 +128,15 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       served = await resolveRendererFile(staticRoot, rawPath);
     }
     if (!served.ok) return sendText(res, served.status, served.message);
+    try {
+      await sendServed(req, res, rawPath, served);
+    } finally {
+      // Idempotent: the stream closes the handle once it has been read.
+      await served.handle.close().catch(() => {});
+    }
+  }
 
+  async function sendServed(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string, served: Extract<Served, { ok: true }>): Promise<void> {
     const isHtml = served.contentType.startsWith('text/html');
     const headers: http.OutgoingHttpHeaders = {
       'Content-Type': served.contentType,
@@ -157,7 +165,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
     await new Promise<void>((resolve) => {
-      const stream = fs.createReadStream(served.file);
+      const stream = servedStream(served);
       stream.on('error', () => {
         res.destroy();
         resolve();

@@ -217,7 +217,12 @@ export class RunStore {
       return { runs, problems };
     }
     for (const ent of entries) {
-      if (ent.name.startsWith('.') || !ent.isDirectory()) continue; // .DS_Store, stray files
+      if (ent.name.startsWith('.')) continue; // .DS_Store, staging folders
+      if (ent.isSymbolicLink()) {
+        problems.push({ id: ent.name, error: symlinkedRunMessage(ent.name) });
+        continue;
+      }
+      if (!ent.isDirectory()) continue; // stray files
       if (!L.isRunId(ent.name)) {
         problems.push({ id: ent.name, error: `"${ent.name}" is not a run folder name` });
         continue;
@@ -270,6 +275,11 @@ export class RunStore {
    * unless `force` is set.
    */
   delete(id: string, options: { force?: boolean } = {}): void {
+    if (isSymlink(L.runDir(this.workspace, id))) {
+      // The problem a symlinked run folder is listed as goes with the link; what it points to stays.
+      fs.unlinkSync(L.runDir(this.workspace, id));
+      return;
+    }
     const dir = this.requireRunDir(id);
     if (!options.force) {
       let rec: RunRecord | undefined;
@@ -521,11 +531,13 @@ export class RunStore {
     const dir = L.runDir(this.workspace, id);
     let st: fs.Stats;
     try {
-      st = fs.statSync(dir);
+      st = fs.lstatSync(dir);
     } catch (e) {
       if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') throw new RunNotFoundError(id, this.workspace);
       throw e;
     }
+    // Written and served through, a link would lead the run's files outside the workspace.
+    if (st.isSymbolicLink()) throw new RunRecordError(id, symlinkedRunMessage(id));
     if (!st.isDirectory()) throw new RunNotFoundError(id, this.workspace);
     return dir;
   }
@@ -590,6 +602,18 @@ export class RunStore {
 
 function msg(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+function symlinkedRunMessage(name: string): string {
+  return `"${name}" is a symbolic link, not a run folder: move the run folder itself into runs/, or delete the link`;
+}
+
+function isSymlink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 function removeEmptyUpTo(dir: string, top: string): void {
