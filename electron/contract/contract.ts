@@ -104,6 +104,8 @@ export const requestSchemas = {
   'sweeps.resume': z.object({ id: runId }).strict(),
   /** Cancels the sweep's queued and running runs: in the engine's queue, local CLI processes and Slurm jobs. */
   'sweeps.cancel': z.object({ id: runId }).strict(),
+  /** Starts a new engine process now (the UI's "Restart engine"): answered by the engine's host, which also restarts a dead one by itself. */
+  'engine.restart': Empty,
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -182,6 +184,8 @@ export interface Results {
   'sweeps.start': { id: string; points: number };
   'sweeps.resume': { id: string; queued: number };
   'sweeps.cancel': { id: string; cancelled: number };
+  /** The new engine process's id (null where the host does not know it). */
+  'engine.restart': { pid: number | null };
 }
 
 /** Where a sweep's points run: the engine's queue (app), racecar sweep on a machine (local) or Slurm. */
@@ -210,7 +214,7 @@ export type EngineEvent =
   | { type: 'export.progress'; done: number; total: number; label: string }
   /** The running export has ended, however it ended (each window learns it can start one again). */
   | { type: 'export.ended' }
-  /** The engine process ended unexpectedly: 'restarted' (a new one serves requests; runs in flight were interrupted) or 'stopped' (it keeps failing). */
+  /** The engine process ended: 'restarted' (a new one serves requests; runs in flight were interrupted) or 'stopped' (it keeps failing: a new one starts after a pause, or on engine.restart). */
   | { type: 'engine'; state: 'restarted' | 'stopped'; message: string };
 
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];

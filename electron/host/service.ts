@@ -253,6 +253,10 @@ export class EngineService implements EngineHandler {
     'sweeps.start': ({ spec }) => this.sweeps.start(spec),
     'sweeps.resume': ({ id }) => this.sweeps.resume(id),
     'sweeps.cancel': ({ id }) => this.sweeps.cancel(id),
+    // The engine's host (EngineClient) answers it; an engine running inside the caller's own process has none to restart.
+    'engine.restart': () => {
+      throw new Error('engine.restart: this engine runs inside this process, not in an engine process of its own: restart the program');
+    },
     'export.cancel': () => {
       if (!this.exporting) return { cancelled: false };
       this.exporting.worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
