@@ -16,7 +16,7 @@ import { prepareRun, resolveTotalSteps } from '../engine/train/trainer';
 import type { SweepTag } from '../engine/types';
 import { compiledScript } from '../engine/util/compiled';
 import { cancelSweepLocal } from '../executors/local';
-import { cancelSweepSlurm, readSlurmJobs, slurmPointStates } from '../executors/slurm';
+import { cancelSweepSlurm, readSlurmJobs, slurmPointStatesOrNote } from '../executors/slurm';
 
 export interface SweepDeps {
   store: () => RunStore;
@@ -43,11 +43,7 @@ export class SweepHandlers {
 
   private async external(id: string, executor = this.executorOf(id)): Promise<{ external: Map<number, ExternalPointState>; notes: string[] }> {
     if (executor !== 'slurm') return { external: new Map(), notes: [] };
-    try {
-      return await slurmPointStates(this.ws, id);
-    } catch (e) {
-      return { external: new Map(), notes: [`Slurm cannot be asked here (${(e as Error).message}): states are read from the run folders only`] };
-    }
+    return slurmPointStatesOrNote(this.ws, id);
   }
 
   list(): ResultOf<'sweeps.list'> {

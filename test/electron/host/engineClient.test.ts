@@ -127,7 +127,7 @@ describe('EngineClient with a real engine process', () => {
     for (let i = 1; i <= 6; i++) {
       process.kill(client.pid!, 'SIGKILL');
       await nth('stopped', i);
-      expect(seen.findLast((e) => e.type === 'engine')).toMatchObject({
+      expect(seen.filter((e) => e.type === 'engine').at(-1)).toMatchObject({
         message: expect.stringMatching(/keeps failing: the workbench starts it again in \d+ s, or restart the engine now/),
       });
       await nth('restarted', 1 + i);
