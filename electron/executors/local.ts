@@ -16,7 +16,8 @@ import { logsDir, needsRun, pointPath, readSweep, sweepDir, sweepStatus, type Sw
 import { compiledScript } from '../engine/util/compiled';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { makeDirs } from '../engine/util/makeDirs';
-import { claimPoint, pidAlive, pointHeld, updateClaim } from './pointClaims';
+import { pidAlive } from '../engine/util/processStart';
+import { claimPoint, pointHeld, updateClaim } from './pointClaims';
 
 export interface LocalSweepOptions {
   workspace: string;

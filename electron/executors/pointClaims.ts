@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { sweepDir } from '../engine/sweep/sweepStore';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { makeDirs } from '../engine/util/makeDirs';
+import { pidAlive } from '../engine/util/processStart';
 
 interface PointClaim {
   pid: number;
@@ -27,15 +28,6 @@ export interface HeldClaim {
 }
 
 const claimsDir = (ws: string, id: string) => path.join(sweepDir(ws, id), 'claims');
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The point's claims, attempt by attempt. */
 function attempts(ws: string, id: string, index: number): string[] {

@@ -17,12 +17,15 @@ import type { z } from 'zod';
 import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, SvdVectorsView, SvdView, requestSchemas } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
-import { RunStore, ownedByThisProcess, thisProcessAsOwner, type RunEdit } from '../engine/store/runStore';
+import { RunStore } from '../engine/store/runStore';
+import type { RunEdit } from '../engine/store/runEdit';
+import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
 import { openWorkspace } from '../engine/store/workspace';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
 import { prepareRun, resumePlan } from '../engine/train/trainer';
 import type { BackendName, RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
+import { sweepRuns } from '../engine/sweep/sweepStore';
 import { SweepHandlers } from './sweeps';
 import { appPackage } from '../engine/util/version';
 import { compiledScript } from '../engine/util/compiled';
@@ -57,6 +60,8 @@ interface ActiveExport {
   worker: Worker;
   /** Resolves once the export has ended, however it ended. */
   ended: Promise<void>;
+  /** The runs it reads (a sweep's: those of the sweep when it started): not deleted under it. */
+  runIds: ReadonlySet<string>;
 }
 
 interface PendingEdit {
@@ -71,6 +76,8 @@ interface Active {
   worker: WorkerHandle;
   finished: boolean;
   exited: boolean;
+  /** Resolves when the training process has exited (it writes its run until then). */
+  gone: Promise<void>;
   cancelTimer?: NodeJS.Timeout;
   edits: Map<number, PendingEdit>;
 }
@@ -214,8 +221,13 @@ export class EngineService implements EngineHandler {
       this.pump();
       return { id, step: plan.step, restored: plan.restored, reset: plan.reset };
     },
-    'runs.delete': ({ id }) => {
-      if (this.active.has(id) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
+    'runs.delete': async ({ id }) => {
+      const a = this.active.get(id);
+      if (this.queue.some((q) => q.id === id) || (a && !a.finished && a.cancelTimer === undefined))
+        throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
+      // Cancelled or finished, its training process is still ending (and writing): the delete waits for it.
+      await a?.gone;
+      if (this.exporting?.runIds.has(id)) throw new Error(`run "${id}" is being exported: wait for the export to end (or cancel it), then delete the run`);
       this.store.delete(id);
       this.emit({ type: 'runs.changed' });
       return { id };
@@ -312,7 +324,8 @@ export class EngineService implements EngineHandler {
     };
     const worker = new Worker(compiledScript(__dirname, 'exportThread.js'), { workerData: data });
     let end!: () => void;
-    const job: ActiveExport = { worker, ended: new Promise<void>((r) => (end = r)) };
+    const runIds = new Set([...ids, ...(sweep ? sweepRuns(this.store, sweep.id).map((r) => r.id) : [])]);
+    const job: ActiveExport = { worker, ended: new Promise<void>((r) => (end = r)), runIds };
     this.exporting = job;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -412,7 +425,9 @@ export class EngineService implements EngineHandler {
 
   private startWorker(next: { id: string; config: unknown; resume?: boolean }): void {
     const worker = this.spawnWorker();
-    const active: Active = { id: next.id, worker, finished: false, exited: false, edits: new Map() };
+    let exited!: () => void;
+    const gone = new Promise<void>((resolve) => (exited = resolve));
+    const active: Active = { id: next.id, worker, finished: false, exited: false, gone, edits: new Map() };
     this.active.set(next.id, active);
     worker.onMessage((msg) => {
       if (msg.type === 'event') this.onTrainEvent(active, msg.event);
@@ -441,6 +456,7 @@ export class EngineService implements EngineHandler {
         }
       }
       if (this.active.get(active.id) === active) this.active.delete(active.id);
+      exited();
       this.pump();
     });
     worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, config: next.config, ...(next.resume ? { resume: true } : {}) });

@@ -3,46 +3,21 @@
 // export, a resumed trainer) never sees half a file, and everything read back
 // is validated because run folders outlive crashes, edits and versions.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRunConfig, type RunConfig } from '../config/schema';
 import type { BackendName, EvalRecord, RunRecord, SweepTag } from '../types';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { makeDirs } from '../util/makeDirs';
-import { ownStartTime, processStartTime } from '../util/processStart';
 import * as L from './layout';
 import { claimFolder } from './claimFolder';
-import { parseEvalRecord, parseRunRecord } from './recordSchema';
+import { parseRunRecord } from './recordSchema';
+import { cleanTags, MAX_NOTES_LENGTH, type RunEdit } from './runEdit';
+import { RunNotFoundError, RunRecordError, symlinkedRunMessage } from './runErrors';
+import { endsWithoutNewline, isSymlink, parseMetricsLines, removeEmptyUpTo, removeStaleTemporaries, reserveFile } from './runFiles';
+import { ownerAlive, thisProcessAsOwner } from './runOwner';
 
 export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
 const FINISH_STATUSES: readonly FinishStatus[] = ['completed', 'cancelled', 'failed', 'diverged', 'interrupted'];
-
-/** What a user may change of a run. While the run trains, only its training process applies edits (it is the one writer of run.json). */
-export interface RunEdit {
-  name?: string;
-  /** Replaces the run's tags (trimmed, duplicates dropped). */
-  tags?: string[];
-  /** Replaces the run's notes ('' removes them). */
-  notes?: string;
-}
-
-export const MAX_TAGS = 20;
-export const MAX_TAG_LENGTH = 40;
-export const MAX_NOTES_LENGTH = 4000;
-
-/** Tags as stored: trimmed, without duplicates, each a short label without commas (the UI separates tags with them). */
-export function cleanTags(tags: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const raw of tags) {
-    const t = raw.trim();
-    if (!t) continue;
-    if (t.length > MAX_TAG_LENGTH) throw new Error(`tags: "${t.slice(0, 20)}…" is longer than ${MAX_TAG_LENGTH} characters: shorten it`);
-    if (/[,\n\r]/.test(t)) throw new Error(`tags: "${t}" holds a comma or a line break: use one tag per label`);
-    if (!out.includes(t)) out.push(t);
-  }
-  if (out.length > MAX_TAGS) throw new Error(`tags: ${out.length} tags; a run has at most ${MAX_TAGS}`);
-  return out;
-}
 
 export interface RunExtra {
   totalSteps: number;
@@ -62,61 +37,7 @@ export interface RunStoreOptions {
   isLive?: (run: RunRecord) => boolean;
 }
 
-export class RunNotFoundError extends Error {
-  constructor(
-    readonly runId: string,
-    workspace: string,
-  ) {
-    super(`run "${runId}" not found in ${workspace}`);
-    this.name = 'RunNotFoundError';
-  }
-}
-
-/** The run folder exists but its run.json is missing, unreadable or invalid. */
-export class RunRecordError extends Error {
-  constructor(
-    readonly runId: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RunRecordError';
-  }
-}
-
 const code = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
-
-/** The owner fields of a run this process starts to own: pid, its start time, host. */
-export function thisProcessAsOwner(): Pick<RunRecord, 'pid' | 'pidStart' | 'host'> {
-  const pidStart = ownStartTime();
-  return { pid: process.pid, ...(pidStart ? { pidStart } : {}), host: os.hostname() };
-}
-
-/** Whether this very process owns the run (not an earlier process that had the same pid). */
-export function ownedByThisProcess(run: RunRecord): boolean {
-  return run.pid === process.pid && (run.pidStart === undefined || ownStartTime() === null || run.pidStart === ownStartTime());
-}
-
-/**
- * Whether the process that owns a 'running' run still exists. Another host's
- * process cannot be probed, so such a run is trusted to be running. EPERM
- * means the pid exists under another user. A pid in use by a process that
- * started at another time than the one recorded was reused: the owner is gone.
- * Without a recorded start time (older runs, Windows) a reused pid reads as
- * alive: we prefer showing a dead run as running over interrupting a live one.
- */
-export function ownerAlive(run: RunRecord): boolean {
-  if (run.pid === undefined) return false;
-  if (run.host !== undefined && run.host !== os.hostname()) return true;
-  if (run.pid === process.pid) return ownedByThisProcess(run);
-  try {
-    process.kill(run.pid, 0);
-  } catch (e) {
-    if (code(e) === 'ESRCH') return false;
-  }
-  if (run.pidStart === undefined) return true;
-  const now = processStartTime(run.pid);
-  return now === null || now === run.pidStart;
-}
 
 const addStep = (steps: number[], step: number) => [...new Set([...steps, step])].sort((a, b) => a - b);
 
@@ -193,9 +114,13 @@ export class RunStore {
     return this.updateRun(id, patch);
   }
 
-  /** The record as stored, except a 'running' run with a dead owner reads as 'interrupted'. */
+  /** The record as stored, except a 'running' run with a dead owner reads as 'interrupted'. Opening a run nobody trains tidies what a killed writer left. */
   get(id: string): RunRecord {
-    return this.view(this.readRecord(id));
+    const rec = this.view(this.readRecord(id));
+    if (rec.status !== 'running' && rec.status !== 'queued') {
+      removeStaleTemporaries([L.runDir(this.workspace, id), L.checkpointsDir(this.workspace, id), L.optimizerDir(this.workspace, id)]);
+    }
+    return rec;
   }
 
   /** Persists 'interrupted' for a running run whose owner is gone; a live or finished run is returned unchanged. */
@@ -322,19 +247,7 @@ export class RunStore {
       if (code(e) === 'ENOENT') return [];
       throw e;
     }
-    const out: EvalRecord[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      let data: unknown;
-      try {
-        data = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      const rec = parseEvalRecord(data);
-      if (rec) out.push(rec);
-    }
-    return out;
+    return parseMetricsLines(text);
   }
 
   appendLog(id: string, line: string): void {
@@ -452,20 +365,7 @@ export class RunStore {
    */
   reserveSpace(id: string, bytes = 64 * 1024): boolean {
     this.requireRunDir(id);
-    const file = L.reservePath(this.workspace, id);
-    try {
-      const fd = fs.openSync(file, 'w');
-      try {
-        fs.writeSync(fd, Buffer.alloc(bytes, 0x20)); // written, not sparse: the blocks are really taken
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return true;
-    } catch {
-      fs.rmSync(file, { force: true });
-      return false;
-    }
+    return reserveFile(L.reservePath(this.workspace, id), bytes);
   }
 
   releaseSpace(id: string): void {
@@ -602,46 +502,4 @@ export class RunStore {
 
 function msg(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function symlinkedRunMessage(name: string): string {
-  return `"${name}" is a symbolic link, not a run folder: move the run folder itself into runs/, or delete the link`;
-}
-
-function isSymlink(p: string): boolean {
-  try {
-    return fs.lstatSync(p).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
-function removeEmptyUpTo(dir: string, top: string): void {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    try {
-      fs.rmdirSync(d); // fails when not empty: another process wrote there meanwhile
-    } catch {
-      return;
-    }
-    if (d === path.resolve(top) || path.dirname(d) === d) return;
-  }
-}
-
-function endsWithoutNewline(file: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    if (code(e) === 'ENOENT') return false;
-    throw e;
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    if (size === 0) return false;
-    const b = Buffer.alloc(1);
-    fs.readSync(fd, b, 0, 1, size - 1);
-    return b[0] !== 0x0a;
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -19,7 +19,8 @@ import { checkMemory } from './memoryBudget';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
-import { thisProcessAsOwner, type FinishStatus, type RunStore } from '../store/runStore';
+import type { FinishStatus, RunStore } from '../store/runStore';
+import { thisProcessAsOwner } from '../store/runOwner';
 import type { BackendName, EvalRecord, RunRecord, SweepTag, TrainEvent } from '../types';
 
 export interface TrainOptions {
