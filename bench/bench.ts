@@ -14,15 +14,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { activeWasmThreads, availableBackends, initBackend } from '../electron/engine/backend';
+import { availableBackends, initBackend } from '../electron/engine/backend';
 import { RunStore } from '../electron/engine/store/runStore';
 import { logPath } from '../electron/engine/store/layout';
 import { trainToEnd } from '../electron/engine/train/trainer';
 import { thinSvd } from '../electron/engine/svd/svd';
 import { Rng } from '../electron/engine/util/rng';
-import { parseRunConfig, type RunConfigInput } from '../electron/engine/config/schema';
-import { buildNetwork, disposeNetwork } from '../electron/engine/model/network';
-import { stateChecksum } from '../electron/engine/train/divergence';
+import type { RunConfigInput } from '../electron/engine/config/schema';
 import { benchServeLag } from './serveLag';
 import { benchListRuns } from './listRuns';
 
@@ -96,21 +94,16 @@ async function benchBackend(backend: string, quick = false) {
     w2.push(m.at(-1)!.step / time);
   }
   fs.rmSync(ws, { recursive: true, force: true });
-  // On onnx the checksum is one more output of the step graph, inside the measured steps.
-  const check = backend === 'onnx' ? null : { w1Ms: checksumMs(W1(1)), w2Ms: checksumMs(W2(1)) };
   return {
     backend,
     versions,
     threadLog,
-    wasmThreads: activeWasmThreads(),
     w1StepsPerSec: median(w1),
     w1Runs: w1,
     w2StepsPerSec: median(w2),
     w2Runs: w2,
     w2Steps: fast ? 'one epoch (468)' : '20',
     tensorsAtEvaluations: tensors,
-    /** The per-step divergence check (state checksum and its 4-byte read), ms and share of a training step. */
-    divergenceCheck: check && { ...check, w1Share: (check.w1Ms * median(w1)) / 1000, w2Share: (check.w2Ms * median(w2)) / 1000 },
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
 }
@@ -139,24 +132,6 @@ function torchSvd(): Record<string, number> | null {
     env: { ...process.env, LD_LIBRARY_PATH: OPENBLAS, OPENBLAS_NUM_THREADS: '1', MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '4294967296' },
   });
   return r.status === 0 ? (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>) : null;
-}
-
-/** The trainer's per-step divergence check on a freshly built network of this config, median ms per call. */
-function checksumMs(input: RunConfigInput): number {
-  const cfg = parseRunConfig(input);
-  const net = buildNetwork(784, cfg.network.layers, 1);
-  const t: number[] = [];
-  for (let rep = 0; rep < 7; rep++) {
-    const t0 = performance.now();
-    for (let i = 0; i < 200; i++) {
-      const c = tf.tidy(() => stateChecksum(net));
-      c.dataSync();
-      c.dispose();
-    }
-    t.push((performance.now() - t0) / 200);
-  }
-  disposeNetwork(net);
-  return median(t.slice(2));
 }
 
 function benchSvd() {
@@ -298,13 +273,6 @@ async function main() {
         `  ${t.threads.padEnd(7)} alone ${t.alone.w1.toFixed(1)} / ${t.alone.w2.toFixed(1)}   in parallel ${t.pair.map((p) => `${p.w1.toFixed(1)} / ${p.w2.toFixed(1)}`).join(' and ')}`,
       );
     }
-  }
-  for (const b of backends) {
-    const d = b.divergenceCheck;
-    if (!d) continue;
-    console.log(
-      `${b.backend.padEnd(10)} divergence check per step: W1 ${d.w1Ms.toFixed(3)} ms (${(100 * d.w1Share).toFixed(2)}% of a step)   W2 ${d.w2Ms.toFixed(3)} ms (${(100 * d.w2Share).toFixed(2)}%)`,
-    );
   }
   const svd = results.svdMs as Record<string, number>;
   const tsvd = results.torchSvdMs as Record<string, number> | null;

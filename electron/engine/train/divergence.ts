@@ -1,9 +1,7 @@
 // Divergence: a non-finite loss or weight stops the run at that step with the
 // status 'diverged' and a message naming the step and the fix, instead of
 // training on NaN to the end and reporting it as completed.
-import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../config/schema';
-import type { Network } from '../model/network';
 import type { EvalRecord } from '../types';
 
 export class DivergedError extends Error {
@@ -14,18 +12,6 @@ export class DivergedError extends Error {
     super(message);
     this.name = 'DivergedError';
   }
-}
-
-/**
- * The sum of every parameter and moving statistic: NaN or ±Infinity as soon
- * as any of them is (NaN and Infinity propagate through a sum; max/min would
- * skip NaN). A sum beyond the float32 range (weights ~1e34) also counts, which
- * is diverged by any measure. One reduction per tensor and a 4-byte read per
- * step; call inside tf.tidy.
- */
-export function stateChecksum(net: Network): tf.Scalar {
-  const tensors = net.params.flatMap((p) => [p.w, p.b, p.gamma, p.beta, p.movingMean, p.movingVar].filter((t) => t !== undefined));
-  return tf.addN(tensors.map((t) => tf.sum(t))) as tf.Scalar;
 }
 
 const describe = (v: number) => (Number.isNaN(v) ? 'NaN (not a number)' : v > 0 ? 'infinite' : '-infinite');

@@ -1,24 +1,26 @@
-// The step engine for a backend: ONNX Runtime's graph, or tfjs's kernels.
+// The step engine for a backend: the run's graphs on ONNX Runtime or on tfjs.
+import { graphFlops } from '../graph/ir';
+import { lossSettings } from '../model/definition';
+import { buildStepGraph } from '../model/graphs';
+import { onnxProgram } from '../onnx/program';
 import { onnxThreads } from '../onnx/runtime';
-import { stepFlops } from '../onnx/stepGraph';
+import { tfjsProgram } from '../tfjs/program';
 import type { BackendName } from '../types';
-import { createOnnxEngine } from './onnxEngine';
+import { createGraphEngine } from './graphEngine';
 import type { EngineSetup, StepEngine } from './stepEngine';
-import { createTfjsEngine } from './tfjsEngine';
 
 export async function createStepEngine(backend: BackendName, setup: EngineSetup): Promise<StepEngine> {
-  if (backend === 'onnx') return createOnnxEngine(setup, engineThreads(setup));
-  return createTfjsEngine(backend, setup);
+  const program = backend === 'onnx' ? onnxProgram(engineThreads(setup)) : tfjsProgram();
+  return createGraphEngine(backend, program, setup);
 }
 
-/** ONNX Runtime threads for a run (see onnx/runtime.ts). */
+/** ONNX Runtime threads for a run, from its step graph's products (see onnx/runtime.ts). */
 export function engineThreads(s: Pick<EngineSetup, 'config' | 'dim' | 'batchSize'>): number {
-  return onnxThreads(
-    stepFlops(
-      { inputSize: s.dim, layers: s.config.network.layers },
-      s.batchSize,
-      s.config.network.layers.map((l) => l.lambda),
-      s.config.loss.lambdaOrt,
-    ),
-  );
+  const step = buildStepGraph({
+    net: { inputSize: s.dim, layers: s.config.network.layers },
+    loss: lossSettings(s.config),
+    optimizer: s.config.training.optimizer,
+    batch: s.batchSize,
+  });
+  return onnxThreads(graphFlops(step));
 }

@@ -2,7 +2,7 @@
 // the tfjs path (tfjsEngine.ts) and the ONNX Runtime path (onnx/onnxEngine.ts),
 // so that the loop, its events, checkpoints, metrics and images are one code path.
 import type { RunConfig } from '../config/schema';
-import type { LossSettings } from '../model/loss';
+import type { LossSettings } from '../model/definition';
 import type { LayerArrays } from '../model/params';
 import type { BackendName } from '../types';
 import type { HostBatch } from './batches';

@@ -6,7 +6,7 @@ import { ConfigError, parseRunConfig, type RunConfig } from '../config/schema';
 import { backendVersions, initBackend } from '../backend';
 import { loadDataset, describeDataset } from '../data/load';
 import { dataMax, scaleImages, type Dataset } from '../data/dataset';
-import type { LossSettings } from '../model/loss';
+import { lossSettings } from '../model/definition';
 import { parseCheckpoint, serializeParams } from '../model/checkpoint';
 import { parseOptimizerState, serializeOptimizerState } from './optimizers';
 import { initialParams } from '../model/params';
@@ -149,12 +149,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   yield { type: 'started', runId: id, backend, totalSteps };
 
   const classes = config.network.layers[config.network.layers.length - 1].units;
-  const settings: LossSettings = {
-    lambdas: config.network.layers.map((l) => l.lambda),
-    lambdaOrt: config.loss.lambdaOrt,
-    reduction: config.loss.reduction,
-    quirks: config.loss.referenceQuirks,
-  };
+  const settings = lossSettings(config);
   const t = config.training;
   const rootRng = new Rng(config.seed);
   // A resumed run starts from its checkpoint's parameters (and moving statistics).

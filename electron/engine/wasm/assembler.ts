@@ -1,6 +1,5 @@
 // A minimal WebAssembly assembler: the opcodes, one function builder and a module
-// encoder for the SIMD kernels of the SVD (svd/eigen.ts) and the fused Adam step
-// of the wasm backend (train/adamKernel.ts). Kernels are assembled at run time
+// encoder for the SIMD kernels of the SVD (svd/eigen.ts). Kernels are assembled at run time
 // from these opcodes: no build tool, nothing to download.
 
 export const I32 = 0x7f;
@@ -56,12 +55,6 @@ export const W = {
   vadd: [0xfd, ...uleb(0xf0)],
   vsub: [0xfd, ...uleb(0xf1)],
   vmul: [0xfd, ...uleb(0xf2)],
-  // f32x4 (train/adamKernel.ts)
-  splat4: [0xfd, 0x13],
-  sqrt4: [0xfd, ...uleb(0xe3)],
-  add4: [0xfd, ...uleb(0xe4)],
-  mul4: [0xfd, ...uleb(0xe6)],
-  div4: [0xfd, ...uleb(0xe7)],
 };
 
 export class WasmFn {

@@ -1,18 +1,12 @@
-// Runs the ONNX step graph on plain arrays: state by name in, every output by name out.
-import { buildStepGraph, ADAM_STEP_SCALE, ADAM_V_SCALE, type StepGraphSpec } from '../../../electron/engine/onnx/stepGraph';
-import { stateSpecs, sripName } from '../../../electron/engine/onnx/layout';
+// Runs a graph on each lowering from plain arrays: ONNX Runtime and tfjs in
+// float32, the tests' interpreter in float64.
+import * as tf from '@tensorflow/tfjs';
+import type { Graph } from '../../../electron/engine/graph/ir';
+import { lowerToOnnx } from '../../../electron/engine/onnx/lower';
 import { createSession, loadOrt } from '../../../electron/engine/onnx/runtime';
+import { TfjsGraph } from '../../../electron/engine/tfjs/lower';
 
-export interface StepInputs {
-  x: Float32Array;
-  y: Float32Array;
-  /** State by name (parameters, moving averages, optimizer slots); missing slots are zeros. */
-  state: Map<string, Float32Array>;
-  srip?: Float32Array[] | null;
-  adam?: { stepScale: number; vScale: number };
-}
-
-export type StepOutputs = Record<string, Float32Array>;
+export type Outputs = Record<string, Float32Array>;
 
 export function ortOrThrow() {
   const ort = loadOrt();
@@ -20,38 +14,22 @@ export function ortOrThrow() {
   return ort;
 }
 
-/** A session of the step graph (with gradient outputs) and a function running it. */
-export async function stepRunner(spec: StepGraphSpec, threads = 1): Promise<(inputs: StepInputs) => Promise<StepOutputs>> {
+export async function runOnnx(g: Graph, feeds: Record<string, ArrayLike<number>>, threads = 1): Promise<Outputs> {
   const ort = ortOrThrow();
-  const session = await createSession(buildStepGraph(spec, { gradients: true }).encode('test'), threads);
-  const dim = spec.net.inputSize;
-  const classes = spec.net.layers[spec.net.layers.length - 1].units;
-  return async (inp) => {
-    const T = (a: Float32Array, shape: number[]) => new ort.Tensor('float32', a, shape);
-    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
-      x: T(inp.x, [spec.batch, dim]),
-      y: T(inp.y, [spec.batch, classes]),
-    };
-    for (const s of stateSpecs(spec.net, spec.optimizer)) {
-      feeds[s.name] = T(inp.state.get(s.name) ?? new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape);
-    }
-    inp.srip?.forEach((u, k) => (feeds[sripName(k)] = T(u, [u.length, 1])));
-    if (spec.optimizer.kind === 'adam') {
-      feeds[ADAM_STEP_SCALE] = T(Float32Array.of(inp.adam?.stepScale ?? 0), []);
-      feeds[ADAM_V_SCALE] = T(Float32Array.of(inp.adam?.vScale ?? 1), []);
-    }
-    const r = await session.run(feeds);
-    return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.data as Float32Array]));
-  };
+  const session = await createSession(lowerToOnnx(g).encode('test'), threads);
+  const inputs = Object.fromEntries([...g.inputs].map(([name, n]) => [name, new ort.Tensor('float32', Float32Array.from(feeds[name]!), [...n.shape])]));
+  const r = await session.run(inputs);
+  await session.release();
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.data as Float32Array]));
 }
 
-/** ‖a − b‖ / ‖b‖ (0 when both vanish). */
-export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+/** On the active tfjs backend (the tests initialise one). */
+export function runTfjs(g: Graph, feeds: Record<string, ArrayLike<number>>): Outputs {
+  const lowered = new TfjsGraph(g, tf.getBackend() === 'wasm');
+  const out = tf.tidy(() => {
+    const r = lowered.run((name) => tf.tensor(Float32Array.from(feeds[name]!), [...g.inputs.get(name)!.shape]));
+    return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, Float32Array.from(t.dataSync())]));
+  });
+  lowered.dispose();
+  return out;
 }

@@ -1,20 +1,21 @@
-// The ONNX step engine against the tfjs one on the same batches, and its
-// thread counts.
+// The step engine on ONNX Runtime against the same engine on tfjs (one
+// definition, two lowerings) on the same batches, and ONNX's thread counts.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initTfjsBackend } from '../../../electron/engine/backend';
 import { parseRunConfig, type RunConfigInput } from '../../../electron/engine/config/schema';
 import { generatePeak } from '../../../electron/engine/data/peak';
 import { initialParams } from '../../../electron/engine/model/params';
-import { paramArrays } from '../../../electron/engine/onnx/layout';
+import { paramArrays } from '../../../electron/engine/model/layout';
 import { BatchSampler } from '../../../electron/engine/train/batches';
-import { createOnnxEngine } from '../../../electron/engine/train/onnxEngine';
+import { createGraphEngine } from '../../../electron/engine/train/graphEngine';
+import { onnxProgram } from '../../../electron/engine/onnx/program';
+import { tfjsProgram } from '../../../electron/engine/tfjs/program';
 import { engineThreads } from '../../../electron/engine/train/engines';
 import { coreCount } from '../../../electron/engine/onnx/runtime';
-import { createTfjsEngine } from '../../../electron/engine/train/tfjsEngine';
 import type { EngineSetup, StepEngine } from '../../../electron/engine/train/stepEngine';
 import type { BackendName } from '../../../electron/engine/types';
 import { Rng } from '../../../electron/engine/util/rng';
-import { relDiff } from '../onnx/helpers';
+import { relDiff } from '../graph/check';
 
 let tfjs: BackendName;
 beforeAll(async () => {
@@ -65,12 +66,12 @@ async function train(engine: StepEngine, batches: BatchSampler, units: number[],
 
 const flat = (e: StepEngine) => [...paramArrays(e.params()).values()];
 
-describe('ONNX step engine', () => {
-  it('trains like the tfjs engine: loss parts, parameters, evaluation', async () => {
+describe('the step engine on ONNX Runtime and on tfjs', () => {
+  it('trains the same: loss parts, parameters, evaluation', async () => {
     const { s, batches } = setup();
     const units = s.config.network.layers.map((l) => l.units);
-    const a = await createOnnxEngine(s, 1);
-    const b = createTfjsEngine(tfjs, s);
+    const a = await createGraphEngine('onnx', onnxProgram(1), s);
+    const b = await createGraphEngine(tfjs, tfjsProgram(), s);
     const pa = await train(a, batches(), units, 12);
     const pb = await train(b, batches(), units, 12);
     pa.forEach((p, t) => expect(relDiff(p, pb[t]), `parts at step ${t}`).toBeLessThan(1e-4));
@@ -100,8 +101,8 @@ describe('ONNX step engine', () => {
       training: { batchSize: 0, optimizer: { kind: 'sgd', learningRate: 1e-2, momentum: 0.9 } },
     });
     const full = { ...s, batchSize: s.train.labels.length, train: { images: s.train.images.map((v) => v * 255), labels: s.train.labels } };
-    const a = await createOnnxEngine(full, 1);
-    const b = createTfjsEngine(tfjs, full);
+    const a = await createGraphEngine('onnx', onnxProgram(1), full);
+    const b = await createGraphEngine(tfjs, tfjsProgram(), full);
     const mk = () => new BatchSampler(full.train.images, full.train.labels, s.dim, 2, 0, new Rng(1));
     const [pa, pb] = [await train(a, mk(), [16, 2], 8), await train(b, mk(), [16, 2], 8)];
     pa.forEach((p, t) => expect(relDiff(p, pb[t]), `parts at step ${t}`).toBeLessThan(1e-4));
@@ -118,13 +119,35 @@ describe('ONNX step engine', () => {
     const mk = () => new BatchSampler(s.train.images, s.train.labels, s.dim, 2, 40, new Rng(2));
     const runs: { parts: number[][]; state: Float32Array[] }[] = [];
     for (const threads of [1, 2, 2]) {
-      const e = await createOnnxEngine({ ...s, batchSize: 40 }, threads);
+      const e = await createGraphEngine('onnx', onnxProgram(threads), { ...s, batchSize: 40 });
       runs.push({ parts: await train(e, mk(), units, 50), state: flat(e) });
       e.dispose();
     }
     expect(runs[2].parts).toEqual(runs[1].parts);
     runs[2].state.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(runs[1].state[i])));
     runs[0].parts.forEach((p, t) => expect(relDiff(p, runs[1].parts[t])).toBeLessThan(1e-4));
+  });
+
+  it('keeps an optimizer state that either backend takes up: a step after the hand-over is the same on both', async () => {
+    const { s, batches } = setup();
+    const units = s.config.network.layers.map((l) => l.units);
+    const a = await createGraphEngine('onnx', onnxProgram(1), s);
+    await train(a, batches(), units, 5);
+    const saved = (await a.exportOptimizerState())!;
+    expect(saved.kind).toBe('graph');
+    const b = await createGraphEngine(tfjs, tfjsProgram(), { ...s, params: a.params() });
+    await b.importOptimizerState(saved);
+    const next = batches();
+    for (let i = 0; i < 6; i++) next.next();
+    const u = units.map((n) => new Float32Array(n).fill(0.5));
+    await a.step(next.next(), u, false);
+    const again = batches();
+    for (let i = 0; i < 6; i++) again.next();
+    await b.step(again.next(), u, false);
+    const [fa, fb] = [flat(a), flat(b)];
+    fa.forEach((v, i) => expect(relDiff(v, fb[i]), `state ${i}`).toBeLessThan(1e-5));
+    a.dispose();
+    b.dispose();
   });
 });
 

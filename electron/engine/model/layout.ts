@@ -1,9 +1,10 @@
-// Names and shapes of the tensors the ONNX graphs exchange with the engine:
+// Names and shapes of the tensors the graphs exchange with the engine:
 // parameters, BN moving averages, optimizer slots. A state tensor named s goes
 // into the step graph as `s` and comes out as `s.next`.
-import type { RunConfig } from '../config/schema';
-import type { LayerArrays } from '../model/params';
-import type { LayerValues, NetShape } from './network';
+import type { Graph } from '../graph/ir';
+import type { LayerTensors, NetShape } from './definition';
+import { updateRule, type OptimizerConfig } from './optimizers';
+import type { LayerArrays } from './params';
 
 export interface TensorSpec {
   name: string;
@@ -12,7 +13,6 @@ export interface TensorSpec {
 
 export type ParamKind = 'w' | 'b' | 'gamma' | 'beta';
 export type MovingKind = 'movingMean' | 'movingVar';
-export type OptimizerConfig = RunConfig['training']['optimizer'];
 
 export const paramName = (kind: ParamKind | MovingKind, k: number): string => `${kind}${k}`;
 export const nextName = (state: string): string => `${state}.next`;
@@ -37,14 +37,17 @@ export function trainableSpecs(net: NetShape): TensorSpec[] {
   });
 }
 
-/** Each layer's parameters and moving averages as the graphs name their inputs. */
-export function layerValues(net: NetShape): LayerValues[] {
+/** Each layer's parameters and moving averages as inputs of a graph. */
+export function layerInputs(g: Graph, net: NetShape): LayerTensors[] {
+  const shapes = new Map([...trainableSpecs(net), ...movingSpecs(net)].map((s) => [s.name, s.shape]));
+  const input = (kind: ParamKind | MovingKind, k: number) => {
+    const name = paramName(kind, k);
+    return g.inputs.get(name) ?? g.input(name, shapes.get(name)!);
+  };
   return net.layers.map((l, k) => ({
-    w: paramName('w', k),
-    b: paramName('b', k),
-    ...(l.batchNorm
-      ? { gamma: paramName('gamma', k), beta: paramName('beta', k), movingMean: paramName('movingMean', k), movingVar: paramName('movingVar', k) }
-      : {}),
+    w: input('w', k),
+    b: input('b', k),
+    ...(l.batchNorm ? { gamma: input('gamma', k), beta: input('beta', k), movingMean: input('movingMean', k), movingVar: input('movingVar', k) } : {}),
   }));
 }
 
@@ -60,22 +63,10 @@ export function movingSpecs(net: NetShape): TensorSpec[] {
   );
 }
 
-/** Per-parameter state of each optimizer, as tfjs keeps it. */
-export function optimizerSlots(o: OptimizerConfig): string[] {
-  switch (o.kind) {
-    case 'adam':
-      return ['adam.m', 'adam.v'];
-    case 'sgd':
-      return o.momentum > 0 ? ['momentum'] : [];
-    case 'rmsprop':
-      return ['rms.meanSquare', 'rms.moment'];
-  }
-}
-
 /** Every state tensor the step graph reads and writes back. */
 export function stateSpecs(net: NetShape, o: OptimizerConfig): TensorSpec[] {
   const params = trainableSpecs(net);
-  const slots = optimizerSlots(o).flatMap((s) => params.map((p) => ({ name: slotName(s, p.name), shape: p.shape })));
+  const slots = updateRule(o).slots.flatMap((s) => params.map((p) => ({ name: slotName(s, p.name), shape: p.shape })));
   return [...params, ...movingSpecs(net), ...slots];
 }
 

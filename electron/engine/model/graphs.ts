@@ -1,0 +1,121 @@
+// The graphs a backend runs, composed from the one definition
+// (definition.ts), its derived gradients (graph/autodiff.ts) and the update
+// rules (optimizers.ts): the training step, the logits of a chunk of inputs
+// and the test set's metrics with the reverse pass's images.
+import { gradients } from '../graph/autodiff';
+import { Graph, type Node } from '../graph/ir';
+import * as op from '../graph/ops';
+import { BN_MOMENTUM, forward, lossParts, reverse, type BnMode, type LossSettings, type NetShape } from './definition';
+import { gradName, layerInputs, movingSpecs, nextName, slotName, sripName, trainableSpecs } from './layout';
+import { scalarInputs, updateRule, type OptimizerConfig } from './optimizers';
+
+export interface StepSpec {
+  net: NetShape;
+  loss: LossSettings;
+  optimizer: OptimizerConfig;
+  /** Rows per batch (fixed for the run). */
+  batch: number;
+}
+
+/** Outputs of the step graph besides the next state. */
+export const PARTS = 'parts';
+/** The sum of every updated parameter and moving statistic: finite exactly while all of them are (the divergence check). */
+export const CHECKSUM = 'checksum';
+export const LOGITS = 'logits';
+export const RECON = 'recon';
+export const BACKWARD = 'backward';
+
+const classesOf = (net: NetShape) => net.layers[net.layers.length - 1].units;
+
+/** SRIP start-vector inputs of a step graph (none without SRIP). */
+export const sripInputs = (spec: StepSpec): string[] => (spec.loss.lambdaOrt > 0 ? spec.net.layers.map((_, k) => sripName(k)) : []);
+
+/**
+ * One training step: loss parts [ce, rr_0..rr_{L−1}, ort, total] of the batch,
+ * the gradients of the total, the BN moving averages and the optimizer update.
+ * State goes in as `s` and comes out as `s.next`; with `gradients` every
+ * gradient is an output too, as grad.<param>.
+ */
+export function buildStepGraph(spec: StepSpec, opts: { gradients?: boolean } = {}): Graph {
+  const { net, loss: s, batch: n } = spec;
+  const g = new Graph('racecar-train-step');
+  const x = g.input('x', [n, net.inputSize]);
+  const y = g.input('y', [n, classesOf(net)]);
+  const P = layerInputs(g, net);
+  const u = s.lambdaOrt > 0 ? net.layers.map((l, k) => g.input(sripName(k), [l.units, 1])) : null;
+  const parts = lossParts(net, P, x, y, s, u);
+  const zero = g.scalar(0);
+  g.output(
+    PARTS,
+    op.concat(
+      [parts.ce, ...parts.rr.map((r) => r ?? zero), parts.ort ?? zero, parts.total].map((v) => op.reshape(v, [1])),
+      0,
+    ),
+  );
+
+  const params = trainableSpecs(net).map((p) => g.inputs.get(p.name)!);
+  const grads = gradients(parts.total, params);
+  if (opts.gradients) params.forEach((p, i) => g.output(gradName(String(p.attrs.name)), grads[i]));
+
+  const updated: Node[] = [];
+  const next = (state: Node, value: Node) => {
+    g.output(nextName(String(state.attrs.name)), value);
+    updated.push(value);
+  };
+  // Moving averages of the forward batch statistics.
+  net.layers.forEach((l, k) => {
+    const st = parts.fwd.stats[k];
+    if (!l.batchNorm || !st) return;
+    const average = (moving: Node, stat: Node) => op.add(op.mul(moving, BN_MOMENTUM), op.mul(stat, 1 - BN_MOMENTUM));
+    next(P[k].movingMean!, average(P[k].movingMean!, st.mean));
+    next(P[k].movingVar!, average(P[k].movingVar!, st.variance));
+  });
+
+  const rule = updateRule(spec.optimizer);
+  const scalars = scalarInputs(g, rule);
+  params.forEach((w, i) => {
+    const name = String(w.attrs.name);
+    const slots = rule.slots.map((sl) => g.input(slotName(sl, name), w.shape));
+    const r = rule.update(w, grads[i], slots, scalars);
+    next(w, r.w);
+    r.slots.forEach((v, j) => g.output(nextName(slotName(rule.slots[j], name)), v));
+  });
+  // NaN and ±Infinity propagate through a sum: one reduction, 4 bytes read per step.
+  g.output(CHECKSUM, op.addN(updated.map((v) => op.sum(v))));
+  return g;
+}
+
+function evalGraph(name: string, net: NetShape, rows: number): { g: Graph; x: Node } {
+  const g = new Graph(name);
+  const x = g.input('x', [rows, net.inputSize]);
+  return { g, x };
+}
+
+/** Logits of `rows` inputs. */
+export function buildLogitsGraph(net: NetShape, mode: BnMode, quirks: boolean, rows: number): Graph {
+  const { g, x } = evalGraph('racecar-logits', net, rows);
+  g.output(LOGITS, forward(net, layerInputs(g, net), x, mode, quirks).h[net.layers.length]);
+  return g;
+}
+
+/** The test set (n rows) as one batch: logits, per-layer reconstruction error, the first `samples` reconstructions. */
+export function buildTestGraph(net: NetShape, mode: BnMode, quirks: boolean, n: number, samples: number): Graph {
+  const { g, x } = evalGraph('racecar-test', net, n);
+  const P = layerInputs(g, net);
+  const L = net.layers.length;
+  const { h } = forward(net, P, x, mode, quirks);
+  const r = reverse(net, P, h[L], 0);
+  g.output(LOGITS, h[L]);
+  g.output(
+    RECON,
+    op.concat(
+      h.slice(0, L).map((hk, k) => op.reshape(op.mean(op.square(op.sub(r[k], hk))), [1])),
+      0,
+    ),
+  );
+  if (samples > 0) g.output(BACKWARD, op.slice(r[0], 0, 0, Math.min(samples, n)));
+  return g;
+}
+
+/** Names of the parameter and moving-average inputs of the evaluation graphs. */
+export const evalStateNames = (net: NetShape): string[] => [...trainableSpecs(net), ...movingSpecs(net)].map((s) => s.name);
