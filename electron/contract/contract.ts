@@ -236,12 +236,30 @@ function describeChannel(c: unknown): string {
   return `(a${Array.isArray(c) ? 'n array' : typeof c === 'object' ? 'n object' : ` ${typeof c}`}, not a string)`;
 }
 
+/** Deepest nesting of arrays and objects a payload may have: far more than any request needs, far less than serialising it again would overflow the stack at. */
+export const MAX_PAYLOAD_DEPTH = 64;
+
+/** Whether `value` nests arrays and objects deeper than `max` (walked without recursion: the walk itself must not overflow). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Validates a request: unknown channel and bad payloads become one-line errors naming the field. */
 export function parseRequest<C extends Channel>(
   channel: unknown,
   payload: unknown,
 ): { ok: true; channel: C; payload: z.output<(typeof requestSchemas)[C]> } | { ok: false; error: string } {
   if (!isChannel(channel)) return { ok: false, error: `unknown channel ${describeChannel(channel)}: use one of ${CHANNELS.join(', ')}` };
+  if (nestedDeeperThan(payload, MAX_PAYLOAD_DEPTH)) {
+    return { ok: false, error: `${channel}: payload: nested more than ${MAX_PAYLOAD_DEPTH} levels deep: send a flatter payload` };
+  }
   const r = requestSchemas[channel].safeParse(payload ?? {});
   if (!r.success) {
     const issue = r.error.issues[0];
