@@ -13,7 +13,7 @@ import { initialParams } from '../model/params';
 import { BatchSampler, effectiveBatchSize } from './batches';
 import { createStepEngine, engineThreads } from './engines';
 import type { SripVectors } from './stepEngine';
-import { DivergedError, checkEvaluation, checkState } from './divergence';
+import { DivergedError, checkBlowUp, checkEvaluation, checkState } from './divergence';
 import { encodeTestSet } from '../data/storedTestSet';
 import { checkMemory } from './memoryBudget';
 import { encodeGreyPng } from '../util/png';
@@ -207,6 +207,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   let lastEvalStep = from;
   /** The last measured rate, reported right after an evaluation (when no step has been timed since). */
   let lastRate = 0;
+  /** The run's first evaluation (step 0; on resume, read back): what a blow-up is measured against. */
+  let first: EvalRecord | undefined = plan ? store.readMetrics(id)[0] : undefined;
   const evaluateAt = async (s: number, v: number[]): Promise<EvalRecord> => {
     // The training rate excludes the evaluation itself.
     const now = performance.now();
@@ -233,6 +235,9 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     lastEvalTime = performance.now();
     lastEvalStep = s;
     if (rec.stepsPerSec > 0) lastRate = rec.stepsPerSec;
+    // Finite, so recorded (with its images) for study; the run ends diverged here all the same.
+    first ??= rec;
+    checkBlowUp(rec, first, config);
     return rec;
   };
 
