@@ -22,7 +22,7 @@ import type { RunEdit } from '../engine/store/runEdit';
 import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
 import { openWorkspace } from '../engine/store/workspace';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
-import { prepareRun, resumePlan } from '../engine/train/trainer';
+import { resumePlan } from '../engine/train/trainer';
 import type { BackendName, RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
 import { sweepRuns } from '../engine/sweep/sweepStore';
@@ -35,6 +35,8 @@ import { forkWorker } from './forkWorker';
 import { SerialQueue } from './serialQueue';
 import { toSvdView } from './svdView';
 import type { SvdThreadData, SvdThreadResult } from './svdThread';
+import type { PrepareThreadResult } from './prepareThread';
+import { callThread } from './threadCall';
 import type { ExportThreadCommand, ExportThreadData, ExportThreadMessage } from './exportThread';
 
 export interface ServiceOptions {
@@ -165,17 +167,11 @@ export class EngineService implements EngineHandler {
       return { runs: summaries, problems, queue: this.queue.map((q) => q.id) };
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
-    'runs.validate': ({ config }) => {
-      try {
-        const p = prepareRun(config);
-        return { ok: true as const, config: p.config, totalSteps: p.totalSteps };
-      } catch (e) {
-        return { ok: false as const, error: (e as Error).message };
-      }
-    },
-    'runs.start': ({ config }) => {
-      // Everything checkable is checked before a run folder exists.
-      const p = prepareRun(config);
+    'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),
+    'runs.start': async ({ config }) => {
+      // Everything checkable is checked before a run folder exists (on a thread: a large data set takes seconds).
+      const p = await callThread<PrepareThreadResult>('prepareThread.js', { config });
+      if (!p.ok) throw new Error(p.error);
       const id = this.enqueue(p.config, p.totalSteps);
       this.emit({ type: 'runs.changed' });
       return { id };
@@ -385,22 +381,11 @@ export class EngineService implements EngineHandler {
     const inFlight = this.svdInFlight.get(key) as Promise<T> | undefined;
     if (inFlight) return inFlight;
     const job = this.svdQueue
-      .run(
-        () =>
-          new Promise<T>((resolve, reject) => {
-            const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: data });
-            w.once('message', (m: SvdThreadResult) => {
-              if (!m.ok) return reject(new Error(m.error));
-              try {
-                resolve(read(m));
-              } catch (e) {
-                reject(e as Error);
-              }
-            });
-            w.once('error', reject);
-            w.once('exit', (code) => reject(new Error(`SVD thread exited with code ${code}`)));
-          }),
-      )
+      .run(async () => {
+        const m = await callThread<SvdThreadResult>('svdThread.js', data);
+        if (!m.ok) throw new Error(m.error);
+        return read(m);
+      })
       .finally(() => this.svdInFlight.delete(key));
     this.svdInFlight.set(key, job);
     return job;
