@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunStore } from '../engine/store/runStore';
-import { logsDir, needsRun, pointPath, readSweep, sweepDir, sweepStatus, type SweepStatus } from '../engine/sweep/sweepStore';
+import { ensurePointFile, logsDir, needsRun, readSweep, sweepDir, sweepStatus, type SweepStatus } from '../engine/sweep/sweepStore';
 import { compiledScript } from '../engine/util/compiled';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { makeDirs } from '../engine/util/makeDirs';
@@ -115,7 +115,8 @@ export async function runSweepLocal(o: LocalSweepOptions): Promise<SweepStatus> 
     }
     const logFile = path.join(logsDir(o.workspace, o.sweepId), `${index}.log`);
     const out = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [script, 'train', '--config', pointPath(o.workspace, o.sweepId, index), '--workspace', o.workspace], {
+    const pointFile = ensurePointFile(o.workspace, o.sweepId, points[index]!);
+    const child = spawn(process.execPath, [script, 'train', '--config', pointFile, '--workspace', o.workspace], {
       stdio: ['ignore', out, out],
       env: { ...process.env, ...o.env },
     });

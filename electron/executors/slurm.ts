@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunStore } from '../engine/store/runStore';
-import { needsRun, pointsDir, readSweep, slurmDir, sweepStatus, type ExternalPointState, type SweepStatus } from '../engine/sweep/sweepStore';
+import { ensurePointFile, needsRun, pointsDir, readSweep, slurmDir, sweepStatus, type ExternalPointState, type SweepStatus } from '../engine/sweep/sweepStore';
 import { slug } from '../engine/store/layout';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { makeDirs } from '../engine/util/makeDirs';
@@ -164,6 +164,7 @@ export async function submitSweepSlurm(workspace: string, sweepId: string, o: Sl
   const status = { ...sweepStatus(new RunStore(workspace), sweep, points, (await slurmPointStates(workspace, sweepId)).external), notes: [] };
   const indices = status.points.filter(needsRun).map((p) => p.index);
   if (!indices.length) return { jobId: null, indices, status };
+  for (const i of indices) ensurePointFile(workspace, sweepId, points[i]!);
   const dir = slurmDir(workspace, sweepId);
   makeDirs(dir);
   const jobs = readSlurmJobs(workspace, sweepId);
