@@ -102,3 +102,15 @@ export function reserveFile(file: string, bytes: number): boolean {
     return false;
   }
 }
+
+/** The first of `files` that exists, read; null when none does. */
+export function readFirst(files: string[]): Buffer | null {
+  for (const f of files) {
+    try {
+      return fs.readFileSync(f);
+    } catch (e) {
+      if (code(e) !== 'ENOENT') throw e;
+    }
+  }
+  return null;
+}

@@ -13,7 +13,7 @@ import { claimFolder } from './claimFolder';
 import { parseRunRecord } from './recordSchema';
 import { cleanTags, MAX_NOTES_LENGTH, type RunEdit } from './runEdit';
 import { RunNotFoundError, RunRecordError, symlinkedRunMessage } from './runErrors';
-import { endsWithoutNewline, isSymlink, parseMetricsLines, removeEmptyUpTo, removeStaleTemporaries, reserveFile } from './runFiles';
+import { endsWithoutNewline, isSymlink, parseMetricsLines, readFirst, removeEmptyUpTo, removeStaleTemporaries, reserveFile } from './runFiles';
 import { ownerAlive, thisProcessAsOwner } from './runOwner';
 
 export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
@@ -280,36 +280,31 @@ export class RunStore {
 
   // ---- checkpoints ----
 
-  /** The file first, then the step in run.json. `json` is stored verbatim. */
-  writeCheckpoint(id: string, step: number, json: string): void {
+  /** The file first, then the step in run.json. `data` (safetensors, see model/checkpoint.ts) is stored verbatim. */
+  writeCheckpoint(id: string, step: number, data: Buffer): void {
     this.readRecord(id);
     const file = L.checkpointPath(this.workspace, id, step);
     makeDirs(L.checkpointsDir(this.workspace, id));
-    writeFileAtomic(file, json);
+    writeFileAtomic(file, data);
     this.mutate(id, (cur) => ({ ...cur, checkpointSteps: addStep(cur.checkpointSteps, step) }));
   }
 
   /** The optimizer's state at a checkpoint step; older states are removed (only the latest is needed to resume). */
-  writeOptimizerState(id: string, step: number, json: string): void {
+  writeOptimizerState(id: string, step: number, data: Buffer): void {
     this.requireRunDir(id);
     const dir = L.optimizerDir(this.workspace, id);
     makeDirs(dir);
-    writeFileAtomic(L.optimizerPath(this.workspace, id, step), json);
+    const file = L.optimizerPath(this.workspace, id, step);
+    writeFileAtomic(file, data);
     for (const n of fs.readdirSync(dir)) {
-      const m = L.STEP_FILE_RE.exec(n);
-      if (m && Number(m[1]) !== step) fs.rmSync(path.join(dir, n), { force: true });
+      if (L.STEP_FILE_RE.test(n) && path.join(dir, n) !== file) fs.rmSync(path.join(dir, n), { force: true });
     }
   }
 
-  /** The optimizer's state saved with the checkpoint at `step`, or null (none saved, e.g. an older run). */
-  readOptimizerState(id: string, step: number): string | null {
+  /** The optimizer's state saved with the checkpoint at `step` (safetensors, or an older run's JSON), or null (none saved). */
+  readOptimizerState(id: string, step: number): Buffer | null {
     this.requireRunDir(id);
-    try {
-      return fs.readFileSync(L.optimizerPath(this.workspace, id, step), 'utf8');
-    } catch (e) {
-      if (code(e) === 'ENOENT') return null;
-      throw e;
-    }
+    return readFirst([L.optimizerPath(this.workspace, id, step), L.legacyOptimizerPath(this.workspace, id, step)]);
   }
 
   /**
@@ -329,9 +324,12 @@ export class RunStore {
     }));
   }
 
-  readCheckpoint(id: string, step: number): string {
-    const file = L.checkpointPath(this.workspace, id, step);
-    return this.readOrExplain(id, file, () => `run "${id}" has no checkpoint at step ${step}`).toString('utf8');
+  /** The checkpoint's bytes: safetensors, or the JSON of a run from before (parseCheckpoint reads both). */
+  readCheckpoint(id: string, step: number): Buffer {
+    this.requireRunDir(id);
+    const data = readFirst([L.checkpointPath(this.workspace, id, step), L.legacyCheckpointPath(this.workspace, id, step)]);
+    if (data === null) throw new Error(`run "${id}" has no checkpoint at step ${step}`);
+    return data;
   }
 
   /**

@@ -7,8 +7,8 @@ import { backendVersions, initBackend } from '../backend';
 import { loadDataset, describeDataset } from '../data/load';
 import { dataMax, scaleImages, type Dataset } from '../data/dataset';
 import { lossSettings } from '../model/definition';
-import { parseCheckpoint, serializeParams } from '../model/checkpoint';
-import { parseOptimizerState, serializeOptimizerState } from './optimizers';
+import { encodeCheckpoint, parseCheckpoint } from '../model/checkpoint';
+import { decodeOptimizerState, encodeOptimizerState } from './optimizerFile';
 import { initialParams } from '../model/params';
 import { BatchSampler, effectiveBatchSize } from './batches';
 import { createStepEngine, engineThreads } from './engines';
@@ -175,9 +175,9 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   });
   /** A checkpoint and, beside it, the optimizer's state (the latest only): what a resumed run needs. */
   const checkpoint = async (s: number): Promise<void> => {
-    store.writeCheckpoint(id, s, serializeParams(dim, config.network.layers, engine.params(), s));
+    store.writeCheckpoint(id, s, encodeCheckpoint(dim, config.network.layers, engine.params(), s));
     const state = await engine.exportOptimizerState();
-    if (state) store.writeOptimizerState(id, s, serializeOptimizerState(state));
+    if (state) store.writeOptimizerState(id, s, encodeOptimizerState(state));
   };
 
   const sripVectors = (): SripVectors => {
@@ -192,7 +192,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   if (plan) {
     // The state at the checkpoint, and every random draw up to it replayed: the run goes on as if it had never stopped.
     const saved = store.readOptimizerState(id, from);
-    if (saved && !plan.reset.length) await engine.importOptimizerState(parseOptimizerState(saved));
+    if (saved && !plan.reset.length) await engine.importOptimizerState(decodeOptimizerState(saved));
     batches.skip(from);
     for (let i = 0; i <= from; i++) sripVectors(); // step 0's loss and every step to the checkpoint
     logQuietly(
