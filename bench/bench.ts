@@ -23,6 +23,7 @@ import { Rng } from '../electron/engine/util/rng';
 import type { RunConfigInput } from '../electron/engine/config/schema';
 import { benchServeLag } from './serveLag';
 import { benchListRuns } from './listRuns';
+import { describeProcessor, processor } from './processor';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
@@ -214,10 +215,12 @@ async function main() {
   if (mode === '--svd') return console.log(JSON.stringify(benchSvd()));
   const skipReproduce = process.argv.includes('--no-reproduce');
   const skipThreads = process.argv.includes('--no-threads');
+  const cpu = processor();
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
+    processor: cpu,
     node: process.versions.node,
     tfjs: tf.version.tfjs,
   };
@@ -254,7 +257,15 @@ async function main() {
     console.error('bench: racecar reproduce ...');
     results.reproduce = benchReproduce();
   }
+  console.log(`processor  ${describeProcessor(cpu)} (every ratio below is to PyTorch measured in this run on it)`);
   if (torch) {
+    const cfg = (raw: unknown[], w: string) => {
+      const r = raw.find((l) => String((l as { workload?: string }).workload).startsWith(w)) as Record<string, unknown> | undefined;
+      return r
+        ? `${String(r.threads ?? '?')} torch thread(s), OPENBLAS_NUM_THREADS ${String(r.OPENBLAS_NUM_THREADS ?? '?')}, ${String(r.openblas_core ?? 'OpenBLAS')}`
+        : '?';
+    };
+    console.log(`torch      W1: ${cfg(before!.raw, 'W1')}   W2: ${cfg(before!.raw, 'W2')} (the faster of one thread and OpenBLAS on every core)`);
     console.log(
       `torch      W1 ${torch.W1.toFixed(1)} steps/s   W2 ${torch.W2.toFixed(1)} steps/s   (mean of before ${before!.W1.toFixed(1)}/${before!.W2.toFixed(1)} and after ${after!.W1.toFixed(1)}/${after!.W2.toFixed(1)})`,
     );

@@ -5,6 +5,7 @@
 // Every backend runs the same graphs (model/graphs.ts); the tfjs backends are
 // the packages' own, unpatched.
 import * as tf from '@tensorflow/tfjs';
+import { PROVIDERS, requestedProvider } from './onnx/providers';
 import { loadOrt, ortVersion, requestedOnnxThreads } from './onnx/runtime';
 import type { BackendName } from './types';
 
@@ -53,9 +54,13 @@ const started = new Set<BackendName>();
  * return the same one unless another is requested.
  */
 export async function initBackend(requested: string | undefined = process.env.RACECAR_BACKEND): Promise<BackendName> {
-  const want = requested?.trim() || undefined;
+  let want = requested?.trim() || undefined;
+  // onnx-<provider> is ONNX Runtime on that execution provider (onnx/providers.ts).
+  const provider = requestedProvider(want);
+  if (provider) want = 'onnx';
   if (want !== undefined && !BACKENDS.includes(want as BackendName)) {
-    throw new BackendError(`RACECAR_BACKEND=${want} is not a backend: use one of ${BACKENDS.join(', ')} or unset it`);
+    const gpus = PROVIDERS.filter((p) => p !== 'cpu').map((p) => `onnx-${p}`);
+    throw new BackendError(`RACECAR_BACKEND=${want} is not a backend: use one of ${[...BACKENDS, ...gpus].join(', ')} or unset it`);
   }
   if (active && (!want || want === active)) return active;
   return init(want as BackendName | undefined, BACKENDS);
@@ -68,7 +73,7 @@ export async function initBackend(requested: string | undefined = process.env.RA
  */
 export async function initTfjsBackend(requested: string | undefined = process.env.RACECAR_BACKEND): Promise<BackendName> {
   const want = requested?.trim() || undefined;
-  if (want && want !== 'onnx') return initBackend(want);
+  if (want && want !== 'onnx' && !requestedProvider(want)) return initBackend(want);
   if (active && active !== 'onnx') return active;
   return init(undefined, TFJS_BACKENDS);
 }

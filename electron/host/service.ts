@@ -23,7 +23,7 @@ import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner
 import { openWorkspace } from '../engine/store/workspace';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
 import { resumePlan } from '../engine/train/trainer';
-import type { BackendName, RunRecord, SweepTag, TrainEvent } from '../engine/types';
+import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
 import { sweepRuns } from '../engine/sweep/sweepStore';
 import { SweepHandlers } from './sweeps';
@@ -210,7 +210,7 @@ export class EngineService implements EngineHandler {
       const a = this.active.get(id);
       if ((a && !a.finished) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is already queued or running`);
       // Checked before it is queued: a cancelled or interrupted run with a checkpoint before its last step.
-      const plan = resumePlan(this.store, id, { backend: this.resumeBackend() });
+      const plan = resumePlan(this.store, id);
       const run = this.store.updateRun(id, { status: 'queued', ...thisProcessAsOwner() });
       this.queue.push({ id, config: run.config, sweep: false, resume: true });
       this.emit({ type: 'runs.changed' });
@@ -400,12 +400,6 @@ export class EngineService implements EngineHandler {
       this.queue.shift();
       this.startWorker(next);
     }
-  }
-
-  /** The backend a training process started now will use (the optimizer state of another backend cannot be taken up). */
-  private resumeBackend(): BackendName | null {
-    const forced = process.env.RACECAR_BACKEND?.trim();
-    return (forced as BackendName | undefined) || (availableBackends()[0] ?? null);
   }
 
   private startWorker(next: { id: string; config: unknown; resume?: boolean }): void {

@@ -28,7 +28,8 @@ function graphOf(...xs: Operand[]): Graph {
 
 const node = (g: Graph, x: Operand): Node => (typeof x === 'number' ? g.scalar(x) : x);
 
-function define(op: string, vjp: Vjp): void {
+/** Registers an op's gradient rule (once per op; graph/conv.ts adds the convolutions'). */
+export function define(op: string, vjp: Vjp): void {
   if (VJP.has(op)) throw new Error(`op ${op} is defined twice`);
   VJP.set(op, vjp);
 }

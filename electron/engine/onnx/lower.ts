@@ -132,6 +132,32 @@ export function lowerToOnnx(g: Graph): GraphBuilder {
           out = b.op('Slice', [val(n.inputs[0]), b.ints([start]), b.ints([end]), b.ints([axis])]);
           break;
         }
+        case 'conv2d': {
+          const { stride, pad } = attrs<{ stride: number; pad: number }>(n);
+          out = b.op('Conv', ins(), { strides: [stride, stride], pads: [pad, pad, pad, pad] });
+          break;
+        }
+        case 'convTranspose2d': {
+          const { stride, pad } = attrs<{ stride: number; pad: number }>(n);
+          const [y, w] = n.inputs;
+          const k = w.shape[2];
+          const extra = (i: number) => n.shape[2 + i] - ((y.shape[2 + i] - 1) * stride - 2 * pad + k);
+          out = b.op('ConvTranspose', ins(), { strides: [stride, stride], pads: [pad, pad, pad, pad], output_padding: [extra(0), extra(1)] });
+          break;
+        }
+        case 'conv2dFilterGrad': {
+          // A convolution of the inputs (batch as channels) with the output gradient, dilated by the stride.
+          const { stride, pad, kernel } = attrs<{ stride: number; pad: number; kernel: number }>(n);
+          const swap = (x: Value) => b.op('Transpose', [x], { perm: [1, 0, 2, 3] });
+          const full = b.op('Conv', [swap(val(n.inputs[0])), swap(val(n.inputs[1]))], { dilations: [stride, stride], pads: [pad, pad, pad, pad] });
+          out = swap(b.op('Slice', [full, b.ints([0, 0]), b.ints([kernel, kernel]), b.ints([2, 3])]));
+          break;
+        }
+        case 'amax': {
+          const { axes, keepdims } = attrs<{ axes: number[]; keepdims: boolean }>(n);
+          out = b.op('ReduceMax', ins(), { axes, keepdims: keepdims ? 1 : 0 });
+          break;
+        }
         case 'softmax':
           out = b.op('Softmax', ins(), { axis: n.attrs.axis as number });
           break;

@@ -8,15 +8,16 @@ import type { HostTensor, Program, ProgramFactory, StateSpec } from '../graph/ru
 import { nextName } from '../model/layout';
 import { CHECKSUM, PARTS } from '../model/graphs';
 import { lowerToOnnx } from './lower';
+import { providerName, type Provider } from './providers';
 import { createSession, loadOrt, ortVersion, type Ort, type OrtSession, type OrtTensor } from './runtime';
 
 const encode = (g: Graph) => lowerToOnnx(g).encode(ortVersion());
 
-export function onnxProgram(threads: number): ProgramFactory {
+export function onnxProgram(threads: number, provider: Provider = 'cpu'): ProgramFactory {
   return async (step, specs, initial) => {
     const ort = loadOrt();
     if (!ort) throw new Error('onnxruntime-node does not load here');
-    const session = await createSession(encode(step), threads);
+    const session = await createSession(encode(step), threads, provider);
     const state = new StateBuffers(ort, specs, initial);
     const parts = step.outputs.get(PARTS)!;
     const partsT = new ort.Tensor('float32', new Float32Array(parts.shape[0]), [...parts.shape]);
@@ -33,7 +34,7 @@ export function onnxProgram(threads: number): ProgramFactory {
       async run(g, feeds) {
         let s = sessions.get(g);
         if (!s) {
-          s = await createSession(encode(g), threads);
+          s = await createSession(encode(g), threads, provider);
           sessions.set(g, s);
         }
         const cur = state.current();
@@ -44,7 +45,7 @@ export function onnxProgram(threads: number): ProgramFactory {
       },
       read: (name) => Float32Array.from(state.array(name)),
       write: (name, data) => state.array(name).set(data),
-      threadReport: () => `onnxruntime ${ortVersion()}: ${threads} intra-op thread${threads > 1 ? 's' : ''}`,
+      threadReport: () => `onnxruntime ${ortVersion()} on ${providerName(provider)}: ${threads} intra-op thread${threads > 1 ? 's' : ''}`,
       dispose() {
         void session.release();
         for (const s of sessions.values()) void s.release();

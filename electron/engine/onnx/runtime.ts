@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as OrtModule from 'onnxruntime-node';
+import type { Provider } from './providers';
 
 export type Ort = typeof OrtModule;
 export type OrtTensor = OrtModule.Tensor;
@@ -20,6 +21,8 @@ export function loadOrt(): Ort | null {
     // Loading the package does not load the binary yet: ask it for its backends.
     const list = (ort as unknown as { listSupportedBackends?: () => { name: string }[] }).listSupportedBackends?.() ?? [];
     if (!list.some((b) => b.name === 'cpu')) throw new Error('onnxruntime-node has no CPU backend');
+    // Failures come back as exceptions with their reason; ORT's own logger would also print them on stderr.
+    ort.env.logLevel = 'fatal';
     loaded = ort;
   } catch (e) {
     loadError = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -78,14 +81,16 @@ export function onnxThreads(stepFlops: number): number {
 }
 
 /**
- * A session for a graph. The pool threads sleep instead of spinning between
- * kernels: a spinning thread takes a core from the other training process.
+ * A session for a graph on an execution provider (the CPU's by default). The
+ * pool threads sleep instead of spinning between kernels: a spinning thread
+ * takes a core from the other training process.
  */
-export async function createSession(bytes: Uint8Array, threads: number): Promise<OrtSession> {
+export async function createSession(bytes: Uint8Array, threads: number, provider: Provider = 'cpu'): Promise<OrtSession> {
   const ort = loadOrt();
   if (!ort) throw new Error(`onnxruntime-node does not load here: ${loadError}`);
   return ort.InferenceSession.create(bytes, {
-    executionProviders: ['cpu'],
+    // Nodes a GPU provider does not take run on the CPU provider, which ORT always adds.
+    executionProviders: [provider],
     logSeverityLevel: 3, // errors only: ORT warns on stderr about harmless graph clean-ups
     intraOpNumThreads: threads,
     interOpNumThreads: 1,

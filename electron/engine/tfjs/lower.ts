@@ -17,6 +17,9 @@ function matmul(explicitTranspose: boolean): Fn {
 }
 
 const float = (t: tf.Tensor) => tf.cast(t, 'float32');
+// tfjs convolves channels-last on every backend.
+const nhwc = (x: tf.Tensor) => tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D;
+const nchw = (x: tf.Tensor) => tf.transpose(x, [0, 3, 1, 2]);
 
 function lowerings(explicitTranspose: boolean): Record<string, Fn> {
   return {
@@ -41,7 +44,8 @@ function lowerings(explicitTranspose: boolean): Record<string, Fn> {
     matmul: matmul(explicitTranspose),
     sum: ([x], n) => tf.sum(x, attrs<{ axes: number[] }>(n).axes, attrs<{ keepdims: boolean }>(n).keepdims),
     mean: ([x], n) => tf.mean(x, attrs<{ axes: number[] }>(n).axes, attrs<{ keepdims: boolean }>(n).keepdims),
-    expand: ([x], n) => tf.broadcastTo(x, [...n.shape]),
+    // An addition of zeros: a native broadcasting kernel on every backend (wasm's broadcastTo copies in JavaScript).
+    expand: ([x, zeros]) => tf.add(x, zeros),
     reshape: ([x], n) => tf.reshape(x, [...n.shape]),
     transpose: ([x], n) => tf.transpose(x, [...attrs<{ perm: number[] }>(n).perm]),
     concat: (xs, n) => tf.concat(xs, attrs<{ axis: number }>(n).axis),
@@ -53,6 +57,41 @@ function lowerings(explicitTranspose: boolean): Record<string, Fn> {
         n.shape.map((d, i) => (i === axis ? end - start : d)),
       );
     },
+    conv2d: ([x, w], n) => {
+      const { stride, pad } = attrs<{ stride: number; pad: number }>(n);
+      const y = tf.conv2d(nhwc(x), tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, stride, [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ]);
+      return nchw(y);
+    },
+    convTranspose2d: ([y, w], n) => {
+      const { stride, pad } = attrs<{ stride: number; pad: number }>(n);
+      const [N, C, H, W] = n.shape;
+      return nchw(tf.conv2dTranspose(nhwc(y), tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, [N, H, W, C], stride, pad));
+    },
+    conv2dFilterGrad: ([x, dy], n) => {
+      // A convolution of the inputs (batch as channels) with the output gradient, dilated by the stride.
+      const { stride, pad, kernel } = attrs<{ stride: number; pad: number; kernel: number }>(n);
+      const full = tf.conv2d(
+        tf.transpose(x, [1, 2, 3, 0]) as tf.Tensor4D,
+        tf.transpose(dy, [2, 3, 0, 1]) as tf.Tensor4D,
+        1,
+        [
+          [0, 0],
+          [pad, pad],
+          [pad, pad],
+          [0, 0],
+        ],
+        'NHWC',
+        stride,
+      );
+      const [c, , , f] = full.shape;
+      return tf.transpose(tf.slice(full, [0, 0, 0, 0], [c, kernel, kernel, f]), [3, 0, 1, 2]);
+    },
+    amax: ([x], n) => tf.max(x, attrs<{ axes: number[] }>(n).axes, attrs<{ keepdims: boolean }>(n).keepdims),
     softmax: ([x]) => tf.softmax(x),
     logSoftmax: ([x]) => tf.logSoftmax(x),
   };
@@ -72,6 +111,7 @@ export class TfjsGraph {
     this.fns = lowerings(explicitTranspose);
     for (const n of this.order) {
       if (n.op === 'const') this.consts.set(n.id, tf.keep(tf.tensor(n.attrs.values as number[], [...n.shape], 'float32')));
+      else if (n.op === 'expand') this.consts.set(n.id, tf.keep(tf.zeros([...n.shape], 'float32')));
       else if (n.op !== 'input' && !this.fns[n.op]) throw new Error(`tfjs: no lowering of ${n.op}`);
     }
   }
@@ -83,6 +123,7 @@ export class TfjsGraph {
       let t: tf.Tensor;
       if (n.op === 'input') t = inputs(String(n.attrs.name));
       else if (n.op === 'const') t = this.consts.get(n.id)!;
+      else if (n.op === 'expand') t = this.fns.expand([v.get(n.inputs[0].id)!, this.consts.get(n.id)!], n);
       else
         t = this.fns[n.op](
           n.inputs.map((i) => v.get(i.id)!),

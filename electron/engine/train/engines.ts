@@ -3,14 +3,16 @@ import { graphFlops } from '../graph/ir';
 import { lossSettings } from '../model/definition';
 import { buildStepGraph } from '../model/graphs';
 import { onnxProgram } from '../onnx/program';
+import type { Provider } from '../onnx/providers';
 import { onnxThreads } from '../onnx/runtime';
 import { tfjsProgram } from '../tfjs/program';
 import type { BackendName } from '../types';
 import { createGraphEngine } from './graphEngine';
 import type { EngineSetup, StepEngine } from './stepEngine';
 
-export async function createStepEngine(backend: BackendName, setup: EngineSetup): Promise<StepEngine> {
-  const program = backend === 'onnx' ? onnxProgram(engineThreads(setup)) : tfjsProgram();
+/** The engine of a backend; on onnx, on an execution provider (the CPU's unless train/provider.ts chose another). */
+export async function createStepEngine(backend: BackendName, setup: EngineSetup, provider: Provider = 'cpu'): Promise<StepEngine> {
+  const program = backend === 'onnx' ? onnxProgram(engineThreads(setup), provider) : tfjsProgram();
   return createGraphEngine(backend, program, setup);
 }
 

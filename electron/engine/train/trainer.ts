@@ -12,7 +12,9 @@ import { decodeOptimizerState, encodeOptimizerState } from './optimizerFile';
 import { initialParams } from '../model/params';
 import { BatchSampler, effectiveBatchSize } from './batches';
 import { createStepEngine, engineThreads } from './engines';
-import type { SripVectors } from './stepEngine';
+import type { SripVectors, StepEngine } from './stepEngine';
+import { pickByProbe, planProvider } from './provider';
+import { providerName } from '../onnx/providers';
 import { DivergedError, checkBlowUp, checkEvaluation, checkState } from './divergence';
 import { encodeTestSet } from '../data/storedTestSet';
 import { checkMemory } from './memoryBudget';
@@ -54,17 +56,18 @@ export interface ResumePlan {
  * resumed. `queued`: the run was queued to resume (the engine service sets
  * that status before its training process takes the run over).
  */
-export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean; backend?: BackendName | null } = {}): ResumePlan {
+export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean } = {}): ResumePlan {
   const run = store.get(id);
   if (!RESUMABLE.includes(run.status) && !(opts.queued && run.status === 'queued'))
     throw new Error(`run "${id}" is ${run.status}: only a cancelled or interrupted run can be resumed (duplicate it to train again)`);
   const step = store.latestCheckpointStep(id);
   if (step === null) throw new Error(`run "${id}" has no checkpoint to resume from: it stopped before its first one (duplicate it to train again)`);
   if (step >= run.totalSteps) throw new Error(`run "${id}" already has a checkpoint at its last step (${run.totalSteps}): nothing left to train`);
-  const saved = store.readOptimizerState(id, step) !== null;
-  // Each backend keeps its optimizer state in its own layout: another backend starts it afresh.
-  const otherBackend = opts.backend && run.backend && opts.backend !== run.backend ? run.backend : null;
-  const optimizer = saved && !otherBackend;
+  // Every backend keeps the step graph's one layout; versions before it kept tfjs's own.
+  const saved = store.readOptimizerState(id, step);
+  const savedKind = saved === null ? null : decodeOptimizerState(saved).kind;
+  const legacy = savedKind === 'flat-adam' || savedKind === 'tfjs';
+  const optimizer = savedKind !== null && !legacy;
   const kind = run.config.training.optimizer.kind;
   const restored = [
     'weights and biases',
@@ -72,7 +75,7 @@ export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean
     ...(optimizer ? [`${kind === 'adam' ? 'Adam' : kind} state (moments and step count)`] : []),
     'the order of the training batches' + (run.config.loss.lambdaOrt > 0 ? ' and the SRIP draws' : ''),
   ];
-  const why = otherBackend ? `saved by the ${otherBackend} backend, resumed on ${opts.backend}` : 'this checkpoint was saved without it';
+  const why = legacy ? `saved in the ${run.backend ?? 'tfjs'} backend's layout of an earlier version` : 'this checkpoint was saved without it';
   const reset = optimizer ? [] : [`${kind === 'adam' ? 'Adam' : kind} state (${why}): it starts afresh`];
   return { step, totalSteps: run.totalSteps, restored, reset };
 }
@@ -121,14 +124,16 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const { store, signal } = opts;
   if (opts.resume && !opts.runId) throw new Error('resume: say which run (runId)');
   const backend = await initBackend();
-  const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true, backend }) : null;
+  // A forced GPU provider that cannot run here is refused now, before anything is written.
+  const providers = backend === 'onnx' ? await planProvider() : null;
+  const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true }) : null;
   const from = plan?.step ?? 0;
   const progressEveryMs = opts.progressEveryMs ?? 200;
   const dim = data.height * data.width;
   const batchSize = effectiveBatchSize(config.training.batchSize, data.train.count);
   const versions = {
     ...engineVersions(backend),
-    ...(backend === 'onnx' ? { onnxThreads: String(engineThreads({ config, dim, batchSize })) } : {}),
+    ...(backend === 'onnx' ? { onnxThreads: String(engineThreads({ config, dim, batchSize })), onnxProvider: providers!.provider } : {}),
   };
   const dataInfo = describeDataset(data);
   const id = opts.runId
@@ -162,7 +167,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const samples = Math.min(t.backwardSamples, data.test.count);
   const hi = dataMax(config.data.scale);
   const png = (v: Float32Array, i: number) => encodeGreyPng(v.subarray(i * dim, (i + 1) * dim), data.width, data.height, 0, hi);
-  const engine = await createStepEngine(backend, {
+  const setup = {
     config,
     settings,
     dim,
@@ -172,7 +177,19 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     train: { images: trainImages, labels: data.train.labels },
     test: { images: testImages, labels: data.test.labels },
     samples,
-  });
+  };
+  let engine: StepEngine;
+  if (providers?.candidates.length) {
+    // Fixed vectors: the probe must not draw from the run's SRIP generator.
+    const probeSrip = settings.lambdaOrt > 0 ? config.network.layers.map((l) => new Float32Array(l.units).fill(1 / Math.sqrt(l.units))) : null;
+    const pick = await pickByProbe((p) => createStepEngine(backend, setup, p), providers.candidates, batches.first(), probeSrip);
+    engine = pick.engine;
+    store.updateRun(id, { versions: { ...store.get(id).versions, onnxProvider: pick.provider, onnxProbe: pick.why } });
+    logQuietly(store, id, `execution provider ${providerName(pick.provider)}: ${pick.why}`);
+  } else {
+    engine = await createStepEngine(backend, setup, providers?.provider);
+    if (providers?.notice) logQuietly(store, id, providers.notice);
+  }
   /** A checkpoint and, beside it, the optimizer's state (the latest only): what a resumed run needs. */
   const checkpoint = async (s: number): Promise<void> => {
     store.writeCheckpoint(id, s, encodeCheckpoint(dim, config.network.layers, engine.params(), s));

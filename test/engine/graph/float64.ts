@@ -156,6 +156,47 @@ function evalNode(n: Node, v: Array64[], feed: (name: string) => Array64): Float
       }
       return out;
     }
+    case 'conv2d':
+    case 'convTranspose2d':
+    case 'conv2dFilterGrad': {
+      const { stride: s, pad } = attrs<{ stride: number; pad: number }>(n);
+      // One loop over (n, f, p, q, c, i, j): x is NCHW, w is [F, C, k, k], y is [N, F, Ho, Wo].
+      const [x, w, y] =
+        n.op === 'conv2d'
+          ? [v[0], v[1], { shape: n.shape, data: out }]
+          : n.op === 'convTranspose2d'
+            ? [{ shape: n.shape, data: out }, v[1], v[0]]
+            : [v[0], { shape: n.shape, data: out }, v[1]];
+      const [N, C, H, W] = x.shape;
+      const [F, , k] = w.shape;
+      const [, , Ho, Wo] = y.shape;
+      for (let b = 0; b < N; b++)
+        for (let f = 0; f < F; f++)
+          for (let p = 0; p < Ho; p++)
+            for (let q = 0; q < Wo; q++)
+              for (let c = 0; c < C; c++)
+                for (let i = 0; i < k; i++)
+                  for (let j = 0; j < k; j++) {
+                    const h = p * s + i - pad;
+                    const ww = q * s + j - pad;
+                    if (h < 0 || h >= H || ww < 0 || ww >= W) continue;
+                    const xi = ((b * C + c) * H + h) * W + ww;
+                    const wi = ((f * C + c) * k + i) * k + j;
+                    const yi = ((b * F + f) * Ho + p) * Wo + q;
+                    if (n.op === 'conv2d') out[yi] += x.data[xi] * w.data[wi];
+                    else if (n.op === 'convTranspose2d') out[xi] += y.data[yi] * w.data[wi];
+                    else out[wi] += y.data[yi] * x.data[xi];
+                  }
+      return out;
+    }
+    case 'amax': {
+      const axes = attrs<{ axes: number[] }>(n).axes;
+      const keptShape = v[0].shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const read = broadcastReader(keptShape, v[0].shape);
+      out.fill(-Infinity);
+      for (let i = 0; i < v[0].data.length; i++) out[read(i)] = Math.max(out[read(i)], v[0].data[i]);
+      return out;
+    }
     case 'softmax':
     case 'logSoftmax': {
       const cols = n.shape[n.shape.length - 1];

@@ -1,4 +1,5 @@
 // One case per op (and a chain), shared by the gradient checks and the lowering tests.
+import * as conv from '../../../electron/engine/graph/conv';
 import * as op from '../../../electron/engine/graph/ops';
 import type { OpCase } from './check';
 
@@ -87,5 +88,53 @@ export const OP_CASES: OpCase[] = [
   },
   { name: 'softmax', shapes: [[3, 4]], build: (x) => op.softmax(x) },
   { name: 'logSoftmax', shapes: [[3, 4]], build: (x) => op.logSoftmax(x) },
+  {
+    name: 'conv2d 3x3, stride 1, padding 1',
+    shapes: [
+      [2, 3, 5, 5],
+      [4, 3, 3, 3],
+    ],
+    build: (x, w) => conv.conv2d(x, w, { stride: 1, pad: 1 }),
+  },
+  {
+    name: 'conv2d 3x3, stride 2, padding 1 (odd input)',
+    shapes: [
+      [2, 2, 7, 7],
+      [3, 2, 3, 3],
+    ],
+    build: (x, w) => conv.conv2d(x, w, { stride: 2, pad: 1 }),
+  },
+  {
+    name: 'conv2d 1x1, stride 2 (a projection)',
+    shapes: [
+      [1, 3, 6, 6],
+      [2, 3, 1, 1],
+    ],
+    build: (x, w) => conv.conv2d(x, w, { stride: 2, pad: 0 }),
+  },
+  {
+    name: 'convTranspose2d 3x3, stride 2, padding 1, output padding 1',
+    shapes: [
+      [2, 3, 4, 4],
+      [3, 2, 3, 3],
+    ],
+    build: (y, w) => conv.convTranspose2d(y, w, { stride: 2, pad: 1 }, [8, 8]),
+  },
+  {
+    name: 'convTranspose2d 3x3, stride 2, padding 1, no output padding',
+    shapes: [
+      [1, 2, 4, 4],
+      [2, 3, 3, 3],
+    ],
+    build: (y, w) => conv.convTranspose2d(y, w, { stride: 2, pad: 1 }, [7, 7]),
+  },
+  { name: 'max pooling 2x2', shapes: [[2, 2, 4, 6]], build: (x) => conv.maxPool(x, 2) },
+  { name: 'average pooling 2x2', shapes: [[2, 2, 4, 4]], build: (x) => conv.avgPool(x, 2) },
+  { name: 'nearest upsampling 2x', shapes: [[1, 2, 3, 3]], build: (x) => conv.upsample(x, 2) },
+  {
+    name: 'per-channel bias and batch statistics over N, H, W',
+    shapes: [[2, 3, 4, 4], [3]],
+    build: (x, b) => op.sub(op.add(x, conv.perChannel(b)), op.mean(x, [0, 2, 3], true)),
+  },
   { name: 'a chain sharing an input (two gradient paths)', shapes: [[3, 3]], build: (x) => op.mul(op.tanh(x), op.add(x, op.sum(x, [0]))) },
 ];

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { gradients } from '../../../electron/engine/graph/autodiff';
 import { Graph, graphFlops } from '../../../electron/engine/graph/ir';
+import * as conv from '../../../electron/engine/graph/conv';
 import * as op from '../../../electron/engine/graph/ops';
 import { checkOp, finiteDifferences, relDiff } from './check';
 import { OP_CASES } from './opCases';
@@ -75,5 +76,36 @@ describe('the float64 interpreter on known answers', () => {
     const g = new Graph('flops');
     g.output('y', op.matmul(g.input('a', [3, 4]), g.input('b', [4, 5])));
     expect(graphFlops(g)).toBe(2 * 3 * 4 * 5);
+  });
+});
+
+describe('convolutions', () => {
+  it('convTranspose2d is the adjoint of conv2d: <convT(y, w), x> = <y, conv2d(x, w)>', () => {
+    const g = new Graph('adjoint');
+    const x = g.input('x', [2, 3, 7, 7]);
+    const y = g.input('y', [2, 4, 4, 4]);
+    const w = g.input('w', [4, 3, 3, 3]);
+    const a = { stride: 2, pad: 1 };
+    g.output('lhs', op.sum(op.mul(conv.convTranspose2d(y, w, a, [7, 7]), x)));
+    g.output('rhs', op.sum(op.mul(y, conv.conv2d(x, w, a))));
+    let seed = 1;
+    const rnd = (n: number) => Float64Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1);
+    const r = interpret(g, { x: rnd(2 * 3 * 49), y: rnd(2 * 4 * 16), w: rnd(4 * 27) });
+    expect(r.lhs[0]).toBeCloseTo(r.rhs[0], 10);
+  });
+
+  it('a 3x3 kernel on a known image', () => {
+    const g = new Graph('known-conv');
+    const x = g.input('x', [1, 1, 3, 3]);
+    g.output('y', conv.conv2d(x, g.constant([0, 0, 0, 0, 1, 1, 0, 0, 0], [1, 1, 3, 3]), { stride: 1, pad: 1 }));
+    // Each output is its pixel plus its right neighbour (zero past the edge).
+    expect(Array.from(interpret(g, { x: [1, 2, 3, 4, 5, 6, 7, 8, 9] }).y)).toEqual([3, 5, 3, 9, 11, 6, 15, 17, 9]);
+  });
+
+  it('refuses shapes that cannot work, naming the sizes', () => {
+    const g = new Graph('bad-conv');
+    const x = g.input('x', [1, 1, 2, 2]);
+    expect(() => conv.conv2d(x, g.input('w', [1, 1, 3, 3]), { stride: 1, pad: 0 })).toThrow('a 3x3 kernel does not fit an input of 2 (padding 0)');
+    expect(() => conv.maxPool(g.input('z', [1, 1, 5, 5]), 2)).toThrow('maxPool: a 2x2 window does not divide 5x5');
   });
 });

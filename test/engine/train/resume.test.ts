@@ -133,7 +133,7 @@ describe('resuming on another backend', () => {
     vi.unstubAllEnvs();
   });
 
-  it('restores the weights but starts the optimizer afresh, and says so', async () => {
+  it('restores the weights and the optimizer state: every backend keeps the one layout', async () => {
     const [first, second] = availableBackends();
     expect(second, 'two backends are installed (npm ci brings onnx and wasm)').toBeDefined();
     const config = cfg({ kind: 'adam', learningRate: 3e-3 });
@@ -141,12 +141,13 @@ describe('resuming on another backend', () => {
     vi.stubEnv('RACECAR_BACKEND', first!);
     const id = await trainAndStop(store, config, 20);
     vi.stubEnv('RACECAR_BACKEND', second!);
-    const plan = resumePlan(store, id, { backend: second! });
-    expect(plan.reset).toEqual([`Adam state (saved by the ${first} backend, resumed on ${second}): it starts afresh`]);
+    const plan = resumePlan(store, id);
+    expect(plan.reset).toEqual([]);
+    expect(plan.restored).toContain('Adam state (moments and step count)');
     const run = await trainToEnd(store.get(id).config, { store, runId: id, resume: true });
     expect(run).toMatchObject({ status: 'completed', backend: second, checkpointSteps: [15, 20, 30, 40] });
-    expect(fs.readFileSync(path.join(store.workspace, 'runs', id, 'train.log'), 'utf8')).toContain(
-      `not restored: Adam state (saved by the ${first} backend, resumed on ${second}): it starts afresh`,
-    );
+    const log = fs.readFileSync(path.join(store.workspace, 'runs', id, 'train.log'), 'utf8');
+    expect(log).toMatch(/resumed from the checkpoint at step 20 of \d+: restored weights and biases, .*Adam state \(moments and step count\)/);
+    expect(log).not.toContain('not restored');
   });
 });
