@@ -57,7 +57,10 @@ const SweepSpecRequest = z.record(z.string().max(100), z.unknown());
 export const requestSchemas = {
   'app.info': Empty,
   'presets.list': Empty,
-  'runs.list': Empty,
+  /** A page of the runs, newest first (default: all of them); `total` says how many there are. */
+  'runs.list': z
+    .object({ offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000, 'limit: at most 1000 runs a page').optional() })
+    .strict(),
   'runs.get': z.object({ id: runId }).strict(),
   // The run config itself is validated by RunConfigSchema on the engine side (field-level messages).
   'runs.start': z.object({ config: z.record(z.string().max(100), z.unknown()) }).strict(),
@@ -145,7 +148,7 @@ export type SvdVectorsView = Omit<LayerVectors, 'vectors'> & { vectors: { index:
 export interface Results {
   'app.info': { version: string; backend: BackendName | null; backends: BackendName[]; workspace: string; platform: string; mode: 'electron' | 'browser' };
   'presets.list': { presets: Preset[] };
-  'runs.list': { runs: RunSummary[]; problems: { id: string; error: string }[]; queue: string[] };
+  'runs.list': { runs: RunSummary[]; total: number; problems: { id: string; error: string }[]; queue: string[] };
   'runs.get': { run: RunRecord; metrics: EvalRecord[] };
   'runs.start': { id: string };
   'runs.validate': { ok: true; config: RunConfig; totalSteps: number } | { ok: false; error: string };

@@ -160,11 +160,12 @@ export class EngineService implements EngineHandler {
       mode: this.opts.mode,
     }),
     'presets.list': () => ({ presets: REFERENCE_RUNS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
-    'runs.list': () => {
+    'runs.list': ({ offset = 0, limit }) => {
       // run.json alone: each run's writer keeps its latest evaluation there.
       const { runs, problems } = this.store.list();
-      const summaries: RunSummary[] = runs.map((run) => ({ run, last: run.last ?? null }));
-      return { runs: summaries, problems, queue: this.queue.map((q) => q.id) };
+      const page = runs.slice(offset, limit === undefined ? undefined : offset + limit);
+      const summaries: RunSummary[] = page.map((run) => ({ run, last: run.last ?? null }));
+      return { runs: summaries, total: runs.length, problems, queue: this.queue.map((q) => q.id) };
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
     'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),

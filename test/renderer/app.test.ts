@@ -38,7 +38,7 @@ function mount(runs: RunSummary[], more: Handlers = {}) {
     ...more,
     'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
     'presets.list': () => ({ presets: [] }),
-    'runs.list': () => ({ runs, problems: [], queue: [] }),
+    'runs.list': () => ({ runs, total: runs.length, problems: [], queue: [] }),
     'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [] }),
     'runs.backward': ({ id, step }) => ({ step, steps: runs.find((r) => r.run.id === id)!.run.backwardSteps, inputs: [png, png], outputs: [png, png] }),
   });

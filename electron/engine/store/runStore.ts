@@ -15,6 +15,7 @@ import { cleanTags, MAX_NOTES_LENGTH, type RunEdit } from './runEdit';
 import { RunNotFoundError, RunRecordError, symlinkedRunMessage } from './runErrors';
 import { endsWithoutNewline, isSymlink, parseMetricsLines, readFirst, removeEmptyUpTo, removeStaleTemporaries, reserveFile } from './runFiles';
 import { ownerAlive, thisProcessAsOwner } from './runOwner';
+import { RecordCache } from './recordCache';
 
 export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
 const FINISH_STATUSES: readonly FinishStatus[] = ['completed', 'cancelled', 'failed', 'diverged', 'interrupted'];
@@ -43,6 +44,8 @@ const addStep = (steps: number[], step: number) => [...new Set([...steps, step])
 
 export class RunStore {
   private readonly isLive: (run: RunRecord) => boolean;
+  /** Records as list() last read them (a listing of thousands of runs re-reads only those that changed). */
+  private readonly records = new RecordCache();
 
   constructor(
     readonly workspace: string,
@@ -134,6 +137,7 @@ export class RunStore {
   list(): { runs: RunRecord[]; problems: RunProblem[] } {
     const runs: RunRecord[] = [];
     const problems: RunProblem[] = [];
+    const listed = new Set<string>();
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(L.runsDir(this.workspace), { withFileTypes: true });
@@ -152,13 +156,16 @@ export class RunStore {
         problems.push({ id: ent.name, error: `"${ent.name}" is not a run folder name` });
         continue;
       }
+      const file = L.runJsonPath(this.workspace, ent.name);
+      listed.add(file);
       try {
-        runs.push(this.view(this.readRecord(ent.name)));
+        runs.push(this.view(this.records.get(file, () => this.readRecord(ent.name))));
       } catch (e) {
         if (e instanceof RunNotFoundError) continue; // deleted while we listed
         problems.push({ id: ent.name, error: msg(e) });
       }
     }
+    this.records.keepOnly(listed);
     runs.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     problems.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { runs, problems };

@@ -1,12 +1,17 @@
 // Run folders as a hostile or crashed workspace leaves them: a run folder that
 // is a link, temporaries left by a killed writer.
 import * as fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { RunStore } from '../../../electron/engine/store/runStore';
 import { config, extra, removeTempWorkspaces, tempWorkspace } from './helpers';
 
 afterAll(removeTempWorkspaces);
+afterEach(() => {
+  vi.restoreAllMocks();
+  syncBuiltinESMExports();
+});
 
 describe('a run folder that is a symbolic link', () => {
   it('is listed as a problem, refused when asked for, and its delete removes only the link', () => {
@@ -31,5 +36,26 @@ describe('a run folder that is a symbolic link', () => {
     expect(fs.existsSync(path.join(ws, 'runs', linkedId))).toBe(false);
     expect(fs.existsSync(path.join(target, 'run.json'))).toBe(true);
     expect(store.list().problems).toEqual([]);
+  });
+});
+
+describe('listing many runs', () => {
+  it('reads again only the run.json files that changed since the last listing', () => {
+    const ws = tempWorkspace();
+    const store = new RunStore(ws);
+    const ids = Array.from({ length: 30 }, (_, i) => store.createRun(config({ name: `r${i}` }), extra).id);
+    expect(store.list().runs).toHaveLength(30);
+    store.rename(ids[7]!, 'renamed');
+    // The mutable CommonJS fs object, pushed into the ESM namespace the store imports.
+    const fsMut = process.getBuiltinModule('node:fs') as typeof fs;
+    const reads = vi.spyOn(fsMut, 'readFileSync');
+    syncBuiltinESMExports();
+    const { runs } = store.list();
+    const runJsonReads = reads.mock.calls.filter(([f]) => String(f).endsWith('run.json'));
+    expect(runJsonReads.map(([f]) => path.basename(path.dirname(String(f))))).toEqual([ids[7]]);
+    expect(runs.find((r) => r.id === ids[7])!.name).toBe('renamed');
+    // A deleted run leaves the listing.
+    store.delete(ids[3]!, { force: true });
+    expect(store.list().runs.map((r) => r.id)).not.toContain(ids[3]);
   });
 });
