@@ -13,6 +13,8 @@ export default defineConfig({
           // tfjs backends are process-global: isolate test files in their own processes.
           pool: 'forks',
           testTimeout: 120_000,
+          // Polls wait for a state, however busy the machine (the default of 1 s fails end-to-end tests under load).
+          expect: { poll: { timeout: 30_000 } },
           hookTimeout: 900_000,
         },
       },

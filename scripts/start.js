@@ -4,7 +4,7 @@
 // first use, not at install: offline, or with ELECTRON_SKIP_BINARY_DOWNLOAD=1,
 // there is none and browser mode starts instead.
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -28,12 +28,10 @@ function electronBinary() {
   };
   const found = installed();
   if (found || process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return found;
-  try {
-    require('electron'); // downloads the binary on first use; throws when it cannot
-  } catch {
-    return null;
-  }
-  return installed();
+  // What require('electron') would do on first use, with its output kept: offline,
+  // its stack ("TypeError: fetch failed") is noise before the one-line notice below.
+  const r = spawnSync(process.execPath, [path.join(dir, 'install.js')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  return r.status === 0 ? installed() : null;
 }
 
 function needBuilt(file) {
@@ -54,7 +52,7 @@ if (binary) {
   // Set by some parent tools; it would make Electron run as plain Node instead of opening the app.
   delete env.ELECTRON_RUN_AS_NODE;
 } else {
-  console.log('Electron binary not installed (offline install): starting browser mode instead');
+  console.log('Electron binary not installed (offline install, or its download failed): starting browser mode instead');
   needBuilt('dist/electron/cli/main.js');
   command = process.execPath;
   args = [path.join(root, 'dist', 'electron', 'cli', 'main.js'), 'serve', ...extra];

@@ -17,6 +17,7 @@ import { EXPORT_COMMAND, cmdExport } from './export';
 import { JSON_OPTION, WORKSPACE_OPTION, helpText, parseCommand, wantsHelp, type CommandSpec } from './options';
 import { abortOnSignals } from './signals';
 import { SWEEP_COMMAND, cmdSweep, sweepTagOf } from './sweep';
+import { STATS_COMMAND, cmdStats } from './stats';
 
 const TRAIN: CommandSpec = {
   name: 'train',
@@ -84,7 +85,7 @@ const SERVE: CommandSpec = {
   footer: 'Prints the URL with its session token; Ctrl-C or SIGTERM stops the server and any running export.',
 };
 
-const COMMANDS: CommandSpec[] = [TRAIN, RESUME, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND, SWEEP_COMMAND];
+const COMMANDS: CommandSpec[] = [TRAIN, RESUME, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND, SWEEP_COMMAND, STATS_COMMAND];
 
 function usage(): string {
   const lines = COMMANDS.flatMap((c) => c.usage.map((u, i) => (i === 0 ? `  racecar ${u}\n      ${c.summary}` : `  racecar ${u}`)));
@@ -231,6 +232,7 @@ const RUNNERS: Record<string, (args: string[]) => number | Promise<number>> = {
   resume: cmdResume,
   runs: cmdRuns,
   svd: cmdSvd,
+  stats: cmdStats,
   reproduce: cmdReproduce,
   serve: cmdServe,
   export: cmdExport,

@@ -66,6 +66,8 @@ export const requestSchemas = {
   'runs.start': z.object({ config: z.record(z.string().max(100), z.unknown()) }).strict(),
   'runs.validate': z.object({ config: z.record(z.string().max(100), z.unknown()) }).strict(),
   'runs.cancel': z.object({ id: runId }).strict(),
+  /** Queues the six reference runs (MNIST pair and peak x Std, Ort, RR), as many at once as fit the cores. */
+  'reproduce.start': Empty,
   'runs.rename': z.object({ id: runId, name: z.string().min(1, 'name must not be empty').max(120, 'name must be at most 120 characters') }).strict(),
   'runs.delete': z.object({ id: runId }).strict(),
   /** The user's tags and notes (each replaces what the run had; checked again by the run's writer). */
@@ -93,6 +95,9 @@ export const requestSchemas = {
   /** Alignment scores already computed (the first layer at the last checkpoint); nothing is computed. */
   'svd.scores': z.object({ ids: z.array(runId).max(1000, 'at most 1000 runs at once') }).strict(),
   'workspace.set': z.object({ path: z.string().min(1, 'path must not be empty').max(4096) }).strict(),
+  /** The app's own state kept in the workspace (forms, selections): see engine/store/uiState.ts. */
+  'ui.load': Empty,
+  'ui.save': z.object({ state: z.record(z.string().max(100), z.unknown()) }).strict(),
   'export.defaults': Empty,
   'export.bundle': ExportBundleRequest,
   'export.cancel': Empty,
@@ -153,6 +158,8 @@ export interface Results {
   'runs.start': { id: string };
   'runs.validate': { ok: true; config: RunConfig; totalSteps: number } | { ok: false; error: string };
   'runs.cancel': { id: string; status: RunRecord['status'] };
+  /** The reference runs' ids, in REFERENCE_RUNS order (MNIST Std, Ort, RR, then peak). */
+  'reproduce.start': { ids: string[] };
   'runs.rename': { run: RunRecord };
   'runs.delete': { id: string };
   'runs.annotate': { run: RunRecord };
@@ -167,10 +174,19 @@ export interface Results {
   /** score null: not computed yet (open the SVD view or call svd.get), or no checkpoint (step null). */
   'svd.scores': { scores: { id: string; step: number | null; score: number | null }[] };
   'workspace.set': { workspace: string };
+  /** null: nothing saved in this workspace yet. */
+  'ui.load': { state: Record<string, unknown> | null };
+  'ui.save': Record<string, never>;
   /** A suggested target (<workspace>/exports/<yyyymmdd-HHMMSS>.zip) and every figure name, to prefill the Export dialog. */
   'export.defaults': { out: string; figures: string[] };
   /** The bundle's absolute path, its files (bundle-relative, sorted) and the figures left out, one line each. */
-  'export.bundle': { out: string; files: string[]; notes: string[] };
+  'export.bundle': {
+    out: string;
+    files: string[];
+    notes: string[];
+    /** Browser mode, a .zip bundle: the URL path the page downloads it from, with the session token. */
+    download?: string;
+  };
   /** false when no export was running. */
   'export.cancel': { cancelled: boolean };
   'sweeps.list': { sweeps: SweepSummary[]; problems: { id: string; error: string }[] };

@@ -2,10 +2,12 @@
 // whole training step as one graph; onnx/), then the tfjs backends: tfjs-node
 // (native TensorFlow), wasm (SIMD), plain JavaScript. RACECAR_BACKEND forces one.
 // The onnx backend leaves tfjs uninitialised: nothing of a run goes through it.
-// Every backend runs the same graphs (model/graphs.ts); the tfjs backends are
-// the packages' own, unpatched.
+// Every backend runs the same graphs (model/graphs.ts). The wasm backend runs
+// its threaded build where it can (tfjs/wasmThreads.ts, the one patch of tfjs
+// internals, version-checked).
 import * as tf from '@tensorflow/tfjs';
 import { PROVIDERS, requestedProvider } from './onnx/providers';
+import { checkPatchedVersion, requestedWasmThreads, restoreWasmFactory, useThreadedWasm, wasmThreadSwitch, WasmThreadsError } from './tfjs/wasmThreads';
 import { loadOrt, ortVersion, requestedOnnxThreads } from './onnx/runtime';
 import type { BackendName } from './types';
 
@@ -42,6 +44,12 @@ export function availableBackends(): BackendName[] {
 }
 
 let active: BackendName | null = null;
+let wasmThreads = 1;
+
+/** XNNPACK threads the wasm backend runs with (1 unless the threaded build is active). */
+export function activeWasmThreads(): number {
+  return active === 'wasm' ? wasmThreads : 1;
+}
 
 /** The tfjs backends, fastest first. */
 export const TFJS_BACKENDS: readonly BackendName[] = BACKENDS.filter((b) => b !== 'onnx');
@@ -96,7 +104,25 @@ async function init(want: BackendName | undefined, all: readonly BackendName[]):
       active = name;
       return name;
     }
-    if (await start(name)) {
+    let ok: boolean;
+    if (name === 'wasm') {
+      let threads: number;
+      try {
+        threads = requestedWasmThreads();
+        if (threads > 1) checkPatchedVersion();
+      } catch (e) {
+        throw e instanceof WasmThreadsError ? new BackendError(e.message) : e;
+      }
+      const stock = useThreadedWasm(threads);
+      ok = await start(name);
+      if (!ok && stock) {
+        // Threads failed here: the single-threaded build.
+        restoreWasmFactory(stock);
+        ok = await start(name);
+      }
+      wasmThreads = ok && stock && wasmThreadSwitch() ? threads : 1;
+    } else ok = await start(name);
+    if (ok) {
       started.add(name);
       active = name;
       return name;
@@ -109,7 +135,7 @@ async function init(want: BackendName | undefined, all: readonly BackendName[]):
 /** The versions a run records for its backend (the ONNX thread count is added by the trainer). */
 export function backendVersions(backend: BackendName): Record<string, string> {
   if (backend === 'onnx') return { onnxruntime: ortVersion() };
-  return { tfjs: tf.version.tfjs };
+  return { tfjs: tf.version.tfjs, ...(backend === 'wasm' ? { wasmThreads: String(activeWasmThreads()) } : {}) };
 }
 
 async function start(name: BackendName): Promise<boolean> {

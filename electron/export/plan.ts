@@ -153,6 +153,8 @@ export function planBundle(
   const notes: string[] = [];
   const figures: FigureEntry[] = [];
   const multi = runs.length > 1;
+  /** Every run of the workspace: runs keep the colours they have in the app (runStyles). */
+  const workspace = store.ids();
 
   // One task per file group, for progress and cancellation.
   const tasks: RenderTask[] = [];
@@ -363,7 +365,7 @@ export function planBundle(
         gridFiles(
           w,
           'figures/comparison',
-          comparisonFigure(rows, { colormap: settings.colormap, order: settings.order, topK: settings.topK }),
+          comparisonFigure(rows, { colormap: settings.colormap, order: settings.order, topK: settings.topK, workspace }),
           `Input-space singular vectors of the first layer's weight matrix at each run's last checkpoint (rows: ${rows.map((r) => `${r.label} at step ${r.v.step}`).join('; ')}), the top ${settings.topK} ${settings.order === 'sigma' ? 'by singular value' : 'by alignment with the test data (share of its energy captured; for MNIST RR the data-like vectors have the smallest σ)'}, as in the paper's Fig. 3; ${COLORMAP_NOTE[settings.colormap]}. RR runs are expected to show data-like vectors, Std and Ort runs noise-like ones.`,
         );
       },
@@ -382,7 +384,12 @@ export function planBundle(
       tasks.push({
         label: `overlay of ${metric}`,
         run: (w) =>
-          chartFiles(w, `figures/overlay-${fig}`, overlayChart(series, metric), `The ${what} of every run over the training step, one colour per run.`),
+          chartFiles(
+            w,
+            `figures/overlay-${fig}`,
+            overlayChart(series, metric, { workspace }),
+            `The ${what} of every run over the training step, one colour per run.`,
+          ),
       });
     }
     if (want.has('spectrum')) {
@@ -397,7 +404,7 @@ export function planBundle(
           chartFiles(
             w,
             'figures/overlay-spectrum',
-            spectrumOverlayChart(rs),
+            spectrumOverlayChart(rs, { workspace }),
             `Singular values of the first layer's weight matrix of every run at its last checkpoint, one colour per run.`,
           );
         },

@@ -1,5 +1,5 @@
 // The workbench's charts as data: pure functions from run metrics to chart
-// specs, and one translation of a spec into a chart.js configuration. The app
+// specs (their one translation into chart.js: chartJsConfig.ts). The app
 // (renderer, live and interactive) and the figure export (Node, on
 // @napi-rs/canvas) draw from these same definitions, so an exported figure
 // shows exactly what the app shows: a MetricChartDef says what is drawn
@@ -8,11 +8,9 @@
 //
 // PURE: no DOM, no Node imports, no chart.js runtime (types only). Safe to
 // import from the renderer, a worker or Node.
-// chart.js is an ES module; its types are read as such from this CommonJS build.
-import type { ChartConfiguration, ChartDataset, Plugin } from 'chart.js' with { 'resolution-mode': 'import' };
 import type { RunConfig } from '../engine/config/schema';
 import type { EvalRecord } from '../engine/types';
-import { RUN_PALETTE, runStyles } from './runColors';
+import { RUN_PALETTE, paletteNote, runStyles, type RunColorContext } from './runColors';
 
 /** Tableau-10: readable on light and dark backgrounds. The app and the figures use no other palette (runs take theirs from runColors.ts). */
 export const PALETTE = RUN_PALETTE;
@@ -67,6 +65,8 @@ export interface ChartSpec {
   xTicks?: string[];
   /** Log axis with clamped points: the axis starts here (see logFloor). */
   logFloor?: number;
+  /** A line above the legend's entries (e.g. more runs than colours: paletteNote). */
+  legendNote?: string;
   series: ChartSeries[];
 }
 
@@ -77,6 +77,8 @@ export interface MetricChartOptions {
   x?: ChartX;
   /** Overrides the chart's default axis type. */
   log?: boolean;
+  /** Overlays: the ids of all runs of the workspace, whose colours the runs keep (runStyles). */
+  workspace?: RunColorContext;
 }
 
 /** One series of a metric chart: its name and look, and how to read its value from one evaluation. */
@@ -295,13 +297,26 @@ export function overlayChartDef(runs: readonly RunRef[], metricId: string, opts:
     log,
     ...(accuracy && !log ? { yMin: 0, yMax: 1 } : {}),
     x: X_OF[x],
-    series: runSeries(runs, (r, style) => def(r.label, style.color, m.value, style.dash, r.id)),
+    ...legendNote(runs),
+    series: runSeries(runs, opts.workspace, (r, style) => def(r.label, style.color, m.value, style.dash, r.id)),
   };
 }
 
+const legendNote = (runs: readonly RunRef[]): { legendNote?: string } => {
+  const note = paletteNote(runs.length);
+  return note ? { legendNote: note } : {};
+};
+
 /** One item per run, each with the run's style. */
-function runSeries<R extends RunRef, T>(runs: readonly R[], make: (r: R, style: { color: string; dash?: number[] }) => T): T[] {
-  const styles = runStyles(runs.map((r) => r.id));
+function runSeries<R extends RunRef, T>(
+  runs: readonly R[],
+  workspace: RunColorContext | undefined,
+  make: (r: R, style: { color: string; dash?: number[] }) => T,
+): T[] {
+  const styles = runStyles(
+    runs.map((r) => r.id),
+    workspace,
+  );
   return runs.map((r) => make(r, styles.get(r.id)!));
 }
 
@@ -310,7 +325,10 @@ export function overlayChart(runs: RunSeriesInput[], metricId: string, opts: Met
 }
 
 /** The spectra of several runs, one colour per run (runColors.ts). */
-export function spectrumOverlayChart(runs: { id: string; label: string; s: ArrayLike<number> }[], opts: { log?: boolean; layer?: number } = {}): ChartSpec {
+export function spectrumOverlayChart(
+  runs: { id: string; label: string; s: ArrayLike<number> }[],
+  opts: { log?: boolean; layer?: number; workspace?: RunColorContext } = {},
+): ChartSpec {
   const log = opts.log ?? runs.some((r) => spectrumWantsLog(r.s));
   const longest = Math.max(0, ...runs.map((r) => r.s.length));
   return withLogClamp({
@@ -321,7 +339,8 @@ export function spectrumOverlayChart(runs: { id: string; label: string; s: Array
     log,
     xInteger: true,
     showPoints: longest <= 64,
-    series: runSeries(runs, (r, style) => ({
+    ...legendNote(runs),
+    series: runSeries(runs, opts.workspace, (r, style) => ({
       label: r.label,
       color: style.color,
       ...(style.dash ? { dash: style.dash } : {}),
@@ -331,214 +350,5 @@ export function spectrumOverlayChart(runs: { id: string; label: string; s: Array
   });
 }
 
-// ---- chart.js configuration ----
-
-export interface ChartTheme {
-  /** Text (title, legend). */
-  fg: string;
-  /** Axis titles and tick labels. */
-  muted: string;
-  grid: string;
-  /** Canvas fill; null = transparent. */
-  background: string | null;
-  fontFamily?: string;
-  /** Base font size in CSS px (ticks, legend); titles are derived from it. */
-  fontSize?: number;
-}
-
-/** For figures: dark text on white, 11 px ≈ 8 pt at 96 px per inch. */
-export const PRINT_THEME: ChartTheme = {
-  fg: '#1a1a1a',
-  muted: '#444444',
-  grid: '#e3e3e3',
-  background: '#ffffff',
-  fontFamily: "'DejaVu Sans', 'Liberation Sans', Helvetica, Arial, sans-serif",
-  fontSize: 11,
-};
-
-export interface ChartJsOptions {
-  /** false for exports and streaming charts. */
-  animation?: boolean;
-  /** Figures: false (fixed canvas size); the app: true. */
-  responsive?: boolean;
-  devicePixelRatio?: number;
-  /** Show the spec's title (figures may leave it to the caption). Default true. */
-  title?: boolean;
-  /** Interactive extras: tooltips and LTTB decimation for long series. Default false. */
-  interactive?: boolean;
-}
-
-type LineConfig = ChartConfiguration<'line', ChartPoint[]>;
-
-/** Points clamped to a log axis's floor: a downward triangle, and dotted segments to and from them. */
-export const CLAMP_MARK = { pointStyle: 'triangle', rotation: 180, radius: 4, dash: [2, 3] } as const;
-
-const isClamped = (p: unknown): boolean => !!(p as ChartPoint | undefined)?.clamped;
-
-/** A chart.js line dataset of a series: colour, dash, point markers (clamped points always marked). */
-export function lineDataset(
-  s: Pick<ChartSeries, 'label' | 'color' | 'dash' | 'points' | 'line' | 'pointRadius' | 'fillToPrevious'>,
-  defaultRadius: number,
-): ChartDataset<'line', ChartPoint[]> {
-  const radius = s.pointRadius ?? defaultRadius;
-  const ds: ChartDataset<'line', ChartPoint[]> = {
-    label: s.label,
-    data: s.points.map((p) => ({ ...p })),
-    borderColor: s.color,
-    backgroundColor: s.fillToPrevious ?? s.color,
-    borderWidth: s.fillToPrevious ? 0 : 1.5,
-    ...(s.dash ? { borderDash: s.dash } : {}),
-    ...(s.line === false ? { showLine: false } : {}),
-    ...(s.fillToPrevious ? { fill: '-1' } : {}),
-    pointRadius: (ctx) => (isClamped(ctx.raw) ? CLAMP_MARK.radius : radius),
-    pointHoverRadius: (ctx) => (isClamped(ctx.raw) ? CLAMP_MARK.radius + 1 : radius > 0 ? radius + 1 : 2),
-    pointStyle: (ctx: { raw: unknown }) => (isClamped(ctx.raw) ? CLAMP_MARK.pointStyle : 'circle'),
-    pointRotation: (ctx) => (isClamped(ctx.raw) ? CLAMP_MARK.rotation : 0),
-    pointBorderWidth: 0,
-    pointBackgroundColor: s.color,
-    tension: 0,
-    // Read through the dataset: chart.js may swap in decimated data, and the app replaces data in place.
-    segment: { borderDash: (ctx) => (isClamped(ds.data[ctx.p0DataIndex]) || isClamped(ds.data[ctx.p1DataIndex]) ? [...CLAMP_MARK.dash] : undefined) },
-  };
-  return ds;
-}
-
-/** Fills the canvas before drawing (chart.js leaves it transparent). */
-export function backgroundPlugin(color: string): Plugin<'line'> {
-  return {
-    id: 'racecarBackground',
-    beforeDraw(chart) {
-      const ctx = chart.ctx;
-      ctx.save();
-      ctx.globalCompositeOperation = 'destination-over';
-      ctx.fillStyle = color;
-      ctx.fillRect(0, 0, chart.width, chart.height);
-      ctx.restore();
-    },
-  };
-}
-
-/** A theme's base font size and its fonts at other sizes: every figure's text takes its family from here. */
-export function themeFonts(theme: ChartTheme): {
-  size: number;
-  font: (size: number, weight?: 'bold' | 'normal') => { size: number; family?: string; weight?: 'bold' | 'normal' };
-} {
-  const family = theme.fontFamily;
-  return { size: theme.fontSize ?? 12, font: (s, weight) => ({ size: s, ...(family ? { family } : {}), ...(weight ? { weight } : {}) }) };
-}
-
-/** What every figure's options share, line chart or heatmap: canvas sizing, pixel ratio and padding. */
-export function canvasOptions(opts: ChartJsOptions) {
-  return {
-    animation: opts.animation ? undefined : (false as const),
-    responsive: opts.responsive ?? false,
-    maintainAspectRatio: false,
-    ...(opts.devicePixelRatio !== undefined ? { devicePixelRatio: opts.devicePixelRatio } : {}),
-    layout: { padding: { top: 2, right: 10, bottom: 2, left: 2 } },
-  };
-}
-
-/** The title plugin's options: the spec's title, unless the caller leaves it to a caption. */
-export function titleOptions(title: string, theme: ChartTheme, opts: ChartJsOptions) {
-  const { size, font } = themeFonts(theme);
-  return { display: (opts.title ?? true) && title !== '', text: title, color: theme.fg, font: font(size + 1, 'bold'), padding: { top: 2, bottom: 4 } };
-}
-
-/** The chart.js configuration of a spec: one place for axes, legend, fonts and line styles. */
-export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME, opts: ChartJsOptions = {}): LineConfig {
-  const { size, font } = themeFonts(theme);
-  const maxPoints = Math.max(0, ...spec.series.map((s) => s.points.length));
-  const points = spec.showPoints ?? maxPoints <= 30;
-  const datasets: ChartDataset<'line', ChartPoint[]>[] = spec.series.map((s) => lineDataset(s, points ? 2 : 0));
-  const inLegend = spec.series.map((s) => s.legend !== false);
-  const xTicks = spec.xTicks;
-  const axisTitle = (text: string) => ({ display: text !== '', text, color: theme.muted, font: font(size) });
-  const ticks = { color: theme.muted, font: font(size - 1) };
-  const config: LineConfig = {
-    type: 'line',
-    data: { datasets },
-    options: {
-      ...canvasOptions(opts),
-      parsing: false,
-      normalized: true,
-      // A missing value is a gap, never a straight line across it.
-      spanGaps: false,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      scales: {
-        x: {
-          type: 'linear',
-          title: axisTitle(spec.xLabel),
-          ticks: {
-            ...ticks,
-            ...(spec.xInteger || xTicks ? { precision: 0 } : {}),
-            ...(xTicks ? { callback: (v: number | string) => xTicks[Number(v)] ?? '' } : {}),
-            maxRotation: 0,
-          },
-          ...(xTicks
-            ? {
-                min: -0.35,
-                max: xTicks.length - 0.65,
-                // One tick per category, none between.
-                afterBuildTicks: (axis: { ticks: { value: number }[] }) => void (axis.ticks = xTicks.map((_, i) => ({ value: i }))),
-              }
-            : {}),
-          grid: { color: theme.grid },
-          border: { color: theme.muted },
-        },
-        y: {
-          type: spec.log ? 'logarithmic' : 'linear',
-          ...(spec.log ? (spec.logFloor !== undefined ? { min: spec.logFloor } : {}) : { min: spec.yMin, max: spec.yMax }),
-          title: axisTitle(spec.yLabel),
-          ticks,
-          grid: { color: theme.grid },
-          border: { color: theme.muted },
-        },
-      },
-      plugins: {
-        title: titleOptions(spec.title, theme, opts),
-        legend: {
-          display: inLegend.filter(Boolean).length > 1 || (inLegend[0] === true && spec.series[0]?.label !== 'σ'),
-          position: 'top',
-          labels: {
-            color: theme.fg,
-            font: font(size - 1),
-            usePointStyle: true,
-            pointStyleWidth: 22,
-            boxHeight: 6,
-            padding: 8,
-            // A line sample in the series' colour and dash (chart.js would take the point style: no dash, no width).
-            filter: (item) => inLegend[item.datasetIndex ?? 0] !== false,
-            generateLabels: (chart) =>
-              chart.data.datasets.map((ds, i) => ({
-                text: ds.label ?? '',
-                fillStyle: ds.borderColor as string,
-                strokeStyle: ds.borderColor as string,
-                fontColor: theme.fg,
-                lineWidth: 2,
-                lineDash: (ds as { borderDash?: number[] }).borderDash ?? [],
-                pointStyle: 'line' as const,
-                hidden: !chart.isDatasetVisible(i),
-                datasetIndex: i,
-              })),
-          },
-        },
-        tooltip: {
-          enabled: !!opts.interactive,
-          callbacks: {
-            ...(xTicks ? { title: (items: { parsed: { x: number | null } }[]) => xTicks[items[0]?.parsed.x ?? -1] ?? '' } : {}),
-            // A point's own text (sweep figures), else 'label: y' (a clamped point says what it stands for).
-            label: (item) => {
-              const p = item.raw as ChartPoint;
-              if (p.info !== undefined) return p.info;
-              const v = p.clamped ? `${p.value} (≤ 0: drawn at the axis floor)` : String(item.formattedValue);
-              return `${item.dataset.label ?? ''}: ${v}`;
-            },
-          },
-        },
-        decimation: { enabled: !!opts.interactive, algorithm: 'lttb', samples: 500, threshold: 1000 },
-      },
-    },
-    plugins: theme.background ? [backgroundPlugin(theme.background)] : [],
-  };
-  return config;
-}
+// The chart.js side (one translation of these specs) lives in chartJsConfig.ts; importers of the specs get it here too.
+export * from './chartJsConfig';

@@ -11,7 +11,7 @@ import type { RunRecord } from '../engine/types';
 import { decodePng, vectorImage, type GridFigure, type RgbaImage, type VectorColormap } from './imageGrids';
 import type { GifFrame } from './gif';
 import type { VectorOrder } from './options';
-import { runColor } from './runColors';
+import { runStyles } from './runColors';
 
 export type { VectorOrder };
 
@@ -199,12 +199,19 @@ export function vectorsFigure(
 }
 
 /** Rows: runs; columns: each run's top-k vectors (as the paper's Fig. 3). */
-export function comparisonFigure(runs: { label: string; v: RunVectors }[], o: { colormap: VectorColormap; order: VectorOrder; topK: number }): GridFigure {
+export function comparisonFigure(
+  runs: { label: string; v: RunVectors }[],
+  o: { colormap: VectorColormap; order: VectorOrder; topK: number; workspace?: readonly string[] },
+): GridFigure {
+  const styles = runStyles(
+    runs.map((r) => r.v.runId),
+    o.workspace,
+  );
   const cols = Math.max(...runs.map((r) => Math.min(o.topK, r.v.k)));
   return {
     title: `Singular vectors of W₁ ${o.order === 'sigma' ? 'by σ, largest first' : 'by alignment with the data'}`,
     rowLabels: runs.map((r) => r.label),
-    rowColors: runs.map((r) => runColor(r.v.runId)),
+    rowColors: runs.map((r) => styles.get(r.v.runId)!.color),
     colLabels: Array.from({ length: cols }, (_, c) => String(c + 1)),
     cells: runs.map((r) => {
       const js = vectorOrder(r.v, o.order).slice(0, cols);

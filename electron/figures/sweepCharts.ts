@@ -20,6 +20,7 @@ import {
   type ChartTheme,
 } from './chartSpecs';
 import { csvField } from './csvField';
+import { fmt } from './numberFormat';
 
 export interface SweepFigureChoice {
   metric: SweepMetric;
@@ -102,11 +103,9 @@ export function aggregateSweep(
   return { xValues: ax.values, yValues: ay ? ay.values : null, cells };
 }
 
-/** Compact numbers for ticks, tooltips and cell labels. */
+/** Compact numbers for ticks, tooltips and cell labels: the one number format (numberFormat.ts), '–' for none. */
 export function fmtValue(v: number | null, digits = 4): string {
-  if (v === null || !Number.isFinite(v)) return '–';
-  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4)) return v.toExponential(2);
-  return String(Number(v.toPrecision(digits)));
+  return v === null || !Number.isFinite(v) ? '–' : fmt(v, digits);
 }
 
 const isLambda = (param: string) => param === 'lambda' || /^lambda\d+$/.test(param);
@@ -127,8 +126,20 @@ export function sweepLineChart(r: SweepResults, metric: SweepMetric, x: string, 
     const name = ay && g !== null ? `${ay.label} ${formatAxisValue(g)}` : 'mean';
     if (spread) {
       // Band edges (not in the legend): mean - sd, then mean + sd filled down to it.
+      // Their tooltips name what they are: the edge, the mean and the sd (not "mean ± sd: <edge>").
       const edge = (sign: number) =>
-        mine.map((c) => ({ x: c.xi, y: c.mean === null ? null : c.sd === null ? c.mean : Math.max(log ? 1e-300 : -Infinity, c.mean + sign * c.sd) }));
+        mine.map((c) => {
+          const y = c.mean === null ? null : c.sd === null ? c.mean : Math.max(log ? 1e-300 : -Infinity, c.mean + sign * c.sd);
+          const at = `${ax.label} ${formatAxisValue(xValues[c.xi]!)}`;
+          return {
+            x: c.xi,
+            y,
+            info:
+              c.sd === null
+                ? `${at}: mean ${fmtValue(c.mean)} (n=${c.n}, no sd)`
+                : `${at}: mean ${sign < 0 ? '−' : '+'} sd = ${fmtValue(y)} (mean ${fmtValue(c.mean)}, sd ${fmtValue(c.sd)}, n=${c.n})`,
+          };
+        });
       series.push({ label: `${name} − sd`, color: 'rgba(0, 0, 0, 0)', points: edge(-1), pointRadius: 0, legend: false });
       series.push({ label: `${name} ± sd`, color, points: edge(1), pointRadius: 0, legend: false, fillToPrevious: `${color}33` });
     }

@@ -1,6 +1,6 @@
 // The engine behind the contract: the run store, a queue of runs each trained
-// in a training process of its own (one at a time; sweep points as many at
-// once as fit the cores), and SVDs and figure-bundle exports on
+// in a training process of its own (one at a time; sweep points and the
+// reference runs of a reproduction as many at once as fit the cores), and SVDs and figure-bundle exports on
 // worker threads, each kind one at a time. It runs in the engine process
 // (engineProcess.ts), never in the process that serves the UI, and knows
 // nothing of Electron or WebSockets; transports validate with parseRequest and
@@ -21,8 +21,9 @@ import { RunStore } from '../engine/store/runStore';
 import type { RunEdit } from '../engine/store/runEdit';
 import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
 import { openWorkspace } from '../engine/store/workspace';
+import { loadUiState, saveUiState } from '../engine/store/uiState';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
-import { resumePlan } from '../engine/train/trainer';
+import { prepareRun, resumePlan } from '../engine/train/trainer';
 import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
 import { sweepRuns } from '../engine/sweep/sweepStore';
@@ -88,7 +89,8 @@ export class EngineService implements EngineHandler {
   private store: RunStore;
   private readonly events = new EventEmitter();
   /** Runs waiting for a training process; `resume`: continue from the last checkpoint. */
-  private readonly queue: { id: string; config: unknown; sweep: boolean; resume?: boolean }[] = [];
+  /** parallel: may train beside others (sweep points, the reference runs of a reproduction), up to maxParallel. */
+  private readonly queue: { id: string; config: unknown; parallel: boolean; resume?: boolean }[] = [];
   private readonly active = new Map<string, Active>();
   private readonly sweeps: SweepHandlers;
   private exporting: ActiveExport | null = null;
@@ -116,11 +118,11 @@ export class EngineService implements EngineHandler {
     });
   }
 
-  /** A run in the queue; sweep points may train several at once. */
-  private enqueue(config: RunConfig, totalSteps: number, sweep?: SweepTag): string {
+  /** A run in the queue; sweep points and reference runs being reproduced may train several at once. */
+  private enqueue(config: RunConfig, totalSteps: number, sweep?: SweepTag, parallel = !!sweep): string {
     const rec = this.store.createRun(config, { totalSteps, backend: null, versions: {}, ...(sweep ? { sweep } : {}) });
     this.store.updateRun(rec.id, { status: 'queued', ...thisProcessAsOwner() });
-    this.queue.push({ id: rec.id, config, sweep: !!sweep });
+    this.queue.push({ id: rec.id, config, parallel });
     this.pump();
     return rec.id;
   }
@@ -169,6 +171,13 @@ export class EngineService implements EngineHandler {
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
     'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),
+    'reproduce.start': () => {
+      // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists.
+      const prepared = REFERENCE_RUNS.map((ref) => prepareRun(ref.config));
+      const ids = prepared.map((p) => this.enqueue(p.config, p.totalSteps, undefined, true));
+      this.emit({ type: 'runs.changed' });
+      return { ids };
+    },
     'runs.start': async ({ config }) => {
       // Everything checkable is checked before a run folder exists (on a thread: a large data set takes seconds).
       const p = await callThread<PrepareThreadResult>('prepareThread.js', { config });
@@ -213,7 +222,7 @@ export class EngineService implements EngineHandler {
       // Checked before it is queued: a cancelled or interrupted run with a checkpoint before its last step.
       const plan = resumePlan(this.store, id);
       const run = this.store.updateRun(id, { status: 'queued', ...thisProcessAsOwner() });
-      this.queue.push({ id, config: run.config, sweep: false, resume: true });
+      this.queue.push({ id, config: run.config, parallel: false, resume: true });
       this.emit({ type: 'runs.changed' });
       this.pump();
       return { id, step: plan.step, restored: plan.restored, reset: plan.reset };
@@ -254,6 +263,8 @@ export class EngineService implements EngineHandler {
       this.emit({ type: 'runs.changed' });
       return { workspace: this.store.workspace };
     },
+    'ui.load': () => ({ state: loadUiState(this.store.workspace) }),
+    'ui.save': ({ state }) => (saveUiState(this.store.workspace, state), {}),
     'export.defaults': () => ({ out: path.join(this.store.workspace, 'exports', `${timeStamp()}.zip`), figures: [...FIGURE_NAMES] }),
     'export.bundle': (p) => this.exportQueue.run(() => this.exportBundle(p)),
     'sweeps.list': () => this.sweeps.list(),
@@ -392,12 +403,12 @@ export class EngineService implements EngineHandler {
     return job;
   }
 
-  /** Starts queued runs: a sweep point while fewer than maxParallel train, any other run only when nothing trains. */
+  /** Starts queued runs: a parallel one (sweep point, reference run) while fewer than maxParallel train, any other only when nothing trains. */
   private pump(): void {
     const max = Math.max(1, this.opts.maxParallel ?? os.availableParallelism());
     while (this.queue.length) {
       const next = this.queue[0]!;
-      if (next.sweep ? this.active.size >= max : this.active.size > 0) return;
+      if (next.parallel ? this.active.size >= max : this.active.size > 0) return;
       this.queue.shift();
       this.startWorker(next);
     }

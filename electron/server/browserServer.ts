@@ -1,5 +1,6 @@
 // Browser mode: one HTTP server on 127.0.0.1 serving the built renderer, the
-// workspace's run images (/files/…, which need the session token) and a
+// workspace's run images (/files/…, which need the session token), the
+// bundles exported from the page (/downloads/…, the same) and a
 // WebSocket endpoint (/ws) that carries the engine contract. The renderer's
 // files are public (they hold no data); everything with data needs the
 // per-session token, and the WebSocket a same-origin Origin header. This
@@ -11,8 +12,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { parseRequest, type EngineEvent, type EngineHandler } from '../contract/contract';
+import { parseRequest, type EngineEvent, type EngineHandler, type ResultOf } from '../contract/contract';
 import { oneLine } from '../contract/oneLine';
+import { DOWNLOADS_PREFIX, Downloads } from './downloads';
 import { FILES_PREFIX, resolveRendererFile, resolveWorkspaceFile, servedStream, type Served } from './servedFiles';
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -134,6 +136,10 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       return sendText(res, 405, 'method not allowed');
     }
     const [rawPath, query = ''] = (req.url ?? '/').split('#')[0].split('?');
+    if (rawPath.startsWith(DOWNLOADS_PREFIX)) {
+      if (!tokenMatches(new URLSearchParams(query).get('token'), token)) return sendText(res, 401, 'unauthorized');
+      return sendDownload(req, res, downloads.get(rawPath.slice(DOWNLOADS_PREFIX.length)));
+    }
     let served: Served;
     if (rawPath.startsWith(FILES_PREFIX)) {
       // Run images hold the user's data: the session token, as for the WebSocket.
@@ -189,6 +195,27 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
         stream.destroy();
         resolve();
       });
+      stream.pipe(res);
+    });
+  }
+
+  const downloads = new Downloads();
+
+  async function sendDownload(req: http.IncomingMessage, res: http.ServerResponse, d: ReturnType<Downloads['get']>): Promise<void> {
+    if (!d.ok) return sendText(res, d.status, d.message);
+    const ascii = d.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+    res.writeHead(200, {
+      'Content-Type': 'application/zip',
+      'Content-Length': d.size,
+      'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(d.name)}`,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    await new Promise<void>((resolve) => {
+      const stream = fs.createReadStream(d.file);
+      stream.on('error', () => (res.destroy(), resolve()));
+      res.on('close', () => (stream.destroy(), resolve()));
       stream.pipe(res);
     });
   }
@@ -262,7 +289,13 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     if (m.kind !== 'request') return fail(ws, id, 'kind: must be "request"');
     const parsed = parseRequest(m.channel, m.payload);
     if (!parsed.ok) return fail(ws, id, parsed.error);
-    const result = await handler.handle(parsed.channel, parsed.payload);
+    let result: unknown = await handler.handle(parsed.channel, parsed.payload);
+    if (parsed.channel === 'export.bundle') {
+      // The page may be on another machine than the bundle: it gets a download too.
+      const r = result as ResultOf<'export.bundle'>;
+      const download = downloads.add(r.out);
+      if (download) result = { ...r, download } satisfies ResultOf<'export.bundle'>;
+    }
     send(ws, { kind: 'response', id, ok: true, result });
   }
 

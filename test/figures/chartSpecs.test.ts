@@ -22,7 +22,8 @@ import {
   spectrumWantsLog,
   toChartJsConfig,
 } from '../../electron/figures/chartSpecs';
-import { runColor } from '../../electron/figures/runColors';
+import { runColor, runStyles } from '../../electron/figures/runColors';
+import { makeRunId } from '../../electron/engine/store/layout';
 import { parseRunConfig } from '../../electron/engine/config/schema';
 import type { EvalRecord } from '../../electron/engine/types';
 
@@ -52,11 +53,12 @@ const config = (lambda: number, lambdaOrt: number) =>
   });
 
 describe('chartSpecs module', () => {
-  it('is pure: only type imports and the pure run colours, no DOM or Node globals', () => {
-    for (const file of ['chartSpecs.ts', 'runColors.ts']) {
+  it('is pure: only type imports and the pure run colours, log ticks and number format, no DOM or Node globals', () => {
+    for (const file of ['chartSpecs.ts', 'chartJsConfig.ts', 'runColors.ts', 'logTicks.ts', 'numberFormat.ts']) {
       const src = fs.readFileSync(path.join(ROOT, 'electron/figures', file), 'utf8');
       const imports = src.split('\n').filter((l) => /^\s*import\b/.test(l));
-      for (const l of imports) expect(l, file).toMatch(/^import type |from '\.\/runColors';$/);
+      for (const l of imports) expect(l, file).toMatch(/^import type |from '\.\/(runColors|logTicks|numberFormat)';$/);
+      expect(src, file).not.toMatch(/^export \* from '(?!\.\/chartJsConfig')/m);
       expect(src, file).not.toMatch(/\b(document|window|require|process|Buffer)\b\s*[.(]/);
     }
   });
@@ -204,6 +206,33 @@ describe('chart specs from metrics', () => {
     ]);
     expect(sp.series.map((s) => s.color)).toEqual([runColor(rr.id), runColor(std.id)]);
     expect(PALETTE).toContain(runColor(rr.id));
+  });
+
+  it('exported overlays never give two runs one colour (peak_Ort and peak_RR were both #e15759, one dashed), and say so past ten runs', () => {
+    // Two ids made a few seconds apart whose hashes give one colour.
+    let a = '';
+    let b = '';
+    for (let s = 0; !a; s++) {
+      const x = makeRunId('peak_Ort', new Date(Date.UTC(2026, 11, 1, 10, 0, s)), '0000');
+      const y = makeRunId('peak_RR', new Date(Date.UTC(2026, 11, 1, 10, 0, s + 4)), '0000');
+      if (runColor(x) === runColor(y)) [a, b] = [x, y];
+    }
+    const runs = [
+      { id: a, label: 'peak_Ort', metrics },
+      { id: b, label: 'peak_RR', metrics },
+    ];
+    for (const spec of [overlayChart(runs, 'total'), spectrumOverlayChart(runs.map((r) => ({ ...r, s: [2, 1] })))]) {
+      expect(new Set(spec.series.map((s) => s.color)).size).toBe(2);
+      expect(spec.series.every((s) => s.dash === undefined)).toBe(true);
+      expect(spec.legendNote).toBeUndefined();
+    }
+    // The colours a workspace gives them, as in the app.
+    const ws = [a, b, '20261201-090000-other-0000'];
+    expect(overlayChart(runs, 'total', { workspace: ws }).series.map((s) => s.color)).toEqual([a, b].map((id) => runStyles([a, b], ws).get(id)!.color));
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ id: `20261201-1000${String(i).padStart(2, '0')}-r-0000`, label: `r${i}`, metrics }));
+    const many = overlayChart(eleven, 'total');
+    expect(many.legendNote).toBe('11 runs, 10 colours: dashed lines repeat a colour');
+    expect((toChartJsConfig(many).options!.plugins!.legend as { title?: { text?: string } }).title?.text).toBe(many.legendNote);
   });
 });
 

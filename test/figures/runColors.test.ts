@@ -1,8 +1,9 @@
-// One colour per run, from its id: the same run has the same colour in every
-// chart, selection and export; collisions within one chart get a dash.
+// One colour per run: the same run has the same colour in every chart,
+// selection and export, and runs drawn together never share one (up to the
+// palette's size; beyond it, dashes and a note in the legend).
 import { describe, expect, it } from 'vitest';
 import { makeRunId } from '../../electron/engine/store/layout';
-import { RUN_PALETTE, hashId, runColor, runStyles, withAlpha } from '../../electron/figures/runColors';
+import { RUN_PALETTE, hashId, homeColors, paletteNote, runColor, runStyles, withAlpha } from '../../electron/figures/runColors';
 
 describe('run colours', () => {
   it('hash the id with FNV-1a (stable across processes and platforms)', () => {
@@ -21,19 +22,43 @@ describe('run colours', () => {
     for (const n of counts.values()) expect(n / ids.length).toBeGreaterThan(0.05);
   });
 
-  it('dash the later runs (by id, not by position) of a colour shared in one chart', () => {
-    // Find two ids with the same colour and one with another.
-    const ids = Array.from({ length: 200 }, (_, i) => `run-${i}`);
+  it('give runs drawn together distinct colours (whatever their hashes), keep each run its home colour, and dash only beyond the palette', () => {
+    // Two ids with the same hashed colour (e.g. peak_Ort and peak_RR were both #e15759) and one with another.
+    const ids = Array.from({ length: 200 }, (_, i) => `run-${String(i).padStart(3, '0')}`);
     const a = ids[0]!;
     const twin = ids.find((id) => id !== a && runColor(id) === runColor(a))!;
-    const other = ids.find((id) => runColor(id) !== runColor(a))!;
-    const s1 = runStyles([twin, other, a]);
-    const s2 = runStyles([a, other, twin]);
-    for (const s of [s1, s2]) {
+    const other = ids.find((id) => runColor(id) !== runColor(a) && id > twin)!;
+    for (const order of [
+      [twin, other, a],
+      [a, other, twin],
+    ]) {
+      const s = runStyles(order);
+      expect(new Set(order.map((id) => s.get(id)!.color)).size).toBe(3);
       expect(s.get(a)).toEqual({ color: runColor(a) });
-      expect(s.get(other)).toEqual({ color: runColor(other) });
-      expect(s.get(twin)!.color).toBe(runColor(a));
-      expect(s.get(twin)!.dash).toEqual([6, 3]);
+      expect(s.get(twin)!.dash).toBeUndefined();
+    }
+    // The twin keeps its own colour where the first is not drawn.
+    expect(runStyles([twin, other], ids).get(twin)!.color).toBe(RUN_PALETTE[homeColors(ids).get(twin)!]);
+    // Eleven runs: ten colours, the eleventh repeats one, dashed, and the legend says so.
+    const eleven = ids.slice(0, 11);
+    const s = runStyles(eleven);
+    expect(new Set(eleven.map((id) => s.get(id)!.color)).size).toBe(10);
+    expect(eleven.filter((id) => s.get(id)!.dash).length).toBe(1);
+    expect(paletteNote(11)).toBe('11 runs, 10 colours: dashed lines repeat a colour');
+    expect(paletteNote(10)).toBeNull();
+  });
+
+  it('give any ten runs made one after another ten home colours (the six reference runs, a sweep)', () => {
+    const names = ['MNIST_Std', 'MNIST_Ort', 'MNIST_RR', 'peak_Std', 'peak_Ort', 'peak_RR'];
+    for (let start = 0; start < 300; start += 7) {
+      const made = names.map((n, i) => makeRunId(n, new Date(Date.UTC(2026, 11, 1, 10, 0, start + i)), '0000'));
+      const homes = homeColors(made);
+      expect(new Set(made.map((id) => homes.get(id))).size, made.join(' ')).toBe(6);
+      // The same colours in every view, whatever else it shows: the runs list (all), a pair, an export.
+      const all = runStyles(made, made);
+      const pair = runStyles([made[4]!, made[5]!], made);
+      expect(pair.get(made[4]!)).toEqual(all.get(made[4]!));
+      expect(pair.get(made[5]!)).toEqual(all.get(made[5]!));
     }
   });
 

@@ -62,6 +62,9 @@ describe('sweep figures', () => {
     const mean = spec.series[2]!;
     expect(mean.points.map((p) => p.y)).toEqual([0.11, 0.31, 0.51, 0.705].map((v) => expect.closeTo(v, 10) as unknown as number));
     expect(mean.points[0]!.info).toBe('λ_RR (all layers) 0: mean 0.11 ± 0.01 (n=3)');
+    // The band's edges say what they are, with the sd they stand for (they read "mean ± sd: 0.12").
+    expect(spec.series[1]!.points[0]!.info).toBe('λ_RR (all layers) 0: mean + sd = 0.12 (mean 0.11, sd 0.01, n=3)');
+    expect(spec.series[0]!.points[0]!.info).toBe('λ_RR (all layers) 0: mean − sd = 0.1 (mean 0.11, sd 0.01, n=3)');
     const dots = spec.series[3]!;
     expect(dots.line).toBe(false);
     expect(dots.points).toHaveLength(11);

@@ -64,6 +64,33 @@ describe('keyboard', () => {
     expect(screen.getByTestId('svd-view')).toBeTruthy();
   });
 
+  it('names the run of the Backward images when it shows one run alone', async () => {
+    mount([{ run: runRec('alone', [0, 10]), last: null }]);
+    await fireEvent.click(await screen.findByTestId('nav-backward'));
+    await vi.waitFor(() => expect(screen.getAllByTestId('backward-run-frames')).toHaveLength(1));
+    expect(screen.getByTestId('backward-run-title').textContent).toContain('alone');
+  });
+
+  it('closes the "Runs shown" popovers of Live and Backward on Escape and on a click outside', async () => {
+    mount([{ run: runRec('a', [0, 10]), last: null }]);
+    for (const [view, id] of [
+      ['nav-live', 'live-picker'],
+      ['nav-backward', 'backward-picker'],
+    ] as const) {
+      await fireEvent.click(await screen.findByTestId(view));
+      const picker = (await screen.findByTestId(id)) as HTMLDetailsElement;
+      picker.open = true;
+      await fireEvent.keyDown(picker.querySelector('input') ?? picker, { key: 'Escape' });
+      expect(picker.open, `${id} after Escape`).toBe(false);
+      expect(document.activeElement).toBe(picker.querySelector('summary'));
+      picker.open = true;
+      await fireEvent.click(picker.querySelector('fieldset') ?? picker);
+      expect(picker.open, `${id} after a click inside`).toBe(true);
+      await fireEvent.click(document.body);
+      expect(picker.open, `${id} after a click outside`).toBe(false);
+    }
+  });
+
   it('shows several runs side by side at one step (each at its latest step before it)', async () => {
     mount([
       { run: runRec('a', [0, 10, 20]), last: null },
@@ -88,6 +115,8 @@ describe('keyboard', () => {
     await fireEvent.keyDown(document.body, { key: '?' });
     await tick();
     expect(screen.getByTestId('shortcuts-dialog').textContent).toMatch(/← →.*previous \/ next evaluation step/s);
+    // Every digit that opens a view is listed (6 opens Sweeps; the list said 1 … 5).
+    expect(screen.getByTestId('shortcuts-dialog').textContent).toContain('1 … 6go to Experiment, Live, Backward, SVD, Runs, Sweeps');
     await fireEvent.keyDown(document.body, { key: '?' });
     await tick();
     expect(screen.queryByTestId('shortcuts-dialog')).toBeNull();
@@ -95,6 +124,75 @@ describe('keyboard', () => {
     expect(await screen.findByTestId('runs-view')).toBeTruthy();
     await fireEvent.keyDown(screen.getByTestId('runs-filter'), { key: '2' });
     expect(screen.getByTestId('runs-view')).toBeTruthy();
+    await fireEvent.keyDown(document.body, { key: '6' });
+    expect(await screen.findByTestId('sweeps-view')).toBeTruthy();
+  });
+});
+
+describe('reproduce from the app', () => {
+  it('queues the six reference runs with one click, shows them together in Live, and ends in the SVD comparison', async () => {
+    const ids = ['MNIST_Std', 'MNIST_Ort', 'MNIST_RR', 'peak_Std', 'peak_Ort', 'peak_RR'].map((n) => `20260101-00000${n.length % 10}-${n}-0000`);
+    const runs: RunSummary[] = [];
+    const api = fakeApi({
+      'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
+      'presets.list': () => ({ presets: [{ id: 'MNIST_Std', label: 'MNIST Std', description: '', config: runRec('MNIST_Std', []).config }] }),
+      'runs.list': () => ({ runs, problems: [], queue: [] }),
+      'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [] }),
+      'reproduce.start': () => {
+        for (const id of ids) runs.push({ run: { ...runRec(id, []), status: 'queued' }, last: null });
+        return { ids };
+      },
+      'svd.get': () => new Promise(() => {}),
+    });
+    render(App, { props: { connection: { api, mode: 'browser', fileUrl: (ref) => ref } } });
+    await fireEvent.click(await screen.findByTestId('reproduce'));
+    await vi.waitFor(() => expect(screen.getAllByTestId('live-row').map((r) => r.dataset.run)).toEqual(ids));
+    expect(screen.queryByTestId('reproduce')).toBeNull(); // in Live now
+    // They end (two at a time in the engine): the last one opens the comparison.
+    for (const [i, id] of ids.entries()) {
+      runs[i]!.run.status = 'completed';
+      api.emit({ type: 'train', event: { type: 'finished', runId: id, status: 'completed' } });
+      await tick();
+      if (i < ids.length - 1) expect(screen.queryByTestId('svd-view')).toBeNull();
+    }
+    await screen.findByTestId('svd-view');
+    await vi.waitFor(() => expect(screen.getAllByTestId('svd-grid-row').map((r) => r.dataset.run)).toEqual(ids));
+    expect(api.calls.filter((c) => c.channel === 'reproduce.start')).toHaveLength(1);
+  });
+});
+
+describe('Live explains a reference run', () => {
+  it('says why a finished MNIST reference run is at 50% (the reference quirks), in Live itself', async () => {
+    const run: RunRecord = {
+      ...runRec('MNIST_RR', [10]),
+      config: RunConfigSchema.parse({
+        name: 'MNIST_RR',
+        data: { source: { kind: 'mnist', digits: [0, 1], trainPerClass: 1, testPerClass: 1 } },
+        network: { layers: [{ units: 4 }, { units: 2, activation: 'relu', batchNorm: true }] },
+        loss: { referenceQuirks: true },
+        training: { steps: 40 },
+      }),
+    };
+    const last = {
+      step: 40,
+      epoch: 40,
+      elapsed: 1,
+      stepsPerSec: 40,
+      loss: { total: 0.7, ce: 0.7, rr: [0, 0], ort: 0 },
+      trainAccuracy: 0.5,
+      testAccuracy: 0.5,
+      testRecon: [1, 1],
+    };
+    const api = fakeApi({
+      'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
+      'presets.list': () => ({ presets: [] }),
+      'runs.list': () => ({ runs: [{ run, last }], problems: [], queue: [] }),
+      'runs.get': () => ({ run, metrics: [last] }),
+    });
+    render(App, { props: { connection: { api, mode: 'browser', fileUrl: (ref) => ref } } });
+    await fireEvent.click(await screen.findByTestId('nav-live'));
+    const note = await screen.findByTestId('live-quirks-note');
+    expect(note.textContent).toMatch(/^Test accuracy 50\.0%: Expected with the reference quirks: .*Untick 'Reference quirks \(compatibility\)'/);
   });
 });
 

@@ -6,7 +6,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { RunConfigSchema } from '../../electron/engine/config/schema';
 import type { EvalRecord } from '../../electron/engine/types';
 import { accuracyChartDef, lossChart, lossChartDef, overlayChartDef, reconChartDef } from '../../electron/figures/chartSpecs';
-import { SeriesChart } from '../../renderer/src/lib/charts';
+import { logTickValues } from '../../electron/figures/logTicks';
+import { SeriesChart, tickLabel } from '../../renderer/src/lib/charts';
 
 vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(() => null);
 
@@ -129,5 +130,16 @@ describe('SeriesChart with the shared chart definitions', () => {
       { x: 3, y: 0.04 },
     ]);
     expect(chart.spec()!.series[0]!.points.map((p) => p.y)).toEqual([134, 0, 0.04]);
+  });
+
+  it('labels every tick of a log axis, three or more even within one decade (a reconstruction error of 4000..9000 read "5000" only)', () => {
+    for (const [lo, hi] of [
+      [4000, 9000],
+      [1e-5, 2],
+    ] as const) {
+      const labels = logTickValues(lo, hi).map((v) => tickLabel(v, true));
+      expect(labels.filter((l) => l !== '').length, labels.join(' ')).toBeGreaterThanOrEqual(3);
+    }
+    expect(tickLabel(1e-5, true)).toBe('1e-5');
   });
 });

@@ -65,7 +65,8 @@ describe('Experiment panel', () => {
     expect(units.getAttribute('aria-invalid')).toBe('true');
     expect(units.getAttribute('aria-describedby')).toBe(screen.getByTestId('layer-units-0-error').id);
     expect(start().disabled).toBe(true);
-    expect(screen.getByTestId('form-issues').textContent).toContain('network.layers.0.units');
+    expect(screen.getByTestId('form-issues').textContent).toContain('layer 1 units: units must be at least 1');
+    expect(screen.getByTestId('form-issues').textContent).not.toContain('network.layers');
 
     await type(units, 'abc');
     expect(screen.getByTestId('layer-units-0-error').textContent).toMatch(/units must be a number/);
@@ -124,6 +125,44 @@ describe('Experiment panel', () => {
     flushSync();
     expect((screen.getByTestId('lambda-ort') as HTMLInputElement).value).toBe('0.1');
     expect(screen.getAllByTestId(/^layer-lambda-\d$/).map((e) => (e as HTMLInputElement).value)).toEqual(['0', '0']);
+  });
+
+  it('Std / Ort / RR on a duplicated run keep its network and per-layer lambdas, and name the copy after its mode', async () => {
+    const { store } = await setup();
+    store.loadConfig({
+      name: 'my-rr-256-64',
+      network: {
+        layers: [
+          { units: 256, activation: 'relu', lambda: 1e-6 },
+          { units: 64, activation: 'relu', lambda: 3e-7 },
+          { units: 2, activation: 'linear', lambda: 5e-6 },
+        ],
+      },
+    });
+    flushSync();
+    const lambdas = () => screen.getAllByTestId(/^layer-lambda-\d$/).map((e) => (e as HTMLInputElement).value);
+    const name = () => (screen.getByTestId('run-name') as HTMLInputElement).value;
+    const units = () => screen.getAllByTestId(/^layer-units-\d$/).map((e) => (e as HTMLInputElement).value);
+    await fireEvent.click(screen.getByTestId('preset-std'));
+    flushSync();
+    expect([name(), lambdas(), units()]).toEqual(['my-std-256-64', ['0', '0', '0'], ['256', '64', '2']]);
+    await fireEvent.click(screen.getByTestId('preset-ort'));
+    flushSync();
+    expect(name()).toBe('my-ort-256-64');
+    await fireEvent.click(screen.getByTestId('preset-rr'));
+    flushSync();
+    expect([name(), lambdas(), units()]).toEqual(['my-rr-256-64', ['1e-6', '3e-7', '5e-6'], ['256', '64', '2']]);
+    expect(store.validation.ok && store.validation.config.network.layers.map((l) => l.lambda)).toEqual([1e-6, 3e-7, 5e-6]);
+    // A new value for all layers is one for all layers.
+    await type(screen.getByTestId('rr-lambda'), '2e-6');
+    await fireEvent.click(screen.getByTestId('preset-rr'));
+    flushSync();
+    expect(lambdas()).toEqual(['2e-6', '2e-6', '2e-6']);
+    // Preset names: peak_RR as Std is peak_Std.
+    store.applyPreset('peak_RR');
+    await fireEvent.click(screen.getByTestId('preset-std'));
+    flushSync();
+    expect(name()).toBe('peak_Std');
   });
 
   it('loads a reference run from presets.list', async () => {

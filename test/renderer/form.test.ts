@@ -15,6 +15,7 @@ import {
   type FormState,
 } from '../../renderer/src/lib/form';
 import { diffConfigs, flatten } from '../../renderer/src/lib/diff';
+import { fieldLabel } from '../../renderer/src/lib/fieldLabels';
 import { ema, emaNext } from '../../renderer/src/lib/series';
 
 function threeLayers(): FormState {
@@ -267,6 +268,28 @@ describe('helpers', () => {
       { key: 'loss.lambdaOrt', values: ['0', '0.1'] },
       { key: 'layers.1.lambda', values: [null, '1'] },
     ]);
+  });
+
+  it('names what a person reads by the panel: 1-based layers, the panel’s labels, one number format', () => {
+    const f = defaultForm();
+    f.layers[1]!.lambda = 'abc';
+    f.training.learningRate = '';
+    const v = validateForm(f);
+    const texts = v.issues.map((i) => i.text);
+    expect(texts).toContain('layer 2 λ (reverse pass) must be a number (got "abc")');
+    expect(texts).toContain('learning rate is required');
+    expect(texts.join('\n')).not.toMatch(/network\.layers|loss\.referenceQuirks|batchNorm/);
+    const g = defaultForm();
+    g.layers[1]!.activation = 'relu';
+    g.loss.referenceQuirks = false;
+    const logits = validateForm(g).issues.map((i) => i.text);
+    expect(logits).toEqual([
+      "layer 2: the output layer produces logits: set activation 'linear' and batch norm off, or tick 'Reference quirks (compatibility)'",
+    ]);
+    const rows = diffConfigs([{ network: { layers: [{ lambda: 0 }, { lambda: 0.00001 }] } }, { network: { layers: [{ lambda: 0 }, { lambda: 1e-7 }] } }]);
+    expect(rows).toEqual([{ key: 'network.layers.1.lambda', values: ['1e-5', '1e-7'] }]);
+    expect(fieldLabel(rows[0]!.key)).toBe('layer 2 λ (reverse pass)');
+    expect(fieldLabel('data.source.trainPerClass', 'mnist')).toBe('Train per digit');
   });
 
   it('ema smooths and continues incrementally', () => {

@@ -115,7 +115,7 @@ describe('Runs view', () => {
     const keys = within(diff)
       .getAllByRole('rowheader')
       .map((th) => th.textContent);
-    expect(keys).toEqual(['loss.lambdaOrt']);
+    expect(keys).toEqual(['λ Ort (SRIP)']);
     await vi.waitFor(() => expect(api.calls.filter((c) => c.channel === 'runs.get').length).toBe(2));
   });
 
@@ -238,6 +238,9 @@ describe('Runs view', () => {
     render(RunsView, { props: { app } });
     const row = (id: string) => within(screen.getAllByTestId('run-row').find((r) => r.dataset.run === id)!);
     expect(row('quirky').getByTestId('quirks-note').textContent).toMatch(/reference quirks.*saturate/s);
+    // Names the checkbox by its label, not the config key.
+    expect(row('quirky').getByTestId('quirks-note').textContent).toContain("Untick 'Reference quirks (compatibility)'");
+    expect(row('quirky').getByTestId('quirks-note').textContent).not.toContain('loss.referenceQuirks');
     expect(row('normal').queryByTestId('quirks-note')).toBeNull();
     expect(row('std').queryByTestId('quirks-note')).toBeNull();
   });

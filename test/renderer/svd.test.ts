@@ -8,6 +8,7 @@ import { RunConfigSchema } from '../../electron/engine/config/schema';
 import type { RunRecord } from '../../electron/engine/types';
 import { runColor } from '../../electron/figures/runColors';
 import SvdGrid from '../../renderer/src/components/SvdGrid.svelte';
+import SvdViewComponent from '../../renderer/src/components/SvdView.svelte';
 import VectorDialog, { type EnlargedVector } from '../../renderer/src/components/VectorDialog.svelte';
 import { alignedOutside, bestAligned, outsideNote, sharedSigmaRange, shownVectors, vectorName, vectorPixels } from '../../renderer/src/lib/svd';
 import { AppStore } from '../../renderer/src/lib/stores/app.svelte';
@@ -34,8 +35,8 @@ function mnistRrLike(runId: string): SvdView {
       energyBestK: 0.6,
       k: 2,
       classMeans: [
-        { label: 0, bestVector: 30, cosine: 0.8 },
-        { label: 1, bestVector: 31, cosine: 0.7 },
+        { label: 0, bestVector: 30, cosine: 0.8, meanImage: 'data:image/png;base64,mean0' },
+        { label: 1, bestVector: 31, cosine: 0.7, meanImage: 'data:image/png;base64,mean1' },
       ],
       score: 0.75,
     },
@@ -185,3 +186,43 @@ function hexToRgb(hex: string): string {
   const n = parseInt(hex.slice(1), 16);
   return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
 }
+
+describe('SVD view', () => {
+  it('orders the rows Std / Ort / RR whatever the order picked, and defines score and energies where it shows them', async () => {
+    const ort = runRec('ort-id', 'MNIST Ort', 0);
+    ort.config = { ...ort.config, loss: { ...ort.config.loss, lambdaOrt: 0.1 } };
+    const runs: RunSummary[] = [
+      { run: runRec('rr-id', 'MNIST RR', 1e-5), last: null },
+      { run: ort, last: null },
+      { run: runRec('std-id', 'MNIST Std', 0), last: null },
+    ];
+    const api = fakeApi({
+      'runs.list': () => ({ runs, problems: [], queue: [] }),
+      'svd.get': ({ id }) => mnistRrLike(id),
+      'svd.vectors': ({ id, indices }) => ({
+        runId: id,
+        layer: 0,
+        step: 900,
+        rows: 4,
+        k: 32,
+        image: { height: 2, width: 2 },
+        vectors: indices.map((j) => ({ index: j, sigma: 1, values: Buffer.from(new Float32Array(4).fill(j).buffer).toString('base64') })),
+      }),
+    });
+    const app = new AppStore(api);
+    await app.runs.refresh();
+    app.svdRunIds = ['rr-id', 'ort-id', 'std-id'];
+    render(SvdViewComponent, { props: { app } });
+    await vi.waitFor(() => expect(screen.getAllByTestId('svd-grid-row').map((r) => r.dataset.run)).toEqual(['std-id', 'ort-id', 'rr-id']));
+    expect(screen.getByTestId('svd-definitions').textContent).toContain('score (beside each run): the mean over classes of the best |cosine|');
+    // Each row shows what its vectors are compared with: the class means.
+    await vi.waitFor(() => expect(screen.getAllByTestId('svd-class-mean')).toHaveLength(6));
+    expect(screen.getAllByTestId('svd-class-mean')[1]!.getAttribute('alt')).toBe('test-set mean of class one');
+    await fireEvent.click(screen.getByTestId('svd-mode-rows'));
+    await vi.waitFor(() => expect(screen.getAllByTestId('svd-row').map((r) => r.dataset.run)).toEqual(['std-id', 'ort-id', 'rr-id']));
+    await vi.waitFor(() => expect(screen.getAllByTestId('svd-definitions')).toHaveLength(3));
+    const text = screen.getAllByTestId('svd-definitions')[0]!.textContent!;
+    expect(text).toMatch(/energy top-2: the share of the test images' energy .* in the 2 singular vectors with the largest σ/);
+    expect(text).toMatch(/energy best-2: the share in the 2 singular vectors that capture the most of it, whatever their σ/);
+  });
+});

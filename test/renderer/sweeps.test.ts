@@ -2,11 +2,14 @@
 // The Sweep form and the Sweeps view's store against a fake engine: the
 // number of runs and the first problem before starting, the spec sent, the
 // figure choice kept valid across sweeps, and the sweep export request.
-import { describe, expect, it } from 'vitest';
+import { render, screen } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
 import type { ResultOf } from '../../electron/contract/contract';
 import { RunConfigSchema } from '../../electron/engine/config/schema';
 import type { SweepResults } from '../../electron/engine/sweep/metrics';
 import { defaultSweepForm, fitLayers, sweepSpecOf } from '../../renderer/src/lib/sweepForm';
+import SweepsView from '../../renderer/src/components/SweepsView.svelte';
+import { AppStore } from '../../renderer/src/lib/stores/app.svelte';
 import { SweepsStore } from '../../renderer/src/lib/stores/sweeps.svelte';
 import { fakeApi } from './fakeApi';
 
@@ -100,5 +103,85 @@ describe('Sweeps store', () => {
       sweep: { id: '20250101-000000-s-abcd', x: 'lambda', y: 'seed', kind: 'heatmap' },
     });
     expect(s.exportResult).toBe('/x/s.zip (2 files)');
+  });
+});
+
+describe('Sweep export and points', () => {
+  const detail = () =>
+    ({
+      sweep: { id: '20250101-000000-s-abcd', name: 's', spec: {} },
+      points: results().points.map((p) => ({
+        index: p.index,
+        key: p.key,
+        values: p.values,
+        state: 'done',
+        runId: p.runId,
+        runIds: [p.runId],
+        lastStep: 50,
+        totalSteps: 50,
+      })),
+      counts: { done: 4, running: 0, queued: 0, failed: 0, cancelled: 0, interrupted: 0, pending: 0 },
+      complete: true,
+      executor: 'app',
+      results: results(),
+      notes: [],
+    }) as unknown as ResultOf<'sweeps.get'>;
+
+  it('gives each export a fresh default path, sends the replace choice, and keeps a path the user typed', async () => {
+    let n = 0;
+    const api = fakeApi({
+      'export.defaults': () => ({ out: `/w/exports/${++n}.zip`, figures: [] }),
+      'sweeps.get': detail,
+      'sweeps.list': () => ({ sweeps: [], problems: [] }),
+      'export.bundle': ({ out }) => ({ out, files: ['a'], notes: [] }),
+    });
+    const s = new SweepsStore(api);
+    await s.prepareExport();
+    await s.select('20250101-000000-s-abcd');
+    expect(s.exportOut).toBe('/w/exports/1.zip');
+    await s.exportFigures();
+    // The first bundle exists now: the next export goes elsewhere ("already exists" the second time before).
+    expect(s.exportOut).toBe('/w/exports/2.zip');
+    s.exportReplace = true;
+    await s.exportFigures();
+    const sent = api.calls.filter((c) => c.channel === 'export.bundle').map((c) => c.payload as { out: string; overwrite?: boolean });
+    expect(sent.map((p) => [p.out, p.overwrite])).toEqual([
+      ['/w/exports/1.zip', undefined],
+      ['/w/exports/2.zip', true],
+    ]);
+    s.exportOut = '/mine/s.zip';
+    await s.exportFigures();
+    expect(s.exportOut).toBe('/mine/s.zip');
+  });
+
+  it('shows each point’s metrics in the points table, and the replace choice', async () => {
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(() => null);
+    const api = fakeApi({
+      'export.defaults': () => ({ out: '/w/exports/1.zip', figures: [] }),
+      'sweeps.get': detail,
+      'sweeps.list': () => ({
+        sweeps: [
+          {
+            id: '20250101-000000-s-abcd',
+            name: 's',
+            createdAt: '2025-01-01T00:00:00Z',
+            mode: 'grid',
+            axes: results().axes,
+            points: 4,
+            counts: detail().counts,
+            executor: 'app',
+          },
+        ],
+        problems: [],
+      }),
+      'presets.list': () => ({ presets: [] }),
+    });
+    const app = new AppStore(api);
+    await app.sweeps.select('20250101-000000-s-abcd');
+    render(SweepsView, { props: { app } });
+    const row = await screen.findByTestId('sweep-point-2');
+    expect(row.querySelector('[data-testid="point-alignment"]')!.textContent).toBe('0.4');
+    expect(row.querySelector('[data-testid="point-recon"]')!.textContent).toBe('1');
+    expect(screen.getByTestId('sweep-export-replace')).toBeTruthy();
   });
 });

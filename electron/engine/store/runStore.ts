@@ -133,6 +133,15 @@ export class RunStore {
     return this.mutate(id, (r) => (r.status === 'running' ? { ...r, status: 'interrupted' } : r));
   }
 
+  /** The ids of the workspace's run folders (run.json not read); none when there is no runs folder. */
+  ids(): string[] {
+    try {
+      return fs.readdirSync(L.runsDir(this.workspace)).filter((name) => L.isRunId(name));
+    } catch {
+      return [];
+    }
+  }
+
   /** Never throws: unreadable run folders are reported in `problems` and skipped. */
   list(): { runs: RunRecord[]; problems: RunProblem[] } {
     const runs: RunRecord[] = [];

@@ -44,6 +44,8 @@ export interface SvdAlignment {
   topK: number;
   /** Mean over classes of the best |cos|: the single number used to rank runs. */
   score: number;
+  /** The class means themselves, rows values each, in the order of classMeans (to be shown beside the vectors). */
+  means: Float64Array;
 }
 
 /**
@@ -125,7 +127,7 @@ export function svdAlignment(u: Float64Array, rows: number, k: number, data: Ali
   }
 
   const score = classMeans.reduce((acc, c) => acc + c.cosine, 0) / nc;
-  return { classMeans, energyTopK, energyBestK, perVector, byAlignment, topK, score };
+  return { classMeans, energyTopK, energyBestK, perVector, byAlignment, topK, score, means };
 }
 
 /** out[j] = x·u_j for the row of x at offset xo; walks u by rows (contiguous). */

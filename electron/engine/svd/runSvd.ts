@@ -12,6 +12,7 @@ import type { RunRecord } from '../types';
 import { thinSvd } from './svd';
 import { svdAlignment, type AlignmentData } from './alignment';
 import { singularVectorPng } from './colormap';
+import { encodeGreyPng } from '../util/png';
 
 /** Vector images kept per layer: all of them for usual widths (data-like vectors may have the smallest singular values), bounded for very wide layers. */
 export const MAX_VECTOR_IMAGES = 1024;
@@ -23,7 +24,8 @@ export interface SvdAlignment {
   energyTopK: number;
   energyBestK: number;
   k: number;
-  classMeans: { label: number; bestVector: number; cosine: number }[];
+  /** meanImage: the class's test-set mean as a grey PNG (data: URL) on its own range, when the layer's input is an image. */
+  classMeans: { label: number; bestVector: number; cosine: number; meanImage?: string }[];
   score: number;
 }
 
@@ -65,11 +67,22 @@ const CachedSchema = z.object({
       energyTopK: z.number(),
       energyBestK: z.number(),
       k: z.number().int(),
-      classMeans: z.array(z.object({ label: z.number().int(), bestVector: z.number().int(), cosine: z.number() })),
+      classMeans: z.array(z.object({ label: z.number().int(), bestVector: z.number().int(), cosine: z.number(), meanImage: z.string().optional() })),
       score: z.number(),
     })
     .nullable(),
 });
+
+/** A class mean as a small grey image, darkest value black and brightest white (a mean's own range: it is compared by shape). */
+function meanImage(mean: Float64Array, image: { height: number; width: number }): string {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of mean) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return `data:image/png;base64,${encodeGreyPng(mean, image.width, image.height, lo, hi).toString('base64')}`;
+}
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
@@ -217,7 +230,7 @@ function layerSvd(
         energyTopK: a.energyTopK,
         energyBestK: a.energyBestK,
         k: topK,
-        classMeans: a.classMeans,
+        classMeans: a.classMeans.map((c, i) => ({ ...c, ...(image ? { meanImage: meanImage(a.means.subarray(i * rows, (i + 1) * rows), image) } : {}) })),
         score: a.score,
       };
     }

@@ -17,11 +17,19 @@ export interface SweepMetricInfo {
   range?: [number, number];
 }
 
+/** What the SVD measures of alignment with the data mean: one definition for the SVD view, the Sweep view and the exports' captions. */
+export const ALIGNMENT_TERMS = {
+  score:
+    "the mean over classes of the best |cosine| between the class's test-set mean and any input-space singular vector (1 = a singular vector looks exactly like the class mean)",
+  energyTopK: (k: number) => `the share of the test images' energy (sum of their squared pixel values) in the ${k} singular vectors with the largest σ`,
+  energyBestK: (k: number) =>
+    `the share in the ${k} singular vectors that capture the most of it, whatever their σ (well above energy top-${k}: the data-like vectors have small σ)`,
+} as const;
+
 export const SWEEP_METRIC_INFO: Record<SweepMetric, SweepMetricInfo> = {
   alignment: {
     label: 'SVD alignment score',
-    description:
-      "SVD alignment score of the first layer at the run's last checkpoint: the mean over classes of the best |cosine| between the class's test-set mean and any input-space singular vector (1 = a singular vector looks exactly like the class mean)",
+    description: `SVD alignment score of the first layer at the run's last checkpoint: ${ALIGNMENT_TERMS.score}`,
     log: false,
     range: [0, 1],
   },

@@ -8,6 +8,8 @@ import type { HostTensor, Program, ProgramFactory } from '../graph/runtime';
 import { nextName } from '../model/layout';
 import { CHECKSUM, PARTS } from '../model/graphs';
 import { TfjsGraph } from './lower';
+import { ThreadGovernor } from './threadGovernor';
+import { wasmThreadSwitch } from './wasmThreads';
 
 export function tfjsProgram(): ProgramFactory {
   return async (step, specs, initial) => {
@@ -35,32 +37,41 @@ export function tfjsProgram(): ProgramFactory {
 
     const evaluate = (g: TfjsGraph, feeds: Record<string, HostTensor>) => g.run((name) => (name in feeds ? upload(feeds[name]) : state.get(name)!));
 
+    // Pool threads on or off, whichever trains faster on this machine right now.
+    const sw = tf.getBackend() === 'wasm' ? wasmThreadSwitch() : null;
+    const governor = sw ? new ThreadGovernor(sw) : null;
+    const stepSync = (feeds: Record<string, HostTensor>, commit: boolean, wantParts: boolean) => {
+      const kept = tf.tidy(() => {
+        const out = evaluate(stepGraph, feeds);
+        const keep: tf.Tensor[] = [out[CHECKSUM]];
+        if (wantParts) keep.push(out[PARTS]);
+        if (commit) for (const name of state.keys()) keep.push(out[nextName(name)]);
+        return keep;
+      });
+      const [checksumT, ...rest] = kept;
+      const partsT = wantParts ? rest.shift()! : null;
+      if (commit) {
+        [...state.keys()].forEach((name, i) => {
+          const old = state.get(name)!;
+          if (old !== rest[i]) old.dispose();
+          state.set(name, rest[i]);
+        });
+      }
+      // The one value read back every step (4 bytes): it ends the step's kernels, so the governor times whole steps.
+      const checksum = checksumT.dataSync()[0]!;
+      checksumT.dispose();
+      return { partsT, checksum };
+    };
+
     const program: Program = {
       async step(feeds, commit, wantParts) {
-        const kept = tf.tidy(() => {
-          const out = evaluate(stepGraph, feeds);
-          const keep: tf.Tensor[] = [out[CHECKSUM]];
-          if (wantParts) keep.push(out[PARTS]);
-          if (commit) for (const name of state.keys()) keep.push(out[nextName(name)]);
-          return keep;
-        });
-        const [checksumT, ...rest] = kept;
-        const partsT = wantParts ? rest.shift()! : null;
-        if (commit) {
-          [...state.keys()].forEach((name, i) => {
-            const old = state.get(name)!;
-            if (old !== rest[i]) old.dispose();
-            state.set(name, rest[i]);
-          });
-        }
-        const checksum = (await checksumT.data())[0]!;
-        checksumT.dispose();
+        const r = governor ? governor.time(() => stepSync(feeds, commit, wantParts)) : stepSync(feeds, commit, wantParts);
         let parts: Float32Array | null = null;
-        if (partsT) {
-          parts = Float32Array.from(await partsT.data());
-          partsT.dispose();
+        if (r.partsT) {
+          parts = Float32Array.from(await r.partsT.data());
+          r.partsT.dispose();
         }
-        return { parts, checksum };
+        return { parts, checksum: r.checksum };
       },
       async run(g, feeds) {
         let lowered = graphs.get(g);
@@ -87,8 +98,13 @@ export function tfjsProgram(): ProgramFactory {
         state.set(name, tf.keep(tf.tensor(data, old.shape, 'float32')));
         old.dispose();
       },
-      threadReport: () => null,
+      threadReport() {
+        if (!governor) return null;
+        const g = governor.summary();
+        return `wasm threads: ${g.threads}, pool on for ${(100 * g.pooledShare).toFixed(0)}% of ${g.steps} steps, ${g.switches} switches; ms/step single ${g.msPerStep.single.toFixed(2)}, pooled ${g.msPerStep.pooled.toFixed(2)}`;
+      },
       dispose() {
+        sw?.set(true);
         stepGraph.dispose();
         for (const g of graphs.values()) g.dispose();
         for (const t of state.values()) t.dispose();

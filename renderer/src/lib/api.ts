@@ -12,6 +12,8 @@ export interface Connection {
   fileUrl: (ref: FileRef) => string;
   /** Electron menu actions (new run, workspace changed); absent in browser mode. */
   onMenu?: (listener: (action: MenuAction) => void) => () => void;
+  /** Browser mode: the URL of a server path that needs the session token (an exported bundle's download); absent in Electron. */
+  downloadUrl?: (path: string) => string;
   /** Browser mode: told once when the WebSocket closes. */
   onClose?: (listener: (info: { code: number; reason: string }) => void) => () => void;
 }
@@ -37,5 +39,6 @@ export async function connectEngine(): Promise<Connection> {
   if (bridge) return { api: ipcApi(bridge), mode: 'electron', fileUrl: fileUrlFor(null), onMenu: (l) => bridge.onMenu(l) };
   const ws = await connectWebSocketApi(webSocketUrl(window.location));
   const token = new URLSearchParams(window.location.search).get('token');
-  return { api: ws, mode: 'browser', fileUrl: fileUrlFor(token), onClose: (l) => ws.onClose(l) };
+  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  return { api: ws, mode: 'browser', fileUrl: fileUrlFor(token), downloadUrl: (p) => `${p}${query}`, onClose: (l) => ws.onClose(l) };
 }

@@ -31,19 +31,16 @@ import {
   type ChartTheme,
   type MetricChartDef,
 } from '../../../electron/figures/chartSpecs';
+import { logAxisTicks, logTickLabel } from '../../../electron/figures/logTicks';
 import { withAlpha } from '../../../electron/figures/runColors';
 import { fmt } from './format';
 import { emaNext, type Point } from './series';
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, LogarithmicScale, CategoryScale, Decimation, Legend, Tooltip);
 
-/** Tick labels: compact numbers; on a log axis only 1, 2 and 5 times a power of ten. */
+/** Tick labels: compact numbers; on a log axis every tick logTickValues gives. */
 export function tickLabel(value: number | string, log: boolean): string {
-  const v = Number(value);
-  if (!log) return fmt(v, 3);
-  if (v <= 0) return '';
-  const m = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
-  return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? fmt(v, 2) : '';
+  return log ? logTickLabel(value) : fmt(Number(value), 3);
 }
 
 export function themeColors(): { fg: string; muted: string; grid: string } {
@@ -402,14 +399,18 @@ export class SpectrumChart {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
-        plugins: { legend: { display: false }, tooltip: { enabled: true } },
+        plugins: {
+          legend: { display: false },
+          tooltip: { enabled: true, callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${fmt(item.parsed.y)}` } },
+        },
         scales: {
           x: { type: 'category', title: axisTitle(spec.xLabel), ticks: { color: t.muted, maxTicksLimit: 12 }, grid: { display: false } },
           y: {
             type: log ? 'logarithmic' : 'linear',
             ...(opts.yRange ? (log ? { min: opts.yRange.min, max: opts.yRange.max } : { min: 0, max: opts.yRange.max }) : {}),
             title: axisTitle(spec.yLabel),
-            ticks: { color: t.muted, callback: (v) => tickLabel(v, log) },
+            ...(log ? logAxisTicks() : {}),
+            ticks: { color: t.muted, ...(log ? { autoSkip: false } : {}), callback: (v) => tickLabel(v, log) },
             grid: { color: t.grid },
           },
         },

@@ -1,4 +1,5 @@
 // Flattening and diffing of run configs: the Runs view shows only the keys whose values differ.
+import { fmtExact } from '../../../electron/figures/numberFormat';
 
 export type Flat = Record<string, string>;
 
@@ -6,7 +7,7 @@ export type Flat = Record<string, string>;
 export function flatten(value: unknown, prefix = '', out: Flat = {}): Flat {
   if (Array.isArray(value)) {
     if (value.every((v) => v === null || typeof v !== 'object')) {
-      out[prefix] = JSON.stringify(value);
+      out[prefix] = value.every((v) => typeof v === 'number') ? `[${value.map(fmtExact).join(',')}]` : JSON.stringify(value);
       return out;
     }
     if (value.length === 0) out[prefix] = '[]';
@@ -19,7 +20,8 @@ export function flatten(value: unknown, prefix = '', out: Flat = {}): Flat {
     for (const [k, v] of entries) if (v !== undefined) flatten(v, prefix ? `${prefix}.${k}` : k, out);
     return out;
   }
-  if (value !== undefined) out[prefix] = typeof value === 'string' ? value : JSON.stringify(value);
+  // Numbers in one notation (1e-5 and 1e-7, not 0.00001 and 1e-7), every digit kept.
+  if (value !== undefined) out[prefix] = typeof value === 'string' ? value : typeof value === 'number' ? fmtExact(value) : JSON.stringify(value);
   return out;
 }
 

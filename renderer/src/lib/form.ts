@@ -4,6 +4,7 @@
 // issues keyed by their dotted path ("network.layers.0.units").
 import type { z } from 'zod';
 import { ACTIVATIONS, OPTIMIZERS, RunConfigSchema, type Activation, type RunConfig, type RunConfigInput } from '../../../electron/engine/config/schema';
+import { fieldLabel } from './fieldLabels';
 
 export { ACTIVATIONS, OPTIMIZERS };
 export type DataKind = 'peak' | 'mnist' | 'folder';
@@ -59,6 +60,8 @@ export interface FormState {
 export interface FieldIssue {
   path: string;
   message: string;
+  /** The line a person reads in the list of problems: the field by its label in the panel (fieldLabel), 1-based layers. */
+  text: string;
 }
 
 export type Validation =
@@ -238,9 +241,10 @@ export function formToInput(f: FormState): Record<string, unknown> {
   };
 }
 
-/** One readable reason per zod issue. */
-export function issueMessage(issue: z.core.$ZodIssue): string {
-  const last = issue.path.length ? String(issue.path[issue.path.length - 1]) : 'value';
+/** One readable reason per zod issue, naming the field as `label` (default: its key). */
+export function issueMessage(issue: z.core.$ZodIssue, label?: string): string {
+  const key = issue.path.length ? String(issue.path[issue.path.length - 1]) : 'value';
+  const last = label ? label.charAt(0).toLowerCase() + label.slice(1) : key;
   if (issue.code === 'invalid_type') {
     const input = (issue as { input?: unknown }).input;
     if (input === '' || input === undefined) return `${last} is required`;
@@ -250,15 +254,26 @@ export function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** The engine's messages name config keys (for the CLI and config files); the panel names its own fields. */
+function inPanelWords(message: string, dataKind: string): string {
+  return message
+    .replace(/\bbatchNorm false\b/g, 'batch norm off')
+    .replace(/\bturn on ((?:loss|training|network|data)\.[\w.]+)/g, (_, p: string) => `tick '${fieldLabel(p, dataKind)}'`)
+    .replace(/\b(?:loss|training|network|data)\.[\w.]+/g, (p) => `'${fieldLabel(p, dataKind)}'`);
+}
+
 export function validateForm(f: FormState): Validation {
   const issues: FieldIssue[] = [];
-  if (f.data.kind === 'mnist' && f.data.mnist.digits.length === 0) {
-    issues.push({ path: 'data.source.digits', message: 'pick at least one digit' });
-  }
-  if (f.name.trim() === '') issues.push({ path: 'name', message: 'name must not be empty' });
+  const add = (path: string, message: (label: string) => string) => {
+    const label = fieldLabel(path, f.data.kind);
+    const m = message(label);
+    issues.push({ path, message: m, text: m.toLowerCase().startsWith(label.toLowerCase()) ? m : `${label}: ${m}` });
+  };
+  if (f.data.kind === 'mnist' && f.data.mnist.digits.length === 0) add('data.source.digits', () => 'pick at least one digit');
+  if (f.name.trim() === '') add('name', () => 'name must not be empty');
   const r = RunConfigSchema.safeParse(formToInput(f), { reportInput: true });
   if (!r.success) {
-    for (const issue of r.error.issues) issues.push({ path: issue.path.map(String).join('.'), message: issueMessage(issue) });
+    for (const issue of r.error.issues) add(issue.path.map(String).join('.'), (label) => inPanelWords(issueMessage(issue, label), f.data.kind));
   }
   const errors: Record<string, string> = {};
   for (const i of issues) if (!(i.path in errors)) errors[i.path] = i.message;
@@ -298,10 +313,40 @@ export function moveLayer(f: FormState, i: number, delta: -1 | 1): boolean {
   return true;
 }
 
-/** Std: no regulariser; Ort: SRIP only; RR: the reverse-pass weight on every layer. */
-export function applyRegularizer(f: FormState, kind: Regularizer, values: { rrLambda: string; ortLambda: string }): void {
-  for (const l of f.layers) l.lambda = kind === 'rr' ? values.rrLambda : '0';
+/**
+ * Std: no regulariser; Ort: SRIP only; RR: the reverse-pass weight on every
+ * layer: its own (`kept`, by layer key: the per-layer lambdas of the run this
+ * form came from, or of the form before Std or Ort), else `rrLambda`. The name
+ * follows the mode (renameForMode).
+ */
+export function applyRegularizer(
+  f: FormState,
+  kind: Regularizer,
+  values: { rrLambda: string; ortLambda: string; kept?: ReadonlyMap<LayerForm['key'], string> },
+): void {
+  for (const l of f.layers) l.lambda = kind === 'rr' ? (values.kept?.get(l.key) ?? values.rrLambda) : '0';
   f.loss.lambdaOrt = kind === 'ort' ? values.ortLambda : '0';
+  f.name = renameForMode(f.name, kind);
+}
+
+/** The layers' own RR lambdas (those above 0), by layer key: what applyRegularizer('rr') gives back. */
+export function rrLambdasOf(f: FormState): Map<LayerForm['key'], string> {
+  return new Map(f.layers.filter((l) => Number(l.lambda) > 0).map((l) => [l.key, l.lambda]));
+}
+
+const MODE_LABEL: Record<Regularizer, string> = { std: 'Std', ort: 'Ort', rr: 'RR' };
+
+/** A name that says its mode: "my-rr-256-64" as Std is "my-std-256-64", "peak_RR" "peak_Std"; a name without one gets "_Std" etc. appended. */
+export function renameForMode(name: string, kind: Regularizer): string {
+  const label = MODE_LABEL[kind];
+  const token = /(^|[-_ .])(std|ort|rr)(?=$|[-_ .])/gi;
+  const hits = [...name.matchAll(token)];
+  const last = hits.at(-1);
+  if (!last) return name.trim() === '' ? name : `${name}_${label}`;
+  const word = last[2]!;
+  const start = last.index + last[1]!.length;
+  const next = word === word.toLowerCase() ? label.toLowerCase() : label;
+  return name.slice(0, start) + next + name.slice(start + word.length);
 }
 
 /** Which of Std / Ort / RR the form currently is, if any. */

@@ -2,25 +2,9 @@
 import type { RunConfig } from '../../../electron/engine/config/schema';
 import type { RunRecord } from '../../../electron/engine/types';
 
-/** Compact number: 4 significant digits, exponent for very small or large magnitudes. */
-export function fmt(n: number | null | undefined, digits = 4): string {
-  if (n === null || n === undefined || Number.isNaN(n)) return '—';
-  if (!Number.isFinite(n)) return n > 0 ? '∞' : '−∞';
-  if (n === 0) return '0';
-  const a = Math.abs(n);
-  if (a < 1e-3 || a >= 1e5) return n.toExponential(Math.max(0, digits - 2)).replace('e+', 'e');
-  if (Number.isInteger(n)) return String(n);
-  return String(Number(n.toPrecision(digits)));
-}
+import { fmtShort } from '../../../electron/figures/numberFormat';
 
-/** Shortest form, as one would type it: 1e-6, 0.1, 0.003, 2.5e-5. */
-export function fmtShort(n: number | null | undefined): string {
-  if (n === null || n === undefined || Number.isNaN(n)) return '—';
-  if (!Number.isFinite(n)) return n > 0 ? '∞' : '−∞';
-  const v = Number(n.toPrecision(4));
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential().replace('e+', 'e') : String(v);
-}
+export { fmt, fmtShort } from '../../../electron/figures/numberFormat';
 
 export const pct = (n: number | null | undefined): string => (n === null || n === undefined || !Number.isFinite(n) ? '—' : `${(n * 100).toFixed(1)}%`);
 
@@ -78,4 +62,16 @@ export function regularizerLabel(c: RunConfig): string {
   if (rr) return 'RR';
   if (ort) return 'Ort';
   return 'Std';
+}
+
+const REGULARIZER_ORDER = ['Std', 'Ort', 'RR', 'RR+Ort'];
+
+/** Runs by data set (in the order they first appear), each in the order Std, Ort, RR, RR+Ort (as the paper's figures), else as given. */
+export function byRegularizer<T extends { run: { config: RunConfig } }>(runs: readonly T[]): T[] {
+  const sets = [...new Set(runs.map((s) => dataLabel(s.run.config)))];
+  const rank = (s: T) => sets.indexOf(dataLabel(s.run.config)) * REGULARIZER_ORDER.length + REGULARIZER_ORDER.indexOf(regularizerLabel(s.run.config));
+  return runs
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i)
+    .map((x) => x.s);
 }

@@ -3,6 +3,7 @@
 // without a DOM.
 import type { RunSummary } from '../../../electron/contract/contract';
 import type { RunStatus } from '../../../electron/engine/types';
+import { LABELS } from './fieldLabels';
 import { dataLabel, lambdasLabel, layersLabel, regularizerLabel } from './format';
 
 export type ColumnId =
@@ -150,6 +151,6 @@ export function quirksNote(s: RunSummary): string | null {
   if (acc > 1 / Math.max(1, classes) + 0.1) return null;
   return (
     'Expected with the reference quirks: raw 0–255 inputs saturate the first of the two softmaxes, so the cross-entropy has almost no gradient ' +
-    'and the network barely learns (the reference code does the same). Turn loss.referenceQuirks off, or use the unit input scale, to train normally.'
+    `and the network barely learns (the reference code does the same). Untick '${LABELS.referenceQuirks}' (Experiment, Loss), or pick the scale '${LABELS.scaleUnit}', to train normally.`
   );
 }

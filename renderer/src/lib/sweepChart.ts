@@ -36,9 +36,11 @@ export interface PointSpot {
 export class SweepChart {
   private chart: Chart | null = null;
 
+  /** @param onLayout called after the chart is laid out again (a resize): its points have moved. */
   constructor(
     readonly canvas: HTMLCanvasElement,
     private readonly onOpen: (runId: string) => void,
+    private readonly onLayout: () => void = () => {},
   ) {}
 
   draw(fig: SweepFigure): void {
@@ -48,6 +50,7 @@ export class SweepChart {
     const config = sweepChartJsConfig(fig, appTheme(), { responsive: true, interactive: true, title: true }) as ChartConfiguration;
     const options = (config.options ??= {});
     if (fig.kind === 'line') options.interaction = { mode: 'nearest', intersect: true };
+    options.onResize = () => requestAnimationFrame(() => this.onLayout());
     options.onHover = (e, elements) => {
       const t = e.native?.target as HTMLElement | undefined;
       if (t) t.style.cursor = elements.some((el) => this.rawAt(el.datasetIndex, el.index)?.runId) ? 'pointer' : 'default';

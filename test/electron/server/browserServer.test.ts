@@ -24,6 +24,8 @@ class TestHandler implements EngineHandler {
     if (channel === 'runs.get' && (payload as { id: string }).id === 'weird') throw { notAnError: true };
     if (channel === 'runs.get' && (payload as { id: string }).id === 'bigint') return { value: 1n };
     if (channel === 'runs.rename') return { echoed: payload };
+    // An export: its bundle as the engine reports it (the folder is made by the test).
+    if (channel === 'export.bundle') return { out: (payload as { out: string }).out, files: ['README.md', 'figures/a.png'], notes: [] };
     return { channel, payload };
   }) as EngineHandler['handle'];
 
@@ -468,6 +470,32 @@ describe('startBrowserServer: static files', () => {
     // Revalidation: an unchanged image is not sent again.
     const again = await get(server.port, `${image}?token=${server.token}`, { headers: { 'If-Modified-Since': String(ok.headers['last-modified']) } });
     expect(again.status).toBe(304);
+  });
+
+  it('offers a .zip bundle exported from the page as a download, only with the session token', async () => {
+    const zipFile = path.join(tmp, 'exports', 'my bundle.zip');
+    fs.mkdirSync(path.dirname(zipFile), { recursive: true });
+    fs.writeFileSync(zipFile, 'PK-zip-bytes');
+    const client = await connect(wsUrl(server));
+    const r = (await client.call(1, 'export.bundle', { ids: ['20260101-000000-a-0000'], out: zipFile })).result as { out: string; download: string };
+    expect(r.out).toBe(zipFile);
+    expect(r.download).toMatch(/^\/downloads\/[A-Za-z0-9_-]{24}\/my%20bundle\.zip$/);
+    expect((await get(server.port, r.download)).status).toBe(401);
+    expect((await get(server.port, `${r.download}?token=wrong`)).status).toBe(401);
+    const ok = await get(server.port, `${r.download}?token=${server.token}`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-type']).toBe('application/zip');
+    expect(ok.headers['content-disposition']).toContain('attachment; filename="my bundle.zip"');
+    expect(ok.body).toBe('PK-zip-bytes');
+    // A folder bundle has no download (this process does not zip); an id the server never gave out is nothing.
+    const folder = (await client.call(2, 'export.bundle', { ids: ['20260101-000000-a-0000'], out: path.join(tmp, 'exports', 'dir') })).result as {
+      download?: string;
+    };
+    expect(folder.download).toBeUndefined();
+    expect((await get(server.port, `/downloads/${'A'.repeat(24)}/x.zip?token=${server.token}`)).status).toBe(404);
+    fs.rmSync(zipFile);
+    expect((await get(server.port, `${r.download}?token=${server.token}`)).status).toBe(404);
+    client.ws.close();
   });
 
   it('fails to start with a clear message when the renderer is not built', async () => {

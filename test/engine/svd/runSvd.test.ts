@@ -3,6 +3,7 @@
 // an image folder that has moved since training.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeCheckpoint, parseCheckpoint } from '../../../electron/engine/model/checkpoint';
 import { RunStore } from '../../../electron/engine/store/runStore';
@@ -125,6 +126,33 @@ describe('the SVD of a run trained on an image folder', () => {
     reference = computeLayerSvd(store, run.id, 0);
     expect(reference.alignment).not.toBeNull();
     fs.rmSync(svdDir(store.workspace, run.id), { recursive: true });
+  });
+
+  it('shows each class mean as an image beside the vectors: the test-set mean of the class, darkest black, brightest white', () => {
+    const means = reference.alignment!.classMeans;
+    expect(means.length).toBeGreaterThan(1);
+    const kept = decodeTestSet(fs.readFileSync(testSetPath(store.workspace, run.id), 'utf8'));
+    const test = { ...kept.test, height: kept.height, width: kept.width };
+    const rows = test.height * test.width;
+    for (const c of means) {
+      expect(c.meanImage).toMatch(/^data:image\/png;base64,/);
+      const png = PNG.sync.read(Buffer.from(c.meanImage!.split(',')[1]!, 'base64'));
+      expect([png.width, png.height]).toEqual([test.width, test.height]);
+      // The brightest pixel of the image is where the class's mean is largest.
+      const mean = new Float64Array(rows);
+      let n = 0;
+      for (let i = 0; i < test.count; i++)
+        if (test.labels[i] === c.label) {
+          n++;
+          for (let r = 0; r < rows; r++) mean[r] += test.images[i * rows + r]!;
+        }
+      expect(n).toBeGreaterThan(0);
+      const top = mean.indexOf(Math.max(...mean));
+      expect(png.data[top * 4]).toBe(255);
+    }
+    // Kept with the cached result.
+    const again = computeLayerSvd(store, run.id, 0);
+    expect(again.alignment!.classMeans.map((c) => c.meanImage)).toEqual(means.map((c) => c.meanImage));
   });
 
   it('keeps its test split: the same images and labels as the folder', () => {

@@ -6,6 +6,7 @@ import { ExperimentStore } from './experiment.svelte';
 import { ExportStore } from './export.svelte';
 import { LiveStore } from './live.svelte';
 import { RunsStore } from './runs.svelte';
+import { keepSession } from './session.svelte';
 import { SweepsStore } from './sweeps.svelte';
 import { SvdStore } from './svd.svelte';
 
@@ -40,6 +41,10 @@ export class AppStore {
   /** SVD view layout: runs x vectors (Fig. 3) or one detailed row per run; null = the grid for several runs. */
   svdMode = $state<'grid' | 'rows' | null>(null);
   compareRunIds = $state<string[]>([]);
+  /** The reference runs of a reproduction in progress: when all have ended, the SVD view compares them (Fig. 3). */
+  reproducing = $state<string[]>([]);
+  /** The colours of the runs in the SVD view (one each, runColors.ts). */
+  svdStyles = $derived.by(() => this.runs.styles(this.svdRunIds));
 
   readonly runs: RunsStore;
   readonly live: LiveStore;
@@ -50,10 +55,14 @@ export class AppStore {
   private unsubscribe: () => void;
   private noticeId = 0;
 
-  /** @param fileUrl turns a workspace file (run images) into a URL the page can load. */
+  /**
+   * @param fileUrl turns a workspace file (run images) into a URL the page can load.
+   * @param downloadUrl browser mode: the URL of an exported bundle's download (export.bundle's `download`).
+   */
   constructor(
     readonly api: EngineApi,
     readonly fileUrl: (ref: FileRef) => string = (ref) => ref,
+    readonly downloadUrl: ((path: string) => string) | null = null,
   ) {
     this.runs = new RunsStore(api);
     this.live = new LiveStore(api);
@@ -76,7 +85,12 @@ export class AppStore {
     this.knownNames = new Map(this.runs.runs.map((r) => [r.run.id, r.run.name]));
     // Live follows the run that is training now, or the one that trained last.
     this.live.initFollow(this.runs.runs);
+    // The forms and selections of this workspace, as they were (a reload, a restart, or back to this workspace).
+    this.stopSession();
+    this.stopSession = await keepSession(this.api, this, () => new Set(this.runs.runs.map((r) => r.run.id)));
   }
+
+  private stopSession: () => void = () => {};
 
   onEvent(e: EngineEvent): void {
     if (e.type === 'runs.changed') {
@@ -87,7 +101,10 @@ export class AppStore {
       const name = before?.run.name ?? e.event.runId;
       this.runs.onTrain(e.event);
       this.live.onTrain(e.event);
-      if (e.event.type === 'finished') this.announceFinished(name, e.event, before?.last ?? null);
+      if (e.event.type === 'finished') {
+        this.announceFinished(name, e.event, before?.last ?? null);
+        this.endReproduction();
+      }
     } else if (e.type === 'log') {
       this.live.onLog(e.runId, e.line);
     } else if (e.type === 'export.progress') {
@@ -161,6 +178,36 @@ export class AppStore {
     } else this.live.followRun(id);
   }
 
+  /** The six reference runs at once (as `racecar reproduce`, as many training as fit the cores), shown together in Live. */
+  async reproduce(): Promise<void> {
+    if (this.reproducing.length) return;
+    const r = await this.attempt('reproduce', () => this.api.call('reproduce.start', {}));
+    if (!r) return;
+    this.reproducing = r.ids;
+    await this.runs.refresh();
+    this.live.showRuns(r.ids);
+    this.view = 'live';
+    this.notify('Reproducing the paper: the six reference runs train as many at once as fit the cores; the SVD comparison opens when they end.', 'info');
+  }
+
+  /** Once every reference run of the reproduction has ended: the Fig.-3 comparison of the three runs of each data set. */
+  private endReproduction(): void {
+    const ids = this.reproducing;
+    if (!ids.length) return;
+    const status = (id: string) => this.runs.byId(id)?.run.status;
+    if (ids.some((id) => status(id) === 'queued' || status(id) === 'running')) return;
+    this.reproducing = [];
+    const done = ids.filter((id) => status(id) === 'completed');
+    const left = ids.length - done.length;
+    this.svdRunIds = done;
+    this.svdMode = 'grid';
+    this.view = 'svd';
+    this.notify(
+      `Reproduction ${left ? `ended (${left} of ${ids.length} runs did not complete)` : 'complete'}: the singular vectors of each data set's Std, Ort and RR runs, as in the paper's Fig. 3.`,
+      left ? 'error' : 'info',
+    );
+  }
+
   /** Info notices leave by themselves after this long (errors stay until dismissed). */
   static readonly INFO_MS = 10_000;
 
@@ -220,5 +267,6 @@ export class AppStore {
 
   destroy(): void {
     this.unsubscribe();
+    this.stopSession();
   }
 }

@@ -11,8 +11,10 @@ import {
   moveLayer,
   regularizerOf,
   removeLayer,
+  rrLambdasOf,
   validateForm,
   type FormState,
+  type LayerForm,
   type Regularizer,
 } from '../form';
 
@@ -26,6 +28,8 @@ export class ExperimentStore {
   presetId = $state('');
   rrLambda = $state('1e-6');
   ortLambda = $state('0.1');
+  /** The per-layer RR lambdas to give back when RR is chosen again (by layer key), and the "all layers" value they were kept under. */
+  private kept: { lambdas: Map<LayerForm['key'], string>; rrLambda: string } | null = null;
   starting = $state(false);
   startError = $state<string | null>(null);
 
@@ -54,12 +58,21 @@ export class ExperimentStore {
     this.startError = null;
     const rr = this.form.layers.find((l) => Number(l.lambda) > 0);
     if (rr) this.rrLambda = rr.lambda;
+    this.kept = null;
+    this.keepLambdas();
     if (Number(this.form.loss.lambdaOrt) > 0) this.ortLambda = this.form.loss.lambdaOrt;
   }
 
   reset(): void {
     this.form = defaultForm();
     this.presetId = '';
+    this.kept = null;
+  }
+
+  /** Remembers the layers' own RR lambdas (the ones set now win over older ones). */
+  private keepLambdas(): void {
+    const lambdas = new Map([...(this.kept?.lambdas ?? []), ...rrLambdasOf(this.form)]);
+    this.kept = lambdas.size > 0 ? { lambdas, rrLambda: this.rrLambda } : null;
   }
 
   addLayer(at?: number): void {
@@ -71,8 +84,13 @@ export class ExperimentStore {
   moveLayer(i: number, d: -1 | 1): void {
     moveLayer(this.form, i, d);
   }
+  /** Std / Ort / RR on the same network: RR gives each layer back its own lambda, unless "RR λ (all layers)" was changed since. */
   setRegularizer(kind: Regularizer): void {
-    applyRegularizer(this.form, kind, { rrLambda: this.rrLambda, ortLambda: this.ortLambda });
+    // A new value for all layers is one for all layers.
+    if (this.kept && this.kept.rrLambda !== this.rrLambda) this.kept = null;
+    else this.keepLambdas();
+    const kept = this.kept?.lambdas;
+    applyRegularizer(this.form, kind, { rrLambda: this.rrLambda, ortLambda: this.ortLambda, ...(kept ? { kept } : {}) });
   }
   mnistPair(): void {
     applyMnistPair(this.form);

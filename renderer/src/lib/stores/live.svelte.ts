@@ -158,6 +158,13 @@ export class LiveStore {
     this.sync();
   }
 
+  /** Shows these runs side by side, following none (e.g. the reference runs of a reproduction). */
+  showRuns(ids: readonly string[]): void {
+    this.pinned = [...ids];
+    this.follow = false;
+    this.sync();
+  }
+
   setFollow(on: boolean): void {
     this.follow = on;
     this.sync();

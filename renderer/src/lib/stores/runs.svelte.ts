@@ -3,6 +3,7 @@
 import type { EngineApi, RunSummary } from '../../../../electron/contract/contract';
 import type { RunConfig } from '../../../../electron/engine/config/schema';
 import type { TrainEvent } from '../../../../electron/engine/types';
+import { homeColors, runStyles, type RunStyle } from '../../../../electron/figures/runColors';
 import { DEFAULT_COLUMNS, DEFAULT_SORT, NO_FILTER, type ColumnId, type RunFilter, type RunSort } from '../runTable';
 
 export class RunsStore {
@@ -17,6 +18,19 @@ export class RunsStore {
   columns = $state<ColumnId[]>([...DEFAULT_COLUMNS]);
   /** Newest first. */
   sorted = $derived([...this.runs].sort((a, b) => (b.run.createdAt ?? '').localeCompare(a.run.createdAt ?? '')));
+
+  /** Every run's home colour (runColors.ts): the runs list and pickers show these; charts take styles(). */
+  homes = $derived(homeColors(this.runs.map((r) => r.run.id)));
+
+  /** The colours of runs drawn together: never one colour twice (up to the palette's size), each run its home colour where it can. */
+  styles(ids: readonly string[]): Map<string, RunStyle> {
+    return runStyles(ids, this.homes);
+  }
+
+  /** One run's colour alone (a list or a picker). */
+  style(id: string): RunStyle {
+    return this.styles([id]).get(id)!;
+  }
 
   private inflight: Promise<void> | null = null;
   private again = false;

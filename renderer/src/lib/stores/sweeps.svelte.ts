@@ -30,8 +30,14 @@ export class SweepsStore {
   starting = $state(false);
   startError = $state<string | null>(null);
   exportOut = $state('');
+  /** Replace an earlier bundle at that path (the Export dialog's choice, here too). */
+  exportReplace = $state(false);
+  /** The suggested path last filled in: after an export it is replaced by a fresh one (the old one exists now). */
+  private defaultOut = '';
   exporting = $state(false);
   exportResult = $state<string | null>(null);
+  /** Browser mode: where the page downloads the last bundle (export.bundle's `download`). */
+  exportDownload = $state<string | null>(null);
   exportError = $state<string | null>(null);
 
   /** The figure of the current choice, or why there is none. */
@@ -73,6 +79,7 @@ export class SweepsStore {
     this.selectedId = id;
     this.detail = null;
     this.exportResult = null;
+    this.exportDownload = null;
     this.exportError = null;
     if (id) await this.load();
   }
@@ -141,11 +148,13 @@ export class SweepsStore {
     return r.cancelled;
   }
 
+  /** Fills in a fresh suggested path unless the user typed one of their own. */
   async prepareExport(): Promise<void> {
-    if (this.exportOut.trim()) return;
+    if (this.exportOut.trim() && this.exportOut !== this.defaultOut) return;
     try {
       const d = await this.api.call('export.defaults', {});
-      this.exportOut = d.out;
+      if (this.exportOut.trim() && this.exportOut !== this.defaultOut) return; // typed meanwhile
+      this.exportOut = this.defaultOut = d.out;
     } catch {
       // the user types a path
     }
@@ -157,6 +166,7 @@ export class SweepsStore {
     if (!id || this.exporting || !this.exportOut.trim()) return;
     this.exporting = true;
     this.exportResult = null;
+    this.exportDownload = null;
     this.exportError = null;
     try {
       const r = await this.api.call('export.bundle', {
@@ -164,8 +174,12 @@ export class SweepsStore {
         out: this.exportOut.trim(),
         figures: [],
         sweep: { id, x: this.choice.x, ...(this.choice.y ? { y: this.choice.y, kind: this.choice.kind } : {}) },
+        ...(this.exportReplace ? { overwrite: true } : {}),
       });
       this.exportResult = `${r.out} (${r.files.length} files)`;
+      this.exportDownload = r.download ?? null;
+      // The next export gets a path of its own.
+      await this.prepareExport();
     } catch (e) {
       this.exportError = e instanceof Error ? e.message : String(e);
     } finally {

@@ -1,0 +1,78 @@
+// `racecar stats` on real runs: grouped by mode, summarised over seeds, Welch's
+// test between modes, CSV and LaTeX tables; bad targets refused before work.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { welch } from '../../../electron/engine/stats/summary';
+import { TINY_PEAK, racecar } from '../../helpers/cli';
+import { tempDir } from '../../helpers/tmp';
+
+let ws = '';
+const ids: Record<string, string[]> = { Std: [], RR: [] };
+
+beforeAll(() => {
+  ws = tempDir();
+  for (const seed of [1, 2, 3])
+    for (const [mode, lambda] of [
+      ['Std', '0'],
+      ['RR', '1e-4'],
+    ] as const) {
+      const t = racecar(['train', ...TINY_PEAK, '--lambda', lambda, '--steps', '40', '--eval-every', '20', '--seed', String(seed), '--workspace', ws]);
+      expect(t.code, t.stderr).toBe(0);
+      ids[mode].push(t.stdout.trim());
+    }
+});
+
+describe('racecar stats', () => {
+  it('summarises each mode over its seeds and tests the modes against each other', () => {
+    const r = racecar(['stats', ...ids.Std, ...ids.RR, '--json', '--workspace', ws]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.groups.map((g: { mode: string; runs: string[] }) => [g.mode, g.runs.length])).toEqual([
+      ['Std', 3],
+      ['RR', 3],
+    ]);
+    // The recorded numbers, read independently of the command.
+    const last = (id: string) => {
+      const lines = fs
+        .readFileSync(path.join(ws, 'runs', id, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      return JSON.parse(lines[lines.length - 1]) as { testRecon: number[] };
+    };
+    const recon = (mode: string) => ids[mode].map((id) => last(id).testRecon[0]);
+    const std = s.groups[0].metrics.recon;
+    expect(std.mean).toBeCloseTo(recon('Std').reduce((a, b) => a + b) / 3, 6);
+    const test = s.tests.find((t: { metric: string }) => t.metric === 'recon');
+    expect(test.test.p).toBeCloseTo(welch(recon('Std'), recon('RR'))!.p, 10);
+    expect(s.tests.map((t: { metric: string }) => t.metric).sort()).toEqual(['alignment', 'recon', 'testAccuracy']);
+  });
+
+  it('writes CSV and a booktabs table, and refuses a file that exists before computing anything', () => {
+    const dir = tempDir();
+    const csv = path.join(dir, 'stats.csv');
+    const tex = path.join(dir, 'stats.tex');
+    const r = racecar(['stats', ...ids.Std, ...ids.RR, '--csv', csv, '--latex', tex, '--workspace', ws]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^mode\s+runs\s+test accuracy \(mean ± sd \[95% CI\]\)/);
+    expect(r.stdout).toMatch(/Std vs RR\s+reconstruction error/);
+    const rows = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('kind,mode,versus,metric,n,mean,sd,ci95_low,ci95_high,t,df,p');
+    expect(rows.filter((l) => l.startsWith('summary,'))).toHaveLength(6);
+    expect(rows.filter((l) => l.startsWith('welch,Std,RR,'))).toHaveLength(3);
+    const latex = fs.readFileSync(tex, 'utf8');
+    for (const k of ['\\toprule', '\\midrule', '\\bottomrule', 'Std & 3 &', 'RR & 3 &', 'Std vs RR &']) expect(latex).toContain(k);
+    const again = racecar(['stats', ...ids.Std, '--csv', csv, '--workspace', ws]);
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim()).toBe(`racecar: --csv ${csv}: the file exists: name a new file`);
+  });
+
+  it('names an unknown run, and says where a mode has too few seeds', () => {
+    const bad = racecar(['stats', 'no-such-run', '--workspace', ws]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/no-such-run/);
+    const one = racecar(['stats', ids.Std[0], ids.RR[0], '--workspace', ws]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain('note: Std, RR: fewer than two runs, so no spread, interval or test (train more seeds)');
+  });
+});
