@@ -136,7 +136,7 @@ describe('reproduce from the app', () => {
     const api = fakeApi({
       'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
       'presets.list': () => ({ presets: [{ id: 'MNIST_Std', label: 'MNIST Std', description: '', config: runRec('MNIST_Std', []).config }] }),
-      'runs.list': () => ({ runs, problems: [], queue: [] }),
+      'runs.list': () => ({ runs, total: runs.length, problems: [], queue: [] }),
       'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [] }),
       'reproduce.start': () => {
         for (const id of ids) runs.push({ run: { ...runRec(id, []), status: 'queued' }, last: null });
@@ -186,7 +186,7 @@ describe('Live explains a reference run', () => {
     const api = fakeApi({
       'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
       'presets.list': () => ({ presets: [] }),
-      'runs.list': () => ({ runs: [{ run, last }], problems: [], queue: [] }),
+      'runs.list': () => ({ runs: [{ run, last }], total: 1, problems: [], queue: [] }),
       'runs.get': () => ({ run, metrics: [last] }),
     });
     render(App, { props: { connection: { api, mode: 'browser', fileUrl: (ref) => ref } } });
