@@ -18,6 +18,7 @@ import { JSON_OPTION, WORKSPACE_OPTION, helpText, parseCommand, wantsHelp, type 
 import { abortOnSignals } from './signals';
 import { SWEEP_COMMAND, cmdSweep, sweepTagOf } from './sweep';
 import { STATS_COMMAND, cmdStats } from './stats';
+import { INFO_PLANE_COMMAND, cmdInfoPlane } from './infoPlane';
 
 const TRAIN: CommandSpec = {
   name: 'train',
@@ -85,7 +86,7 @@ const SERVE: CommandSpec = {
   footer: 'Prints the URL with its session token; Ctrl-C or SIGTERM stops the server and any running export.',
 };
 
-const COMMANDS: CommandSpec[] = [TRAIN, RESUME, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND, SWEEP_COMMAND, STATS_COMMAND];
+const COMMANDS: CommandSpec[] = [TRAIN, RESUME, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND, SWEEP_COMMAND, STATS_COMMAND, INFO_PLANE_COMMAND];
 
 function usage(): string {
   const lines = COMMANDS.flatMap((c) => c.usage.map((u, i) => (i === 0 ? `  racecar ${u}\n      ${c.summary}` : `  racecar ${u}`)));
@@ -233,6 +234,7 @@ const RUNNERS: Record<string, (args: string[]) => number | Promise<number>> = {
   runs: cmdRuns,
   svd: cmdSvd,
   stats: cmdStats,
+  'info-plane': cmdInfoPlane,
   reproduce: cmdReproduce,
   serve: cmdServe,
   export: cmdExport,

@@ -2,12 +2,16 @@
 // and --preset; the result is validated by the shared schema.
 import * as fs from 'node:fs';
 import { ConfigError, type RunConfigInput } from '../engine/config/schema';
-import { findReferenceRun, REFERENCE_RUNS } from '../engine/presets';
+import { PRESETS, findPreset } from '../engine/presets';
 import { MNIST_PAIR } from '../engine/data/mnist';
 import type { OptionTable } from './options';
 
 export const TRAIN_OPTIONS = {
-  preset: { type: 'string', arg: 'id', help: 'start from a reference run: MNIST_Std, MNIST_Ort, MNIST_RR, peak_Std, peak_Ort, peak_RR' },
+  preset: {
+    type: 'string',
+    arg: 'id',
+    help: 'start from a reference run: MNIST_Std, MNIST_Ort, MNIST_RR, peak_Std, peak_Ort, peak_RR, or the Pre runs MNIST_Pre, peak_Pre',
+  },
   config: { type: 'string', arg: 'file.json', help: 'start from a config file (flags override it)' },
   name: { type: 'string', arg: 'text', help: 'run name' },
   seed: { type: 'string', arg: 'n', help: 'seed of the initial weights, batches and SRIP vectors' },
@@ -35,6 +39,13 @@ export const TRAIN_OPTIONS = {
   'eval-every': { type: 'string', arg: 'n', group: 'training', help: 'steps between evaluations (metrics and backward images)' },
   'checkpoint-every': { type: 'string', arg: 'n', group: 'training', help: 'steps between checkpoints (0: the last step only)' },
   'backward-samples': { type: 'string', arg: 'n', group: 'training', help: 'test samples whose reverse pass is saved as images' },
+  'init-from': { type: 'string', arg: 'run[@step]', group: 'transfer', help: "start from another run's weights (its last checkpoint, or @step)" },
+  'init-layers': { type: 'string', arg: 'list', group: 'transfer', help: 'layers to copy, e.g. 1,2 (default: every layer of the same shape)' },
+  freeze: { type: 'string', arg: 'list', group: 'transfer', help: 'copied layers kept fixed while training, e.g. 1' },
+  'pretrain-steps': { type: 'string', arg: 'n', group: 'training', help: 'layer-wise pretraining first: n steps per hidden layer ("Pre")' },
+  'info-plane': { type: 'boolean', group: 'training', help: 'information planes: I(X;T), I(T;Y) of every layer at each evaluation' },
+  'info-plane-bins': { type: 'string', arg: 'n', group: 'training', help: 'bins per unit of the information-plane estimate (default 30)' },
+  'info-plane-samples': { type: 'string', arg: 'n', group: 'training', help: 'test images the information plane is estimated on (default 1000)' },
 } as const satisfies OptionTable;
 
 export type TrainFlags = { [K in keyof typeof TRAIN_OPTIONS]?: (typeof TRAIN_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -87,8 +98,8 @@ type JsonTree = Record<string, any>;
 export function configFromFlags(f: TrainFlags): RunConfigInput {
   let base: JsonTree = {};
   if (f.preset) {
-    const ref = findReferenceRun(f.preset);
-    if (!ref) throw new ConfigError(`--preset: unknown preset '${f.preset}': use one of ${REFERENCE_RUNS.map((r) => r.id).join(', ')}`);
+    const ref = findPreset(f.preset);
+    if (!ref) throw new ConfigError(`--preset: unknown preset '${f.preset}': use one of ${PRESETS.map((r) => r.id).join(', ')}`);
     base = structuredClone(ref.config);
   }
   if (f.config) base = { ...base, ...readConfigFile(f.config) };
@@ -169,6 +180,23 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
   if (f['eval-every'] !== undefined) training.evalEvery = num('eval-every', f['eval-every']);
   if (f['checkpoint-every'] !== undefined) training.checkpointEvery = num('checkpoint-every', f['checkpoint-every']);
   if (f['backward-samples'] !== undefined) training.backwardSamples = num('backward-samples', f['backward-samples']);
+  if (f['pretrain-steps'] !== undefined) training.pretrain = { ...(training.pretrain ?? {}), stepsPerLayer: num('pretrain-steps', f['pretrain-steps']) };
+  if (f['info-plane'] || f['info-plane-bins'] !== undefined || f['info-plane-samples'] !== undefined) {
+    training.infoPlane = {
+      ...(training.infoPlane ?? {}),
+      ...(f['info-plane-bins'] !== undefined ? { bins: num('info-plane-bins', f['info-plane-bins']) } : {}),
+      ...(f['info-plane-samples'] !== undefined ? { samples: num('info-plane-samples', f['info-plane-samples']) } : {}),
+    };
+  }
+  if (f['init-from'] !== undefined) {
+    const [fromRun, at] = f['init-from'].split('@');
+    c.init = { fromRun, ...(at !== undefined ? { step: num('init-from', at) } : {}) };
+  }
+  if (f['init-layers'] !== undefined || f.freeze !== undefined) {
+    if (!c.init) throw new ConfigError('--init-layers and --freeze go with --init-from <run>');
+    if (f['init-layers'] !== undefined) c.init.layers = intList('init-layers', f['init-layers'], 'layer numbers like 1,2');
+    if (f.freeze !== undefined) c.init.freeze = intList('freeze', f.freeze, 'layer numbers like 1');
+  }
   if (!c.network?.layers) throw new ConfigError('--layers: no network given: use --layers 128,2, --preset peak_RR or --config file.json');
   return c as RunConfigInput;
 }

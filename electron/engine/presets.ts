@@ -56,3 +56,30 @@ export const REFERENCE_RUNS: ReferenceRun[] = (['MNIST', 'peak'] as const).flatM
 export function findReferenceRun(id: string): ReferenceRun | undefined {
   return REFERENCE_RUNS.find((r) => r.id.toLowerCase() === id.toLowerCase());
 }
+
+/**
+ * The fourth mode, greedy layer-wise autoencoder pretraining ("Pre"), on the
+ * reference networks: each hidden layer (the MNIST net's only layer) first
+ * learns to reconstruct its input through its transposed weights, then the
+ * Std run's task training follows.
+ */
+function pre(dataset: 'MNIST' | 'peak', stepsPerLayer: number): ReferenceRun {
+  const std = reference(dataset, 'Std');
+  const id = `${dataset}_Pre`;
+  const config = { ...std.config, name: id, training: { ...std.config.training, pretrain: { stepsPerLayer } } };
+  return {
+    id,
+    label: `${dataset} Pre`,
+    description: `${std.description.replace('no regulariser', `layer-wise pretraining (${stepsPerLayer} steps per layer), then no regulariser`)}`,
+    config,
+  };
+}
+
+export const PRE_PRESETS: ReferenceRun[] = [pre('MNIST', 500), pre('peak', 1000)];
+
+/** Every preset `racecar train --preset` takes: the six reference runs and the Pre runs. */
+export const PRESETS: ReferenceRun[] = [...REFERENCE_RUNS, ...PRE_PRESETS];
+
+export function findPreset(id: string): ReferenceRun | undefined {
+  return PRESETS.find((r) => r.id.toLowerCase() === id.toLowerCase());
+}

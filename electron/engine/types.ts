@@ -27,6 +27,12 @@ export interface EvalRecord {
   testAccuracy: number;
   /** Per layer k: mean squared error between the reverse-pass reconstruction of layer k's input and the input itself, over the test set. */
   testRecon: number[];
+  /**
+   * Information plane at this evaluation (training.infoPlane): I(X;T) and I(T;Y) in bits of
+   * each layer's output d_k (forward[k-1] for layer k) and of each reverse-pass reconstruction
+   * d'_k (reverse[k], k = 0 the input's).
+   */
+  infoPlane?: { bins: number; samples: number; forward: { ixt: number; ity: number }[]; reverse: { ixt: number; ity: number }[] };
 }
 
 export interface RunRecord {

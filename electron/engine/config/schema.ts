@@ -109,8 +109,53 @@ export const TrainingSchema = z
     checkpointEvery: nonNegInt('checkpointEvery').default(200),
     /** Test inputs whose reverse-pass reconstructions are saved at each evaluation. */
     backwardSamples: z.number().int().min(0).max(16, 'backwardSamples must be at most 16').default(16),
+    /**
+     * Information planes: I(X;T) and I(T;Y) of every layer and every reverse-pass
+     * reconstruction at each evaluation, by binning (engine/stats/infoPlane.ts), on the
+     * first `samples` test images. Absent: not computed.
+     */
+    /**
+     * Greedy layer-wise autoencoder pretraining ("Pre"): before the task, each listed
+     * layer in turn (lowest first) learns to reconstruct its input through its
+     * transposed weights (the reverse pass of that layer), the layers below it
+     * fixed, for stepsPerLayer steps; then the whole network trains on the task.
+     */
+    pretrain: z
+      .object({
+        stepsPerLayer: posInt('pretrain.stepsPerLayer'),
+        /** Layers pretrained, 1-based; omitted = every hidden layer (every layer of a one-layer net). */
+        layers: z.array(posInt('pretrain.layers entry')).optional(),
+      })
+      .optional(),
+    infoPlane: z
+      .object({
+        bins: z
+          .number()
+          .int('infoPlane.bins must be a whole number')
+          .min(2, 'infoPlane.bins must be at least 2')
+          .max(1000, 'infoPlane.bins must be at most 1000')
+          .default(30),
+        samples: posInt('infoPlane.samples').max(10_000, 'infoPlane.samples must be at most 10000').default(1000),
+      })
+      .optional(),
   })
   .refine((t) => !(t.steps !== undefined && t.epochs !== undefined), { message: 'give either steps or epochs, not both', path: ['steps'] });
+
+/** Transfer: start from another run's weights (1-based layer numbers, as the UI shows them). */
+export const InitSchema = z
+  .object({
+    fromRun: z.string().min(1, 'init.fromRun must name a run').max(200),
+    /** The source's checkpoint; omitted = its last one. */
+    step: nonNegInt('init.step').optional(),
+    /** Layers copied from the source; omitted = every layer whose shape matches (a new output layer where the class count differs). */
+    layers: z.array(posInt('init.layers entry')).optional(),
+    /** Layers kept fixed while training (weights, biases, batch norm); each must be transferred. */
+    freeze: z.array(posInt('init.freeze entry')).default([]),
+  })
+  .refine((i) => !i.layers || i.freeze.every((k) => i.layers!.includes(k)), {
+    message: 'init.freeze: a frozen layer must be among init.layers (it would stay at its random start)',
+    path: ['freeze'],
+  });
 
 export const RunConfigSchema = z
   .object({
@@ -119,6 +164,7 @@ export const RunConfigSchema = z
     data: DataConfigSchema.default({ source: { kind: 'peak', trainPerClass: 50, testPerClass: 5, size: 28, seed: 0 }, scale: 'raw' }),
     network: NetworkSchema,
     loss: LossSchema.default({ reduction: 'halfSum', lambdaOrt: 0, referenceQuirks: false }),
+    init: InitSchema.optional(),
     training: TrainingSchema.default({
       optimizer: { kind: 'adam', learningRate: 1e-4, momentum: 0.9 },
       batchSize: 0,
@@ -128,6 +174,21 @@ export const RunConfigSchema = z
     }),
   })
   .superRefine((c, ctx) => {
+    const L = c.network.layers.length;
+    for (const [field, list] of [
+      ['layers', c.init?.layers ?? []],
+      ['freeze', c.init?.freeze ?? []],
+    ] as const) {
+      const k = list.find((v) => v > L);
+      if (k !== undefined) ctx.addIssue({ code: 'custom', path: ['init', field], message: `init.${field}: layer ${k} does not exist (the network has ${L})` });
+    }
+    const pre = c.training.pretrain?.layers?.find((v) => v > L);
+    if (pre !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'pretrain', 'layers'],
+        message: `pretrain.layers: layer ${pre} does not exist (the network has ${L})`,
+      });
     const last = c.network.layers[c.network.layers.length - 1];
     if (!c.loss.referenceQuirks && last && (last.activation !== 'linear' || last.batchNorm)) {
       ctx.addIssue({

@@ -19,8 +19,12 @@ export interface StepOutcome {
 }
 
 export interface Program {
-  /** Runs the step graph on `feeds` (batch, SRIP vectors, optimizer scalars); with `commit` its outputs become the state. */
-  step(feeds: Record<string, HostTensor>, commit: boolean, wantParts: boolean): Promise<StepOutcome>;
+  /**
+   * Runs the step graph (or another graph with the same state outputs, e.g. a
+   * pretraining step) on `feeds` (batch, SRIP vectors, optimizer scalars; those
+   * the graph does not take are left out); with `commit` its outputs become the state.
+   */
+  step(feeds: Record<string, HostTensor>, commit: boolean, wantParts: boolean, graph?: Graph): Promise<StepOutcome>;
   /** Runs another graph; its inputs not in `feeds` are read from the state. */
   run(g: Graph, feeds: Record<string, HostTensor>): Promise<Record<string, Float32Array>>;
   /** A copy of a state tensor. */

@@ -114,11 +114,14 @@ export function reverse(net: NetShape, P: LayerTensors[], logits: Node, lowest: 
   const L = net.layers.length;
   const r: Node[] = new Array<Node>(L + 1);
   r[L] = logits;
-  for (let k = L - 1; k >= lowest; k--) {
-    const t = op.matmul(op.sub(r[k + 1], P[k].b), P[k].w, false, true);
-    r[k] = k === 0 ? t : postAffine(net, P, k - 1, t, 'batch', true).out;
-  }
+  for (let k = L - 1; k >= lowest; k--) r[k] = reverseStep(net, P, k, r[k + 1]);
   return r;
+}
+
+/** Layer k's reverse step: the reconstruction of its input from (a reconstruction of) its output. */
+export function reverseStep(net: NetShape, P: LayerTensors[], k: number, upper: Node): Node {
+  const t = op.matmul(op.sub(upper, P[k].b), P[k].w, false, true);
+  return k === 0 ? t : postAffine(net, P, k - 1, t, 'batch', true).out;
 }
 
 /** Half the sum of squares over the batch (the reference), or their mean. */

@@ -5,7 +5,19 @@
 import { gradients } from '../graph/autodiff';
 import { Graph, type Node } from '../graph/ir';
 import * as op from '../graph/ops';
-import { BN_MOMENTUM, forward, lossParts, reverse, type BnMode, type LossSettings, type NetShape } from './definition';
+import {
+  BN_MOMENTUM,
+  forward,
+  lossParts,
+  reconError,
+  reverse,
+  reverseStep,
+  type BnMode,
+  type BnStats,
+  type LayerTensors,
+  type LossSettings,
+  type NetShape,
+} from './definition';
 import { gradName, layerInputs, movingSpecs, nextName, slotName, sripName, trainableSpecs } from './layout';
 import { scalarInputs, updateRule, type OptimizerConfig } from './optimizers';
 
@@ -15,6 +27,8 @@ export interface StepSpec {
   optimizer: OptimizerConfig;
   /** Rows per batch (fixed for the run). */
   batch: number;
+  /** Layers (0-based) kept fixed: no gradient, no update, their moving statistics kept too (transfer). */
+  frozen?: number[];
 }
 
 /** Outputs of the step graph besides the next state. */
@@ -53,8 +67,32 @@ export function buildStepGraph(spec: StepSpec, opts: { gradients?: boolean } = {
     ),
   );
 
-  const params = trainableSpecs(net).map((p) => g.inputs.get(p.name)!);
-  const grads = gradients(parts.total, params);
+  const frozen = new Set(spec.frozen ?? []);
+  update(g, spec, P, parts.total, (k) => !frozen.has(k), parts.fwd.stats, opts);
+  return g;
+}
+
+const layerOf = (name: string) => Number(/\d+$/.exec(name)![0]);
+
+/**
+ * The rest of a step graph from its loss: gradients of the parameters of the
+ * layers `trains` accepts (the others, their slots and their moving statistics
+ * come out as they went in), the moving averages of those layers' batch
+ * statistics, the optimizer update and the divergence checksum.
+ */
+function update(
+  g: Graph,
+  spec: StepSpec,
+  P: LayerTensors[],
+  loss: Node,
+  trains: (k: number) => boolean,
+  stats: (BnStats | undefined)[],
+  opts: { gradients?: boolean },
+): void {
+  const { net } = spec;
+  const all = trainableSpecs(net).map((p) => g.inputs.get(p.name)!);
+  const params = all.filter((p) => trains(layerOf(String(p.attrs.name))));
+  const grads = gradients(loss, params);
   if (opts.gradients) params.forEach((p, i) => g.output(gradName(String(p.attrs.name)), grads[i]));
 
   const updated: Node[] = [];
@@ -64,8 +102,13 @@ export function buildStepGraph(spec: StepSpec, opts: { gradients?: boolean } = {
   };
   // Moving averages of the forward batch statistics.
   net.layers.forEach((l, k) => {
-    const st = parts.fwd.stats[k];
-    if (!l.batchNorm || !st) return;
+    if (!l.batchNorm) return;
+    const st = stats[k];
+    if (!trains(k) || !st) {
+      next(P[k].movingMean!, P[k].movingMean!);
+      next(P[k].movingVar!, P[k].movingVar!);
+      return;
+    }
     const average = (moving: Node, stat: Node) => op.add(op.mul(moving, BN_MOMENTUM), op.mul(stat, 1 - BN_MOMENTUM));
     next(P[k].movingMean!, average(P[k].movingMean!, st.mean));
     next(P[k].movingVar!, average(P[k].movingVar!, st.variance));
@@ -73,15 +116,36 @@ export function buildStepGraph(spec: StepSpec, opts: { gradients?: boolean } = {
 
   const rule = updateRule(spec.optimizer);
   const scalars = scalarInputs(g, rule);
-  params.forEach((w, i) => {
+  for (const w of all) {
     const name = String(w.attrs.name);
     const slots = rule.slots.map((sl) => g.input(slotName(sl, name), w.shape));
-    const r = rule.update(w, grads[i], slots, scalars);
+    const i = params.indexOf(w);
+    // A parameter not trained here and its slots come out as they went in.
+    const r = i >= 0 ? rule.update(w, grads[i], slots, scalars) : { w, slots };
     next(w, r.w);
     r.slots.forEach((v, j) => g.output(nextName(slotName(rule.slots[j], name)), v));
-  });
+  }
   // NaN and ±Infinity propagate through a sum: one reduction, 4 bytes read per step.
   g.output(CHECKSUM, op.addN(updated.map((v) => op.sum(v))));
+}
+
+/**
+ * One step of greedy layer-wise pretraining of layer k (0-based): its input
+ * h_k, from the fixed layers below, reconstructed through the layer's own
+ * reverse step from its output h_{k+1}; the reconstruction error (the run's
+ * reduction, unweighted) trains layer k alone. PARTS holds that error.
+ */
+export function buildPretrainGraph(spec: StepSpec, k: number, opts: { gradients?: boolean } = {}): Graph {
+  const { net, batch: n } = spec;
+  const g = new Graph(`racecar-pretrain-${k}`);
+  const x = g.input('x', [n, net.inputSize]);
+  const P = layerInputs(g, net);
+  // Layer k's own batch norm and activation apply unless it is the network's (plain-logit) output layer.
+  const quirks = k === net.layers.length - 1 ? spec.loss.quirks : true;
+  const { h, stats } = forward({ inputSize: net.inputSize, layers: net.layers.slice(0, k + 1) }, P, x, 'batch', quirks);
+  const recon = reconError(reverseStep(net, P, k, h[k + 1]), h[k], spec.loss.reduction);
+  g.output(PARTS, op.reshape(recon, [1]));
+  update(g, spec, P, recon, (j) => j === k, stats, opts);
   return g;
 }
 
@@ -98,8 +162,16 @@ export function buildLogitsGraph(net: NetShape, mode: BnMode, quirks: boolean, r
   return g;
 }
 
-/** The test set (n rows) as one batch: logits, per-layer reconstruction error, the first `samples` reconstructions. */
-export function buildTestGraph(net: NetShape, mode: BnMode, quirks: boolean, n: number, samples: number): Graph {
+/** Outputs of the test graph for the information plane: layer k's output d_k and the reconstruction d'_k. */
+export const actName = (k: number): string => `act.${k}`;
+export const revName = (k: number): string => `rev.${k}`;
+
+/**
+ * The test set (n rows) as one batch: logits, per-layer reconstruction error,
+ * the first `samples` reconstructions, and with `infoRows` every layer's output
+ * and reconstruction on the first infoRows rows (information planes).
+ */
+export function buildTestGraph(net: NetShape, mode: BnMode, quirks: boolean, n: number, samples: number, infoRows = 0): Graph {
   const { g, x } = evalGraph('racecar-test', net, n);
   const P = layerInputs(g, net);
   const L = net.layers.length;
@@ -114,6 +186,11 @@ export function buildTestGraph(net: NetShape, mode: BnMode, quirks: boolean, n: 
     ),
   );
   if (samples > 0) g.output(BACKWARD, op.slice(r[0], 0, 0, Math.min(samples, n)));
+  if (infoRows > 0) {
+    const rows = Math.min(infoRows, n);
+    for (let k = 1; k <= L; k++) g.output(actName(k), op.slice(h[k], 0, 0, rows));
+    for (let k = 0; k < L; k++) g.output(revName(k), op.slice(r[k], 0, 0, rows));
+  }
   return g;
 }
 

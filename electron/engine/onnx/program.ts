@@ -17,19 +17,33 @@ export function onnxProgram(threads: number, provider: Provider = 'cpu'): Progra
   return async (step, specs, initial) => {
     const ort = loadOrt();
     if (!ort) throw new Error('onnxruntime-node does not load here');
-    const session = await createSession(encode(step), threads, provider);
     const state = new StateBuffers(ort, specs, initial);
-    const parts = step.outputs.get(PARTS)!;
-    const partsT = new ort.Tensor('float32', new Float32Array(parts.shape[0]), [...parts.shape]);
     const checksum = new ort.Tensor('float32', new Float32Array(1), []);
     const wrap = new Wrapper(ort);
     const sessions = new Map<Graph, OrtSession>();
+    // Step-like graphs: their session and their parts buffer, made once each.
+    const steppers = new Map<Graph, { session: OrtSession; parts: OrtTensor }>();
+    const stepper = async (g: Graph) => {
+      let s = steppers.get(g);
+      if (!s) {
+        const parts = g.outputs.get(PARTS)!;
+        s = {
+          session: await createSession(encode(g), threads, provider),
+          parts: new ort.Tensor('float32', new Float32Array(parts.shape[0]), [...parts.shape]),
+        };
+        steppers.set(g, s);
+      }
+      return s;
+    };
+    await stepper(step);
 
     const program: Program = {
-      async step(feeds, commit, wantParts) {
-        await session.run({ ...state.current(), ...wrap.all(feeds) }, { ...state.spare(), [PARTS]: partsT, [CHECKSUM]: checksum });
+      async step(feeds, commit, wantParts, graph = step) {
+        const { session, parts } = await stepper(graph);
+        const taken = Object.fromEntries(Object.entries(feeds).filter(([k]) => graph.inputs.has(k)));
+        await session.run({ ...state.current(), ...wrap.all(taken) }, { ...state.spare(), [PARTS]: parts, [CHECKSUM]: checksum });
         if (commit) state.swap();
-        return { parts: wantParts ? Float32Array.from(partsT.data as Float32Array) : null, checksum: (checksum.data as Float32Array)[0]! };
+        return { parts: wantParts ? Float32Array.from(parts.data as Float32Array) : null, checksum: (checksum.data as Float32Array)[0]! };
       },
       async run(g, feeds) {
         let s = sessions.get(g);
@@ -47,7 +61,7 @@ export function onnxProgram(threads: number, provider: Provider = 'cpu'): Progra
       write: (name, data) => state.array(name).set(data),
       threadReport: () => `onnxruntime ${ortVersion()} on ${providerName(provider)}: ${threads} intra-op thread${threads > 1 ? 's' : ''}`,
       dispose() {
-        void session.release();
+        for (const s of steppers.values()) void s.session.release();
         for (const s of sessions.values()) void s.release();
       },
     };

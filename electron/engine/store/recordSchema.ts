@@ -23,6 +23,14 @@ export const EvalRecordSchema = z.object({
   trainAccuracy: num,
   testAccuracy: num,
   testRecon: z.array(num),
+  infoPlane: z
+    .object({
+      bins: z.number(),
+      samples: z.number(),
+      forward: z.array(z.object({ ixt: num, ity: num })),
+      reverse: z.array(z.object({ ixt: num, ity: num })),
+    })
+    .optional(),
 });
 
 export const SweepTagSchema = z.object({

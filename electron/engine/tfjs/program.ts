@@ -40,9 +40,15 @@ export function tfjsProgram(): ProgramFactory {
     // Pool threads on or off, whichever trains faster on this machine right now.
     const sw = tf.getBackend() === 'wasm' ? wasmThreadSwitch() : null;
     const governor = sw ? new ThreadGovernor(sw) : null;
-    const stepSync = (feeds: Record<string, HostTensor>, commit: boolean, wantParts: boolean) => {
+    const lower = (g: Graph): TfjsGraph => {
+      if (g === step) return stepGraph;
+      let l = graphs.get(g);
+      if (!l) graphs.set(g, (l = new TfjsGraph(g, explicitTranspose)));
+      return l;
+    };
+    const stepSync = (feeds: Record<string, HostTensor>, commit: boolean, wantParts: boolean, graph: Graph) => {
       const kept = tf.tidy(() => {
-        const out = evaluate(stepGraph, feeds);
+        const out = evaluate(lower(graph), feeds);
         const keep: tf.Tensor[] = [out[CHECKSUM]];
         if (wantParts) keep.push(out[PARTS]);
         if (commit) for (const name of state.keys()) keep.push(out[nextName(name)]);
@@ -64,8 +70,8 @@ export function tfjsProgram(): ProgramFactory {
     };
 
     const program: Program = {
-      async step(feeds, commit, wantParts) {
-        const r = governor ? governor.time(() => stepSync(feeds, commit, wantParts)) : stepSync(feeds, commit, wantParts);
+      async step(feeds, commit, wantParts, graph = step) {
+        const r = governor ? governor.time(() => stepSync(feeds, commit, wantParts, graph)) : stepSync(feeds, commit, wantParts, graph);
         let parts: Float32Array | null = null;
         if (r.partsT) {
           parts = Float32Array.from(await r.partsT.data());
@@ -74,12 +80,7 @@ export function tfjsProgram(): ProgramFactory {
         return { parts, checksum: r.checksum };
       },
       async run(g, feeds) {
-        let lowered = graphs.get(g);
-        if (!lowered) {
-          lowered = new TfjsGraph(g, explicitTranspose);
-          graphs.set(g, lowered);
-        }
-        const l = lowered;
+        const l = lower(g);
         const outs = tf.tidy(() => Object.values(evaluate(l, feeds)));
         const names = [...g.outputs.keys()];
         const result: Record<string, Float32Array> = {};

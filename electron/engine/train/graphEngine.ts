@@ -3,7 +3,19 @@
 // vectors and the evaluations. Backends differ only in the Program.
 import type { HostTensor, Program, ProgramFactory } from '../graph/runtime';
 import type { Graph } from '../graph/ir';
-import { BACKWARD, LOGITS, RECON, buildLogitsGraph, buildStepGraph, buildTestGraph, sripInputs, type StepSpec } from '../model/graphs';
+import {
+  BACKWARD,
+  LOGITS,
+  RECON,
+  actName,
+  revName,
+  buildLogitsGraph,
+  buildPretrainGraph,
+  buildStepGraph,
+  buildTestGraph,
+  sripInputs,
+  type StepSpec,
+} from '../model/graphs';
 import { layerArrays, paramArrays, slotName, stateSpecs, trainableSpecs } from '../model/layout';
 import { OptimizerClock, updateRule } from '../model/optimizers';
 import type { LayerArrays } from '../model/params';
@@ -32,9 +44,11 @@ export function argmaxAccuracy(logits: Float32Array, classes: number, labels: In
 
 export async function createGraphEngine(backend: BackendName, makeProgram: ProgramFactory, s: EngineSetup): Promise<StepEngine> {
   const net: NetShape = { inputSize: s.dim, layers: s.config.network.layers };
-  const spec: StepSpec = { net, loss: s.settings, optimizer: s.config.training.optimizer, batch: s.batchSize };
+  const frozen = (s.config.init?.freeze ?? []).map((n) => n - 1);
+  const spec: StepSpec = { net, loss: s.settings, optimizer: s.config.training.optimizer, batch: s.batchSize, frozen };
   const program: Program = await makeProgram(buildStepGraph(spec), stateSpecs(net, spec.optimizer), paramArrays(s.params));
-  const clock = new OptimizerClock(spec.optimizer);
+  let clock = new OptimizerClock(spec.optimizer);
+  const pretrainGraphs = new Map<number, Graph>();
   const slotNames = updateRule(spec.optimizer).slots.flatMap((slot) => trainableSpecs(net).map((p) => slotName(slot, p.name)));
   const srip = sripInputs(spec);
   const scalars = new Map<string, HostTensor>();
@@ -44,8 +58,7 @@ export async function createGraphEngine(backend: BackendName, makeProgram: Progr
       x: { data: batch.x, shape: [batch.rows, s.dim], fixed: batch.full },
       y: { data: batch.y, shape: [batch.rows, s.classes], fixed: batch.full },
     };
-    if (srip.length) {
-      if (!u) throw new Error('the step graph needs SRIP vectors');
+    if (srip.length && u !== null) {
       srip.forEach((name, k) => (f[name] = { data: u[k], shape: [u[k].length, 1] }));
     }
     for (const [name, v] of Object.entries(clock.scalars())) {
@@ -71,6 +84,7 @@ export async function createGraphEngine(backend: BackendName, makeProgram: Progr
     trainChunks.push({ off, x: { data: s.train.images.subarray(off * s.dim, (off + m) * s.dim), shape: [m, s.dim], fixed: true } });
   }
   const nTest = s.test.labels.length;
+  const infoRows = Math.min(s.infoRows ?? 0, nTest);
   const testX: HostTensor = { data: s.test.images.subarray(0, nTest * s.dim), shape: [nTest, s.dim], fixed: true };
 
   const accuracy = async (): Promise<number> => {
@@ -89,25 +103,47 @@ export async function createGraphEngine(backend: BackendName, makeProgram: Progr
   return {
     backend,
     async lossParts(batch, u) {
+      if (srip.length && !u) throw new Error('the step graph needs SRIP vectors');
       return Array.from((await program.step(feeds(batch, u), false, true)).parts!);
     },
     async step(batch, u, wantParts) {
+      if (srip.length && !u) throw new Error('the step graph needs SRIP vectors');
       const r = await program.step(feeds(batch, u), true, wantParts);
       clock.advance();
       return { parts: r.parts ? Array.from(r.parts) : null, checksum: r.checksum };
+    },
+    async pretrainStep(layer, batch, wantParts) {
+      let g = pretrainGraphs.get(layer);
+      if (!g) pretrainGraphs.set(layer, (g = buildPretrainGraph(spec, layer)));
+      const r = await program.step(feeds(batch, null), true, wantParts, g);
+      clock.advance();
+      return { parts: r.parts ? Array.from(r.parts) : null, checksum: r.checksum };
+    },
+    startPhase() {
+      clock = new OptimizerClock(spec.optimizer);
+      for (const name of slotNames) program.write(name, new Float32Array(program.read(name).length));
     },
     async evaluate(): Promise<Evaluation> {
       let testAccuracy = NaN;
       let testRecon = net.layers.map(() => NaN);
       let backward = new Float32Array(0);
+      let activations: Evaluation['activations'];
       if (nTest > 0) {
-        testGraph ??= buildTestGraph(net, mode, quirks, nTest, s.samples);
+        testGraph ??= buildTestGraph(net, mode, quirks, nTest, s.samples, infoRows);
         const r = await program.run(testGraph, { x: testX });
         testAccuracy = argmaxAccuracy(r[LOGITS], s.classes, s.test.labels, 0, nTest) / nTest;
         testRecon = Array.from(r[RECON]);
         if (s.samples > 0) backward = Float32Array.from(r[BACKWARD]);
+        if (infoRows > 0) {
+          const L = net.layers.length;
+          activations = {
+            rows: infoRows,
+            forward: Array.from({ length: L }, (_, k) => r[actName(k + 1)]),
+            reverse: Array.from({ length: L }, (_, k) => r[revName(k)]),
+          };
+        }
       }
-      return { trainAccuracy: await accuracy(), testAccuracy, testRecon, backward };
+      return { trainAccuracy: await accuracy(), testAccuracy, testRecon, backward, ...(activations ? { activations } : {}) };
     },
     params: (): LayerArrays[] => layerArrays(net, (name) => program.read(name)),
     async exportOptimizerState(): Promise<OptimizerState | null> {

@@ -24,6 +24,8 @@ export interface EngineSetup {
   test: { images: Float32Array; labels: Int32Array };
   /** Test inputs whose reverse-pass reconstructions each evaluation returns. */
   samples: number;
+  /** Test inputs whose activations each evaluation returns for the information plane (0: none). */
+  infoRows?: number;
 }
 
 export interface Evaluation {
@@ -33,6 +35,8 @@ export interface Evaluation {
   testRecon: number[];
   /** Reconstructions of the first `samples` test inputs (samples x dim). */
   backward: Float32Array;
+  /** With infoRows: each layer's output d_k (forward[k-1]) and reconstruction d'_k (reverse[k]) on the first infoRows test inputs. */
+  activations?: { rows: number; forward: Float32Array[]; reverse: Float32Array[] };
 }
 
 /** SRIP's random start vectors, one per layer (units values), or null without SRIP. */
@@ -53,6 +57,10 @@ export interface StepEngine {
    * which is finite exactly while all of them are (the divergence check).
    */
   step(batch: HostBatch, srip: SripVectors, wantParts: boolean): Promise<StepResult>;
+  /** One step of layer-wise pretraining of layer k (0-based): its reconstruction error (when asked) and the state's checksum. */
+  pretrainStep(layer: number, batch: HostBatch, wantParts: boolean): Promise<StepResult>;
+  /** A new training phase: the optimizer starts afresh (its slots at zero, Adam's bias corrections from the start). */
+  startPhase(): void;
   evaluate(): Promise<Evaluation>;
   /** The current parameters (for checkpoints). */
   params(): LayerArrays[];

@@ -12,7 +12,10 @@ import { decodeOptimizerState, encodeOptimizerState } from './optimizerFile';
 import { initialParams } from '../model/params';
 import { BatchSampler, effectiveBatchSize } from './batches';
 import { createStepEngine, engineThreads } from './engines';
-import type { SripVectors, StepEngine } from './stepEngine';
+import type { Evaluation, SripVectors, StepEngine } from './stepEngine';
+import { infoPoint } from '../stats/infoPlane';
+import { transferredParams } from './transfer';
+import { phaseAt, phasesOf, pretrainSteps } from './phases';
 import { pickByProbe, planProvider } from './provider';
 import { providerName } from '../onnx/providers';
 import { DivergedError, checkBlowUp, checkEvaluation, checkState } from './divergence';
@@ -63,6 +66,11 @@ export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean
   const step = store.latestCheckpointStep(id);
   if (step === null) throw new Error(`run "${id}" has no checkpoint to resume from: it stopped before its first one (duplicate it to train again)`);
   if (step >= run.totalSteps) throw new Error(`run "${id}" already has a checkpoint at its last step (${run.totalSteps}): nothing left to train`);
+  const pre = pretrainSteps(run.config);
+  if (step < pre)
+    throw new Error(
+      `run "${id}" stopped during its layer-wise pretraining (checkpoint at step ${step} of ${pre}): only its task phase can be resumed (duplicate it to train again)`,
+    );
   // Every backend keeps the step graph's one layout; versions before it kept tfjs's own.
   const saved = store.readOptimizerState(id, step);
   const savedKind = saved === null ? null : decodeOptimizerState(saved).kind;
@@ -82,13 +90,12 @@ export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean
 
 export const DEFAULT_STEPS = 1000;
 
+/** The task's steps (steps, or epochs converted), plus the layer-wise pretraining's before them. */
 export function resolveTotalSteps(cfg: RunConfig, trainCount: number): number {
   const t = cfg.training;
-  if (t.steps !== undefined) return t.steps;
-  if (t.epochs !== undefined) {
-    return t.epochs * Math.max(1, Math.floor(trainCount / effectiveBatchSize(t.batchSize, trainCount)));
-  }
-  return DEFAULT_STEPS;
+  const task =
+    t.steps ?? (t.epochs !== undefined ? t.epochs * Math.max(1, Math.floor(trainCount / effectiveBatchSize(t.batchSize, trainCount))) : DEFAULT_STEPS);
+  return pretrainSteps(cfg) + task;
 }
 
 /** Everything that can be checked before a run folder is created. */
@@ -128,6 +135,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const providers = backend === 'onnx' ? await planProvider() : null;
   const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true }) : null;
   const from = plan?.step ?? 0;
+  // A transfer's source is checked (run, checkpoint, shapes) before the new run exists.
+  const transfer = !plan && config.init ? transferredParams(store, config, data.height * data.width) : null;
   const progressEveryMs = opts.progressEveryMs ?? 200;
   const dim = data.height * data.width;
   const batchSize = effectiveBatchSize(config.training.batchSize, data.train.count);
@@ -156,9 +165,11 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const classes = config.network.layers[config.network.layers.length - 1].units;
   const settings = lossSettings(config);
   const t = config.training;
+  const phases = phasesOf(config, totalSteps);
   const rootRng = new Rng(config.seed);
   // A resumed run starts from its checkpoint's parameters (and moving statistics).
-  const params = plan ? parseCheckpoint(store.readCheckpoint(id, from)).params : initialParams(dim, config.network.layers, config.seed);
+  const params = plan ? parseCheckpoint(store.readCheckpoint(id, from)).params : (transfer?.params ?? initialParams(dim, config.network.layers, config.seed));
+  if (transfer) logQuietly(store, id, transfer.note);
   const shuffleRng = rootRng.fork(1);
   const sripRng = rootRng.fork(2);
   const trainImages = scaleImages(data.train.images, config.data.scale);
@@ -177,6 +188,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     train: { images: trainImages, labels: data.train.labels },
     test: { images: testImages, labels: data.test.labels },
     samples,
+    infoRows: t.infoPlane?.samples ?? 0,
   };
   let engine: StepEngine;
   if (providers?.candidates.length) {
@@ -240,6 +252,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       trainAccuracy: ev.trainAccuracy,
       testAccuracy: ev.testAccuracy,
       testRecon: ev.testRecon,
+      ...(ev.activations && t.infoPlane ? { infoPlane: infoPlaneOf(ev.activations, data.test.labels, t.infoPlane.bins) } : {}),
     };
     checkEvaluation(rec, config); // a non-finite evaluation is not recorded: the run ends diverged here
     store.appendMetrics(id, rec);
@@ -285,7 +298,20 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
       }
       done = s;
       const isEval = s % t.evalEvery === 0 || s === totalSteps;
-      const { parts, checksum } = await engine.step(batches.next(), sripVectors(), isEval);
+      const phase = phaseAt(phases, s);
+      if (s === phase.start) {
+        engine.startPhase();
+        if (phases.length > 1) logQuietly(store, id, `phase: ${phase.label}, steps ${phase.start}-${phase.end}`);
+      }
+      const batch = batches.next();
+      const u = sripVectors();
+      let parts: number[] | null;
+      let checksum: number;
+      if (phase.kind === 'pretrain') {
+        ({ checksum } = await engine.pretrainStep(phase.layer!, batch, false));
+        // Evaluations record the task's loss parts in every phase, for one chart across phases.
+        parts = isEval ? await engine.lossParts(batch, u) : null;
+      } else ({ parts, checksum } = await engine.step(batch, u, isEval));
       // Every step: a weight that is no longer finite stops the run here.
       checkState(checksum, s, config);
       if (isEval) {
@@ -347,6 +373,13 @@ function describeError(e: unknown, store: RunStore): string {
  * from being marked failed (run.json is then written into the space set aside
  * by reserveSpace).
  */
+/** I(X;T) and I(T;Y) of every layer and reconstruction, against the labels of the rows they were computed on. */
+function infoPlaneOf(a: NonNullable<Evaluation['activations']>, labels: Int32Array, bins: number): NonNullable<EvalRecord['infoPlane']> {
+  const y = labels.subarray(0, a.rows);
+  const point = (t: Float32Array) => infoPoint(t, y, bins);
+  return { bins, samples: a.rows, forward: a.forward.map(point), reverse: a.reverse.map(point) };
+}
+
 function logQuietly(store: RunStore, id: string, line: string): void {
   try {
     store.appendLog(id, line);

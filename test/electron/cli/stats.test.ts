@@ -76,3 +76,34 @@ describe('racecar stats', () => {
     expect(one.stdout).toContain('note: Std, RR: fewer than two runs, so no spread, interval or test (train more seeds)');
   });
 });
+
+describe('racecar info-plane', () => {
+  it('prints the recorded planes, as a table and as JSON; a run without them says how to record them', () => {
+    const t = racecar([
+      'train',
+      ...TINY_PEAK,
+      '--lambda',
+      '1e-4',
+      '--steps',
+      '20',
+      '--eval-every',
+      '10',
+      '--info-plane',
+      '--info-plane-bins',
+      '8',
+      '--workspace',
+      ws,
+    ]);
+    expect(t.code, t.stderr).toBe(0);
+    const id = t.stdout.trim();
+    const r = racecar(['info-plane', id, '--workspace', ws]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^run ${id}: 8 bins, 4 test images; I\\(X;T\\) / I\\(T;Y\\) in bits`));
+    expect(r.stdout).toMatch(/step\s+d1\s+d2\s+d'0\s+d'1/);
+    const json = JSON.parse(racecar(['info-plane', id, '--json', '--workspace', ws]).stdout);
+    expect(json.evaluations.map((e: { step: number }) => e.step)).toEqual([0, 10, 20]);
+    const none = racecar(['info-plane', ids.Std[0], '--workspace', ws]);
+    expect(none.code).toBe(2);
+    expect(none.stderr.trim()).toBe(`racecar: run ${ids.Std[0]} has no information planes: train it with --info-plane (training.infoPlane)`);
+  });
+});
