@@ -107,7 +107,8 @@ describe('sweeps in the engine service', () => {
     }
     const r = await service.handle('sweeps.resume', { id });
     expect(r.queued).toBe(4);
-    expect((await service.handle('runs.list', {})).queue).toHaveLength(3);
+    // One starts once the cancelled point's training process has exited.
+    await expect.poll(async () => (await service!.handle('runs.list', {})).queue.length, { timeout: 60_000 }).toBe(3);
     await service.handle('sweeps.cancel', { id });
   });
 
