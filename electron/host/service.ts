@@ -17,13 +17,16 @@ import type { z } from 'zod';
 import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, SvdVectorsView, SvdView, requestSchemas } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
-import { RunStore, ownedByThisProcess, thisProcessAsOwner, type RunEdit } from '../engine/store/runStore';
+import { RunStore } from '../engine/store/runStore';
+import type { RunEdit } from '../engine/store/runEdit';
+import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
 import { openWorkspace } from '../engine/store/workspace';
 import { loadUiState, saveUiState } from '../engine/store/uiState';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
 import { prepareRun, resumePlan } from '../engine/train/trainer';
 import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
+import { sweepRuns } from '../engine/sweep/sweepStore';
 import { SweepHandlers } from './sweeps';
 import { appPackage } from '../engine/util/version';
 import { compiledScript } from '../engine/util/compiled';
@@ -33,6 +36,8 @@ import { forkWorker } from './forkWorker';
 import { SerialQueue } from './serialQueue';
 import { toSvdView } from './svdView';
 import type { SvdThreadData, SvdThreadResult } from './svdThread';
+import type { PrepareThreadResult } from './prepareThread';
+import { callThread } from './threadCall';
 import type { ExportThreadCommand, ExportThreadData, ExportThreadMessage } from './exportThread';
 
 export interface ServiceOptions {
@@ -58,6 +63,8 @@ interface ActiveExport {
   worker: Worker;
   /** Resolves once the export has ended, however it ended. */
   ended: Promise<void>;
+  /** The runs it reads (a sweep's: those of the sweep when it started): not deleted under it. */
+  runIds: ReadonlySet<string>;
 }
 
 interface PendingEdit {
@@ -72,6 +79,8 @@ interface Active {
   worker: WorkerHandle;
   finished: boolean;
   exited: boolean;
+  /** Resolves when the training process has exited (it writes its run until then). */
+  gone: Promise<void>;
   cancelTimer?: NodeJS.Timeout;
   edits: Map<number, PendingEdit>;
 }
@@ -153,21 +162,15 @@ export class EngineService implements EngineHandler {
       mode: this.opts.mode,
     }),
     'presets.list': () => ({ presets: REFERENCE_RUNS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
-    'runs.list': () => {
+    'runs.list': ({ offset = 0, limit }) => {
       // run.json alone: each run's writer keeps its latest evaluation there.
       const { runs, problems } = this.store.list();
-      const summaries: RunSummary[] = runs.map((run) => ({ run, last: run.last ?? null }));
-      return { runs: summaries, problems, queue: this.queue.map((q) => q.id) };
+      const page = runs.slice(offset, limit === undefined ? undefined : offset + limit);
+      const summaries: RunSummary[] = page.map((run) => ({ run, last: run.last ?? null }));
+      return { runs: summaries, total: runs.length, problems, queue: this.queue.map((q) => q.id) };
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
-    'runs.validate': ({ config }) => {
-      try {
-        const p = prepareRun(config);
-        return { ok: true as const, config: p.config, totalSteps: p.totalSteps };
-      } catch (e) {
-        return { ok: false as const, error: (e as Error).message };
-      }
-    },
+    'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),
     'reproduce.start': () => {
       // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists.
       const prepared = REFERENCE_RUNS.map((ref) => prepareRun(ref.config));
@@ -175,9 +178,10 @@ export class EngineService implements EngineHandler {
       this.emit({ type: 'runs.changed' });
       return { ids };
     },
-    'runs.start': ({ config }) => {
-      // Everything checkable is checked before a run folder exists.
-      const p = prepareRun(config);
+    'runs.start': async ({ config }) => {
+      // Everything checkable is checked before a run folder exists (on a thread: a large data set takes seconds).
+      const p = await callThread<PrepareThreadResult>('prepareThread.js', { config });
+      if (!p.ok) throw new Error(p.error);
       const id = this.enqueue(p.config, p.totalSteps);
       this.emit({ type: 'runs.changed' });
       return { id };
@@ -223,8 +227,13 @@ export class EngineService implements EngineHandler {
       this.pump();
       return { id, step: plan.step, restored: plan.restored, reset: plan.reset };
     },
-    'runs.delete': ({ id }) => {
-      if (this.active.has(id) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
+    'runs.delete': async ({ id }) => {
+      const a = this.active.get(id);
+      if (this.queue.some((q) => q.id === id) || (a && !a.finished && a.cancelTimer === undefined))
+        throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
+      // Cancelled or finished, its training process is still ending (and writing): the delete waits for it.
+      await a?.gone;
+      if (this.exporting?.runIds.has(id)) throw new Error(`run "${id}" is being exported: wait for the export to end (or cancel it), then delete the run`);
       this.store.delete(id);
       this.emit({ type: 'runs.changed' });
       return { id };
@@ -264,6 +273,10 @@ export class EngineService implements EngineHandler {
     'sweeps.start': ({ spec }) => this.sweeps.start(spec),
     'sweeps.resume': ({ id }) => this.sweeps.resume(id),
     'sweeps.cancel': ({ id }) => this.sweeps.cancel(id),
+    // The engine's host (EngineClient) answers it; an engine running inside the caller's own process has none to restart.
+    'engine.restart': () => {
+      throw new Error('engine.restart: this engine runs inside this process, not in an engine process of its own: restart the program');
+    },
     'export.cancel': () => {
       if (!this.exporting) return { cancelled: false };
       this.exporting.worker.postMessage({ type: 'cancel' } satisfies ExportThreadCommand);
@@ -319,7 +332,8 @@ export class EngineService implements EngineHandler {
     };
     const worker = new Worker(compiledScript(__dirname, 'exportThread.js'), { workerData: data });
     let end!: () => void;
-    const job: ActiveExport = { worker, ended: new Promise<void>((r) => (end = r)) };
+    const runIds = new Set([...ids, ...(sweep ? sweepRuns(this.store, sweep.id).map((r) => r.id) : [])]);
+    const job: ActiveExport = { worker, ended: new Promise<void>((r) => (end = r)), runIds };
     this.exporting = job;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -379,22 +393,11 @@ export class EngineService implements EngineHandler {
     const inFlight = this.svdInFlight.get(key) as Promise<T> | undefined;
     if (inFlight) return inFlight;
     const job = this.svdQueue
-      .run(
-        () =>
-          new Promise<T>((resolve, reject) => {
-            const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: data });
-            w.once('message', (m: SvdThreadResult) => {
-              if (!m.ok) return reject(new Error(m.error));
-              try {
-                resolve(read(m));
-              } catch (e) {
-                reject(e as Error);
-              }
-            });
-            w.once('error', reject);
-            w.once('exit', (code) => reject(new Error(`SVD thread exited with code ${code}`)));
-          }),
-      )
+      .run(async () => {
+        const m = await callThread<SvdThreadResult>('svdThread.js', data);
+        if (!m.ok) throw new Error(m.error);
+        return read(m);
+      })
       .finally(() => this.svdInFlight.delete(key));
     this.svdInFlight.set(key, job);
     return job;
@@ -413,7 +416,9 @@ export class EngineService implements EngineHandler {
 
   private startWorker(next: { id: string; config: unknown; resume?: boolean }): void {
     const worker = this.spawnWorker();
-    const active: Active = { id: next.id, worker, finished: false, exited: false, edits: new Map() };
+    let exited!: () => void;
+    const gone = new Promise<void>((resolve) => (exited = resolve));
+    const active: Active = { id: next.id, worker, finished: false, exited: false, gone, edits: new Map() };
     this.active.set(next.id, active);
     worker.onMessage((msg) => {
       if (msg.type === 'event') this.onTrainEvent(active, msg.event);
@@ -442,6 +447,7 @@ export class EngineService implements EngineHandler {
         }
       }
       if (this.active.get(active.id) === active) this.active.delete(active.id);
+      exited();
       this.pump();
     });
     worker.send({ type: 'train', workspace: this.store.workspace, runId: next.id, config: next.config, ...(next.resume ? { resume: true } : {}) });

