@@ -19,6 +19,7 @@ import { abortOnSignals } from './signals';
 import { SWEEP_COMMAND, cmdSweep, sweepTagOf } from './sweep';
 import { STATS_COMMAND, cmdStats } from './stats';
 import { INFO_PLANE_COMMAND, cmdInfoPlane } from './infoPlane';
+import { STUDY_COMMAND, cmdStudy } from './study';
 
 const TRAIN: CommandSpec = {
   name: 'train',
@@ -86,7 +87,7 @@ const SERVE: CommandSpec = {
   footer: 'Prints the URL with its session token; Ctrl-C or SIGTERM stops the server and any running export.',
 };
 
-const COMMANDS: CommandSpec[] = [TRAIN, RESUME, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND, SWEEP_COMMAND, STATS_COMMAND, INFO_PLANE_COMMAND];
+const COMMANDS: CommandSpec[] = [TRAIN, RESUME, RUNS, SVD, REPRODUCE, SERVE, EXPORT_COMMAND, SWEEP_COMMAND, STATS_COMMAND, INFO_PLANE_COMMAND, STUDY_COMMAND];
 
 function usage(): string {
   const lines = COMMANDS.flatMap((c) => c.usage.map((u, i) => (i === 0 ? `  racecar ${u}\n      ${c.summary}` : `  racecar ${u}`)));
@@ -235,6 +236,7 @@ const RUNNERS: Record<string, (args: string[]) => number | Promise<number>> = {
   svd: cmdSvd,
   stats: cmdStats,
   'info-plane': cmdInfoPlane,
+  study: cmdStudy,
   reproduce: cmdReproduce,
   serve: cmdServe,
   export: cmdExport,

@@ -33,7 +33,7 @@ example:
 };
 
 /** A new file: refused (before anything is computed) where it exists or its folder does not. */
-function checkTarget(flag: string, file: string | undefined): string | undefined {
+export function checkTarget(flag: string, file: string | undefined): string | undefined {
   if (file === undefined) return undefined;
   const abs = path.resolve(file);
   if (fs.existsSync(abs)) throw new UsageError(`--${flag} ${file}: the file exists: name a new file`);

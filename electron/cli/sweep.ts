@@ -67,7 +67,7 @@ export const SWEEP_COMMAND: CommandSpec = {
     ...WORKSPACE_OPTION,
     json: { type: 'boolean', help: 'print the sweep status as JSON' },
   },
-  footer: `The sweep file and one config file per point are saved in <workspace>/sweeps/<id>/. Every run
+  footer: `The sweep file is saved in <workspace>/sweeps/<id>/, and a config file per point as it runs. Every run
 is a normal run (racecar runs) tagged with its sweep and point. Re-running (resume, or --file
 with the saved sweep.json) starts only points without a completed run. --name names the sweep.
 

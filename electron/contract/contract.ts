@@ -60,7 +60,10 @@ const Unchecked = z.record(z.string().max(100), z.unknown());
 export const requestSchemas = {
   'app.info': Empty,
   'presets.list': Empty,
-  'runs.list': Empty,
+  /** A page of the runs, newest first (default: all of them); `total` says how many there are. */
+  'runs.list': z
+    .object({ offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(1000, 'limit: at most 1000 runs a page').optional() })
+    .strict(),
   'runs.get': z.object({ id: runId }).strict(),
   /** The run config, parsed here once (defaults filled in): the engine stores it and its training process reads it from the store. */
   'runs.start': z.object({ config: RunConfigSchema }).strict(),
@@ -112,6 +115,8 @@ export const requestSchemas = {
   'sweeps.resume': z.object({ id: runId }).strict(),
   /** Cancels the sweep's queued and running runs: in the engine's queue, local CLI processes and Slurm jobs. */
   'sweeps.cancel': z.object({ id: runId }).strict(),
+  /** Starts a new engine process now (the UI's "Restart engine"): answered by the engine's host, which also restarts a dead one by itself. */
+  'engine.restart': Empty,
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -153,7 +158,7 @@ export type SvdVectorsView = Omit<LayerVectors, 'vectors'> & { vectors: { index:
 export interface Results {
   'app.info': { version: string; backend: BackendName | null; backends: BackendName[]; workspace: string; platform: string; mode: 'electron' | 'browser' };
   'presets.list': { presets: Preset[] };
-  'runs.list': { runs: RunSummary[]; problems: { id: string; error: string }[]; queue: string[] };
+  'runs.list': { runs: RunSummary[]; total: number; problems: { id: string; error: string }[]; queue: string[] };
   'runs.get': { run: RunRecord; metrics: EvalRecord[] };
   'runs.start': { id: string };
   'runs.validate': { ok: true; config: RunConfig; totalSteps: number } | { ok: false; error: string };
@@ -203,6 +208,8 @@ export interface Results {
   'sweeps.start': { id: string; points: number };
   'sweeps.resume': { id: string; queued: number };
   'sweeps.cancel': { id: string; cancelled: number };
+  /** The new engine process's id (null where the host does not know it). */
+  'engine.restart': { pid: number | null };
 }
 
 /** Where a sweep's points run: the engine's queue (app), racecar sweep on a machine (local) or Slurm. */
@@ -231,7 +238,7 @@ export type EngineEvent =
   | { type: 'export.progress'; done: number; total: number; label: string }
   /** The running export has ended, however it ended (each window learns it can start one again). */
   | { type: 'export.ended' }
-  /** The engine process ended unexpectedly: 'restarted' (a new one serves requests; runs in flight were interrupted) or 'stopped' (it keeps failing). */
+  /** The engine process ended: 'restarted' (a new one serves requests; runs in flight were interrupted) or 'stopped' (it keeps failing: a new one starts after a pause, or on engine.restart). */
   | { type: 'engine'; state: 'restarted' | 'stopped'; message: string };
 
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];
@@ -253,12 +260,30 @@ function describeChannel(c: unknown): string {
   return `(a${Array.isArray(c) ? 'n array' : typeof c === 'object' ? 'n object' : ` ${typeof c}`}, not a string)`;
 }
 
+/** Deepest nesting of arrays and objects a payload may have: far more than any request needs, far less than serialising it again would overflow the stack at. */
+export const MAX_PAYLOAD_DEPTH = 64;
+
+/** Whether `value` nests arrays and objects deeper than `max` (walked without recursion: the walk itself must not overflow). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Validates a request: unknown channel and bad payloads become one-line errors naming the field. */
 export function parseRequest<C extends Channel>(
   channel: unknown,
   payload: unknown,
 ): { ok: true; channel: C; payload: PayloadOf<C> } | { ok: false; error: string } {
   if (!isChannel(channel)) return { ok: false, error: `unknown channel ${describeChannel(channel)}: use one of ${CHANNELS.join(', ')}` };
+  if (nestedDeeperThan(payload, MAX_PAYLOAD_DEPTH)) {
+    return { ok: false, error: `${channel}: payload: nested more than ${MAX_PAYLOAD_DEPTH} levels deep: send a flatter payload` };
+  }
   const r = requestSchemas[channel].safeParse(payload ?? {});
   if (!r.success) {
     const issue = r.error.issues[0];

@@ -5,15 +5,19 @@
 // run and log file and does not need the driver: killing the driver loses no
 // finished point, and a process still training when the driver dies finishes
 // its run (a resumed sweep waits for it instead of starting it again).
+// Each point is claimed before it is trained (pointClaims.ts): drivers that
+// resume one sweep at the same moment never train a point twice.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunStore } from '../engine/store/runStore';
-import { logsDir, needsRun, pointPath, readSweep, sweepDir, sweepStatus, type SweepStatus } from '../engine/sweep/sweepStore';
+import { ensurePointFile, logsDir, needsRun, readSweep, sweepDir, sweepStatus, type SweepStatus } from '../engine/sweep/sweepStore';
 import { compiledScript } from '../engine/util/compiled';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { makeDirs } from '../engine/util/makeDirs';
+import { pidAlive } from '../engine/util/processStart';
+import { claimPoint, pointHeld, updateClaim } from './pointClaims';
 
 export interface LocalSweepOptions {
   workspace: string;
@@ -59,15 +63,6 @@ export function liveLocalDriver(ws: string, id: string): number | null {
   return l.pid !== process.pid && pidAlive(l.pid) ? l.pid : null;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function cliMainScript(): string {
   return compiledScript(path.join(__dirname, '..', 'cli'), 'main.js');
 }
@@ -106,15 +101,27 @@ export async function runSweepLocal(o: LocalSweepOptions): Promise<SweepStatus> 
   if (o.signal?.aborted) onAbort();
 
   const ended: Promise<void>[] = [];
+  /** Trains the point unless another driver holds it (then it is waited for like a point in progress elsewhere). */
   const startPoint = (index: number): void => {
     const key = points[index]!.key;
+    const held = claimPoint(o.workspace, o.sweepId, index);
+    // Claimed: the status read at the start may be old; another driver may have trained the point since.
+    const fresh = held && sweepStatus(store, sweep, points).points[index]!;
+    if (!held || !needsRun(fresh!)) {
+      if (held) updateClaim(held, { ended: true });
+      foreign.add(index);
+      log(`point ${index} (${key}): ${held ? fresh!.state : 'claimed by another driver of this sweep'}; not started here`);
+      return;
+    }
     const logFile = path.join(logsDir(o.workspace, o.sweepId), `${index}.log`);
     const out = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [script, 'train', '--config', pointPath(o.workspace, o.sweepId, index), '--workspace', o.workspace], {
+    const pointFile = ensurePointFile(o.workspace, o.sweepId, points[index]!);
+    const child = spawn(process.execPath, [script, 'train', '--config', pointFile, '--workspace', o.workspace], {
       stdio: ['ignore', out, out],
       env: { ...process.env, ...o.env },
     });
     fs.closeSync(out);
+    if (child.pid !== undefined) updateClaim(held, { child: child.pid });
     children.add(child);
     log(`point ${index} (${key}): started (pid ${child.pid})`);
     ended.push(
@@ -122,6 +129,7 @@ export async function runSweepLocal(o: LocalSweepOptions): Promise<SweepStatus> 
         child.once('error', (e) => log(`point ${index} (${key}): cannot start racecar train: ${e.message}`));
         child.once('close', (code) => {
           children.delete(child);
+          updateClaim(held, { ended: true });
           log(
             `point ${index} (${key}): ${code === 0 ? 'completed' : code !== null && STOPPED.has(code) ? 'cancelled' : `failed (exit ${code}); see ${logFile}`}`,
           );
@@ -136,7 +144,7 @@ export async function runSweepLocal(o: LocalSweepOptions): Promise<SweepStatus> 
     const now = sweepStatus(store, sweep, points);
     for (const i of [...foreign]) {
       const p = now.points[i]!;
-      if (p.state !== 'running' && p.state !== 'queued') {
+      if (p.state !== 'running' && p.state !== 'queued' && !pointHeld(o.workspace, o.sweepId, i)) {
         foreign.delete(i);
         log(`point ${i} (${p.key}): ${p.state} (trained by another process)`);
       }

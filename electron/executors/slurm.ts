@@ -6,18 +6,18 @@
 // sweeps/<id>/slurm/jobs.json so status and cancel find the tasks again, and
 // squeue/sacct fill in what run folders cannot say (a task still pending, one
 // that failed before it could create its run).
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { RunStore } from '../engine/store/runStore';
-import { needsRun, pointsDir, readSweep, slurmDir, sweepStatus, type ExternalPointState, type SweepStatus } from '../engine/sweep/sweepStore';
+import { ensurePointFile, needsRun, pointsDir, readSweep, slurmDir, sweepStatus, type ExternalPointState, type SweepStatus } from '../engine/sweep/sweepStore';
 import { slug } from '../engine/store/layout';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { makeDirs } from '../engine/util/makeDirs';
 import { cliMainScript } from './local';
 
-const run = promisify(execFile);
+/** How long a Slurm command may take before it is given up on, and ended. */
+export const SLURM_TIMEOUT_MS = 60_000;
 
 export interface SlurmOptions {
   partition?: string;
@@ -30,6 +30,8 @@ export interface SlurmOptions {
   racecarCmd?: string;
   /** At most this many tasks of the array at once (sbatch --array=...%N). */
   arrayLimit?: number;
+  /** How long sbatch may take (default SLURM_TIMEOUT_MS). */
+  commandTimeoutMs?: number;
 }
 
 export interface SlurmJob {
@@ -41,7 +43,11 @@ export interface SlurmJob {
 }
 
 export class SlurmError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What the command printed before it failed (sbatch may have submitted a job all the same). */
+    readonly stdout = '',
+  ) {
     super(message);
     this.name = 'SlurmError';
   }
@@ -106,41 +112,81 @@ export function jobScript(ws: string, sweepId: string, name: string, indices: nu
   return lines.join('\n');
 }
 
-async function slurmCmd(cmd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run(cmd, args, { encoding: 'utf8', timeout: 60_000 });
-    return stdout;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT')
-      throw new SlurmError(`${cmd} not found: install Slurm's client commands (slurm-client) on this machine, or use --executor local`);
-    throw new SlurmError(`${cmd} failed: ${(err.stderr || err.message).trim().split('\n')[0]}`);
-  }
+/**
+ * Runs a Slurm client command in a process group of its own: one that does not
+ * answer in time is ended with everything it started, not left running.
+ */
+function slurmCmd(cmd: string, args: string[], timeoutMs = SLURM_TIMEOUT_MS): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // ended meanwhile
+      }
+    }, timeoutMs);
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (e.code === 'ENOENT')
+        reject(new SlurmError(`${cmd} not found: install Slurm's client commands (slurm-client) on this machine, or use --executor local`));
+      else reject(new SlurmError(`${cmd} failed: ${e.message}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) reject(new SlurmError(`${cmd} did not answer within ${Math.round(timeoutMs / 1000)} s and was stopped`, stdout));
+      else if (code !== 0) reject(new SlurmError(`${cmd} failed: ${(stderr.trim() || `exit ${code ?? signal}`).split('\n')[0]}`, stdout));
+      else resolve(stdout);
+    });
+  });
 }
+
+/** The job id sbatch --parsable printed ("<id>" or "<id>;<cluster>"), or null. */
+const parsableJobId = (out: string): string | null => /^(\d+)(;\S*)?$/m.exec(out.trim())?.[1] ?? null;
 
 export interface SubmitResult {
   jobId: string | null;
   indices: number[];
-  status: SweepStatus;
+  status: SweepStatus & { notes: string[] };
 }
 
 /** Submits one job array of the points that need a run (none in progress, none done); jobId null when nothing was left to run. */
 export async function submitSweepSlurm(workspace: string, sweepId: string, o: SlurmOptions = {}): Promise<SubmitResult> {
   checkSlurmOptions(o);
-  const status = await slurmSweepStatus(workspace, sweepId);
+  // Not submitted blind: without Slurm's view, points in flight would be submitted a second time.
+  const { sweep, points } = readSweep(workspace, sweepId);
+  const status = { ...sweepStatus(new RunStore(workspace), sweep, points, (await slurmPointStates(workspace, sweepId)).external), notes: [] };
   const indices = status.points.filter(needsRun).map((p) => p.index);
   if (!indices.length) return { jobId: null, indices, status };
+  for (const i of indices) ensurePointFile(workspace, sweepId, points[i]!);
   const dir = slurmDir(workspace, sweepId);
   makeDirs(dir);
   const jobs = readSlurmJobs(workspace, sweepId);
   const script = path.join(dir, `job-${jobs.length}.sh`);
   writeFileAtomic(script, jobScript(workspace, sweepId, status.sweep.name, indices, o));
   fs.chmodSync(script, 0o755);
-  const out = await slurmCmd('sbatch', ['--parsable', script]);
-  const jobId = out.trim().split(';')[0]!;
-  if (!/^\d+$/.test(jobId)) throw new SlurmError(`sbatch printed no job id (got ${JSON.stringify(out.trim().slice(0, 80))})`);
+  let out: string;
+  const notes: string[] = [];
+  try {
+    out = await slurmCmd('sbatch', ['--parsable', script], o.commandTimeoutMs);
+  } catch (e) {
+    // sbatch can fail after the controller took the job (e.g. a timeout on its reply): a job id means it was submitted.
+    if (!(e instanceof SlurmError) || parsableJobId(e.stdout) === null) throw e;
+    out = e.stdout;
+    notes.push(`${e.message}, but it had submitted job ${parsableJobId(out)}: the job is recorded and runs`);
+  }
+  const jobId = parsableJobId(out);
+  if (jobId === null) throw new SlurmError(`sbatch printed no job id (got ${JSON.stringify(out.trim().slice(0, 80))})`);
   writeJobs(workspace, sweepId, [...jobs, { jobId, indices, script, submittedAt: new Date().toISOString() }]);
-  return { jobId, indices, status: await slurmSweepStatus(workspace, sweepId) };
+  // Submitted and recorded: a status Slurm cannot give now says so instead of failing the submit.
+  const after = await slurmSweepStatus(workspace, sweepId);
+  return { jobId, indices, status: { ...after, notes: [...notes, ...after.notes] } };
 }
 
 const ACTIVE = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'RESIZING', 'STAGE_OUT', 'SIGNALING']);
@@ -224,9 +270,19 @@ function pendingRange(states: Map<string, string>, jobId: string, i: number): st
   return undefined;
 }
 
+/** What Slurm knows of the points, or where squeue or sacct cannot be asked, nothing and a note saying so. */
+export async function slurmPointStatesOrNote(workspace: string, sweepId: string): Promise<{ external: Map<number, ExternalPointState>; notes: string[] }> {
+  try {
+    return await slurmPointStates(workspace, sweepId);
+  } catch (e) {
+    return { external: new Map(), notes: [`Slurm cannot be asked here (${(e as Error).message}): states are read from the run folders only`] };
+  }
+}
+
+/** The status from the run folders and, where it can be asked, Slurm. */
 export async function slurmSweepStatus(workspace: string, sweepId: string): Promise<SweepStatus & { notes: string[] }> {
   const { sweep, points } = readSweep(workspace, sweepId);
-  const { external, notes } = await slurmPointStates(workspace, sweepId);
+  const { external, notes } = await slurmPointStatesOrNote(workspace, sweepId);
   return { ...sweepStatus(new RunStore(workspace), sweep, points, external), notes };
 }
 

@@ -1,11 +1,13 @@
 // The commit stage of an export: the bundle is staged in a temporary folder
 // next to the target and moved into place at the end (zipped first for a
-// .zip target), so a failed or cancelled export leaves nothing behind.
+// .zip target), so a failed or cancelled export leaves nothing behind; what
+// an export killed mid-way left there is cleaned up by the next one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { zipSync, type Zippable } from 'fflate';
 import { makeDirs } from '../engine/util/makeDirs';
+import { pidAlive } from '../engine/util/processStart';
 import { ExportError, type ExportWords } from './errors';
 import { describeFsError, removeEmptyUpTo, removeQuietly, type Target } from './target';
 
@@ -26,6 +28,7 @@ export function stage(target: Target, words: ExportWords): Staging {
   } catch (e) {
     throw new ExportError(describeFsError(e, target.out, words));
   }
+  removeStaleStaging(target);
   const stem = `.${path.basename(target.out)}.export-${process.pid}-${randomBytes(4).toString('hex')}`;
   const s: Staging = {
     dir: path.join(target.parent, stem),
@@ -40,6 +43,30 @@ export function stage(target: Target, words: ExportWords): Staging {
     throw new ExportError(describeFsError(e, target.out, words));
   }
   return s;
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Staging of this target left by an export whose process is gone (killed, or
+ * the engine died). A previous bundle it had moved aside (.old) with no
+ * bundle in its place is put back: it is the user's.
+ */
+function removeStaleStaging(target: Target): void {
+  const re = new RegExp(`^\\.${escapeRe(path.basename(target.out))}\\.export-(\\d+)-[0-9a-f]{8}(\\.zip|\\.old)?$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(target.parent);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = re.exec(n);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    const p = path.join(target.parent, n);
+    if (m[2] === '.old' && !fs.existsSync(target.out)) fs.renameSync(p, target.out);
+    else removeQuietly(p);
+  }
 }
 
 /** Removes everything staged (after a failure or cancel before the commit). */

@@ -3,7 +3,8 @@
 // per file group, that the render stage runs (the figure tasks: planFigures.ts).
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { RunNotFoundError, RunRecordError, type RunStore } from '../engine/store/runStore';
+import type { RunStore } from '../engine/store/runStore';
+import { RunNotFoundError, RunRecordError } from '../engine/store/runErrors';
 import { InvalidRunIdError } from '../engine/store/layout';
 import type { RunRecord } from '../engine/types';
 import { appPackage } from '../engine/util/version';
@@ -95,9 +96,9 @@ export function loadRuns(store: RunStore, ids: string[], words: ExportWords): Pl
     try {
       run = store.get(id);
     } catch (e) {
-      if (e instanceof RunNotFoundError || e instanceof InvalidRunIdError) {
-        throw new ExportError(`run "${id}" not found in ${store.workspace}: ${words.findRun(store.workspace)}`);
-      }
+      // The invalid id's own message shows it escaped: a newline in it would cut a one-line message short.
+      if (e instanceof InvalidRunIdError) throw new ExportError(`${e.message}: ${words.findRun(store.workspace)}`);
+      if (e instanceof RunNotFoundError) throw new ExportError(`run "${id}" not found in ${store.workspace}: ${words.findRun(store.workspace)}`);
       if (e instanceof RunRecordError) throw new ExportError(`run "${id}" cannot be read: ${e.message}`);
       throw e;
     }

@@ -3,8 +3,8 @@
 // Pixels stay pixels (nearest neighbour), and in PNGs each cell is a whole
 // multiple of the image size when it is at least twice as large.
 import { createCanvas, SvgExportFlag, type SKRSContext2D, type Canvas } from '@napi-rs/canvas';
-import { PNG } from 'pngjs';
 import { divergingRgb } from '../engine/svd/colormap';
+import { decodeBoundedPng } from '../engine/util/png';
 import type { ChartTheme } from './chartSpecs';
 import { encodePng, figureFontFamily, finishSvg, fitText, setFont, type FigureSize } from './canvas';
 import type { VectorColormap } from './options';
@@ -40,7 +40,7 @@ export class GridLayoutError extends Error {
 }
 
 export function decodePng(buf: Buffer): RgbaImage {
-  const png = PNG.sync.read(buf);
+  const png = decodeBoundedPng(buf);
   return { width: png.width, height: png.height, data: png.data };
 }
 

@@ -3,7 +3,10 @@
 // that serves the UI and does no work of its own: no tfjs, no data, no
 // workspace IO. If the engine process dies, requests in flight fail with a
 // clear message, the UI is told ('engine' event), and a new engine process
-// starts; runs it was training stop and are recorded as interrupted.
+// starts; runs it was training stop and are recorded as interrupted. An
+// engine that keeps dying is restarted after a growing pause, never given up
+// on while the app runs; 'engine.restart' (the UI's "Restart engine") starts
+// one at once.
 import { EventEmitter } from 'node:events';
 import type { Channel, EngineEvent, EngineHandler, ResultOf } from '../contract/contract';
 import type { ChildHandle } from './childHandle';
@@ -30,9 +33,12 @@ export interface EngineClientOptions {
   spawnEngine: () => EngineHandle;
   /** Electron: the engine asks us to start its training processes (utilityProcess is main-only); needs an engine handle with sendPorts. */
   spawnTrainingProcess?: () => TrainingLink;
-  /** Restarts allowed within `restartWindowMs` before the client gives up (default 5 per minute). */
+  /** Restarts at once within `restartWindowMs` (default 5 per minute); after that each waits a pause that doubles. */
   maxRestarts?: number;
   restartWindowMs?: number;
+  /** The first pause before restarting an engine that keeps failing (default 1 s), doubled up to `maxBackoffMs` (default 30 s). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
   /** How long the first start may take (default 60 s). */
   startTimeoutMs?: number;
 }
@@ -59,6 +65,8 @@ export class EngineClient implements EngineHandler {
   private fatal = false;
   private current: string;
   private enginePid: number | undefined;
+  /** The pending restart of an engine that keeps failing, and how many of those in a row. */
+  private backoff: { timer: NodeJS.Timeout | null; count: number } = { timer: null, count: 0 };
 
   constructor(private readonly opts: EngineClientOptions) {
     this.current = opts.workspace;
@@ -88,6 +96,8 @@ export class EngineClient implements EngineHandler {
 
   async handle<C extends Channel>(channel: C, payload: unknown): Promise<ResultOf<C>> {
     if (this.closing) throw new EngineUnavailableError('the engine is shutting down');
+    // Answered here: the engine it restarts may be dead, or hung.
+    if (channel === 'engine.restart') return (await this.restartNow()) as ResultOf<C>;
     await this.ready;
     if (this.broken) throw new EngineUnavailableError(this.broken);
     const child = this.child!;
@@ -184,33 +194,67 @@ export class EngineClient implements EngineHandler {
     if (child !== this.child) return;
     const message = `the engine process stopped unexpectedly (${detail})`;
     settle(new Error(message));
-    for (const p of this.pending.values()) p.reject(new EngineUnavailableError(`${message}: try again`));
-    this.pending.clear();
-    // Its training processes lose their engine: they stop and record their runs as interrupted.
-    for (const t of this.training.values()) t.send({ type: 'cancel', reason: 'interrupted' });
-    this.training.clear();
+    this.child = null;
+    this.dropRequests(`${message}: try again`);
     if (this.closing || this.fatal) return;
     const now = Date.now();
     const window = this.opts.restartWindowMs ?? 60_000;
     while (this.restarts.length && now - this.restarts[0] > window) this.restarts.shift();
     if (this.restarts.length >= (this.opts.maxRestarts ?? 5)) {
-      this.broken = `${message}; it keeps failing, so it was not restarted: restart the workbench`;
+      const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, (this.opts.backoffMs ?? 1000) * 2 ** this.backoff.count);
+      this.backoff.count++;
+      this.broken = `${message}; it keeps failing: the workbench starts it again in ${Math.ceil(delay / 1000)} s, or restart the engine now`;
+      this.backoff.timer = setTimeout(() => {
+        this.backoff.timer = null;
+        this.restarts.push(Date.now());
+        this.respawn(`${message}; a new engine process has started after a pause`);
+      }, delay);
       this.events.emit('event', { type: 'engine', state: 'stopped', message: this.broken } satisfies EngineEvent);
       return;
     }
+    // Fewer crashes than that within the window: the engine had settled, the next pause starts short again.
+    this.backoff.count = 0;
     this.restarts.push(now);
+    this.respawn(`${message}; a new engine process has started and runs in flight were interrupted`);
+  }
+
+  /** Requests in flight fail; training processes lose their engine: they stop and record their runs as interrupted. */
+  private dropRequests(why: string): void {
+    for (const p of this.pending.values()) p.reject(new EngineUnavailableError(why));
+    this.pending.clear();
+    for (const t of this.training.values()) t.send({ type: 'cancel', reason: 'interrupted' });
+    this.training.clear();
+  }
+
+  private respawn(message: string): void {
+    if (this.closing) return;
     this.broken = null;
     this.spawn();
-    this.events.emit('event', {
-      type: 'engine',
-      state: 'restarted',
-      message: `${message}; a new engine process has started and runs in flight were interrupted`,
-    } satisfies EngineEvent);
+    this.events.emit('event', { type: 'engine', state: 'restarted', message } satisfies EngineEvent);
+  }
+
+  /** The UI's "Restart engine": a new engine process now, whether the last one is dead, waiting for its pause, or hung. */
+  private async restartNow(): Promise<ResultOf<'engine.restart'>> {
+    if (this.backoff.timer) clearTimeout(this.backoff.timer);
+    this.backoff = { timer: null, count: 0 };
+    this.restarts.length = 0;
+    this.fatal = false;
+    const old = this.child;
+    if (old) {
+      // Its exit must not count as a crash: it is no longer this.child when it arrives.
+      this.child = null;
+      this.dropRequests('the engine was restarted: try again');
+      old.kill();
+    }
+    this.respawn('the engine was restarted on request; runs in flight were interrupted');
+    await this.ready;
+    return { pid: this.enginePid ?? null };
   }
 
   /** Stops the engine: it stops its training processes (runs become interrupted) and ends; killed after `timeoutMs`. */
   close(timeoutMs = 10_000): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
+      if (this.backoff.timer) clearTimeout(this.backoff.timer);
       const child = this.child;
       if (!child) return resolve();
       const timer = setTimeout(() => {

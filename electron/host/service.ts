@@ -16,11 +16,13 @@ import * as path from 'node:path';
 import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, PayloadOf } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
 import { REFERENCE_RUNS } from '../engine/presets';
-import { RunStore, ownedByThisProcess, thisProcessAsOwner, type RunEdit } from '../engine/store/runStore';
+import { RunStore } from '../engine/store/runStore';
+import type { RunEdit } from '../engine/store/runEdit';
+import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
 import { openWorkspace } from '../engine/store/workspace';
 import { loadUiState, saveUiState } from '../engine/store/uiState';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
-import { checkRun, prepareRun, resumePlan } from '../engine/train/trainer';
+import { prepareRun, resumePlan } from '../engine/train/trainer';
 import { datasetLoader } from '../engine/data/load';
 import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
@@ -30,6 +32,8 @@ import { FIGURE_NAMES } from '../export/options';
 import type { SpawnTraining, TrainingHandle } from './trainingProtocol';
 import { forkTrainingProcess } from './forkTrainingProcess';
 import { ThreadJobs } from './threadJobs';
+import type { PrepareThreadResult } from './prepareThread';
+import { callThread } from './threadCall';
 
 export interface ServiceOptions {
   workspace: string;
@@ -56,6 +60,8 @@ interface Active {
   training: TrainingHandle;
   finished: boolean;
   exited: boolean;
+  /** Resolves when the training process has exited (it writes its run until then). */
+  gone: Promise<void>;
   cancelTimer?: NodeJS.Timeout;
   edits: Map<number, PendingEdit>;
 }
@@ -138,21 +144,15 @@ export class EngineService implements EngineHandler {
       mode: this.opts.mode,
     }),
     'presets.list': () => ({ presets: REFERENCE_RUNS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
-    'runs.list': () => {
+    'runs.list': ({ offset = 0, limit }) => {
       // run.json alone: each run's writer keeps its latest evaluation there.
       const { runs, problems } = this.store.list();
-      const summaries: RunSummary[] = runs.map((run) => ({ run, last: run.last ?? null }));
-      return { runs: summaries, problems, queue: this.queue.map((q) => q.id) };
+      const page = runs.slice(offset, limit === undefined ? undefined : offset + limit);
+      const summaries: RunSummary[] = page.map((run) => ({ run, last: run.last ?? null }));
+      return { runs: summaries, total: runs.length, problems, queue: this.queue.map((q) => q.id) };
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
-    'runs.validate': ({ config }) => {
-      try {
-        const p = prepareRun(config);
-        return { ok: true as const, config: p.config, totalSteps: p.totalSteps };
-      } catch (e) {
-        return { ok: false as const, error: (e as Error).message };
-      }
-    },
+    'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),
     'reproduce.start': () => {
       // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists.
       const load = datasetLoader(); // the six share two data sets: each loaded once
@@ -161,9 +161,10 @@ export class EngineService implements EngineHandler {
       this.emit({ type: 'runs.changed' });
       return { ids };
     },
-    'runs.start': ({ config }) => {
-      // Parsed by the contract; everything else checkable is checked before a run folder exists.
-      const p = checkRun(config);
+    'runs.start': async ({ config }) => {
+      // Parsed by the contract; everything else checkable is checked before a run folder exists (on a thread: a large data set takes seconds).
+      const p = await callThread<PrepareThreadResult>('prepareThread.js', { config });
+      if (!p.ok) throw new Error(p.error);
       const id = this.enqueue(p.config, p.totalSteps);
       this.emit({ type: 'runs.changed' });
       return { id };
@@ -191,8 +192,13 @@ export class EngineService implements EngineHandler {
       this.pump();
       return { id, step: plan.step, restored: plan.restored, reset: plan.reset };
     },
-    'runs.delete': ({ id }) => {
-      if (this.active.has(id) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
+    'runs.delete': async ({ id }) => {
+      const a = this.active.get(id);
+      if (this.queue.some((q) => q.id === id) || (a && !a.finished && a.cancelTimer === undefined))
+        throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
+      // Cancelled or finished, its training process is still ending (and writing): the delete waits for it.
+      await a?.gone;
+      if (this.threads.exportReads(id)) throw new Error(`run "${id}" is being exported: wait for the export to end (or cancel it), then delete the run`);
       this.store.delete(id);
       this.emit({ type: 'runs.changed' });
       return { id };
@@ -231,6 +237,10 @@ export class EngineService implements EngineHandler {
     'sweeps.start': ({ spec }) => this.sweeps.start(spec),
     'sweeps.resume': ({ id }) => this.sweeps.resume(id),
     'sweeps.cancel': ({ id }) => this.sweeps.cancel(id),
+    // The engine's host (EngineClient) answers it; an engine running inside the caller's own process has none to restart.
+    'engine.restart': () => {
+      throw new Error('engine.restart: this engine runs inside this process, not in an engine process of its own: restart the program');
+    },
     'export.cancel': () => ({ cancelled: this.threads.cancelExport() }),
   };
 
@@ -294,7 +304,9 @@ export class EngineService implements EngineHandler {
 
   private startTraining(next: { id: string; resume?: boolean }): void {
     const training = this.spawnTrainingProcess();
-    const active: Active = { id: next.id, training, finished: false, exited: false, edits: new Map() };
+    let exited!: () => void;
+    const gone = new Promise<void>((resolve) => (exited = resolve));
+    const active: Active = { id: next.id, training, finished: false, exited: false, gone, edits: new Map() };
     this.active.set(next.id, active);
     training.onMessage((msg) => {
       if (msg.type === 'event') this.onTrainEvent(active, msg.event);
@@ -323,6 +335,7 @@ export class EngineService implements EngineHandler {
         }
       }
       if (this.active.get(active.id) === active) this.active.delete(active.id);
+      exited();
       this.pump();
     });
     // The run id only: the training process reads the run's config from the store.

@@ -17,7 +17,11 @@ import { datasetLoader } from '../engine/data/load';
 import type { SweepTag } from '../engine/types';
 import { compiledScript } from '../engine/util/compiled';
 import { cancelSweepLocal } from '../executors/local';
-import { cancelSweepSlurm, readSlurmJobs, slurmPointStates } from '../executors/slurm';
+import { cancelSweepSlurm, readSlurmJobs, slurmPointStatesOrNote } from '../executors/slurm';
+
+/** Points queued or cancelled between two turns of the event loop. */
+const CHUNK = 50;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface SweepDeps {
   store: () => RunStore;
@@ -44,11 +48,7 @@ export class SweepHandlers {
 
   private async external(id: string, executor = this.executorOf(id)): Promise<{ external: Map<number, ExternalPointState>; notes: string[] }> {
     if (executor !== 'slurm') return { external: new Map(), notes: [] };
-    try {
-      return await slurmPointStates(this.ws, id);
-    } catch (e) {
-      return { external: new Map(), notes: [`Slurm cannot be asked here (${(e as Error).message}): states are read from the run folders only`] };
-    }
+    return slurmPointStatesOrNote(this.ws, id);
   }
 
   list(): ResultOf<'sweeps.list'> {
@@ -125,13 +125,26 @@ export class SweepHandlers {
     });
   }
 
-  /** `spec` was parsed by the contract (SweepSpecSchema). */
-  start(spec: SweepSpec): ResultOf<'sweeps.start'> {
+  /** Sweeps whose points are being queued now; a cancel stops the queuing. */
+  private readonly queuing = new Map<string, { cancelled: boolean }>();
+
+  /** Queues the points a few at a time: 10,000 run folders must not stall the engine for every client. `spec` was parsed by the contract (SweepSpecSchema). */
+  async start(spec: SweepSpec): Promise<ResultOf<'sweeps.start'>> {
     const prepared = this.prepare(expandSweep(spec));
     const { sweep } = createSweep(this.ws, spec);
     fs.writeFileSync(appMarker(this.ws, sweep.id), `${JSON.stringify({ startedAt: new Date().toISOString() })}\n`);
-    for (const { point, totalSteps } of prepared) this.deps.enqueue(point.config, totalSteps, { id: sweep.id, point: point.index });
-    this.deps.changed();
+    const job = { cancelled: false };
+    this.queuing.set(sweep.id, job);
+    try {
+      for (const [i, { point, totalSteps }] of prepared.entries()) {
+        if (job.cancelled) break;
+        this.deps.enqueue(point.config, totalSteps, { id: sweep.id, point: point.index });
+        if (i % CHUNK === CHUNK - 1) await yieldToEventLoop();
+      }
+    } finally {
+      this.queuing.delete(sweep.id);
+      this.deps.changed();
+    }
     return { id: sweep.id, points: prepared.length };
   }
 
@@ -147,9 +160,14 @@ export class SweepHandlers {
 
   async cancel(id: string): Promise<ResultOf<'sweeps.cancel'>> {
     readSweep(this.ws, id);
+    const starting = this.queuing.get(id);
+    if (starting) starting.cancelled = true;
     const mine = new Set<string>();
     for (const r of this.deps.store().list().runs) {
-      if (r.sweep?.id === id && (r.status === 'queued' || r.status === 'running') && this.deps.cancelRun(r.id)) mine.add(r.id);
+      if (r.sweep?.id === id && (r.status === 'queued' || r.status === 'running') && this.deps.cancelRun(r.id)) {
+        mine.add(r.id);
+        if (mine.size % CHUNK === 0) await yieldToEventLoop();
+      }
     }
     let cancelled = mine.size;
     // Points run by racecar sweep on this machine, and Slurm jobs.

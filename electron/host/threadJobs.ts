@@ -7,6 +7,8 @@ import { Worker } from 'node:worker_threads';
 import type { EngineEvent, ResultOf, SvdVectorsView, SvdView, PayloadOf } from '../contract/contract';
 import type { RunStore } from '../engine/store/runStore';
 import { compiledScript } from '../engine/util/compiled';
+import { sweepRuns } from '../engine/sweep/sweepStore';
+import { callThread } from './threadCall';
 import { SerialQueue } from './serialQueue';
 import { toSvdView } from './svdView';
 import type { SvdThreadData, SvdThreadResult } from './svdThread';
@@ -20,6 +22,8 @@ interface ActiveExport {
   thread: Worker;
   /** Resolves once the export has ended, however it ended. */
   ended: Promise<void>;
+  /** The runs it reads (a sweep's: those of the sweep when it started): not deleted under it. */
+  runIds: ReadonlySet<string>;
 }
 
 export class ThreadJobs {
@@ -42,6 +46,11 @@ export class ThreadJobs {
 
   exportBundle(p: PayloadOf<'export.bundle'>): Promise<ResultOf<'export.bundle'>> {
     return this.exportQueue.run(() => this.drawBundle(p));
+  }
+
+  /** Whether the running export reads run `id` (it must not be deleted meanwhile). */
+  exportReads(id: string): boolean {
+    return !!this.exporting?.runIds.has(id);
   }
 
   /** false when no export is running. */
@@ -83,7 +92,8 @@ export class ThreadJobs {
     };
     const worker = new Worker(compiledScript(__dirname, 'exportThread.js'), { workerData: data });
     let end!: () => void;
-    const job: ActiveExport = { thread: worker, ended: new Promise<void>((r) => (end = r)) };
+    const runIds = new Set([...ids, ...(sweep ? sweepRuns(this.store(), sweep.id).map((r) => r.id) : [])]);
+    const job: ActiveExport = { thread: worker, ended: new Promise<void>((r) => (end = r)), runIds };
     this.exporting = job;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -143,22 +153,11 @@ export class ThreadJobs {
     const inFlight = this.svdInFlight.get(key) as Promise<T> | undefined;
     if (inFlight) return inFlight;
     const job = this.svdQueue
-      .run(
-        () =>
-          new Promise<T>((resolve, reject) => {
-            const w = new Worker(compiledScript(__dirname, 'svdThread.js'), { workerData: data });
-            w.once('message', (m: SvdThreadResult) => {
-              if (!m.ok) return reject(new Error(m.error));
-              try {
-                resolve(read(m));
-              } catch (e) {
-                reject(e as Error);
-              }
-            });
-            w.once('error', reject);
-            w.once('exit', (code) => reject(new Error(`SVD thread exited with code ${code}`)));
-          }),
-      )
+      .run(async () => {
+        const m = await callThread<SvdThreadResult>('svdThread.js', data);
+        if (!m.ok) throw new Error(m.error);
+        return read(m);
+      })
       .finally(() => this.svdInFlight.delete(key));
     this.svdInFlight.set(key, job);
     return job;

@@ -5,7 +5,7 @@
 // over the fork's IPC channel; in the desktop app main starts them (a
 // utilityProcess is main-only) and hands each end of a MessageChannelMain to
 // the engine process and the training process, which then talk directly.
-import type { RunEdit } from '../engine/store/runStore';
+import type { RunEdit } from '../engine/store/runEdit';
 import type { RunRecord, TrainEvent } from '../engine/types';
 import type { ChildHandle } from './childHandle';
 

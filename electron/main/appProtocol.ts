@@ -3,9 +3,8 @@
 // nothing from file:// and images never travel inside IPC messages. Written
 // against web-standard Request/Response so it is testable without Electron;
 // app.ts hands it to protocol.handle.
-import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { FILES_PREFIX, resolveRendererFile, resolveWorkspaceFile } from '../server/servedFiles';
+import { FILES_PREFIX, resolveRendererFile, resolveWorkspaceFile, servedStream } from '../server/servedFiles';
 import { ELECTRON_CSP } from './policy';
 
 export const APP_SCHEME = 'racecar';
@@ -44,7 +43,10 @@ export async function appProtocolResponse(
     'Cache-Control': 'no-cache',
   };
   if (served.contentType.startsWith('text/html')) headers['Content-Security-Policy'] = ELECTRON_CSP;
-  if (request.method === 'HEAD') return new Response(null, { status: 200, headers });
-  const body = Readable.toWeb(fs.createReadStream(served.file)) as ReadableStream<Uint8Array>;
+  if (request.method === 'HEAD') {
+    await served.handle.close();
+    return new Response(null, { status: 200, headers });
+  }
+  const body = Readable.toWeb(servedStream(served)) as ReadableStream<Uint8Array>;
   return new Response(body, { status: 200, headers });
 }

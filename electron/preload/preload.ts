@@ -42,6 +42,7 @@ export const PRELOAD_CHANNELS = [
   'sweeps.start',
   'sweeps.resume',
   'sweeps.cancel',
+  'engine.restart',
 ] as const satisfies readonly Channel[];
 
 /** Compile-time half of the parity check: fails to typecheck when the contract gains a channel missing above. */

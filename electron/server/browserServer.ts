@@ -15,12 +15,12 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { parseRequest, type EngineEvent, type EngineHandler, type ResultOf } from '../contract/contract';
 import { oneLine } from '../contract/oneLine';
 import { DOWNLOADS_PREFIX, Downloads } from './downloads';
-import { FILES_PREFIX, resolveRendererFile, resolveWorkspaceFile, type Served } from './servedFiles';
+import { FILES_PREFIX, resolveRendererFile, resolveWorkspaceFile, servedStream, type Served } from './servedFiles';
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** A connection that has not completed a request (or an authenticated WebSocket handshake) by then is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 5000;
-/** Open TCP connections at most: idle sockets from a local process must not use up the file handles. */
+/** Unauthenticated TCP connections at most (the oldest is closed for a new one): idle sockets from a local process must not use up the file handles. */
 export const MAX_CONNECTIONS = 256;
 /** Authenticated WebSocket clients at most. */
 export const MAX_CLIENTS = 32;
@@ -75,6 +75,13 @@ function tokenMatches(given: string | null, token: string): boolean {
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
+/** Node keeps the first of several Host headers: a second one could be read differently by whatever sits in front. */
+function hostHeaders(req: http.IncomingMessage): number {
+  let n = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'host') n++;
+  return n;
+}
+
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   socket.on('error', () => {});
   if (socket.writable) {
@@ -103,7 +110,14 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       else res.destroy();
     });
   });
-  server.maxConnections = MAX_CONNECTIONS;
+  // Sockets not (yet) an authenticated WebSocket, oldest first. At the cap the oldest is closed rather
+  // than the new one refused: a local process holding sockets open cannot lock the user out.
+  const unauthenticated = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    if (unauthenticated.size >= MAX_CONNECTIONS) unauthenticated.values().next().value?.destroy();
+    unauthenticated.add(socket);
+    socket.once('close', () => unauthenticated.delete(socket));
+  });
   // Idle sockets are closed (Node destroys a socket on 'timeout' when the server has no listener for it);
   // an accepted WebSocket clears its own timeout.
   server.setTimeout(opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
@@ -115,6 +129,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
   };
 
   async function serveHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (hostHeaders(req) > 1) return sendText(res, 400, 'more than one Host header');
     if (!allowedHosts().has(req.headers.host ?? '')) return sendText(res, 403, 'forbidden host');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
@@ -134,7 +149,15 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       served = await resolveRendererFile(staticRoot, rawPath);
     }
     if (!served.ok) return sendText(res, served.status, served.message);
+    try {
+      await sendServed(req, res, rawPath, served);
+    } finally {
+      // Idempotent: the stream closes the handle once it has been read.
+      await served.handle.close().catch(() => {});
+    }
+  }
 
+  async function sendServed(req: http.IncomingMessage, res: http.ServerResponse, rawPath: string, served: Extract<Served, { ok: true }>): Promise<void> {
     const isHtml = served.contentType.startsWith('text/html');
     const headers: http.OutgoingHttpHeaders = {
       'Content-Type': served.contentType,
@@ -163,7 +186,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
     await new Promise<void>((resolve) => {
-      const stream = fs.createReadStream(served.file);
+      const stream = servedStream(served);
       stream.on('error', () => {
         res.destroy();
         resolve();
@@ -207,6 +230,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       return refuseUpgrade(socket, 400, 'Bad Request');
     }
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'Not Found');
+    if (hostHeaders(req) > 1) return refuseUpgrade(socket, 400, 'Bad Request');
     if (!allowedHosts().has(req.headers.host ?? '')) return refuseUpgrade(socket, 403, 'Forbidden');
     // Browsers always send Origin on WebSocket handshakes, so a foreign page cannot omit it;
     // a local non-browser client without Origin still needs the token.
@@ -216,6 +240,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     if (wss.clients.size >= MAX_CLIENTS) return refuseUpgrade(socket, 503, 'Service Unavailable');
     // Authenticated: the connection may now stay idle between messages.
     (socket as Socket).setTimeout(0);
+    unauthenticated.delete(socket as Socket);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 

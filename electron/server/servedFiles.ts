@@ -2,9 +2,11 @@
 // Electron app's custom scheme: the built renderer, and the images of the
 // workspace's runs (backward images and their inputs, singular vectors), which
 // the UI loads by URL instead of receiving them inside messages. Every path is
-// resolved, symlinks included, and must stay inside its root.
+// resolved, symlinks included, and must stay inside its root; a workspace
+// image must be a PNG with one name, reached without links.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
 
 /** The URL path prefix of workspace files: `/files/runs/<id>/backward/0000100/0.png`. */
 export const FILES_PREFIX = '/files/';
@@ -30,19 +32,43 @@ export const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-export type Served = { ok: true; file: string; size: number; mtimeMs: number; contentType: string } | { ok: false; status: 400 | 403 | 404; message: string };
+export type Served =
+  { ok: true; handle: fs.promises.FileHandle; size: number; mtimeMs: number; contentType: string } | { ok: false; status: 400 | 403 | 404; message: string };
+
+/** Streams a served file from its opened handle (the file checked, not whatever its path names now); the stream closes the handle. */
+export function servedStream(served: Extract<Served, { ok: true }>): Readable {
+  if (served.size === 0) {
+    void served.handle.close();
+    return Readable.from([]);
+  }
+  return served.handle.createReadStream({ start: 0, end: served.size - 1 });
+}
 
 export function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
   return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel));
 }
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+// Not following a final symlink, and not blocking on a FIFO planted under an image's name.
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
+const NOT_FOUND = { ok: false, status: 404, message: 'not found' } as const;
+const FORBIDDEN = { ok: false, status: 403, message: 'forbidden' } as const;
+
+interface Rules {
+  /** Workspace images: no link anywhere below the root, one name only (no hard link), PNG content. */
+  image: boolean;
+}
+
 /**
  * A URL path (still percent-encoded, without query) resolved to a regular
- * file inside `root`. The raw path is decoded here (URL parsing would
+ * file inside `root`, opened. The raw path is decoded here (URL parsing would
  * silently drop "../" segments), so escape attempts are seen and refused.
+ * The checks are made on the opened file (a path can be swapped for a link
+ * between a check and an open): its identity must be what the path names
+ * after the open, inside the root.
  */
-export async function resolveUnder(root: string, urlPath: string): Promise<Served> {
+export async function resolveUnder(root: string, urlPath: string, rules: Rules = { image: false }): Promise<Served> {
   let rel: string;
   try {
     rel = decodeURIComponent(urlPath);
@@ -54,23 +80,56 @@ export async function resolveUnder(root: string, urlPath: string): Promise<Serve
   try {
     realRoot = await fs.promises.realpath(root);
   } catch {
-    return { ok: false, status: 404, message: 'not found' };
+    return NOT_FOUND;
   }
   const target = path.resolve(realRoot, '.' + path.sep + rel);
-  if (!isInside(realRoot, target)) return { ok: false, status: 403, message: 'forbidden' };
-  let real: string;
-  let stat: fs.Stats;
+  if (!isInside(realRoot, target)) return FORBIDDEN;
+  const real = await realpathOrNull(target);
+  if (real === null) return NOT_FOUND;
+  // A symlink inside the root must not lead outside it; below a workspace there is no reason for one at all.
+  if (!isInside(realRoot, real) || (rules.image && real !== target)) return FORBIDDEN;
+  let handle: fs.promises.FileHandle;
   try {
-    real = await fs.promises.realpath(target);
-    stat = await fs.promises.stat(real);
-  } catch {
-    return { ok: false, status: 404, message: 'not found' };
+    handle = await fs.promises.open(real, OPEN_FLAGS);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ELOOP' ? FORBIDDEN : NOT_FOUND;
   }
-  // A symlink inside the root must not lead outside it either.
-  if (!isInside(realRoot, real)) return { ok: false, status: 403, message: 'forbidden' };
-  if (!stat.isFile()) return { ok: false, status: 404, message: 'not found' };
+  let verdict: Served;
+  try {
+    verdict = await checkOpened(handle, realRoot, real, rules);
+  } catch {
+    verdict = NOT_FOUND;
+  }
+  if (!verdict.ok) await handle.close();
+  return verdict;
+}
+
+async function checkOpened(handle: fs.promises.FileHandle, realRoot: string, real: string, rules: Rules): Promise<Served> {
+  const st = await handle.stat();
+  if (!st.isFile()) return NOT_FOUND;
+  // What the path names now must be the very file opened, still inside the root: a link swapped in
+  // for a folder on the way during the open led elsewhere, to another file.
+  const now = await realpathOrNull(real);
+  if (now === null || now !== real || !isInside(realRoot, now)) return FORBIDDEN;
+  const named = await fs.promises.lstat(now);
+  if (named.dev !== st.dev || named.ino !== st.ino) return FORBIDDEN;
+  if (rules.image) {
+    // A second name (hard link) may be a file anywhere else, outside the workspace.
+    if (st.nlink !== 1) return FORBIDDEN;
+    const head = Buffer.alloc(PNG_SIGNATURE.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (bytesRead !== head.length || !head.equals(PNG_SIGNATURE)) return FORBIDDEN;
+  }
   const contentType = CONTENT_TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream';
-  return { ok: true, file: real, size: stat.size, mtimeMs: stat.mtimeMs, contentType };
+  return { ok: true, handle, size: st.size, mtimeMs: st.mtimeMs, contentType };
+}
+
+async function realpathOrNull(p: string): Promise<string | null> {
+  try {
+    return await fs.promises.realpath(p);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -85,9 +144,9 @@ export async function resolveWorkspaceFile(workspace: string, relPath: string): 
     return { ok: false, status: 400, message: 'bad request' };
   }
   if (!/^runs\/[^/]+\/.+\.png$/.test(rel) || rel.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) {
-    return { ok: false, status: 403, message: 'forbidden' };
+    return FORBIDDEN;
   }
-  return resolveUnder(workspace, relPath);
+  return resolveUnder(workspace, relPath, { image: true });
 }
 
 /** The renderer's files; '/' is index.html. */

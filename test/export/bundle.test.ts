@@ -298,7 +298,7 @@ describe('exportBundle errors and cancellation leave nothing behind', () => {
 
   it('a run that does not exist: names the run and how to list runs', async () => {
     await fails({ runIds: [rr.id, '20250101-000000-missing-abcd'] }, /run "20250101-000000-missing-abcd" not found in .*: list the run ids with racecar runs/);
-    await fails({ runIds: ['not an id'] }, /run "not an id" not found/);
+    await fails({ runIds: ['not an id'] }, /^invalid run id "not an id": expected .*: list the run ids with racecar runs/);
     await fails({ runIds: [] }, /no run given/);
   });
 

@@ -8,7 +8,7 @@ import type { RunSummary } from '../../electron/contract/contract';
 import { RunConfigSchema } from '../../electron/engine/config/schema';
 import type { RunRecord } from '../../electron/engine/types';
 import App from '../../renderer/src/App.svelte';
-import { fakeApi } from './fakeApi';
+import { fakeApi, type Handlers } from './fakeApi';
 
 vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(() => null);
 HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
@@ -33,11 +33,12 @@ function runRec(id: string, backwardSteps: number[]): RunRecord {
   };
 }
 
-function mount(runs: RunSummary[]) {
+function mount(runs: RunSummary[], more: Handlers = {}) {
   const api = fakeApi({
+    ...more,
     'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
     'presets.list': () => ({ presets: [] }),
-    'runs.list': () => ({ runs, problems: [], queue: [] }),
+    'runs.list': () => ({ runs, total: runs.length, problems: [], queue: [] }),
     'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [] }),
     'runs.backward': ({ id, step }) => ({ step, steps: runs.find((r) => r.run.id === id)!.run.backwardSteps, inputs: [png, png], outputs: [png, png] }),
   });
@@ -135,7 +136,7 @@ describe('reproduce from the app', () => {
     const api = fakeApi({
       'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
       'presets.list': () => ({ presets: [{ id: 'MNIST_Std', label: 'MNIST Std', description: '', config: runRec('MNIST_Std', []).config }] }),
-      'runs.list': () => ({ runs, problems: [], queue: [] }),
+      'runs.list': () => ({ runs, total: runs.length, problems: [], queue: [] }),
       'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [] }),
       'reproduce.start': () => {
         for (const id of ids) runs.push({ run: { ...runRec(id, []), status: 'queued' }, last: null });
@@ -185,12 +186,39 @@ describe('Live explains a reference run', () => {
     const api = fakeApi({
       'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
       'presets.list': () => ({ presets: [] }),
-      'runs.list': () => ({ runs: [{ run, last }], problems: [], queue: [] }),
+      'runs.list': () => ({ runs: [{ run, last }], total: 1, problems: [], queue: [] }),
       'runs.get': () => ({ run, metrics: [last] }),
     });
     render(App, { props: { connection: { api, mode: 'browser', fileUrl: (ref) => ref } } });
     await fireEvent.click(await screen.findByTestId('nav-live'));
     const note = await screen.findByTestId('live-quirks-note');
     expect(note.textContent).toMatch(/^Test accuracy 50\.0%: Expected with the reference quirks: .*Untick 'Reference quirks \(compatibility\)'/);
+  });
+});
+
+describe('engine down', () => {
+  it('offers "Restart engine" while the engine keeps failing, and restarts it through engine.restart', async () => {
+    const api = mount([], { 'engine.restart': () => ({ pid: 42 }) });
+    await screen.findByTestId('experiment-panel');
+    expect(screen.queryByTestId('engine-restart')).toBeNull();
+    api.emit({
+      type: 'engine',
+      state: 'stopped',
+      message: 'the engine process stopped unexpectedly (exit 1); it keeps failing: the workbench starts it again in 4 s',
+    });
+    await fireEvent.click(await screen.findByTestId('engine-restart'));
+    await vi.waitFor(() => expect(screen.queryByTestId('engine-restart')).toBeNull());
+    expect(api.calls.filter((c) => c.channel === 'engine.restart')).toHaveLength(1);
+    // The runs are read again from the new engine.
+    expect(api.calls.filter((c) => c.channel === 'runs.list').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('takes the offer back when the workbench restarted the engine by itself', async () => {
+    const api = mount([]);
+    await screen.findByTestId('experiment-panel');
+    api.emit({ type: 'engine', state: 'stopped', message: 'it keeps failing' });
+    expect(await screen.findByTestId('engine-down')).toBeTruthy();
+    api.emit({ type: 'engine', state: 'restarted', message: 'a new engine process has started after a pause' });
+    await vi.waitFor(() => expect(screen.queryByTestId('engine-down')).toBeNull());
   });
 });

@@ -45,7 +45,7 @@ let pending: { payload: RequestOf<'export.bundle'>; resolve: (r: ResultOf<'expor
 beforeEach(async () => {
   pending = null;
   api = fakeApi({
-    'runs.list': () => ({ runs: summaries, problems: [], queue: [] }),
+    'runs.list': () => ({ runs: summaries, total: summaries.length, problems: [], queue: [] }),
     'runs.get': ({ id }) => ({ run: summaries.find((s) => s.run.id === id)!.run, metrics: [] }),
     'export.defaults': () => ({ out: DEFAULT_OUT, figures: [...FIGURE_NAMES] }),
     'export.bundle': (payload) => new Promise((resolve, reject) => (pending = { payload, resolve, reject })),

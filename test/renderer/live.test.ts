@@ -155,7 +155,7 @@ describe('AppStore and Live', () => {
     const api = fakeApi({
       'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
       'presets.list': () => ({ presets: [] }),
-      'runs.list': () => ({ runs, problems: [], queue: ['new'] }),
+      'runs.list': () => ({ runs, total: runs.length, problems: [], queue: ['new'] }),
       'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [] }),
       'runs.start': () => ({ id: 'new' }),
     });
@@ -175,7 +175,7 @@ describe('AppStore and Live', () => {
     const api = fakeApi({
       'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
       'presets.list': () => ({ presets: [] }),
-      'runs.list': () => ({ runs, problems: [], queue: [] }),
+      'runs.list': () => ({ runs, total: runs.length, problems: [], queue: [] }),
       'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [rec(100)] }),
     });
     const app = new AppStore(api);

@@ -46,7 +46,7 @@ describe('run colours in the app', () => {
   it('differ between two runs whose ids hash to one colour, the same in the runs list and in Compare', async () => {
     const runs = twins();
     const summaries: RunSummary[] = runs.map((run) => ({ run, last: null }));
-    const app = new AppStore(fakeApi({ 'runs.list': () => ({ runs: summaries, problems: [], queue: [] }) }));
+    const app = new AppStore(fakeApi({ 'runs.list': () => ({ runs: summaries, total: summaries.length, problems: [], queue: [] }) }));
     await app.runs.refresh();
     render(RunsView, { props: { app } });
     await tick();

@@ -62,7 +62,7 @@ beforeEach(async () => {
     { run: run('ort-run', 'failed', { loss: { lambdaOrt: 0.1 } }), last: null },
   ];
   api = fakeApi({
-    'runs.list': () => ({ runs: summaries, problems: [], queue: [] }),
+    'runs.list': () => ({ runs: summaries, total: summaries.length, problems: [], queue: [] }),
     'runs.get': ({ id }) => ({ run: summaries.find((s) => s.run.id === id)!.run, metrics: [rec(100, 0.5), rec(200, 0.9)] }),
     'runs.rename': ({ id, name }) => {
       const s = summaries.find((x) => x.run.id === id)!;
@@ -295,5 +295,22 @@ describe('Runs view', () => {
     expect(resume).toHaveBeenCalledTimes(1);
     expect(app.notices.at(-1)?.text).toBe('Resuming "stopped" from step 120: restores weights and biases, Adam state (moments and step count).');
     await vi.waitFor(() => expect(app.live.followedId).toBe('stopped'));
+  });
+});
+
+describe('a large workspace', () => {
+  it('loads the run list page by page, newest first, and has every run at the end', async () => {
+    const many: RunSummary[] = Array.from({ length: 1200 }, (_, i) => ({ run: { ...run(`r${i}`, 'completed', {}), id: `r${i}` }, last: null }));
+    const pages = fakeApi({
+      'runs.list': ({ offset = 0, limit = many.length }) => ({ runs: many.slice(offset, offset + limit), total: many.length, problems: [], queue: [] }),
+    });
+    const store = new AppStore(pages).runs;
+    await store.refresh();
+    expect(pages.calls.map((c) => c.payload)).toEqual([
+      { offset: 0, limit: 500 },
+      { offset: 500, limit: 500 },
+      { offset: 1000, limit: 500 },
+    ]);
+    expect(store.runs.map((s) => s.run.id)).toEqual(many.map((s) => s.run.id));
   });
 });

@@ -35,7 +35,7 @@ function engine(runs: RunSummary[]) {
   const api = fakeApi({
     'app.info': () => ({ version: '0', backend: 'cpu', backends: ['cpu'], workspace: '/w', platform: 'x', mode: 'browser' }),
     'presets.list': () => ({ presets: [] }),
-    'runs.list': () => ({ runs, problems: [], queue: [] }),
+    'runs.list': () => ({ runs, total: runs.length, problems: [], queue: [] }),
     'ui.load': () => ({ state: saved }),
     'ui.save': ({ state }) => ((saved = state), {}),
   });

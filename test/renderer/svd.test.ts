@@ -197,7 +197,7 @@ describe('SVD view', () => {
       { run: runRec('std-id', 'MNIST Std', 0), last: null },
     ];
     const api = fakeApi({
-      'runs.list': () => ({ runs, problems: [], queue: [] }),
+      'runs.list': () => ({ runs, total: runs.length, problems: [], queue: [] }),
       'svd.get': ({ id }) => mnistRrLike(id),
       'svd.vectors': ({ id, indices }) => ({
         runId: id,

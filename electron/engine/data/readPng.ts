@@ -1,7 +1,8 @@
 // Reading PNG images of data sets as grey values. A file's size and its
 // image size (from the PNG header) are checked before it is decoded.
 import * as fs from 'node:fs';
-import { PNG } from 'pngjs';
+import type { PNG } from 'pngjs';
+import { decodeBoundedPng } from '../util/png';
 import { DataError } from './dataset';
 import { MAX_IMAGE_PIXELS, MAX_PNG_BYTES } from './limits';
 
@@ -59,7 +60,7 @@ export function readGreyPng(file: string, mode: 'channel0' | 'luminance' = 'chan
   checkPngBounds(file);
   let png: PNG;
   try {
-    png = PNG.sync.read(fs.readFileSync(file));
+    png = decodeBoundedPng(fs.readFileSync(file));
   } catch (e) {
     throw new DataError(`cannot read PNG ${file}: ${(e as Error).message}`);
   }

@@ -63,7 +63,8 @@ export function padStep(step: number): string {
   return String(checkIndex('step', step)).padStart(7, '0');
 }
 
-export const STEP_FILE_RE = /^(\d{7,})\.json$/;
+/** A checkpoint or optimizer-state file of a step: safetensors, or JSON as runs before it wrote them. */
+export const STEP_FILE_RE = /^(\d{7,})\.(?:safetensors|json)$/;
 
 export const runsDir = (ws: string) => path.join(ws, 'runs');
 export const runDir = (ws: string, id: string) => path.join(runsDir(ws), validateRunId(id));
@@ -81,10 +82,13 @@ export const backwardPath = (ws: string, id: string, step: number | 'inputs', i:
   path.join(backwardDir(ws, id, step), `${checkIndex('image index', i)}.png`);
 
 export const checkpointsDir = (ws: string, id: string) => path.join(runDir(ws, id), 'checkpoints');
-export const checkpointPath = (ws: string, id: string, step: number) => path.join(checkpointsDir(ws, id), `${padStep(step)}.json`);
+export const checkpointPath = (ws: string, id: string, step: number) => path.join(checkpointsDir(ws, id), `${padStep(step)}.safetensors`);
+/** Where runs before safetensors kept a checkpoint (still read). */
+export const legacyCheckpointPath = (ws: string, id: string, step: number) => path.join(checkpointsDir(ws, id), `${padStep(step)}.json`);
 /** The optimizer's state (moments, step counts) at the latest checkpoint only: a run resumes from there. */
 export const optimizerDir = (ws: string, id: string) => path.join(runDir(ws, id), 'optimizer');
-export const optimizerPath = (ws: string, id: string, step: number) => path.join(optimizerDir(ws, id), `${padStep(step)}.json`);
+export const optimizerPath = (ws: string, id: string, step: number) => path.join(optimizerDir(ws, id), `${padStep(step)}.safetensors`);
+export const legacyOptimizerPath = (ws: string, id: string, step: number) => path.join(optimizerDir(ws, id), `${padStep(step)}.json`);
 
 export const svdDir = (ws: string, id: string) => path.join(runDir(ws, id), 'svd');
 const svdStem = (ws: string, id: string, layer: number, step: number) => path.join(svdDir(ws, id), `layer${checkIndex('layer', layer)}_${padStep(step)}`);

@@ -3,46 +3,22 @@
 // export, a resumed trainer) never sees half a file, and everything read back
 // is validated because run folders outlive crashes, edits and versions.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRunConfig, type RunConfig } from '../config/schema';
 import type { BackendName, EvalRecord, RunRecord, SweepTag } from '../types';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { makeDirs } from '../util/makeDirs';
-import { ownStartTime, processStartTime } from '../util/processStart';
 import * as L from './layout';
 import { claimFolder } from './claimFolder';
-import { parseEvalRecord, parseRunRecord } from './recordSchema';
+import { parseRunRecord } from './recordSchema';
+import { cleanTags, MAX_NOTES_LENGTH, type RunEdit } from './runEdit';
+import { RunNotFoundError, RunRecordError, symlinkedRunMessage } from './runErrors';
+import { endsWithoutNewline, isSymlink, parseMetricsLines, readFirst, removeEmptyUpTo, removeStaleTemporaries, reserveFile } from './runFiles';
+import { ownerAlive, thisProcessAsOwner } from './runOwner';
+import { RecordCache } from './recordCache';
 
 export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
 const FINISH_STATUSES: readonly FinishStatus[] = ['completed', 'cancelled', 'failed', 'diverged', 'interrupted'];
-
-/** What a user may change of a run. While the run trains, only its training process applies edits (it is the one writer of run.json). */
-export interface RunEdit {
-  name?: string;
-  /** Replaces the run's tags (trimmed, duplicates dropped). */
-  tags?: string[];
-  /** Replaces the run's notes ('' removes them). */
-  notes?: string;
-}
-
-export const MAX_TAGS = 20;
-export const MAX_TAG_LENGTH = 40;
-export const MAX_NOTES_LENGTH = 4000;
-
-/** Tags as stored: trimmed, without duplicates, each a short label without commas (the UI separates tags with them). */
-export function cleanTags(tags: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const raw of tags) {
-    const t = raw.trim();
-    if (!t) continue;
-    if (t.length > MAX_TAG_LENGTH) throw new Error(`tags: "${t.slice(0, 20)}…" is longer than ${MAX_TAG_LENGTH} characters: shorten it`);
-    if (/[,\n\r]/.test(t)) throw new Error(`tags: "${t}" holds a comma or a line break: use one tag per label`);
-    if (!out.includes(t)) out.push(t);
-  }
-  if (out.length > MAX_TAGS) throw new Error(`tags: ${out.length} tags; a run has at most ${MAX_TAGS}`);
-  return out;
-}
 
 export interface RunExtra {
   totalSteps: number;
@@ -62,66 +38,14 @@ export interface RunStoreOptions {
   isLive?: (run: RunRecord) => boolean;
 }
 
-export class RunNotFoundError extends Error {
-  constructor(
-    readonly runId: string,
-    workspace: string,
-  ) {
-    super(`run "${runId}" not found in ${workspace}`);
-    this.name = 'RunNotFoundError';
-  }
-}
-
-/** The run folder exists but its run.json is missing, unreadable or invalid. */
-export class RunRecordError extends Error {
-  constructor(
-    readonly runId: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RunRecordError';
-  }
-}
-
 const code = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
-
-/** The owner fields of a run this process starts to own: pid, its start time, host. */
-export function thisProcessAsOwner(): Pick<RunRecord, 'pid' | 'pidStart' | 'host'> {
-  const pidStart = ownStartTime();
-  return { pid: process.pid, ...(pidStart ? { pidStart } : {}), host: os.hostname() };
-}
-
-/** Whether this very process owns the run (not an earlier process that had the same pid). */
-export function ownedByThisProcess(run: RunRecord): boolean {
-  return run.pid === process.pid && (run.pidStart === undefined || ownStartTime() === null || run.pidStart === ownStartTime());
-}
-
-/**
- * Whether the process that owns a 'running' run still exists. Another host's
- * process cannot be probed, so such a run is trusted to be running. EPERM
- * means the pid exists under another user. A pid in use by a process that
- * started at another time than the one recorded was reused: the owner is gone.
- * Without a recorded start time (older runs, Windows) a reused pid reads as
- * alive: we prefer showing a dead run as running over interrupting a live one.
- */
-export function ownerAlive(run: RunRecord): boolean {
-  if (run.pid === undefined) return false;
-  if (run.host !== undefined && run.host !== os.hostname()) return true;
-  if (run.pid === process.pid) return ownedByThisProcess(run);
-  try {
-    process.kill(run.pid, 0);
-  } catch (e) {
-    if (code(e) === 'ESRCH') return false;
-  }
-  if (run.pidStart === undefined) return true;
-  const now = processStartTime(run.pid);
-  return now === null || now === run.pidStart;
-}
 
 const addStep = (steps: number[], step: number) => [...new Set([...steps, step])].sort((a, b) => a - b);
 
 export class RunStore {
   private readonly isLive: (run: RunRecord) => boolean;
+  /** Records as list() last read them (a listing of thousands of runs re-reads only those that changed). */
+  private readonly records = new RecordCache();
 
   constructor(
     readonly workspace: string,
@@ -193,9 +117,13 @@ export class RunStore {
     return this.updateRun(id, patch);
   }
 
-  /** The record as stored, except a 'running' run with a dead owner reads as 'interrupted'. */
+  /** The record as stored, except a 'running' run with a dead owner reads as 'interrupted'. Opening a run nobody trains tidies what a killed writer left. */
   get(id: string): RunRecord {
-    return this.view(this.readRecord(id));
+    const rec = this.view(this.readRecord(id));
+    if (rec.status !== 'running' && rec.status !== 'queued') {
+      removeStaleTemporaries([L.runDir(this.workspace, id), L.checkpointsDir(this.workspace, id), L.optimizerDir(this.workspace, id)]);
+    }
+    return rec;
   }
 
   /** Persists 'interrupted' for a running run whose owner is gone; a live or finished run is returned unchanged. */
@@ -218,6 +146,7 @@ export class RunStore {
   list(): { runs: RunRecord[]; problems: RunProblem[] } {
     const runs: RunRecord[] = [];
     const problems: RunProblem[] = [];
+    const listed = new Set<string>();
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(L.runsDir(this.workspace), { withFileTypes: true });
@@ -226,18 +155,26 @@ export class RunStore {
       return { runs, problems };
     }
     for (const ent of entries) {
-      if (ent.name.startsWith('.') || !ent.isDirectory()) continue; // .DS_Store, stray files
+      if (ent.name.startsWith('.')) continue; // .DS_Store, staging folders
+      if (ent.isSymbolicLink()) {
+        problems.push({ id: ent.name, error: symlinkedRunMessage(ent.name) });
+        continue;
+      }
+      if (!ent.isDirectory()) continue; // stray files
       if (!L.isRunId(ent.name)) {
         problems.push({ id: ent.name, error: `"${ent.name}" is not a run folder name` });
         continue;
       }
+      const file = L.runJsonPath(this.workspace, ent.name);
+      listed.add(file);
       try {
-        runs.push(this.view(this.readRecord(ent.name)));
+        runs.push(this.view(this.records.get(file, () => this.readRecord(ent.name))));
       } catch (e) {
         if (e instanceof RunNotFoundError) continue; // deleted while we listed
         problems.push({ id: ent.name, error: msg(e) });
       }
     }
+    this.records.keepOnly(listed);
     runs.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     problems.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { runs, problems };
@@ -279,6 +216,11 @@ export class RunStore {
    * unless `force` is set.
    */
   delete(id: string, options: { force?: boolean } = {}): void {
+    if (isSymlink(L.runDir(this.workspace, id))) {
+      // The problem a symlinked run folder is listed as goes with the link; what it points to stays.
+      fs.unlinkSync(L.runDir(this.workspace, id));
+      return;
+    }
     const dir = this.requireRunDir(id);
     if (!options.force) {
       let rec: RunRecord | undefined;
@@ -321,19 +263,7 @@ export class RunStore {
       if (code(e) === 'ENOENT') return [];
       throw e;
     }
-    const out: EvalRecord[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      let data: unknown;
-      try {
-        data = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      const rec = parseEvalRecord(data);
-      if (rec) out.push(rec);
-    }
-    return out;
+    return parseMetricsLines(text);
   }
 
   appendLog(id: string, line: string): void {
@@ -366,36 +296,31 @@ export class RunStore {
 
   // ---- checkpoints ----
 
-  /** The file first, then the step in run.json. `json` is stored verbatim. */
-  writeCheckpoint(id: string, step: number, json: string): void {
+  /** The file first, then the step in run.json. `data` (safetensors, see model/checkpoint.ts) is stored verbatim. */
+  writeCheckpoint(id: string, step: number, data: Buffer): void {
     this.readRecord(id);
     const file = L.checkpointPath(this.workspace, id, step);
     makeDirs(L.checkpointsDir(this.workspace, id));
-    writeFileAtomic(file, json);
+    writeFileAtomic(file, data);
     this.mutate(id, (cur) => ({ ...cur, checkpointSteps: addStep(cur.checkpointSteps, step) }));
   }
 
   /** The optimizer's state at a checkpoint step; older states are removed (only the latest is needed to resume). */
-  writeOptimizerState(id: string, step: number, json: string): void {
+  writeOptimizerState(id: string, step: number, data: Buffer): void {
     this.requireRunDir(id);
     const dir = L.optimizerDir(this.workspace, id);
     makeDirs(dir);
-    writeFileAtomic(L.optimizerPath(this.workspace, id, step), json);
+    const file = L.optimizerPath(this.workspace, id, step);
+    writeFileAtomic(file, data);
     for (const n of fs.readdirSync(dir)) {
-      const m = L.STEP_FILE_RE.exec(n);
-      if (m && Number(m[1]) !== step) fs.rmSync(path.join(dir, n), { force: true });
+      if (L.STEP_FILE_RE.test(n) && path.join(dir, n) !== file) fs.rmSync(path.join(dir, n), { force: true });
     }
   }
 
-  /** The optimizer's state saved with the checkpoint at `step`, or null (none saved, e.g. an older run). */
-  readOptimizerState(id: string, step: number): string | null {
+  /** The optimizer's state saved with the checkpoint at `step` (safetensors, or an older run's JSON), or null (none saved). */
+  readOptimizerState(id: string, step: number): Buffer | null {
     this.requireRunDir(id);
-    try {
-      return fs.readFileSync(L.optimizerPath(this.workspace, id, step), 'utf8');
-    } catch (e) {
-      if (code(e) === 'ENOENT') return null;
-      throw e;
-    }
+    return readFirst([L.optimizerPath(this.workspace, id, step), L.legacyOptimizerPath(this.workspace, id, step)]);
   }
 
   /**
@@ -415,9 +340,12 @@ export class RunStore {
     }));
   }
 
-  readCheckpoint(id: string, step: number): string {
-    const file = L.checkpointPath(this.workspace, id, step);
-    return this.readOrExplain(id, file, () => `run "${id}" has no checkpoint at step ${step}`).toString('utf8');
+  /** The checkpoint's bytes: safetensors, or the JSON of a run from before (parseCheckpoint reads both). */
+  readCheckpoint(id: string, step: number): Buffer {
+    this.requireRunDir(id);
+    const data = readFirst([L.checkpointPath(this.workspace, id, step), L.legacyCheckpointPath(this.workspace, id, step)]);
+    if (data === null) throw new Error(`run "${id}" has no checkpoint at step ${step}`);
+    return data;
   }
 
   /**
@@ -451,20 +379,7 @@ export class RunStore {
    */
   reserveSpace(id: string, bytes = 64 * 1024): boolean {
     this.requireRunDir(id);
-    const file = L.reservePath(this.workspace, id);
-    try {
-      const fd = fs.openSync(file, 'w');
-      try {
-        fs.writeSync(fd, Buffer.alloc(bytes, 0x20)); // written, not sparse: the blocks are really taken
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return true;
-    } catch {
-      fs.rmSync(file, { force: true });
-      return false;
-    }
+    return reserveFile(L.reservePath(this.workspace, id), bytes);
   }
 
   releaseSpace(id: string): void {
@@ -530,11 +445,13 @@ export class RunStore {
     const dir = L.runDir(this.workspace, id);
     let st: fs.Stats;
     try {
-      st = fs.statSync(dir);
+      st = fs.lstatSync(dir);
     } catch (e) {
       if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') throw new RunNotFoundError(id, this.workspace);
       throw e;
     }
+    // Written and served through, a link would lead the run's files outside the workspace.
+    if (st.isSymbolicLink()) throw new RunRecordError(id, symlinkedRunMessage(id));
     if (!st.isDirectory()) throw new RunNotFoundError(id, this.workspace);
     return dir;
   }
@@ -599,34 +516,4 @@ export class RunStore {
 
 function msg(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function removeEmptyUpTo(dir: string, top: string): void {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    try {
-      fs.rmdirSync(d); // fails when not empty: another process wrote there meanwhile
-    } catch {
-      return;
-    }
-    if (d === path.resolve(top) || path.dirname(d) === d) return;
-  }
-}
-
-function endsWithoutNewline(file: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    if (code(e) === 'ENOENT') return false;
-    throw e;
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    if (size === 0) return false;
-    const b = Buffer.alloc(1);
-    fs.readSync(fd, b, 0, 1, size - 1);
-    return b[0] !== 0x0a;
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -1,6 +1,7 @@
 // Sweeps on disk: <workspace>/sweeps/<id>/ holds sweep.json (the sweep file:
 // spec, id, creation time), points/<index>.json (each point's run config with
-// its sweep tag: what `racecar train --config` reads on any machine) and the
+// its sweep tag: what `racecar train --config` reads on any machine; written
+// when an executor first runs the point, not 10,000 at creation) and the
 // executors' own files (logs/, slurm/). The runs themselves are normal runs
 // in <workspace>/runs, tagged with the sweep and point; a point's status is
 // read from them, so it survives killed drivers, crashed nodes and restarts.
@@ -57,8 +58,8 @@ export function pointFileJson(sweepId: string, p: SweepPoint): string {
 
 /**
  * Creates a sweep folder: every point is expanded and validated first (a bad
- * point leaves no trace); point files are written before sweep.json, so a
- * folder with sweep.json is complete.
+ * point leaves no trace), then sweep.json; point files follow as points are
+ * run (ensurePointFile), expanded again from sweep.json.
  */
 export function createSweep(workspace: string, input: unknown, now = new Date()): { sweep: SavedSweep; points: SweepPoint[] } {
   const spec = parseSweepSpec(input);
@@ -69,13 +70,22 @@ export function createSweep(workspace: string, input: unknown, now = new Date())
   try {
     const sweep: SavedSweep = { ...spec, id, createdAt: now.toISOString() };
     fs.mkdirSync(pointsDir(workspace, id));
-    for (const p of points) writeFileAtomic(pointPath(workspace, id, p.index), pointFileJson(id, p));
     writeFileAtomic(sweepJsonPath(workspace, id), sweepFileJson(sweep));
     return { sweep, points };
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** The point's file for `racecar train --config`, written the first time it is needed; returns its path. */
+export function ensurePointFile(workspace: string, sweepId: string, p: SweepPoint): string {
+  const file = pointPath(workspace, sweepId, p.index);
+  if (!fs.existsSync(file)) {
+    makeDirs(pointsDir(workspace, sweepId));
+    writeFileAtomic(file, pointFileJson(sweepId, p));
+  }
+  return file;
 }
 
 /** The sweep file: id and createdAt first, so a reader sees at once which sweep it is. */

@@ -1,6 +1,8 @@
 // Divergence: a non-finite loss or weight stops the run at that step with the
 // status 'diverged' and a message naming the step and the fix, instead of
-// training on NaN to the end and reporting it as completed.
+// training on NaN to the end and reporting it as completed. So does a loss
+// that blows up while staying finite (Adam's steps are bounded by the
+// learning rate, so a far too large one may never overflow).
 import type { RunConfig } from '../config/schema';
 import type { EvalRecord } from '../types';
 
@@ -25,6 +27,29 @@ function hint(config: RunConfig): string {
 export function checkState(checksum: number, step: number, config: RunConfig): void {
   if (Number.isFinite(checksum)) return;
   throw new DivergedError(step, `diverged at step ${step}: the weights became ${describe(checksum)}: ${hint(config)}`);
+}
+
+/**
+ * Growth over the run's first evaluation (or over 1, when that is smaller)
+ * that is a blow-up: a training loss 100 times its start, or a test
+ * reconstruction error grown by 12 orders of magnitude (the reverse pass of a
+ * Std run is not trained, and may grow a lot while the run is sound).
+ */
+export const BLOWUP = { loss: 1e2, recon: 1e12 } as const;
+
+const grew = (from: number, to: number, factor: number) => to > factor * Math.max(Math.abs(from), 1);
+
+/** Throws DivergedError when the training loss or a test reconstruction error has blown up since the run's first evaluation. */
+export function checkBlowUp(rec: EvalRecord, start: EvalRecord, config: RunConfig): void {
+  if (rec.step === start.step) return;
+  const growth = (what: string, from: number, to: number, factor: number) =>
+    new DivergedError(
+      rec.step,
+      `diverged at step ${rec.step}: ${what} grew from ${from.toPrecision(3)} at step ${start.step} to ${to.toPrecision(3)}, more than ${factor} times: ${hint(config)}`,
+    );
+  if (grew(start.loss.total, rec.loss.total, BLOWUP.loss)) throw growth('the training loss', start.loss.total, rec.loss.total, BLOWUP.loss);
+  const k = rec.testRecon.findIndex((v, i) => grew(start.testRecon[i] ?? 0, v, BLOWUP.recon));
+  if (k >= 0) throw growth(`the test reconstruction error of layer ${k + 1}`, start.testRecon[k] ?? 0, rec.testRecon[k]!, BLOWUP.recon);
 }
 
 /**

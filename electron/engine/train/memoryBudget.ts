@@ -13,6 +13,17 @@ const WASM_HEAP = 4 * GiB;
 const COPIES_PER_PARAM = 6;
 /** Float32 values per unit of a batch row: forward and reverse activations, batch-norm terms and their gradients. */
 const COPIES_PER_ACTIVATION = 12;
+/**
+ * Float32 copies per parameter while a checkpoint is saved: the weights and
+ * two optimizer slots read out of the backend, and their safetensors bytes.
+ */
+const COPIES_PER_CHECKPOINT = 6;
+/**
+ * Float32 copies of the first layer's weights when its SVD is computed (for
+ * the SVD view and exports): the file read, the weights, the matrix in float64,
+ * and its singular vectors in float64.
+ */
+const COPIES_FOR_SVD = 8;
 
 export interface MemoryEstimate {
   parameters: number;
@@ -20,6 +31,8 @@ export interface MemoryEstimate {
   parameterBytes: number;
   activationBytes: number;
   dataBytes: number;
+  /** The larger of saving a checkpoint (while training) and the first layer's SVD (after it, for the SVD view and exports). */
+  saveBytes: number;
   totalBytes: number;
 }
 
@@ -39,7 +52,8 @@ export function estimateMemory(cfg: RunConfig, inputSize: number, trainCount: nu
   const activationBytes = 4 * COPIES_PER_ACTIVATION * rows * units;
   // Raw and scaled images on the JavaScript side, and the backend's copy.
   const dataBytes = 4 * 3 * (trainCount + testCount) * inputSize;
-  return { parameters, parameterBytes, activationBytes, dataBytes, totalBytes: parameterBytes + activationBytes + dataBytes };
+  const saveBytes = Math.max(4 * COPIES_PER_CHECKPOINT * parameters, 4 * COPIES_FOR_SVD * inputSize * (layers[0]?.units ?? 0));
+  return { parameters, parameterBytes, activationBytes, dataBytes, saveBytes, totalBytes: parameterBytes + activationBytes + dataBytes + saveBytes };
 }
 
 /** The memory one run may use here: half of this machine's, and no more than the wasm heap. */
@@ -56,7 +70,8 @@ export function checkMemory(cfg: RunConfig, inputSize: number, trainCount: numbe
     const shape = [inputSize, ...cfg.network.layers.map((l) => l.units)].join('-');
     throw new ConfigError(
       `network: ${shape} has ${e.parameters.toExponential(2)} parameters and needs about ${gib(e.totalBytes)} to train ` +
-        `(parameters, gradients and optimizer state ${gib(e.parameterBytes)}, activations ${gib(e.activationBytes)}, data ${gib(e.dataBytes)}), ` +
+        `(parameters, gradients and optimizer state ${gib(e.parameterBytes)}, activations ${gib(e.activationBytes)}, data ${gib(e.dataBytes)}, ` +
+        `saving checkpoints and the SVD ${gib(e.saveBytes)}), ` +
         `more than the ${gib(limit)} a run may use here: use fewer or smaller layers, a smaller batch or fewer images`,
     );
   }

@@ -7,8 +7,8 @@ import { backendVersions, initBackend } from '../backend';
 import { loadDataset, describeDataset } from '../data/load';
 import { dataMax, scaleImages, type Dataset } from '../data/dataset';
 import { lossSettings } from '../model/definition';
-import { parseCheckpoint, serializeParams } from '../model/checkpoint';
-import { parseOptimizerState, serializeOptimizerState } from './optimizers';
+import { encodeCheckpoint, parseCheckpoint } from '../model/checkpoint';
+import { decodeOptimizerState, encodeOptimizerState } from './optimizerFile';
 import { initialParams } from '../model/params';
 import { BatchSampler, effectiveBatchSize } from './batches';
 import { createStepEngine, engineThreads } from './engines';
@@ -18,13 +18,14 @@ import { transferredParams } from './transfer';
 import { phaseAt, phasesOf, pretrainSteps } from './phases';
 import { pickByProbe, planProvider } from './provider';
 import { providerName } from '../onnx/providers';
-import { DivergedError, checkEvaluation, checkState } from './divergence';
+import { DivergedError, checkBlowUp, checkEvaluation, checkState } from './divergence';
 import { encodeTestSet } from '../data/storedTestSet';
 import { checkMemory } from './memoryBudget';
 import { encodeGreyPng } from '../util/png';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
-import { thisProcessAsOwner, type FinishStatus, type RunStore } from '../store/runStore';
+import type { FinishStatus, RunStore } from '../store/runStore';
+import { thisProcessAsOwner } from '../store/runOwner';
 import type { BackendName, EvalRecord, RunRecord, SweepTag, TrainEvent } from '../types';
 
 export interface TrainOptions {
@@ -71,8 +72,8 @@ export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean
       `run "${id}" stopped during its layer-wise pretraining (checkpoint at step ${step} of ${pre}): only its task phase can be resumed (duplicate it to train again)`,
     );
   // Every backend keeps the step graph's one layout; versions before it kept tfjs's own.
-  const savedJson = store.readOptimizerState(id, step);
-  const savedKind = savedJson === null ? null : parseOptimizerState(savedJson).kind;
+  const saved = store.readOptimizerState(id, step);
+  const savedKind = saved === null ? null : decodeOptimizerState(saved).kind;
   const legacy = savedKind === 'flat-adam' || savedKind === 'tfjs';
   const optimizer = savedKind !== null && !legacy;
   const kind = run.config.training.optimizer.kind;
@@ -213,9 +214,9 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   }
   /** A checkpoint and, beside it, the optimizer's state (the latest only): what a resumed run needs. */
   const checkpoint = async (s: number): Promise<void> => {
-    store.writeCheckpoint(id, s, serializeParams(dim, config.network.layers, engine.params(), s));
+    store.writeCheckpoint(id, s, encodeCheckpoint(dim, config.network.layers, engine.params(), s));
     const state = await engine.exportOptimizerState();
-    if (state) store.writeOptimizerState(id, s, serializeOptimizerState(state));
+    if (state) store.writeOptimizerState(id, s, encodeOptimizerState(state));
   };
 
   const sripVectors = (): SripVectors => {
@@ -230,7 +231,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   if (plan) {
     // The state at the checkpoint, and every random draw up to it replayed: the run goes on as if it had never stopped.
     const saved = store.readOptimizerState(id, from);
-    if (saved && !plan.reset.length) await engine.importOptimizerState(parseOptimizerState(saved));
+    if (saved && !plan.reset.length) await engine.importOptimizerState(decodeOptimizerState(saved));
     batches.skip(from);
     for (let i = 0; i <= from; i++) sripVectors(); // step 0's loss and every step to the checkpoint
     logQuietly(
@@ -245,6 +246,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   let lastEvalStep = from;
   /** The last measured rate, reported right after an evaluation (when no step has been timed since). */
   let lastRate = 0;
+  /** The run's first evaluation (step 0; on resume, read back): what a blow-up is measured against. */
+  let first: EvalRecord | undefined = plan ? store.readMetrics(id)[0] : undefined;
   const evaluateAt = async (s: number, v: number[]): Promise<EvalRecord> => {
     // The training rate excludes the evaluation itself.
     const now = performance.now();
@@ -272,6 +275,9 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     lastEvalTime = performance.now();
     lastEvalStep = s;
     if (rec.stepsPerSec > 0) lastRate = rec.stepsPerSec;
+    // Finite, so recorded (with its images) for study; the run ends diverged here all the same.
+    first ??= rec;
+    checkBlowUp(rec, first, config);
     return rec;
   };
 

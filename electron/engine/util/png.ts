@@ -1,4 +1,6 @@
-// PNG encoding of result images (backward images, singular vectors).
+// PNG encoding of result images (backward images, singular vectors), and the
+// one decoder of PNGs read back (data sets, run images for figures).
+import * as zlib from 'node:zlib';
 import { PNG } from 'pngjs';
 
 /** Maps lo..hi linearly to 0..255, clipping out-of-range values (uint8 casts would wrap) and NaN to 0. */
@@ -55,4 +57,63 @@ function packRgba(width: number, height: number, fill: (rgba: Buffer) => void, c
   const png = new PNG({ width, height });
   fill(png.data);
   return PNG.sync.write(png, { colorType, inputColorType: 6, inputHasAlpha: true });
+}
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+// Adam7: x start, y start, x step, y step of the seven passes.
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+/** The bytes an interlaced image's data inflates to: each pass's rows, each with its filter byte. */
+export function interlacedBytes(width: number, height: number, bitsPerPixel: number): number {
+  let total = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const cols = Math.ceil((width - x0) / dx);
+    const rows = Math.ceil((height - y0) / dy);
+    if (cols > 0 && rows > 0) total += rows * (1 + Math.ceil((cols * bitsPerPixel) / 8));
+  }
+  return total;
+}
+
+/**
+ * Decodes a PNG (pngjs expands it to 8-bit RGBA). pngjs bounds what it
+ * inflates by the header's size only for non-interlaced images; an interlaced
+ * one's data is inflated here first, stopping at what its header allows, so a
+ * small file that inflates to gigabytes is refused after a few kilobytes.
+ */
+export function decodeBoundedPng(buf: Buffer): PNG {
+  const head = interlacedHeader(buf);
+  if (head) {
+    const bound = interlacedBytes(head.width, head.height, head.bitsPerPixel);
+    try {
+      zlib.inflateSync(head.data, { maxOutputLength: bound });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw e;
+      throw new Error(`its image data inflates to more than the ${bound} bytes its ${head.width}x${head.height} header allows: the file is corrupt`);
+    }
+  }
+  return PNG.sync.read(buf);
+}
+
+/** IHDR of an interlaced PNG and its IDAT data joined; null when not interlaced (or too broken for pngjs to get as far). */
+function interlacedHeader(buf: Buffer): { width: number; height: number; bitsPerPixel: number; data: Buffer } | null {
+  if (buf.length < 33 || buf.toString('latin1', 12, 16) !== 'IHDR' || buf[28] !== 1) return null;
+  const channels = CHANNELS[buf[25]];
+  if (channels === undefined) return null;
+  const idat: Buffer[] = [];
+  for (let at = 8; at + 12 <= buf.length;) {
+    const length = buf.readUInt32BE(at);
+    const type = buf.toString('latin1', at + 4, at + 8);
+    if (type === 'IDAT') idat.push(buf.subarray(at + 8, Math.min(buf.length, at + 8 + length)));
+    if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20), bitsPerPixel: channels * buf[24], data: Buffer.concat(idat) };
 }

@@ -48,3 +48,13 @@ export function ownStartTime(): string | null {
   if (own === undefined) own = processStartTime(process.pid);
   return own;
 }
+
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -107,3 +107,51 @@ describe('racecar info-plane', () => {
     expect(none.stderr.trim()).toBe(`racecar: run ${ids.Std[0]} has no information planes: train it with --info-plane (training.infoPlane)`);
   });
 });
+
+describe('racecar study transfer', () => {
+  it('trains every mode’s sources, fine-tunes each with layer 1 frozen and not, and tables the accuracy over seeds', () => {
+    const study = tempDir();
+    const csv = path.join(tempDir(), 'study.csv');
+    const r = racecar([
+      'study',
+      'transfer',
+      '--seeds',
+      '0-1',
+      '--source-steps',
+      '12',
+      '--target-steps',
+      '6',
+      '--hidden',
+      '8',
+      '--csv',
+      csv,
+      '--json',
+      '--workspace',
+      study,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^\[24\/24\] Pre target \(layer 1 frozen\), seed 1: completed$/m);
+    const res = JSON.parse(r.stdout) as { cells: { mode: string; frozen: boolean; runs: string[]; sources: string[]; accuracy: { n: number } }[] };
+    expect(res.cells.map((c) => `${c.mode}${c.frozen ? '*' : ''}:${c.accuracy.n}`)).toEqual([
+      'Std:2',
+      'Std*:2',
+      'Ort:2',
+      'Ort*:2',
+      'RR:2',
+      'RR*:2',
+      'Pre:2',
+      'Pre*:2',
+    ]);
+    const runs = JSON.parse(racecar(['runs', '--json', '--workspace', study]).stdout).runs.map(
+      (x: { run: { id: string; config: Record<string, unknown> } }) => x.run,
+    );
+    expect(runs).toHaveLength(24);
+    // Each fine-tuning run starts from its own mode's source; the frozen ones keep layer 1 as it was there.
+    const frozen = res.cells.find((c) => c.mode === 'RR' && c.frozen)!;
+    const target = runs.find((x: { id: string }) => x.id === frozen.runs[0]);
+    expect(target.config.init).toEqual({ fromRun: frozen.sources[0], layers: [1], freeze: [1] });
+    const source = runs.find((x: { id: string }) => x.id === frozen.sources[0]);
+    expect((source.config.network as { layers: { lambda: number }[] }).layers[0].lambda).toBeGreaterThan(0);
+    expect(fs.readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(9);
+  }, 300_000);
+});

@@ -98,7 +98,9 @@ describe('racecar train / runs / svd', () => {
       'racecar: RACECAR_BACKEND=tensorflow is not available here: install @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node) or unset RACECAR_BACKEND',
     );
     const bogus = racecar([...quick, '--workspace', ws2], { RACECAR_BACKEND: 'gpu' });
-    expect(bogus.stderr.trim()).toBe('racecar: RACECAR_BACKEND=gpu is not a backend: use one of onnx, tensorflow, wasm, cpu, onnx-webgpu, onnx-cuda, onnx-dml, onnx-coreml or unset it');
+    expect(bogus.stderr.trim()).toBe(
+      'racecar: RACECAR_BACKEND=gpu is not a backend: use one of onnx, tensorflow, wasm, cpu, onnx-webgpu, onnx-cuda, onnx-dml, onnx-coreml or unset it',
+    );
     const threads = racecar([...quick, '--workspace', ws2], { RACECAR_BACKEND: 'onnx', RACECAR_ONNX_THREADS: 'many' });
     expect(threads.stderr.trim()).toBe('racecar: RACECAR_ONNX_THREADS=many is not a thread count: use a whole number from 1 to 64 or unset it');
     expect(fs.existsSync(ws2)).toBe(false);

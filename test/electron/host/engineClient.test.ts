@@ -106,17 +106,57 @@ describe('EngineClient with a real engine process', () => {
     expect(seen.filter((e) => e.type === 'engine')).toHaveLength(1);
   });
 
-  it('gives up after too many crashes, saying so, instead of restarting forever', async () => {
-    client = new EngineClient({ workspace: tempDir(), mode: 'browser', spawnEngine: () => forkChild<ToEngine, FromEngine>(ENGINE), maxRestarts: 1 });
+  it('keeps restarting an engine that keeps failing, after a pause, and never gives up', async () => {
+    client = new EngineClient({
+      workspace: tempDir(),
+      mode: 'browser',
+      spawnEngine: () => forkChild<ToEngine, FromEngine>(ENGINE),
+      maxRestarts: 1,
+      backoffMs: 50,
+    });
+    await client.start();
+    const { seen } = events(client);
+    const nth = (state: string, n: number) =>
+      expect.poll(() => seen.filter((e) => e.type === 'engine' && e.state === state).length, { timeout: 30_000 }).toBe(n);
+    process.kill(client.pid!, 'SIGKILL');
+    await nth('restarted', 1);
+    await client.handle('app.info', {});
+    // From now on each crash is followed by a pause, then a new engine: six more in a row.
+    for (let i = 1; i <= 6; i++) {
+      process.kill(client.pid!, 'SIGKILL');
+      await nth('stopped', i);
+      expect(seen.filter((e) => e.type === 'engine').at(-1)).toMatchObject({
+        message: expect.stringMatching(/keeps failing: the workbench starts it again in \d+ s, or restart the engine now/),
+      });
+      await nth('restarted', 1 + i);
+      await expect(client.handle('app.info', {})).resolves.toMatchObject({ mode: 'browser' });
+    }
+  });
+
+  it('restarts the engine on engine.restart at once: while it waits out a pause, and while it runs', async () => {
+    client = new EngineClient({
+      workspace: tempDir(),
+      mode: 'browser',
+      spawnEngine: () => forkChild<ToEngine, FromEngine>(ENGINE),
+      maxRestarts: 0,
+      backoffMs: 3_600_000,
+    });
     await client.start();
     const { when } = events(client);
-    process.kill(client.pid!, 'SIGKILL');
-    await when((e) => e.type === 'engine' && e.state === 'restarted');
-    await client.handle('app.info', {});
-    process.kill(client.pid!, 'SIGKILL');
-    const stopped = await when((e) => e.type === 'engine' && e.state === 'stopped');
-    expect(stopped).toMatchObject({ message: expect.stringMatching(/keeps failing, so it was not restarted: restart the workbench/) });
-    await expect(client.handle('app.info', {})).rejects.toThrow(/not restarted/);
+    const first = client.pid!;
+    process.kill(first, 'SIGKILL');
+    await when((e) => e.type === 'engine' && e.state === 'stopped');
+    await expect(client.handle('app.info', {})).rejects.toThrow(/keeps failing/);
+    // The UI's "Restart engine" does not wait for the hour-long pause.
+    const { pid } = await client.handle('engine.restart', {});
+    expect(pid).toBe(client.pid);
+    await expect(client.handle('app.info', {})).resolves.toMatchObject({ mode: 'browser' });
+    // A live (maybe hung) engine is replaced: the old process ends, the new one serves.
+    const second = client.pid!;
+    const again = await client.handle('engine.restart', {});
+    expect(again.pid).not.toBe(second);
+    await expect.poll(() => alive(second), { timeout: 30_000 }).toBe(false);
+    await expect(client.handle('app.info', {})).resolves.toMatchObject({ mode: 'browser' });
   });
 
   it('stops its engine and the engine stops its training run on close, which ends as interrupted', async () => {

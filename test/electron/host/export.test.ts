@@ -139,7 +139,7 @@ describe('export through the engine service', () => {
       `unknown figure 'bogus': use ${FIGURE_NAMES.join(', ')}`,
     );
     await expect(service.handle('export.bundle', { ids: [rr.id, 'no-such-run'], out: path.join(parent, 'b') })).rejects.toThrow(
-      /^run "no-such-run" not found in /,
+      /^invalid run id "no-such-run": /,
     );
     await expect(service.handle('export.bundle', { ids: [rr.id], out: path.join(parent, 'c.zip'), width: 0.01, height: 3 })).rejects.toThrow(
       /too small|at least/,

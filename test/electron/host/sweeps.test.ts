@@ -110,7 +110,31 @@ describe('sweeps in the engine service', () => {
     }
     const r = await call(service, 'sweeps.resume', { id });
     expect(r.queued).toBe(4);
-    expect((await call(service, 'runs.list', {})).queue).toHaveLength(3);
+    // One starts once the cancelled point's training process has exited.
+    await expect.poll(async () => (await call(service!, 'runs.list', {})).queue.length, { timeout: 60_000 }).toBe(3);
     await call(service, 'sweeps.cancel', { id });
+  });
+
+  it('a large sweep is queued a few points at a time: other requests are answered meanwhile, and a cancel stops the queuing', async () => {
+    const ws = tempDir();
+    service = createEngineService({ workspace: ws, mode: 'browser', maxParallel: 1 });
+    const big = { name: 'big sweep', base: base(100_000), axes: [{ param: 'seed', values: Array.from({ length: 300 }, (_, i) => i) }] };
+    const order: string[] = [];
+    const started = call(service, 'sweeps.start', { spec: big }).then((r) => (order.push('sweeps.start'), r));
+    await call(service, 'app.info', {}).then(() => order.push('app.info'));
+    // The sweep exists from the start; its points are still being queued.
+    const [id] = fs.readdirSync(path.join(ws, 'sweeps')) as [string];
+    const cancelled = await call(service, 'sweeps.cancel', { id });
+    expect(await started).toEqual({ id, points: 300 });
+    expect(order).toEqual(['app.info', 'sweeps.start']);
+    // The cancel caught the points queued by then (the one handed to a training process ends once that has started); none was queued after it.
+    expect((await call(service, 'runs.list', {})).queue).toEqual([]);
+    const ended = async () => (await call(service!, 'runs.list', {})).runs.every((r) => r.run.status === 'cancelled');
+    await expect.poll(ended, { timeout: 60_000 }).toBe(true);
+    const { runs } = await call(service, 'runs.list', {});
+    expect(runs.length).toBe(cancelled.cancelled);
+    expect(runs.length).toBeLessThan(300);
+    // Point files are written when a point is run by racecar sweep, not 300 at creation.
+    expect(fs.readdirSync(path.join(ws, 'sweeps', id, 'points'))).toEqual([]);
   });
 });

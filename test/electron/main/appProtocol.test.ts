@@ -21,7 +21,7 @@ beforeAll(() => {
   fs.writeFileSync(path.join(rendererDir, 'assets', 'a.js'), 'export {}');
   const dir = path.join(workspace, 'runs', '20260101-000000-a-0000', 'svd', 'layer0_0000040');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'u0.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  fs.writeFileSync(path.join(dir, 'u0.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   fs.writeFileSync(path.join(workspace, 'runs', '20260101-000000-a-0000', 'run.json'), '{"secret":1}');
   fs.writeFileSync(path.join(root, 'secret.txt'), 'SECRET');
 });

@@ -315,7 +315,7 @@ describe('startBrowserServer: malformed messages', () => {
       {
         send: `{"kind":"request","id":15,"channel":"runs.get","payload":{"id":${'['.repeat(5000)}${']'.repeat(5000)}}}`,
         id: 15,
-        match: /^runs\.get: id: /,
+        match: /^runs\.get: payload: nested more than 64 levels deep: send a flatter payload$/,
       },
     ];
     for (const k of cases) {

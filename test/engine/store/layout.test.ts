@@ -45,7 +45,7 @@ describe('layout', () => {
     expect(L.logPath(ws, id)).toBe(path.join(run, 'train.log'));
     expect(L.backwardPath(ws, id, 'inputs', 12)).toBe(path.join(run, 'backward', 'inputs', '12.png'));
     expect(L.backwardPath(ws, id, 1500, 3)).toBe(path.join(run, 'backward', '0001500', '3.png'));
-    expect(L.checkpointPath(ws, id, 0)).toBe(path.join(run, 'checkpoints', '0000000.json'));
+    expect(L.checkpointPath(ws, id, 0)).toBe(path.join(run, 'checkpoints', '0000000.safetensors'));
     expect(L.svdJsonPath(ws, id, 2, 40)).toBe(path.join(run, 'svd', 'layer2_0000040.json'));
     expect(L.svdImagePath(ws, id, 2, 40, 5)).toBe(path.join(run, 'svd', 'layer2_0000040', 'u5.png'));
     expect(() => L.backwardPath(ws, id, 0, -1)).toThrow(/image index/);

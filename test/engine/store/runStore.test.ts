@@ -6,7 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../electron/engine/config/schema';
 import { InvalidRunIdError, RUN_ID_RE } from '../../../electron/engine/store/layout';
-import { RunNotFoundError, RunStore } from '../../../electron/engine/store/runStore';
+import { RunNotFoundError } from '../../../electron/engine/store/runErrors';
+import { RunStore } from '../../../electron/engine/store/runStore';
 import type { RunRecord } from '../../../electron/engine/types';
 import { processStartTime } from '../../../electron/engine/util/processStart';
 import { config, evalRecord, extra, removeTempWorkspaces, tempWorkspace, walk } from './helpers';
@@ -225,12 +226,15 @@ describe('backward images, checkpoints, SVD', () => {
     const store = new RunStore(ws);
     const { id } = store.createRun(config(), extra);
     expect(store.latestCheckpointStep(id)).toBeNull();
-    store.writeCheckpoint(id, 200, '{"w":[2]}');
-    store.writeCheckpoint(id, 100, '{"w":[1]}');
+    store.writeCheckpoint(id, 200, Buffer.from('two'));
+    store.writeCheckpoint(id, 100, Buffer.from('one'));
     expect(store.get(id).checkpointSteps).toEqual([100, 200]);
-    expect(store.readCheckpoint(id, 100)).toBe('{"w":[1]}');
-    expect(fs.existsSync(path.join(ws, 'runs', id, 'checkpoints', '0000200.json'))).toBe(true);
+    expect(store.readCheckpoint(id, 100).toString()).toBe('one');
+    expect(fs.existsSync(path.join(ws, 'runs', id, 'checkpoints', '0000200.safetensors'))).toBe(true);
     expect(store.latestCheckpointStep(id)).toBe(200);
+    // an older run's JSON checkpoint is read too
+    fs.writeFileSync(path.join(ws, 'runs', id, 'checkpoints', '0000150.json'), '{"old":1}');
+    expect(store.readCheckpoint(id, 150).toString()).toBe('{"old":1}');
     // a checkpoint written just before a crash, not yet in run.json, still counts
     fs.writeFileSync(path.join(ws, 'runs', id, 'checkpoints', '0001000.json'), '{}');
     fs.writeFileSync(path.join(ws, 'runs', id, 'checkpoints', '0009000.json.tmp-1-abc'), '{');
@@ -258,7 +262,7 @@ describe('backward images, checkpoints, SVD', () => {
     store.appendMetrics(id, evalRecord(5));
     store.writeBackwardInputs(id, [png(0)]);
     store.writeBackward(id, 5, [png(1)]);
-    store.writeCheckpoint(id, 5, '{}');
+    store.writeCheckpoint(id, 5, Buffer.from('{}'));
     store.writeSvd(id, 0, 5, '{}', [png(2)]);
     store.appendLog(id, 'done');
     store.finishRun(id, 'completed');
@@ -415,7 +419,7 @@ describe('ids', () => {
       expect(() => store.appendLog(id, 'x'), id).toThrow(InvalidRunIdError);
       expect(() => store.readMetrics(id), id).toThrow(InvalidRunIdError);
       expect(() => store.backwardPath(id, 0, 0), id).toThrow(InvalidRunIdError);
-      expect(() => store.writeCheckpoint(id, 0, '{}'), id).toThrow(InvalidRunIdError);
+      expect(() => store.writeCheckpoint(id, 0, Buffer.from('{}')), id).toThrow(InvalidRunIdError);
     }
     expect(() => store.get('../x')).toThrow('invalid run id "../x"');
     expect(fs.readFileSync(path.join(ws, 'x', 'run.json'), 'utf8')).toBe('{}');
@@ -523,7 +527,7 @@ describe('failed writes keep the previous run.json', () => {
     fs.writeFileSync(path.join(dir, 'checkpoints'), 'not a folder');
     fs.mkdirSync(path.join(dir, 'backward'));
     fs.writeFileSync(path.join(dir, 'backward', '0000100'), 'not a folder');
-    expect(() => store.writeCheckpoint(id, 100, '{}')).toThrow(/EEXIST|ENOTDIR/);
+    expect(() => store.writeCheckpoint(id, 100, Buffer.from('{}'))).toThrow(/EEXIST|ENOTDIR/);
     expect(() => store.writeBackward(id, 100, [Buffer.from('x')])).toThrow(/EEXIST|ENOTDIR/);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
     expect(store.get(id)).toMatchObject({ checkpointSteps: [], backwardSteps: [] });

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeCheckpoint, parseCheckpoint } from '../../../electron/engine/model/checkpoint';
 import { RunStore } from '../../../electron/engine/store/runStore';
 import { svdDir, svdJsonPath, svdImagePath, testSetPath } from '../../../electron/engine/store/layout';
 import { computeLayerSvd, type LayerSvd, type SvdNote } from '../../../electron/engine/svd/runSvd';
@@ -79,12 +80,9 @@ describe('a checkpoint with non-finite weights (from before runs stopped at dive
   it('names the step and the earlier checkpoints instead of failing inside the SVD', async () => {
     const store = new RunStore(tempDir('racecar-svd-nan-'));
     const run = await trainSmall(store, 'nan later');
-    const raw = JSON.parse(store.readCheckpoint(run.id, 40)) as { step: number; params: { w: { data: string } }[] };
-    const w = new Float32Array(new Uint8Array(Buffer.from(raw.params[0]!.w.data, 'base64')).buffer);
-    w[5] = NaN;
-    raw.params[0]!.w.data = Buffer.from(w.buffer).toString('base64');
-    raw.step = 60;
-    store.writeCheckpoint(run.id, 60, JSON.stringify(raw));
+    const ck = parseCheckpoint(store.readCheckpoint(run.id, 40));
+    ck.params[0]!.w.data[5] = NaN;
+    store.writeCheckpoint(run.id, 60, encodeCheckpoint(ck.inputSize, ck.layers, ck.params, 60));
     expect(() => computeLayerSvd(store, run.id, 0)).toThrow(
       `step 60: run "${run.id}" has non-finite weights at this checkpoint (it diverged): choose an earlier checkpoint (20, 40)`,
     );

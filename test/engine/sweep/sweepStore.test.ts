@@ -3,7 +3,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RunStore } from '../../../electron/engine/store/runStore';
-import { createSweep, listSweeps, needsRun, pointPath, readSweep, sweepJsonPath, sweepStatus, sweepsDir } from '../../../electron/engine/sweep/sweepStore';
+import {
+  createSweep,
+  ensurePointFile,
+  listSweeps,
+  needsRun,
+  pointPath,
+  readSweep,
+  sweepJsonPath,
+  sweepStatus,
+  sweepsDir,
+} from '../../../electron/engine/sweep/sweepStore';
 import { extra, removeTempWorkspaces, tempWorkspace } from '../store/helpers';
 
 afterAll(removeTempWorkspaces);
@@ -26,7 +36,7 @@ const spec = {
 };
 
 describe('sweep store', () => {
-  it('saves the sweep file and one point file per point, and reads them back', () => {
+  it('saves the sweep file, a point file once the point is run, and reads them back', () => {
     const ws = tempWorkspace();
     const { sweep, points } = createSweep(ws, spec);
     expect(sweep.id).toMatch(/^\d{8}-\d{6}-tiny-[0-9a-f]{4}$/);
@@ -34,6 +44,9 @@ describe('sweep store', () => {
     const file = JSON.parse(fs.readFileSync(sweepJsonPath(ws, sweep.id), 'utf8'));
     expect(Object.keys(file).slice(0, 2)).toEqual(['id', 'createdAt']);
     expect(file.axes).toEqual(spec.axes);
+    // Point files are written as points are run.
+    expect(fs.readdirSync(path.join(ws, 'sweeps', sweep.id, 'points'))).toEqual([]);
+    expect(ensurePointFile(ws, sweep.id, points[3]!)).toBe(pointPath(ws, sweep.id, 3));
     const p3 = JSON.parse(fs.readFileSync(pointPath(ws, sweep.id, 3), 'utf8'));
     expect(p3.sweep).toEqual({ id: sweep.id, point: 3 });
     expect(p3.seed).toBe(1);

@@ -14,11 +14,12 @@ import { interpret } from '../graph/float64';
 import { parseCheckpoint } from '../../../electron/engine/model/checkpoint';
 import { RunStore } from '../../../electron/engine/store/runStore';
 import { computeLayerSvd } from '../../../electron/engine/svd/runSvd';
-import { DivergedError, checkEvaluation, checkState } from '../../../electron/engine/train/divergence';
+import { DivergedError, checkBlowUp, checkEvaluation, checkState } from '../../../electron/engine/train/divergence';
 import { trainToEnd } from '../../../electron/engine/train/trainer';
 import type { EvalRecord, RunRecord, TrainEvent } from '../../../electron/engine/types';
 import { exportBundle } from '../../../electron/export/bundle';
 import { smallPeak } from '../../helpers/configs';
+import { configFromFlags } from '../../../electron/cli/trainArgs';
 import { tempDir } from '../../helpers/tmp';
 
 const sgd = (learningRate: number, evalEvery: number): RunConfigInput =>
@@ -74,6 +75,36 @@ describe('the divergence checks', () => {
     expect(() => checkEvaluation({ ...rec, testRecon: [1, -Infinity] }, cfg)).toThrow(
       /^diverged at step 50: the test reconstruction error of layer 2 became -infinite: lower the learning rate/,
     );
+    // A finite blow-up: measured against the start, or 1 when the start is smaller.
+    const start = { ...rec, step: 0, loss: { ...rec.loss, total: 69.2 }, testRecon: [5937, 0.5] };
+    expect(() => checkBlowUp({ ...rec, loss: { ...rec.loss, total: 6920 }, testRecon: [5.9e15, 1e12] }, start, cfg)).not.toThrow();
+    expect(() => checkBlowUp({ ...rec, loss: { ...rec.loss, total: 63508 } }, start, cfg)).toThrow(
+      new DivergedError(
+        50,
+        'diverged at step 50: the training loss grew from 69.2 at step 0 to 6.35e+4, more than 100 times: lower the learning rate (training.optimizer.learningRate is 1000000, or use adam)',
+      ),
+    );
+    expect(() => checkBlowUp({ ...rec, testRecon: [1, 7.5e27] }, start, cfg)).toThrow(
+      /^diverged at step 50: the test reconstruction error of layer 2 grew from 0\.500 at step 0 to 7\.50e\+27, more than 1000000000000 times: /,
+    );
+  });
+});
+
+describe('a finite blow-up under Adam', () => {
+  it('--layers 4,2 --steps 50 --lr 1e6 (what racecar train makes of them) ends diverged, with its finite metrics kept', async () => {
+    const store = new RunStore(tempDir('racecar-blowup-'));
+    const cfg = configFromFlags({ layers: '4,2', steps: '50', lr: '1e6' });
+    const r = await trainToEnd(cfg, { store });
+    expect(r.status).toBe('diverged');
+    const m =
+      /^diverged at step (\d+): the (training loss|test reconstruction error of layer 1) grew from [\d.e+-]+ at step 0 to [\d.e+-]+, more than 1\d+ times: lower the learning rate \(training\.optimizer\.learningRate is 1000000\)$/.exec(
+        r.error ?? '',
+      );
+    expect(m, r.error).not.toBeNull();
+    const metrics = store.readMetrics(r.id);
+    // The blown-up evaluation is finite and kept; nothing after it.
+    expect(metrics.at(-1)!.step).toBe(Number(m![1]));
+    for (const x of metrics) expect(Number.isFinite(x.loss.total)).toBe(true);
   });
 });
 

@@ -28,10 +28,17 @@ describe('memory budget', () => {
     expect(() => checkMemory(cfg([128, 2]), 784, 100, 10)).not.toThrow();
     expect(() => checkMemory(cfg([512, 256, 10], false, 128), 784, 60000, 10000)).not.toThrow();
     expect(() => checkMemory(cfg([100000, 50000, 2]), 784, 100, 10)).toThrow(
-      /^network: 784-100000-50000-2 has 5\.08e\+9 parameters and needs about 11\d GiB to train \(parameters, gradients and optimizer state 11\d GiB, activations 0\.\d\d GiB, data 0\.00 GiB\), more than the \d+\.\d\d GiB a run may use here: use fewer or smaller layers/,
+      /^network: 784-100000-50000-2 has 5\.08e\+9 parameters and needs about 2\d\d GiB to train \(parameters, gradients and optimizer state 11\d GiB, activations 0\.\d\d GiB, data 0\.00 GiB, saving checkpoints and the SVD 11\d GiB\), more than the \d+\.\d\d GiB a run may use here: use fewer or smaller layers/,
     );
     expect(runMemoryLimit(64 * 2 ** 30)).toBe(4 * 2 ** 30); // the wasm heap
     expect(runMemoryLimit(2 * 2 ** 30)).toBe(2 ** 30);
+  });
+
+  it('counts saving checkpoints and the SVD: 784-100000-2, which trained and then died writing its checkpoint, is refused', () => {
+    const e = estimateMemory(cfg([100000, 2]), 784, 20, 4);
+    expect(e.saveBytes).toBe(Math.max(4 * 6 * e.parameters, 4 * 8 * 784 * 100000));
+    expect(e.totalBytes - e.saveBytes).toBeLessThan(4 * 2 ** 30);
+    expect(() => checkMemory(cfg([100000, 2]), 784, 20, 4, 4 * 2 ** 30)).toThrow(/saving checkpoints and the SVD 2\.\d\d GiB\), more than the 4\.00 GiB/);
   });
 
   it('is checked before a run starts (validation in the engine)', () => {

@@ -82,7 +82,7 @@ describe.each(availableBackends())('resuming a run on %s', (backend) => {
         /resumed from the checkpoint at step 20 of 40: restored weights and biases/,
       );
       // Only the latest optimizer state is kept.
-      expect(fs.readdirSync(optimizerDir(store.workspace, id))).toEqual(['0000040.json']);
+      expect(fs.readdirSync(optimizerDir(store.workspace, id))).toEqual(['0000040.safetensors']);
     });
   }
 
@@ -91,7 +91,7 @@ describe.each(availableBackends())('resuming a run on %s', (backend) => {
     const store = new RunStore(tempDir());
     const id = await trainAndStop(store, config, 20);
     // As a run killed after its evaluation at 20 but before a checkpoint there, from an older version (no optimizer state).
-    fs.rmSync(path.join(store.workspace, 'runs', id, 'checkpoints', '0000020.json'));
+    fs.rmSync(path.join(store.workspace, 'runs', id, 'checkpoints', '0000020.safetensors'));
     fs.rmSync(optimizerDir(store.workspace, id), { recursive: true });
     store.updateRun(id, { status: 'interrupted' });
     const plan = resumePlan(store, id);

@@ -31,6 +31,9 @@ export class AppStore {
   info = $state.raw<Results['app.info'] | null>(null);
   connection = $state<'connected' | 'closed'>('connected');
   notices = $state<Notice[]>([]);
+  /** Why the engine is down (it keeps failing; its host starts it again after a pause): the app offers "Restart engine" meanwhile. */
+  engineDown = $state<string | null>(null);
+  restartingEngine = $state(false);
   /** Selections that survive switching views. */
   /** Backward view: the runs shown side by side (the first is the one scrubbed by default). */
   backwardRunIds = $state<string[]>([]);
@@ -111,6 +114,7 @@ export class AppStore {
     } else if (e.type === 'engine') {
       // A new engine process: runs it was training are now interrupted.
       this.notify(e.message, e.state === 'restarted' ? 'info' : 'error');
+      this.engineDown = e.state === 'stopped' ? e.message : null;
       if (e.state === 'restarted') void this.runs.refresh();
     }
   }
@@ -220,6 +224,18 @@ export class AppStore {
     await this.runs.refresh();
     if (this.runs.queue.includes(id)) this.live.setFollow(true);
     else this.live.followRun(id);
+  }
+
+  /** A new engine process now, instead of waiting for the next automatic try. */
+  async restartEngine(): Promise<void> {
+    this.restartingEngine = true;
+    try {
+      if (!(await this.attempt('Restart engine', () => this.api.call('engine.restart', {})))) return;
+      this.engineDown = null;
+      await this.runs.refresh();
+    } finally {
+      this.restartingEngine = false;
+    }
   }
 
   /** Opens a run in the Live view (its charts, status and log). */

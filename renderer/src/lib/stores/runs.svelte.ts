@@ -47,12 +47,7 @@ export class RunsStore {
       try {
         do {
           this.again = false;
-          const r = await this.api.call('runs.list', {});
-          this.runs = r.runs;
-          this.problems = r.problems;
-          this.queue = r.queue;
-          this.error = null;
-          this.loaded = true;
+          await this.loadPages();
         } while (this.again);
       } catch (e) {
         this.error = e instanceof Error ? e.message : String(e);
@@ -62,6 +57,29 @@ export class RunsStore {
     })();
     return this.inflight;
   }
+
+  /** Page by page, newest first: the rows show once the first page is in, and no message carries thousands of runs. */
+  private async loadPages(): Promise<void> {
+    const all: RunSummary[] = [];
+    const seen = new Set<string>();
+    for (let offset = 0; ; offset += RunsStore.PAGE) {
+      const r = await this.api.call('runs.list', { offset, limit: RunsStore.PAGE });
+      // A run created meanwhile shifts the pages: a run seen on the page before may come again.
+      for (const s of r.runs) {
+        if (seen.has(s.run.id)) continue;
+        seen.add(s.run.id);
+        all.push(s);
+      }
+      this.runs = all.slice();
+      this.problems = r.problems;
+      this.queue = r.queue;
+      this.error = null;
+      this.loaded = true;
+      if (r.runs.length < RunsStore.PAGE || offset + RunsStore.PAGE >= r.total) return;
+    }
+  }
+
+  static readonly PAGE = 500;
 
   byId(id: string | null | undefined): RunSummary | undefined {
     return id ? this.runs.find((r) => r.run.id === id) : undefined;

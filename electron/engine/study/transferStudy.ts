@@ -1,0 +1,124 @@
+// The transfer study, ready made: source runs of every mode (Std, Ort, RR,
+// Pre) on one task, each fine-tuned on another task with its first layer
+// frozen and not, over seeds; the result is the test accuracy after transfer
+// per mode and freeze, summarised over the seeds, with Welch's test of each
+// mode against Std. Every run is an ordinary run of the workspace.
+import type { RunConfigInput } from '../config/schema';
+import type { RunStore } from '../store/runStore';
+import { trainToEnd } from '../train/trainer';
+import type { TrainEvent } from '../types';
+import { summarize, welch, type Summary, type Welch } from '../stats/summary';
+
+export const STUDY_MODES = ['Std', 'Ort', 'RR', 'Pre'] as const;
+export type StudyMode = (typeof STUDY_MODES)[number];
+
+export interface StudyOptions {
+  seeds: number[];
+  sourceSteps: number;
+  targetSteps: number;
+  /** Hidden layer sizes; the output layer has one logit per digit. */
+  hidden: number[];
+}
+
+export const STUDY_DEFAULTS: StudyOptions = { seeds: [0, 1, 2], sourceSteps: 600, targetSteps: 300, hidden: [128] };
+
+/** MNIST digits 0-4 as the source task, 5-9 as the target (labels are the digits: ten logits). */
+const task = (digits: number[]): RunConfigInput['data'] => ({ source: { kind: 'mnist', digits, trainPerClass: 200, testPerClass: 100 }, scale: 'unit' });
+export const SOURCE_DIGITS = [0, 1, 2, 3, 4];
+export const TARGET_DIGITS = [5, 6, 7, 8, 9];
+
+function sourceConfig(mode: StudyMode, seed: number, o: StudyOptions): RunConfigInput {
+  const lambda = mode === 'RR' ? 1e-3 : 0;
+  return {
+    name: `transfer-source-${mode}-s${seed}`,
+    seed,
+    data: task(SOURCE_DIGITS),
+    network: { layers: [...o.hidden.map((units) => ({ units, activation: 'relu' as const, lambda })), { units: 10, activation: 'linear' as const, lambda }] },
+    loss: { reduction: 'mean', lambdaOrt: mode === 'Ort' ? 0.1 : 0 },
+    training: {
+      optimizer: { kind: 'adam', learningRate: 1e-3 },
+      batchSize: 64,
+      steps: o.sourceSteps,
+      evalEvery: Math.max(1, Math.floor(o.sourceSteps / 4)),
+      checkpointEvery: 0,
+      backwardSamples: 4,
+      ...(mode === 'Pre' ? { pretrain: { stepsPerLayer: Math.max(1, Math.floor(o.sourceSteps / 2)) } } : {}),
+    },
+  };
+}
+
+function targetConfig(source: string, mode: StudyMode, seed: number, freeze: boolean, o: StudyOptions): RunConfigInput {
+  return {
+    name: `transfer-target-${mode}-s${seed}${freeze ? '-frozen' : ''}`,
+    seed,
+    data: task(TARGET_DIGITS),
+    network: {
+      layers: [...o.hidden.map((units) => ({ units, activation: 'relu' as const, lambda: 0 })), { units: 10, activation: 'linear' as const, lambda: 0 }],
+    },
+    loss: { reduction: 'mean', lambdaOrt: 0 },
+    // The hidden layers come from the source; the output layer (digit logits) starts afresh.
+    init: { fromRun: source, layers: o.hidden.map((_, k) => k + 1), freeze: freeze ? [1] : [] },
+    training: {
+      optimizer: { kind: 'adam', learningRate: 1e-3 },
+      batchSize: 64,
+      steps: o.targetSteps,
+      evalEvery: Math.max(1, Math.floor(o.targetSteps / 4)),
+      checkpointEvery: 0,
+      backwardSamples: 4,
+    },
+  };
+}
+
+export interface StudyCell {
+  mode: StudyMode;
+  frozen: boolean;
+  runs: string[];
+  sources: string[];
+  accuracy: Summary;
+  /** This mode against Std at the same freeze setting (null for Std, or with fewer than two seeds). */
+  vsStd: Welch | null;
+}
+
+export interface StudyResult {
+  cells: StudyCell[];
+}
+
+/** Trains the study's runs one after another (progress through `onEvent`) and summarises them. */
+export async function runTransferStudy(
+  store: RunStore,
+  o: StudyOptions,
+  onEvent?: (e: TrainEvent, label: string) => void,
+  signal?: AbortSignal,
+): Promise<StudyResult> {
+  const acc: Record<string, { runs: string[]; sources: string[]; values: number[] }> = {};
+  const key = (m: StudyMode, f: boolean) => `${m}|${f}`;
+  for (const seed of o.seeds)
+    for (const mode of STUDY_MODES) {
+      const src = await trainToEnd(sourceConfig(mode, seed, o), { store, signal }, (e) => onEvent?.(e, `${mode} source, seed ${seed}`));
+      if (src.status !== 'completed') throw new Error(`the ${mode} source run of seed ${seed} ended ${src.status}: ${src.error ?? 'see its log'}`);
+      for (const frozen of [false, true]) {
+        const run = await trainToEnd(targetConfig(src.id, mode, seed, frozen, o), { store, signal }, (e) =>
+          onEvent?.(e, `${mode} target${frozen ? ' (layer 1 frozen)' : ''}, seed ${seed}`),
+        );
+        if (run.status !== 'completed') throw new Error(`the ${mode} transfer run of seed ${seed} ended ${run.status}: ${run.error ?? 'see its log'}`);
+        const c = (acc[key(mode, frozen)] ??= { runs: [], sources: [], values: [] });
+        c.runs.push(run.id);
+        c.sources.push(src.id);
+        c.values.push(store.readMetrics(run.id).at(-1)!.testAccuracy);
+      }
+    }
+  const cells = STUDY_MODES.flatMap((mode) =>
+    [false, true].map((frozen) => {
+      const c = acc[key(mode, frozen)];
+      return {
+        mode,
+        frozen,
+        runs: c.runs,
+        sources: c.sources,
+        accuracy: summarize(c.values),
+        vsStd: mode === 'Std' ? null : welch(c.values, acc[key('Std', frozen)].values),
+      };
+    }),
+  );
+  return { cells };
+}
