@@ -14,13 +14,12 @@ import type { FigureName } from './options';
 import type { FigureEntry } from './readme';
 import type { BundleWriter, RenderTask } from './render';
 import type { Settings } from './plan';
+import { errorMessage } from '../engine/util/errorMessage';
 
 export interface PlannedRun {
   run: RunRecord;
   metrics: EvalRecord[];
 }
-
-const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export class BundlePlan {
   readonly theme: ChartTheme;
@@ -70,7 +69,7 @@ export class BundlePlan {
         try {
           v = loadRunVectors(this.store, run);
         } catch (e) {
-          v = msg(e);
+          v = errorMessage(e);
         }
       }
       this.vectorsCache.set(run.id, v);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { nearestExistingDir } from '../engine/util/makeDirs';
 import { ExportError, type ExportWords } from './errors';
 import { MANIFEST_NAME } from './manifest';
+import { errorMessage } from '../engine/util/errorMessage';
 
 export interface Target {
   out: string;
@@ -16,7 +17,6 @@ export interface Target {
 }
 
 const code = (e: unknown) => (e as NodeJS.ErrnoException | null)?.code;
-const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export const FS_ERROR_CODES = ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EDQUOT', 'ENOENT', 'EEXIST'];
 
@@ -34,7 +34,7 @@ export function describeFsError(e: unknown, where: string, words: ExportWords): 
             ? 'the disk is full'
             : c === 'ENOENT' && p
               ? `${p} cannot be created there`
-              : msg(e).split('\n')[0];
+              : errorMessage(e).split('\n')[0];
   return `cannot write the bundle to ${where}: ${why}: ${words.chooseAnother}`;
 }
 

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RunStore } from '../engine/store/runStore';
 import { ExportCancelledError, exportBundle, type ExportOptions, type ExportProgress, type ExportResult } from '../export/bundle';
 import { resolveSweepExport, type SweepExportRequest } from '../export/sweepExport';
+import { errorMessage } from '../engine/util/errorMessage';
 
 /** What the service passes as workerData: the export's options without store, signal and callback. */
 export interface ExportThreadData {
@@ -44,6 +45,6 @@ Promise.resolve()
     });
   })
   .then((result) => post({ type: 'done', result }))
-  .catch((e: unknown) => post({ type: 'error', message: e instanceof Error ? e.message : String(e), cancelled: e instanceof ExportCancelledError }))
+  .catch((e: unknown) => post({ type: 'error', message: errorMessage(e), cancelled: e instanceof ExportCancelledError }))
   // Nothing more to listen for: the thread may end (the service also terminates it on the final message).
   .finally(() => port.unref());

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RunConfig } from '../engine/config/schema';
 import { prepareRun } from '../engine/train/trainer';
+import { errorMessage } from '../engine/util/errorMessage';
 
 export type PrepareThreadResult = { ok: true; config: RunConfig; totalSteps: number } | { ok: false; error: string };
 
@@ -12,6 +13,6 @@ try {
   const p = prepareRun((workerData as { config: unknown }).config);
   reply = { ok: true, config: p.config, totalSteps: p.totalSteps };
 } catch (e) {
-  reply = { ok: false, error: e instanceof Error ? e.message : String(e) };
+  reply = { ok: false, error: errorMessage(e) };
 }
 parentPort!.postMessage(reply);

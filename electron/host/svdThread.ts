@@ -7,6 +7,7 @@ import type { SvdVectorsView } from '../contract/contract';
 import { RunStore } from '../engine/store/runStore';
 import { layerSvdMeta, layerVectors, type LayerSvdMeta } from '../engine/svd/runSvd';
 import { toSvdVectorsView } from './svdView';
+import { errorMessage } from '../engine/util/errorMessage';
 
 export type SvdThreadData = { workspace: string; id: string; layer: number; step?: number } & ({ kind: 'get' } | { kind: 'vectors'; indices: number[] });
 
@@ -21,6 +22,6 @@ try {
       ? { ok: true, vectors: toSvdVectorsView(layerVectors(store, d.id, d.layer, d.step, d.indices)) }
       : { ok: true, svd: layerSvdMeta(store, d.id, d.layer, d.step) };
 } catch (e) {
-  reply = { ok: false, error: e instanceof Error ? e.message : String(e) };
+  reply = { ok: false, error: errorMessage(e) };
 }
 parentPort!.postMessage(reply);

@@ -5,10 +5,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RunStore } from '../engine/store/runStore';
 import { sweepResults } from '../engine/sweep/results';
 import type { SweepStatus } from '../engine/sweep/sweepStore';
+import { errorMessage } from '../engine/util/errorMessage';
 
 const { workspace, status } = workerData as { workspace: string; status: SweepStatus };
 try {
   parentPort!.postMessage({ ok: true, results: sweepResults(new RunStore(workspace), status) });
 } catch (e) {
-  parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });
+  parentPort!.postMessage({ ok: false, error: errorMessage(e) });
 }

@@ -9,6 +9,7 @@ import { trainRun } from '../engine/train/trainer';
 import { oneLine } from '../contract/oneLine';
 import { engineChannel } from './trainingPort';
 import type { ToTraining } from './trainingProtocol';
+import { errorMessage } from '../engine/util/errorMessage';
 
 /** The engine process: over the fork's IPC channel, or (desktop app) the port main hands over. */
 const parent = engineChannel();
@@ -60,7 +61,7 @@ async function run(store: RunStore, msg: Extract<ToTraining, { type: 'train' }>)
     }
     parent.post({ type: 'done' });
   } catch (e) {
-    parent.post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    parent.post({ type: 'error', message: errorMessage(e) });
   }
   flushEdits();
   // Let the last messages flush before leaving; edits that arrive meanwhile are still answered.

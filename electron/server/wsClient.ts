@@ -2,6 +2,7 @@
 // WebSocket of browserServer.ts. Bundled into the renderer, so no Node
 // imports: only types from the contract, and the global WebSocket.
 import type { Channel, EngineApi, EngineEvent, RequestOf, ResultOf } from '../contract/contract';
+import { errorMessage } from '../engine/util/errorMessage';
 
 /** The subset of the DOM WebSocket used here (the project compiles without DOM types). */
 export interface WebSocketLike {
@@ -48,7 +49,7 @@ export function connectWebSocketApi(url: string, WebSocketImpl?: WebSocketConstr
     try {
       ws = new Impl(url);
     } catch (e) {
-      rejectConnect(new Error(`cannot connect to ${redact(url)}: ${e instanceof Error ? e.message : String(e)}`));
+      rejectConnect(new Error(`cannot connect to ${redact(url)}: ${errorMessage(e)}`));
       return;
     }
     let opened = false;
@@ -67,7 +68,7 @@ export function connectWebSocketApi(url: string, WebSocketImpl?: WebSocketConstr
         try {
           text = JSON.stringify({ kind: 'request', id, channel, payload: payload ?? {} });
         } catch (e) {
-          return Promise.reject(new Error(`${channel}: payload cannot be serialised: ${e instanceof Error ? e.message : String(e)}`));
+          return Promise.reject(new Error(`${channel}: payload cannot be serialised: ${errorMessage(e)}`));
         }
         // UTF-8 length is at most 3 bytes per UTF-16 unit; only measure exactly when it might matter.
         if (text.length * 3 > MAX_MESSAGE_BYTES && new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {

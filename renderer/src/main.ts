@@ -3,6 +3,7 @@ import { z } from 'zod';
 import App from './App.svelte';
 import { connectEngine } from './lib/api';
 import './app.css';
+import { errorMessage } from '../../electron/engine/util/errorMessage';
 
 // The CSP forbids eval: keep zod off its Function()-compiled fast path.
 z.config({ jitless: true });
@@ -25,4 +26,4 @@ function fatal(message: string): void {
 
 connectEngine()
   .then((connection) => mount(App, { target, props: { connection } }))
-  .catch((e: unknown) => fatal(e instanceof Error ? e.message : String(e)));
+  .catch((e: unknown) => fatal(errorMessage(e)));

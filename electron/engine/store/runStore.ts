@@ -16,6 +16,7 @@ import { RunNotFoundError, RunRecordError, symlinkedRunMessage } from './runErro
 import { endsWithoutNewline, isSymlink, parseMetricsLines, readFirst, removeEmptyUpTo, removeStaleTemporaries, reserveFile } from './runFiles';
 import { ownerAlive, thisProcessAsOwner } from './runOwner';
 import { RecordCache } from './recordCache';
+import { errorMessage } from '../util/errorMessage';
 
 export type FinishStatus = 'completed' | 'cancelled' | 'failed' | 'diverged' | 'interrupted';
 const FINISH_STATUSES: readonly FinishStatus[] = ['completed', 'cancelled', 'failed', 'diverged', 'interrupted'];
@@ -151,7 +152,7 @@ export class RunStore {
     try {
       entries = fs.readdirSync(L.runsDir(this.workspace), { withFileTypes: true });
     } catch (e) {
-      if (code(e) !== 'ENOENT') problems.push({ id: '', error: `cannot read ${L.runsDir(this.workspace)}: ${msg(e)}` });
+      if (code(e) !== 'ENOENT') problems.push({ id: '', error: `cannot read ${L.runsDir(this.workspace)}: ${errorMessage(e)}` });
       return { runs, problems };
     }
     for (const ent of entries) {
@@ -171,7 +172,7 @@ export class RunStore {
         runs.push(this.view(this.records.get(file, () => this.readRecord(ent.name))));
       } catch (e) {
         if (e instanceof RunNotFoundError) continue; // deleted while we listed
-        problems.push({ id: ent.name, error: msg(e) });
+        problems.push({ id: ent.name, error: errorMessage(e) });
       }
     }
     this.records.keepOnly(listed);
@@ -465,19 +466,19 @@ export class RunStore {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
       if (code(e) === 'ENOENT') throw new RunRecordError(id, `run "${id}" has no run.json (${file})`);
-      throw new RunRecordError(id, `run "${id}": cannot read run.json: ${msg(e)}`);
+      throw new RunRecordError(id, `run "${id}": cannot read run.json: ${errorMessage(e)}`);
     }
     let data: unknown;
     try {
       data = JSON.parse(text);
     } catch (e) {
-      throw new RunRecordError(id, `run "${id}": run.json is not valid JSON: ${msg(e)}`);
+      throw new RunRecordError(id, `run "${id}": run.json is not valid JSON: ${errorMessage(e)}`);
     }
     let rec: RunRecord;
     try {
       rec = parseRunRecord(data);
     } catch (e) {
-      throw new RunRecordError(id, `run "${id}": run.json is invalid: ${msg(e)}`);
+      throw new RunRecordError(id, `run "${id}": run.json is invalid: ${errorMessage(e)}`);
     }
     // A folder copied or renamed by hand: writing through rec.id would hit another run.
     if (rec.id !== id) throw new RunRecordError(id, `run "${id}": run.json belongs to run "${rec.id}"`);
@@ -512,8 +513,4 @@ export class RunStore {
       throw e;
     }
   }
-}
-
-function msg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runsDir } from './layout';
+import { errorMessage } from '../util/errorMessage';
 
 export class WorkspaceError extends Error {
   constructor(message: string) {
@@ -21,7 +22,7 @@ function why(e: unknown): string {
   if (c === 'EROFS') return 'the file system is read-only';
   if (c === 'ENOSPC') return 'the disk is full';
   if (c === 'ENOENT') return 'that folder cannot be created there';
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  return errorMessage(e).split('\n')[0]!;
 }
 
 /** Checks `dir` as a workspace, creating it when only its last level is missing; returns the absolute path. */

@@ -13,6 +13,7 @@ import { thinSvd } from './svd';
 import { svdAlignment, type AlignmentData } from './alignment';
 import { singularVectorPng } from './colormap';
 import { encodeGreyPng } from '../util/png';
+import { errorMessage } from '../util/errorMessage';
 
 /** Vector images kept per layer: all of them for usual widths (data-like vectors may have the smallest singular values), bounded for very wide layers. */
 export const MAX_VECTOR_IMAGES = 1024;
@@ -84,7 +85,7 @@ function meanImage(mean: Float64Array, image: { height: number; width: number })
   return `data:image/png;base64,${encodeGreyPng(mean, image.width, image.height, lo, hi).toString('base64')}`;
 }
 
-const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+const msg = (e: unknown) => errorMessage(e).split('\n')[0];
 
 /** The cached result, or null when there is none or it does not read back whole (then it is recomputed). */
 function readCached(store: RunStore, runId: string, layer: number, at: number, readImages: boolean, note: (n: SvdNote) => void): LayerSvd | null {

@@ -27,6 +27,7 @@ import { appPackage } from '../util/version';
 import type { FinishStatus, RunStore } from '../store/runStore';
 import { thisProcessAsOwner } from '../store/runOwner';
 import type { BackendName, EvalRecord, RunRecord, SweepTag, TrainEvent } from '../types';
+import { errorMessage } from '../util/errorMessage';
 
 export interface TrainOptions {
   store: RunStore;
@@ -371,7 +372,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
 
 /** One line; a full or read-only disk is named as such, with the fix. */
 function describeError(e: unknown, store: RunStore): string {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorMessage(e);
   const code = (e as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return `the disk holding ${store.workspace} is full (${message}): free some space, then train again`;
   if (code === 'EROFS') return `the workspace ${store.workspace} is read-only (${message}): choose a writable workspace`;

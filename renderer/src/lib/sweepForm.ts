@@ -4,6 +4,7 @@
 // of runs and the first problem before anything is sent.
 import type { RunConfig } from '../../../electron/engine/config/schema';
 import { axisLabel, expandSweep, parseSeedList, parseSweepSpec, type AxisParam, type SweepSpecInput } from '../../../electron/engine/sweep/spec';
+import { errorMessage } from '../../../electron/engine/util/errorMessage';
 
 export interface AxisField {
   param: AxisParam;
@@ -94,6 +95,6 @@ export function sweepSpecOf(form: SweepFormState, base: RunConfig | null): Sweep
     const points = expandSweep(parseSweepSpec(spec));
     return { ok: true, spec, points: points.length, keys: points.slice(0, 50).map((p) => p.key) };
   } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    return { ok: false, error: errorMessage(e) };
   }
 }

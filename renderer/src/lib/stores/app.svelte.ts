@@ -9,6 +9,7 @@ import { RunsStore } from './runs.svelte';
 import { keepSession } from './session.svelte';
 import { SweepsStore } from './sweeps.svelte';
 import { SvdStore } from './svd.svelte';
+import { errorMessage } from '../../../../electron/engine/util/errorMessage';
 
 export const VIEWS = [
   { id: 'experiment', label: 'Experiment' },
@@ -78,7 +79,7 @@ export class AppStore {
       this.api
         .call('app.info', {})
         .then((i) => (this.info = i))
-        .catch((e) => this.notify(`app.info: ${e instanceof Error ? e.message : String(e)}`)),
+        .catch((e) => this.notify(`app.info: ${errorMessage(e)}`)),
       this.runs.refresh(),
       this.experiment.loadPresets(),
     ]);
@@ -260,7 +261,7 @@ export class AppStore {
     try {
       return await fn();
     } catch (e) {
-      this.notify(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      this.notify(`${what}: ${errorMessage(e)}`);
       return undefined;
     }
   }

@@ -17,6 +17,7 @@ import {
   type LayerForm,
   type Regularizer,
 } from '../form';
+import { errorMessage } from '../../../../electron/engine/util/errorMessage';
 
 export class ExperimentStore {
   form = $state<FormState>(defaultForm());
@@ -41,7 +42,7 @@ export class ExperimentStore {
       this.presets = r.presets;
       this.presetsError = null;
     } catch (e) {
-      this.presetsError = e instanceof Error ? e.message : String(e);
+      this.presetsError = errorMessage(e);
     }
   }
 
@@ -108,7 +109,7 @@ export class ExperimentStore {
       const r = await this.api.call('runs.start', { config });
       return r.id;
     } catch (e) {
-      this.startError = e instanceof Error ? e.message : String(e);
+      this.startError = errorMessage(e);
       return null;
     } finally {
       this.starting = false;

@@ -13,6 +13,7 @@ import {
   type FigureFormat,
   type SizeUnit,
 } from '../../../../electron/export/options';
+import { errorMessage } from '../../../../electron/engine/util/errorMessage';
 
 export interface ExportForm {
   /** A .zip file or a folder to create. */
@@ -83,7 +84,7 @@ export class ExportStore {
       if (!this.form.out.trim() || this.form.out === previous?.out) this.form.out = d.out;
       if (!previous) this.form.figures = [...d.figures];
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = errorMessage(e);
     }
   }
 
@@ -152,7 +153,7 @@ export class ExportStore {
       this.result = r;
       if (!this.visible) this.announce(`Exported ${r.files.length} files to ${r.out}`, 'info');
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = errorMessage(e);
       if (!this.visible && !this.cancelling) this.announce(`export: ${this.error}`, 'error');
     } finally {
       this.running = false;
@@ -167,7 +168,7 @@ export class ExportStore {
     try {
       await this.api.call('export.cancel', {});
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = errorMessage(e);
       this.cancelling = false;
     }
   }

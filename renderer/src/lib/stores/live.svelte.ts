@@ -5,6 +5,7 @@
 import type { EngineApi, RunSummary } from '../../../../electron/contract/contract';
 import type { EvalRecord, RunRecord, TrainEvent } from '../../../../electron/engine/types';
 import { EtaEstimator } from '../eta';
+import { errorMessage } from '../../../../electron/engine/util/errorMessage';
 
 export type LiveChange = { kind: 'reset' } | { kind: 'append'; runId: string; record: EvalRecord };
 
@@ -137,7 +138,7 @@ export class LiveStore {
       e.error = null;
       this.emit({ kind: 'reset' });
     } catch (err) {
-      if (this.entries.includes(e)) e.error = err instanceof Error ? err.message : String(err);
+      if (this.entries.includes(e)) e.error = errorMessage(err);
     } finally {
       e.loading = false;
     }

@@ -5,6 +5,7 @@ import type { RunConfig } from '../../../../electron/engine/config/schema';
 import type { TrainEvent } from '../../../../electron/engine/types';
 import { homeColors, runStyles, type RunStyle } from '../../../../electron/figures/runColors';
 import { DEFAULT_COLUMNS, DEFAULT_SORT, NO_FILTER, type ColumnId, type RunFilter, type RunSort } from '../runTable';
+import { errorMessage } from '../../../../electron/engine/util/errorMessage';
 
 export class RunsStore {
   runs = $state<RunSummary[]>([]);
@@ -50,7 +51,7 @@ export class RunsStore {
           await this.loadPages();
         } while (this.again);
       } catch (e) {
-        this.error = e instanceof Error ? e.message : String(e);
+        this.error = errorMessage(e);
       } finally {
         this.inflight = null;
       }

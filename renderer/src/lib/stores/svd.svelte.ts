@@ -4,6 +4,7 @@
 // the view can share one spectrum axis and one colour scale across runs.
 import type { EngineApi, SvdView } from '../../../../electron/contract/contract';
 import { decodeF32 } from '../svd';
+import { errorMessage } from '../../../../electron/engine/util/errorMessage';
 
 export interface VectorValues {
   index: number;
@@ -44,7 +45,7 @@ export class SvdStore {
         return v;
       })
       .catch((e: unknown) => {
-        this.errors = { ...this.errors, [key]: e instanceof Error ? e.message : String(e) };
+        this.errors = { ...this.errors, [key]: errorMessage(e) };
         return null;
       })
       .finally(() => this.inflight.delete(key));
@@ -67,7 +68,7 @@ export class SvdStore {
         for (const v of r.vectors) add[v.index] = { index: v.index, sigma: v.sigma, values: decodeF32(v.values) };
         this.vectors = { ...this.vectors, [key]: { ...(this.vectors[key] ?? {}), ...add } };
       } catch (e) {
-        this.errors = { ...this.errors, [key]: e instanceof Error ? e.message : String(e) };
+        this.errors = { ...this.errors, [key]: errorMessage(e) };
       } finally {
         this.vectorInflight.delete(flight);
       }

@@ -6,6 +6,7 @@ import type { RunConfig } from '../../../../electron/engine/config/schema';
 import { SWEEP_METRICS, type SweepMetric } from '../../../../electron/engine/sweep/metrics';
 import { defaultSweepChoice, sweepFigure, type SweepFigure } from '../../../../electron/figures/sweepCharts';
 import { defaultSweepForm, fitLayers, sweepSpecOf, type SweepFormState } from '../sweepForm';
+import { errorMessage } from '../../../../electron/engine/util/errorMessage';
 
 export interface FigureChoice {
   metric: SweepMetric;
@@ -50,7 +51,7 @@ export class SweepsStore {
         error: null,
       };
     } catch (e) {
-      return { fig: null, error: e instanceof Error ? e.message : String(e) };
+      return { fig: null, error: errorMessage(e) };
     }
   });
 
@@ -71,7 +72,7 @@ export class SweepsStore {
       this.error = null;
       if (this.selectedId && !r.sweeps.some((s) => s.id === this.selectedId)) this.selectedId = null;
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = errorMessage(e);
     }
   }
 
@@ -101,7 +102,7 @@ export class SweepsStore {
       if (this.choice.y && (!params.includes(this.choice.y) || this.choice.y === this.choice.x)) this.choice.y = '';
       this.error = null;
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
+      this.error = errorMessage(e);
     } finally {
       this.loading = false;
     }
@@ -127,7 +128,7 @@ export class SweepsStore {
       await this.select(r.id);
       return r.id;
     } catch (e) {
-      this.startError = e instanceof Error ? e.message : String(e);
+      this.startError = errorMessage(e);
       return null;
     } finally {
       this.starting = false;
@@ -181,7 +182,7 @@ export class SweepsStore {
       // The next export gets a path of its own.
       await this.prepareExport();
     } catch (e) {
-      this.exportError = e instanceof Error ? e.message : String(e);
+      this.exportError = errorMessage(e);
     } finally {
       this.exporting = false;
     }

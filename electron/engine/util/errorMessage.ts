@@ -1,0 +1,5 @@
+// The message of anything thrown: an Error's message, else the value as text.
+// One definition for every layer (the renderer included: no Node imports).
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
