@@ -4,6 +4,7 @@
 // `RACECAR_BACKEND=onnx-<provider>` forces one; otherwise a GPU is used where
 // one answers and a short probe measures it faster for the run's step.
 import * as fs from 'node:fs';
+import { errorMessage } from '../util/errorMessage';
 import { GraphBuilder } from './graph';
 import { loadOrt } from './runtime';
 
@@ -62,7 +63,7 @@ export function listedGpuProviders(): Provider[] {
  * get a WebGPU adapter: No supported adapters"); keep what a person reads.
  */
 export function providerReason(e: unknown): string {
-  const first = (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
+  const first = errorMessage(e).split('\n')[0].trim();
   const tail = /(?:was false\.|\] :\s*\d+ :\s*\w+ :)\s*(.+)$/.exec(first)?.[1] ?? first.replace(/^\S+\.(cc|cpp|h):\d+\s+/, '');
   return tail.replace(/\s+/g, ' ').slice(0, 240);
 }

@@ -3,6 +3,7 @@
 // where its binary cannot load still runs every other backend.
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { errorMessage } from '../util/errorMessage';
 import type * as OrtModule from 'onnxruntime-node';
 import type { Provider } from './providers';
 
@@ -25,7 +26,7 @@ export function loadOrt(): Ort | null {
     ort.env.logLevel = 'fatal';
     loaded = ort;
   } catch (e) {
-    loadError = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    loadError = errorMessage(e).split('\n')[0];
     loaded = null;
   }
   return loaded;
