@@ -750,8 +750,9 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
 
   it('stretches the contrast of the Backward reconstructions on request, saying from which range', async () => {
     await nav('backward');
-    await page.getByTestId(`backward-pick-${stdId}`).check();
-    const std = page.locator(`[data-testid="backward-run-frames"][data-run="${stdId}"]`);
+    // The RR run: the Std twin was deleted by the renames-and-deletes test above.
+    await page.getByTestId(`backward-pick-${rrId}`).check();
+    const std = page.locator(`[data-testid="backward-run-frames"][data-run="${rrId}"]`);
     await expect
       .poll(
         () =>

@@ -79,7 +79,7 @@ describe('chartSpecs module', () => {
       expect.arrayContaining([
         'renderer/src/lib/charts.ts',
         'renderer/src/components/LiveView.svelte',
-        'renderer/src/components/RunsView.svelte',
+        'renderer/src/components/ComparePanel.svelte',
         'renderer/src/components/SvdRow.svelte',
       ]),
     );
