@@ -131,7 +131,7 @@ export class RunStore {
   markInterrupted(id: string): RunRecord {
     const cur = this.readRecord(id);
     if (cur.status !== 'running' || this.isLive(cur)) return cur;
-    return this.mutate(id, (r) => (r.status === 'running' ? { ...r, status: 'interrupted' } : r));
+    return this.mutate(id, (r) => (r.status === 'running' ? this.interrupted(r) : r));
   }
 
   /** The ids of the workspace's run folders (run.json not read); none when there is no runs folder. */
@@ -439,7 +439,19 @@ export class RunStore {
   // ---- internals ----
 
   private view(rec: RunRecord): RunRecord {
-    return rec.status === 'running' && !this.isLive(rec) ? { ...rec, status: 'interrupted' } : rec;
+    return rec.status === 'running' && !this.isLive(rec) ? this.interrupted(rec) : rec;
+  }
+
+  /**
+   * A run whose writer died, as 'interrupted', with its latest evaluation taken
+   * from metrics.jsonl: a writer killed between appending an evaluation and
+   * recording it in run.json leaves run.json one evaluation behind. Read for
+   * dead runs only, so listing live ones never reads their metrics.
+   */
+  private interrupted(rec: RunRecord): RunRecord {
+    const last = this.readMetrics(rec.id).at(-1);
+    const newer = last && last.step > (rec.last?.step ?? -1);
+    return { ...rec, status: 'interrupted', ...(newer ? { last, lastStep: last.step } : {}) };
   }
 
   private requireRunDir(id: string): string {

@@ -307,6 +307,21 @@ describe('interrupted runs', () => {
     expect(readJson(runJson(ws, live.id)).status).toBe('running');
   });
 
+  it('a writer killed between appending an evaluation and recording it: the interrupted run shows the evaluation on disk', () => {
+    const ws = tempWorkspace();
+    const store = new RunStore(ws);
+    const run = store.createRun(config({ name: 'killed' }), extra);
+    store.appendMetrics(run.id, evalRecord(10));
+    // The append of step 20 landed; the process died before run.json took it.
+    fs.appendFileSync(path.join(ws, 'runs', run.id, 'metrics.jsonl'), `${JSON.stringify(evalRecord(20))}\n`);
+    write(ws, { ...readJson(runJson(ws, run.id)), pid: deadPid() } as RunRecord);
+    expect(readJson(runJson(ws, run.id)).last.step).toBe(10);
+    expect(store.get(run.id)).toMatchObject({ status: 'interrupted', lastStep: 20, last: { step: 20 } });
+    expect(store.list().runs.find((r) => r.id === run.id)?.last?.step).toBe(20);
+    store.markInterrupted(run.id);
+    expect(readJson(runJson(ws, run.id))).toMatchObject({ status: 'interrupted', lastStep: 20, last: { step: 20 } });
+  });
+
   it('a pid reused by another process: the run reads interrupted and can be deleted; its real owner keeps it running', () => {
     const ws = tempWorkspace();
     const store = new RunStore(ws);
