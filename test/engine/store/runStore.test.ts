@@ -315,7 +315,7 @@ describe('interrupted runs', () => {
     // The append of step 20 landed; the process died before run.json took it.
     fs.appendFileSync(path.join(ws, 'runs', run.id, 'metrics.jsonl'), `${JSON.stringify(evalRecord(20))}\n`);
     write(ws, { ...readJson(runJson(ws, run.id)), pid: deadPid() } as RunRecord);
-    expect(readJson(runJson(ws, run.id)).last.step).toBe(10);
+    expect(readJson(runJson(ws, run.id)).last?.step).toBe(10);
     expect(store.get(run.id)).toMatchObject({ status: 'interrupted', lastStep: 20, last: { step: 20 } });
     expect(store.list().runs.find((r) => r.id === run.id)?.last?.step).toBe(20);
     store.markInterrupted(run.id);
