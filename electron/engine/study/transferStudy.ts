@@ -27,45 +27,39 @@ const task = (digits: number[]): RunConfigInput['data'] => ({ source: { kind: 'm
 export const SOURCE_DIGITS = [0, 1, 2, 3, 4];
 export const TARGET_DIGITS = [5, 6, 7, 8, 9];
 
-function sourceConfig(mode: StudyMode, seed: number, o: StudyOptions): RunConfigInput {
-  const lambda = mode === 'RR' ? 1e-3 : 0;
+/** A run of the study: the network with `lambda` on every layer, Adam, four evaluations. */
+function studyRun(name: string, seed: number, digits: number[], lambda: number, steps: number, o: StudyOptions): RunConfigInput {
   return {
-    name: `transfer-source-${mode}-s${seed}`,
+    name,
     seed,
-    data: task(SOURCE_DIGITS),
+    data: task(digits),
     network: { layers: [...o.hidden.map((units) => ({ units, activation: 'relu' as const, lambda })), { units: 10, activation: 'linear' as const, lambda }] },
-    loss: { reduction: 'mean', lambdaOrt: mode === 'Ort' ? 0.1 : 0 },
+    loss: { reduction: 'mean', lambdaOrt: 0 },
     training: {
       optimizer: { kind: 'adam', learningRate: 1e-3 },
       batchSize: 64,
-      steps: o.sourceSteps,
-      evalEvery: Math.max(1, Math.floor(o.sourceSteps / 4)),
+      steps,
+      evalEvery: Math.max(1, Math.floor(steps / 4)),
       checkpointEvery: 0,
       backwardSamples: 4,
-      ...(mode === 'Pre' ? { pretrain: { stepsPerLayer: Math.max(1, Math.floor(o.sourceSteps / 2)) } } : {}),
     },
+  };
+}
+
+function sourceConfig(mode: StudyMode, seed: number, o: StudyOptions): RunConfigInput {
+  const c = studyRun(`transfer-source-${mode}-s${seed}`, seed, SOURCE_DIGITS, mode === 'RR' ? 1e-3 : 0, o.sourceSteps, o);
+  return {
+    ...c,
+    loss: { ...c.loss, lambdaOrt: mode === 'Ort' ? 0.1 : 0 },
+    training: { ...c.training, ...(mode === 'Pre' ? { pretrain: { stepsPerLayer: Math.max(1, Math.floor(o.sourceSteps / 2)) } } : {}) },
   };
 }
 
 function targetConfig(source: string, mode: StudyMode, seed: number, freeze: boolean, o: StudyOptions): RunConfigInput {
   return {
-    name: `transfer-target-${mode}-s${seed}${freeze ? '-frozen' : ''}`,
-    seed,
-    data: task(TARGET_DIGITS),
-    network: {
-      layers: [...o.hidden.map((units) => ({ units, activation: 'relu' as const, lambda: 0 })), { units: 10, activation: 'linear' as const, lambda: 0 }],
-    },
-    loss: { reduction: 'mean', lambdaOrt: 0 },
+    ...studyRun(`transfer-target-${mode}-s${seed}${freeze ? '-frozen' : ''}`, seed, TARGET_DIGITS, 0, o.targetSteps, o),
     // The hidden layers come from the source; the output layer (digit logits) starts afresh.
     init: { fromRun: source, layers: o.hidden.map((_, k) => k + 1), freeze: freeze ? [1] : [] },
-    training: {
-      optimizer: { kind: 'adam', learningRate: 1e-3 },
-      batchSize: 64,
-      steps: o.targetSteps,
-      evalEvery: Math.max(1, Math.floor(o.targetSteps / 4)),
-      checkpointEvery: 0,
-      backwardSamples: 4,
-    },
   };
 }
 

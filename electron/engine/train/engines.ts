@@ -11,8 +11,13 @@ import { createGraphEngine } from './graphEngine';
 import type { EngineSetup, StepEngine } from './stepEngine';
 
 /** The engine of a backend; on onnx, on an execution provider (the CPU's unless train/provider.ts chose another). */
-export async function createStepEngine(backend: BackendName, setup: EngineSetup, provider: Provider = 'cpu'): Promise<StepEngine> {
-  const program = backend === 'onnx' ? onnxProgram(engineThreads(setup), provider) : tfjsProgram();
+export async function createStepEngine(
+  backend: BackendName,
+  setup: EngineSetup,
+  provider: Provider = 'cpu',
+  threads = backend === 'onnx' ? engineThreads(setup) : 1,
+): Promise<StepEngine> {
+  const program = backend === 'onnx' ? onnxProgram(threads, provider) : tfjsProgram();
   return createGraphEngine(backend, program, setup);
 }
 

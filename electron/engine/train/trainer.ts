@@ -151,9 +151,11 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const progressEveryMs = opts.progressEveryMs ?? 200;
   const dim = data.height * data.width;
   const batchSize = effectiveBatchSize(config.training.batchSize, data.train.count);
+  // Counted from the step graph once, recorded and handed to the engine.
+  const threads = backend === 'onnx' ? engineThreads({ config, dim, batchSize }) : 1;
   const versions = {
     ...engineVersions(backend),
-    ...(backend === 'onnx' ? { onnxThreads: String(engineThreads({ config, dim, batchSize })), onnxProvider: providers!.provider } : {}),
+    ...(backend === 'onnx' ? { onnxThreads: String(threads), onnxProvider: providers!.provider } : {}),
   };
   const dataInfo = describeDataset(data);
   const id = opts.runId
@@ -205,12 +207,12 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   if (providers?.candidates.length) {
     // Fixed vectors: the probe must not draw from the run's SRIP generator.
     const probeSrip = settings.lambdaOrt > 0 ? config.network.layers.map((l) => new Float32Array(l.units).fill(1 / Math.sqrt(l.units))) : null;
-    const pick = await pickByProbe((p) => createStepEngine(backend, setup, p), providers.candidates, batches.first(), probeSrip);
+    const pick = await pickByProbe((p) => createStepEngine(backend, setup, p, threads), providers.candidates, batches.first(), probeSrip);
     engine = pick.engine;
     store.updateRun(id, { versions: { ...store.get(id).versions, onnxProvider: pick.provider, onnxProbe: pick.why } });
     logQuietly(store, id, `execution provider ${providerName(pick.provider)}: ${pick.why}`);
   } else {
-    engine = await createStepEngine(backend, setup, providers?.provider);
+    engine = await createStepEngine(backend, setup, providers?.provider, threads);
     if (providers?.notice) logQuietly(store, id, providers.notice);
   }
   /** A checkpoint and, beside it, the optimizer's state (the latest only): what a resumed run needs. */
