@@ -117,7 +117,8 @@ describe('racecar sweep (local executor)', () => {
 
   it('killed mid-way with its training processes, a resumed sweep keeps every finished point and reruns the rest', async () => {
     const ws = tempDir();
-    const d = startDetached(['sweep', ...tiny(1500), '--lambda', '0,1e-6,1e-5', '--name', 'killed', '--jobs', '1', '--workspace', ws]);
+    // Points long enough (seconds) that the running one cannot finish between the status read and the kill.
+    const d = startDetached(['sweep', ...tiny(6000), '--lambda', '0,1e-6,1e-5', '--name', 'killed', '--jobs', '1', '--workspace', ws]);
     const id = await until('the sweep id', () => sweepIdOf(d.stderr()));
     // One point finished, the next one training.
     const mid = await until('one finished point', () => {
