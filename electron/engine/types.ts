@@ -57,7 +57,7 @@ export interface RunRecord {
   /** Start time of that process (see util/processStart.ts): a later process with the same pid is not the owner. */
   pidStart?: string;
   host?: string;
-  dataInfo?: { name: string; height: number; width: number; classNames: string[]; trainCount: number; testCount: number };
+  dataInfo?: { name: string; height: number; width: number; channels?: number; classNames: string[]; trainCount: number; testCount: number };
   /** The latest evaluation, kept here by the run's writer so that listing runs never reads metrics.jsonl. */
   last?: EvalRecord;
   /** Set when the run was started by a sweep. */

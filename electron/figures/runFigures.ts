@@ -6,6 +6,7 @@
 import { parseCheckpoint } from '../engine/model/checkpoint';
 import { thinSvd } from '../engine/svd/svd';
 import { computeLayerSvd } from '../engine/svd/runSvd';
+import { layerWeightMatrix } from '../engine/svd/kernelMatrix';
 import type { RunStore } from '../engine/store/runStore';
 import type { RunRecord } from '../engine/types';
 import { decodePng, vectorImage, type GridFigure, type RgbaImage, type VectorColormap } from './imageGrids';
@@ -111,8 +112,7 @@ export function loadRunVectors(store: RunStore, run: RunRecord): RunVectors {
   const svd = computeLayerSvd(store, run.id, 0);
   if (!svd.image) throw new Error(`run "${run.id}": the first layer's input is not an image, so its singular vectors cannot be drawn`);
   const ck = parseCheckpoint(store.readCheckpoint(run.id, svd.step));
-  const { shape, data } = ck.params[0]!.w;
-  const [rows, cols] = shape;
+  const { data, rows, cols } = layerWeightMatrix(run.config.network.layers[0], ck.params[0], 0);
   const { u } = thinSvd(data, rows, cols);
   return {
     runId: run.id,

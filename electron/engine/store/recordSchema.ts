@@ -61,6 +61,7 @@ export const RunRecordSchema = z.object({
       name: z.string(),
       height: z.number().int().positive(),
       width: z.number().int().positive(),
+      channels: z.number().int().positive().optional(),
       classNames: z.array(z.string()),
       trainCount: nonNegInt,
       testCount: nonNegInt,

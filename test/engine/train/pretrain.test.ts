@@ -74,10 +74,10 @@ describe('a run with layer-wise pretraining', () => {
     const start = initialParams(784, run.config.network.layers, run.config.seed);
     const at = (s: number) => parseCheckpoint(store.readCheckpoint(run.id, s)).params;
     // After pretraining layer 1: layer 1 moved, layer 2 still at its random start.
-    expect(Array.from(at(10)[0].w.data)).not.toEqual(Array.from(start[0].w.data));
-    expect(Array.from(at(10)[1].w.data)).toEqual(Array.from(start[1].w.data));
+    expect(Array.from(at(10)[0].w!.data)).not.toEqual(Array.from(start[0].w!.data));
+    expect(Array.from(at(10)[1].w!.data)).toEqual(Array.from(start[1].w!.data));
     // Then the task trains both.
-    expect(Array.from(at(30)[1].w.data)).not.toEqual(Array.from(start[1].w.data));
+    expect(Array.from(at(30)[1].w!.data)).not.toEqual(Array.from(start[1].w!.data));
     expect(store.readMetrics(run.id).map((m) => m.step)).toEqual([0, 10, 20, 30]);
   });
 
