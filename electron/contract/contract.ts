@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { BACKGROUNDS, COLORMAPS, FORMATS, SIZE_UNITS, VECTOR_ORDERS } from '../export/options';
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
-import { RunConfigSchema, type RunConfig, type RunConfigInput } from '../engine/config/schema';
+import { DataSourceSchema, RunConfigSchema, type RunConfig, type RunConfigInput } from '../engine/config/schema';
 import type { LayerSvd, LayerVectors } from '../engine/svd/runSvd';
 import { SWEEP_METRICS, type SweepResults } from '../engine/sweep/metrics';
 import { SweepSpecSchema, type AxisValue } from '../engine/sweep/spec';
@@ -68,6 +68,8 @@ export const requestSchemas = {
   /** The run config, parsed here once (defaults filled in): the engine stores it and its training process reads it from the store. */
   'runs.start': z.object({ config: RunConfigSchema }).strict(),
   'runs.validate': z.object({ config: Unchecked }).strict(),
+  /** The images' shape [channels, height, width] and class count of a data source, read by loading it (the layer editor's input for an image folder). */
+  'data.shape': z.object({ source: DataSourceSchema }).strict(),
   'runs.cancel': z.object({ id: runId }).strict(),
   /** Queues the six reference runs (MNIST pair and peak x Std, Ort, RR), as many at once as fit the cores. */
   'reproduce.start': Empty,
@@ -162,6 +164,7 @@ export interface Results {
   'runs.get': { run: RunRecord; metrics: EvalRecord[] };
   'runs.start': { id: string };
   'runs.validate': { ok: true; config: RunConfig; totalSteps: number } | { ok: false; error: string };
+  'data.shape': { shape: [number, number, number]; classes: number };
   'runs.cancel': { id: string; status: RunRecord['status'] };
   /** The reference runs' ids, in REFERENCE_RUNS order (MNIST Std, Ort, RR, then peak). */
   'reproduce.start': { ids: string[] };

@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, PayloadOf } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
-import { REFERENCE_RUNS } from '../engine/presets';
+import { PRESETS, REFERENCE_RUNS } from '../engine/presets';
 import { RunStore } from '../engine/store/runStore';
 import type { RunEdit } from '../engine/store/runEdit';
 import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
@@ -33,6 +33,7 @@ import type { SpawnTraining, TrainingHandle } from './trainingProtocol';
 import { forkTrainingProcess } from './forkTrainingProcess';
 import { ThreadJobs } from './threadJobs';
 import type { PrepareThreadResult } from './prepareThread';
+import type { DataShapeThreadResult } from './dataShapeThread';
 import { callThread } from './threadCall';
 
 export interface ServiceOptions {
@@ -143,7 +144,7 @@ export class EngineService implements EngineHandler {
       platform: `${os.platform()}-${os.arch()}`,
       mode: this.opts.mode,
     }),
-    'presets.list': () => ({ presets: REFERENCE_RUNS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
+    'presets.list': () => ({ presets: PRESETS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
     'runs.list': ({ offset = 0, limit }) => {
       // run.json alone: each run's writer keeps its latest evaluation there.
       const { runs, problems } = this.store.list();
@@ -153,6 +154,11 @@ export class EngineService implements EngineHandler {
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
     'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),
+    'data.shape': async ({ source }) => {
+      const r = await callThread<DataShapeThreadResult>('dataShapeThread.js', { source });
+      if (!r.ok) throw new Error(r.error);
+      return { shape: r.shape, classes: r.classes };
+    },
     'reproduce.start': () => {
       // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists.
       const load = datasetLoader(); // the six share two data sets: each loaded once
