@@ -50,6 +50,8 @@ export interface RunRecord {
   lastStep: number;
   /** Evaluated steps with backward images. */
   backwardSteps: number[];
+  /** Layers (0-based) whose input feature maps the reverse pass reconstructs, saved as channel grids with the backward images. */
+  featureLayers?: number[];
   checkpointSteps: number[];
   error?: string;
   /** Process that owns a running run; a dead owner means the run was interrupted. */

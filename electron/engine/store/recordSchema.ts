@@ -51,6 +51,7 @@ export const RunRecordSchema = z.object({
   finishedAt: isoDate.optional(),
   lastStep: nonNegInt,
   backwardSteps: z.array(nonNegInt),
+  featureLayers: z.array(nonNegInt).optional(),
   checkpointSteps: z.array(nonNegInt),
   error: z.string().optional(),
   pid: z.number().int().positive().optional(),

@@ -23,7 +23,7 @@ import { providerName } from '../onnx/providers';
 import { DivergedError, checkBlowUp, checkEvaluation, checkState } from './divergence';
 import { encodeTestSet } from '../data/storedTestSet';
 import { checkMemory } from './memoryBudget';
-import { encodeGreyPng } from '../util/png';
+import { featureGridPng, imagePng } from './runImages';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
 import type { FinishStatus, RunStore } from '../store/runStore';
@@ -196,7 +196,22 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const batches = new BatchSampler(trainImages, data.train.labels, dim, classes, t.batchSize, shuffleRng);
   const samples = Math.min(t.backwardSamples, data.test.count);
   const hi = dataMax(config.data.scale);
-  const png = (v: Float32Array, i: number) => encodeGreyPng(v.subarray(i * dim, (i + 1) * dim), data.width, data.height, 0, hi);
+  const png = (v: Float32Array, i: number) => imagePng(v.subarray(i * dim, (i + 1) * dim), data.channels ?? 1, data.width, data.height, 0, hi);
+  const geometry = netGeometry(imageShape(data), config.network.layers);
+  /** Channel grids of the reconstructed feature maps of each intermediate spatial layer's input, per sample. */
+  const featureGrids = (features: Evaluation['features']): Map<number, Buffer[]> | undefined => {
+    if (!features) return undefined;
+    const out = new Map<number, Buffer[]>();
+    for (const [k, v] of features) {
+      const [c, h, w] = geometry[k].input;
+      const n = c * h * w;
+      out.set(
+        k,
+        Array.from({ length: samples }, (_, i) => featureGridPng(v.subarray(i * n, (i + 1) * n), c, h, w)),
+      );
+    }
+    return out;
+  };
   const setup = {
     config,
     settings,
@@ -283,6 +298,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         id,
         s,
         Array.from({ length: samples }, (_, i) => png(ev.backward, i)),
+        featureGrids(ev.features),
       );
     lastEvalTime = performance.now();
     lastEvalStep = s;
