@@ -146,6 +146,13 @@ export interface Preset {
  */
 export type FileRef = string;
 
+/** One layer's reconstructed input feature maps at a step: up to 16 channels a grid, 8 a row, each grid on its own range. */
+export interface BackwardFeatures {
+  layer: number;
+  shape: [number, number, number];
+  images: FileRef[];
+}
+
 /** An SVD result as the UI receives it: the engine's LayerSvd with its vector images as files. */
 export type SvdView = Omit<LayerSvd, 's' | 'vectorPngs'> & {
   singularValues: number[];
@@ -175,7 +182,14 @@ export interface Results {
   'runs.resume': { id: string; step: number; restored: string[]; reset: string[] };
   'runs.duplicate': { config: RunConfig };
   /** The test inputs and their reverse-pass reconstructions at `step`, as PNG files. */
-  'runs.backward': { step: number; steps: number[]; inputs: FileRef[]; outputs: FileRef[] };
+  'runs.backward': {
+    step: number;
+    steps: number[];
+    inputs: FileRef[];
+    outputs: FileRef[];
+    /** Per intermediate spatial layer k (0-based): the reverse pass's reconstruction of its input feature maps ([C, H, W]), one PNG grid of channels per test input. */
+    features: BackwardFeatures[];
+  };
   'svd.get': SvdView;
   /** values: little-endian float32, base64 (rows numbers; an image row by row when `image` is set). */
   'svd.vectors': SvdVectorsView;

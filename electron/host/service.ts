@@ -21,7 +21,9 @@ import type { RunEdit } from '../engine/store/runEdit';
 import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
 import { openWorkspace } from '../engine/store/workspace';
 import { loadUiState, saveUiState } from '../engine/store/uiState';
-import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
+import { backwardPath, featurePath, timeStamp, workspaceRef } from '../engine/store/layout';
+import { imageShape } from '../engine/data/dataset';
+import { netGeometry } from '../engine/model/geometry';
 import { prepareRun, resumePlan } from '../engine/train/trainer';
 import { datasetLoader } from '../engine/data/load';
 import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
@@ -218,7 +220,16 @@ export class EngineService implements EngineHandler {
       const ws = this.store.workspace;
       const n = Math.min(run.config.training.backwardSamples, run.dataInfo?.testCount ?? 0);
       const refs = (s: number | 'inputs') => Array.from({ length: n }, (_, i) => workspaceRef(ws, backwardPath(ws, id, s, i)));
-      return { step, steps: run.backwardSteps, inputs: refs('inputs'), outputs: refs(step) };
+      // Each intermediate spatial layer's reconstructed input, as one channel grid per sample (written with the step's images).
+      const geometry = run.featureLayers?.length && run.dataInfo ? netGeometry(imageShape(run.dataInfo), run.config.network.layers) : [];
+      const features = (run.featureLayers ?? [])
+        .filter((k) => geometry[k]?.input.length === 3)
+        .map((k) => ({
+          layer: k,
+          shape: geometry[k]!.input as [number, number, number],
+          images: Array.from({ length: n }, (_, i) => workspaceRef(ws, featurePath(ws, id, step, k, i))),
+        }));
+      return { step, steps: run.backwardSteps, inputs: refs('inputs'), outputs: refs(step), features };
     },
     'svd.get': ({ id, layer, step }) => this.threads.svd(id, layer, step),
     'svd.vectors': ({ id, layer, step, indices }) => this.threads.vectors(id, layer, step, indices),
