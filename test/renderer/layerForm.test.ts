@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RunConfigSchema, type RunConfigInput } from '../../electron/engine/config/schema';
 import { netGeometry } from '../../electron/engine/model/geometry';
-import { configToForm, formToInput, inputShapeOf, validateForm } from '../../renderer/src/lib/form';
+import { PRESETS } from '../../electron/engine/presets';
+import { configToForm, defaultForm, formToInput, inputShapeOf, keptLines, upgradeSavedForm, validateForm, type FormState } from '../../renderer/src/lib/form';
+import { sameShape } from '../../renderer/src/lib/stores/session.svelte';
 import { blankLayer, layerShapes } from '../../renderer/src/lib/layerForm';
 
 /** A conv net with every layer type, every field off its default. */
@@ -114,5 +116,50 @@ describe('a shape that cannot work is flagged on its row before Start', () => {
     f.layers[0]!.kernel = '5';
     f.layers[3]!.size = '4';
     expect(validateForm(f).issues).toEqual([]);
+  });
+});
+
+describe('every preset the engine offers loads into the form and starts as it is', () => {
+  it.each(PRESETS.map((p) => [p.id, p] as const))('%s', (_id, p) => {
+    const config = RunConfigSchema.parse(p.config);
+    const v = validateForm(configToForm(config));
+    expect(v.issues).toEqual([]);
+    expect(v.config).toEqual(config);
+  });
+
+  it('the sections the panel does not edit (pretraining, information planes, transfer) are kept, listed, and can be dropped', () => {
+    const config = RunConfigSchema.parse({
+      ...CNN,
+      init: { fromRun: 'src-run', step: 20, freeze: [1] },
+      training: { steps: 10, pretrain: { stepsPerLayer: 50 }, infoPlane: { bins: 20 } },
+    });
+    const f = configToForm(config);
+    expect(keptLines(f.kept).map((k) => k.text)).toEqual([
+      'layer-wise pretraining: 50 steps per layer',
+      'information planes: 20 bins on 1000 test images',
+      'start from run src-run at step 20, layers 1 frozen',
+    ]);
+    expect(validateForm(f).config).toEqual(config);
+    delete f.kept.pretrain;
+    expect(validateForm(f).config?.training.pretrain).toBeUndefined();
+  });
+});
+
+describe('a form saved before layer types', () => {
+  it('comes back with its layers as dense rows', () => {
+    const today = defaultForm();
+    const old = JSON.parse(JSON.stringify(today)) as Record<string, unknown>;
+    delete old.kept;
+    old.layers = [
+      { key: 1, units: '256', activation: 'tanh', batchNorm: true, lambda: '1e-6' },
+      { key: 2, units: '2', activation: 'linear', batchNorm: false, lambda: '0' },
+    ];
+    expect(sameShape(old, today)).toBe(false);
+    const up = upgradeSavedForm(old) as FormState;
+    expect(sameShape(up, today)).toBe(true);
+    expect(up.layers.map((l) => [l.type, l.units, l.activation, l.batchNorm, l.lambda])).toEqual([
+      ['dense', '256', 'tanh', true, '1e-6'],
+      ['dense', '2', 'linear', false, '0'],
+    ]);
   });
 });

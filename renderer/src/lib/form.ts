@@ -35,6 +35,12 @@ export interface FormState {
     scale: 'raw' | 'unit';
   };
   layers: LayerForm[];
+  /**
+   * Parts of a loaded config the panel does not edit (layer-wise pretraining,
+   * information planes, transfer from another run): sent with the run as they
+   * came, listed under the form so they are never a surprise, and droppable.
+   */
+  kept: KeptSections;
   loss: { reduction: 'halfSum' | 'mean'; lambdaOrt: string; referenceQuirks: boolean };
   training: {
     optimizer: OptimizerKind;
@@ -49,6 +55,12 @@ export interface FormState {
     checkpointEvery: string;
     backwardSamples: string;
   };
+}
+
+export interface KeptSections {
+  pretrain?: unknown;
+  infoPlane?: unknown;
+  init?: unknown;
 }
 
 export interface FieldIssue {
@@ -116,6 +128,11 @@ export function configToForm(input: RunConfigInput | RunConfig | Record<string, 
       scale: c.data?.scale === 'unit' ? 'unit' : 'raw',
     },
     layers,
+    kept: {
+      ...(t.pretrain !== undefined ? { pretrain: t.pretrain } : {}),
+      ...(t.infoPlane !== undefined ? { infoPlane: t.infoPlane } : {}),
+      ...(c.init !== undefined ? { init: c.init } : {}),
+    },
     loss: {
       reduction: c.loss?.reduction === 'mean' ? 'mean' : 'halfSum',
       lambdaOrt: str(c.loss?.lambdaOrt, '0'),
@@ -192,6 +209,8 @@ export function formToInput(f: FormState): Record<string, unknown> {
   };
   if (t.durationKind === 'steps') training.steps = toNumber(t.steps);
   else training.epochs = toNumber(t.epochs);
+  if (f.kept.pretrain !== undefined) training.pretrain = f.kept.pretrain;
+  if (f.kept.infoPlane !== undefined) training.infoPlane = f.kept.infoPlane;
   return {
     name: f.name.trim(),
     seed: toNumber(f.seed),
@@ -200,6 +219,7 @@ export function formToInput(f: FormState): Record<string, unknown> {
       layers: f.layers.map(layerFormToInput),
     },
     loss: { reduction: f.loss.reduction, lambdaOrt: toNumber(f.loss.lambdaOrt), referenceQuirks: f.loss.referenceQuirks },
+    ...(f.kept.init !== undefined ? { init: f.kept.init } : {}),
     training,
   };
 }
@@ -341,4 +361,35 @@ export function inputShapeOf(f: FormState, folder: FeatureShape | null = null): 
     return Number.isInteger(s) && s > 0 ? [1, s, s] : null;
   }
   return folder;
+}
+
+/** The kept sections in words, one line each, for the panel. */
+export function keptLines(k: KeptSections): { key: keyof KeptSections; text: string }[] {
+  const out: { key: keyof KeptSections; text: string }[] = [];
+  const p = k.pretrain as { stepsPerLayer?: number; layers?: number[] } | undefined;
+  if (p) out.push({ key: 'pretrain', text: `layer-wise pretraining: ${p.stepsPerLayer} steps per layer${p.layers ? ` (layers ${p.layers.join(', ')})` : ''}` });
+  const ip = k.infoPlane as { bins?: number; samples?: number } | undefined;
+  if (ip) out.push({ key: 'infoPlane', text: `information planes: ${ip.bins ?? 30} bins on ${ip.samples ?? 1000} test images` });
+  const i = k.init as { fromRun?: string; step?: number; freeze?: number[] } | undefined;
+  if (i)
+    out.push({
+      key: 'init',
+      text: `start from run ${i.fromRun}${i.step !== undefined ? ` at step ${i.step}` : ''}${i.freeze?.length ? `, layers ${i.freeze.join(', ')} frozen` : ''}`,
+    });
+  return out;
+}
+
+/**
+ * A form saved by an earlier version, brought to today's shape where that is
+ * only new fields: layer rows from before layer types are dense rows, a form
+ * without kept sections keeps none. Anything else is left as it is (and then
+ * not restored).
+ */
+export function upgradeSavedForm(saved: unknown): unknown {
+  if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) return saved;
+  const f = saved as Record<string, unknown>;
+  const layers = Array.isArray(f.layers)
+    ? f.layers.map((l) => (l !== null && typeof l === 'object' && !Array.isArray(l) ? { ...blankLayer('dense'), ...(l as object) } : l))
+    : f.layers;
+  return { ...f, layers, kept: f.kept ?? {} };
 }
