@@ -75,6 +75,31 @@ export function backwardGridFigure(store: RunStore, run: RunRecord, o: BackwardG
   };
 }
 
+/** Why a run has no feature-map figure, or null. */
+export function featureMapsUnavailable(run: RunRecord): string | null {
+  if (!run.featureLayers?.length) return 'it has no intermediate feature maps (no conv, pool or residual layer below another layer)';
+  return backwardUnavailable(run);
+}
+
+/**
+ * The reverse pass's reconstructions of each intermediate spatial layer's input
+ * feature maps for the first test sample: rows the layers, columns evaluated
+ * steps; each cell the grid of that layer's first channels.
+ */
+export function featureMapsFigure(store: RunStore, run: RunRecord, o: { maxColumns: number; label: string }): { figure: GridFigure; steps: number[] } {
+  const layers = run.featureLayers ?? [];
+  const steps = evenlySpaced(run.backwardSteps, o.maxColumns);
+  return {
+    figure: {
+      title: `${o.label}: reconstructed feature maps by step`,
+      rowLabels: layers.map((k) => `layer ${k + 1} input`),
+      colLabels: steps.map((s) => String(s)),
+      cells: layers.map((k) => steps.map((s) => decodePng(store.readFeatureMaps(run.id, s, k, 0)))),
+    },
+    steps,
+  };
+}
+
 export function backwardGifFrames(store: RunStore, run: RunRecord, o: { maxSamples: number; maxFrames: number }): GifFrame[] {
   const samples = Math.min(o.maxSamples, backwardSampleCount(run));
   const inputs = Array.from({ length: samples }, (_, i) => decodePng(store.readBackward(run.id, 'inputs', i)));

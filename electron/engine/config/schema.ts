@@ -230,6 +230,13 @@ export const RunConfigSchema = z
         path: ['training', 'pretrain', 'layers'],
         message: `pretrain.layers: layer ${pre} does not exist (the network has ${L})`,
       });
+    const pool = c.training.pretrain?.layers?.find((v) => c.network.layers[v - 1]?.type === 'pool');
+    if (pool !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'pretrain', 'layers'],
+        message: `pretrain.layers: layer ${pool} is a pooling layer, which has no weights to pretrain: leave it out`,
+      });
     const last = c.network.layers[c.network.layers.length - 1];
     if (last && last.type !== undefined && last.type !== 'dense') {
       ctx.addIssue({

@@ -44,4 +44,23 @@ describe('memory budget', () => {
   it('is checked before a run starts (validation in the engine)', () => {
     expect(() => prepareRun({ ...cfg([400000, 2]), name: 'huge' })).toThrow(/^network: 784-400000-2 has .* parameters and needs about/);
   });
+
+  it('counts conv kernels and feature maps: W3 fits, 512 full-size maps over a 60,000-image batch do not', () => {
+    const conv = (filters: number, stride: number, batchSize: number) =>
+      parseRunConfig({
+        network: {
+          layers: [
+            { type: 'conv', filters, kernel: 3, stride, padding: 1 },
+            { type: 'conv', filters: 32, kernel: 3, stride: 2, padding: 1 },
+            { units: 10, activation: 'linear' },
+          ],
+        },
+        training: { steps: 1, batchSize },
+      });
+    const w3 = estimateMemory(conv(16, 2, 128), [1, 28, 28], 60000, 10000);
+    expect(w3.parameters).toBe(16 * 9 + 16 + 32 * 16 * 9 + 32 + 1568 * 10 + 10);
+    // Evaluation holds the 10,000 test images' maps: input 784, 16x14x14 and 32x7x7 values each.
+    expect(w3.activationBytes).toBe(4 * 12 * 10000 * (784 + 16 * 14 * 14 + 32 * 7 * 7 + 10));
+    expect(() => checkMemory(conv(512, 1, 0), [1, 28, 28], 60000, 10000)).toThrow(/^network: 784-conv512k3p1-conv32k3s2p1-10 has .* activations \d+/);
+  });
 });
