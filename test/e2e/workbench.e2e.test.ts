@@ -916,7 +916,8 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await page.getByTestId('backward-picker').locator('summary').click();
     // Only this run (an empty choice falls back to a default one: check it first).
     await page.getByTestId(`backward-pick-${id}`).check();
-    for (const box of await page.getByTestId('backward-picker').locator(`input:checked:not([data-testid="backward-pick-${id}"])`).all()) await box.uncheck();
+    const others = page.getByTestId('backward-picker').locator(`input:checked:not([data-testid="backward-pick-${id}"])`);
+    while ((await others.count()) > 0) await others.first().uncheck();
     await page.getByTestId('backward-picker').locator('summary').click();
     await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 20 /);
     // Layers 2, 3 and 4 take feature maps (the pool's, its own and the flattened ones).
@@ -943,7 +944,8 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     // SVD: the pooling layer is not offered; the first conv layer's singular vectors are 3 x 3 filters, painted.
     await nav('svd');
     await page.getByTestId(`svd-run-${id}`).check();
-    for (const box of await page.locator(`[data-testid^="svd-run-"]:checked:not([data-testid="svd-run-${id}"])`).all()) await box.uncheck();
+    const otherRuns = page.locator(`[data-testid^="svd-run-"]:checked:not([data-testid="svd-run-${id}"])`);
+    while ((await otherRuns.count()) > 0) await otherRuns.first().uncheck();
     await page.getByTestId('svd-mode-rows').check();
     expect(await page.getByTestId('svd-layer').locator('option').allTextContents()).toEqual(['1 (conv4k3s2p1, input layer)', '3 (conv3k3p1)', '4 (2)']);
     await page.getByTestId('svd-layer').selectOption('0');
