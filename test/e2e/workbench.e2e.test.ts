@@ -917,10 +917,15 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
       plane.evaluate((c: HTMLCanvasElement, want: number[]) => {
         const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
         let n = 0;
-        for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i]! - want[0]!) + Math.abs(d[i + 1]! - want[1]!) + Math.abs(d[i + 2]! - want[2]!) < 12 && d[i + 3]! > 200) n++;
+        for (let i = 0; i < d.length; i += 4)
+          if (Math.abs(d[i]! - want[0]!) + Math.abs(d[i + 1]! - want[1]!) + Math.abs(d[i + 2]! - want[2]!) < 12 && d[i + 3]! > 200) n++;
         return n;
       }, rgb);
-    const stepColours = Array.from({ length: 10 }, (_, i) => viridis(i / 9).match(/\d+/g)!.map(Number));
+    const stepColours = Array.from({ length: 10 }, (_, i) =>
+      viridis(i / 9)
+        .match(/\d+/g)!
+        .map(Number),
+    );
     await expect.poll(() => painted(stepColours[9]!)).toBeGreaterThan(5);
     const seen = [];
     for (const c of stepColours) if ((await painted(c)) > 5) seen.push(c);
