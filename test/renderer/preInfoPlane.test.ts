@@ -12,6 +12,8 @@ import { PRE_PRESETS } from '../../electron/engine/presets';
 import { SeriesChart } from '../../renderer/src/lib/charts';
 import { chartTable } from '../../renderer/src/lib/chartTable';
 import { configToForm, defaultForm, formToInput, validateForm } from '../../renderer/src/lib/form';
+import { InfoPlaneStore } from '../../renderer/src/lib/stores/infoPlane.svelte';
+import { fakeApi } from './fakeApi';
 
 vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(() => null);
 
@@ -97,5 +99,31 @@ describe('information plane as a table', () => {
       [10, 1, 0.1, 2, 0.2],
       [20, 2, 0.2, 4, 0.2],
     ]);
+  });
+});
+
+describe('Info plane view data', () => {
+  it('loads the runs it has not, again once a run has evaluated since, and says why when it cannot', async () => {
+    const ev = (step: number) => ({ step, bins: 10, samples: 50, forward: [{ ixt: 1, ity: 0.5 }], reverse: [{ ixt: 2, ity: 0.2 }] });
+    let steps = [ev(0)];
+    const api = fakeApi({
+      'runs.infoPlane': ({ ids }) => {
+        if (ids.includes('gone')) throw new Error('run "gone" not found');
+        return { runs: ids.map((id) => ({ id, evaluations: steps })) };
+      },
+    });
+    const store = new InfoPlaneStore(api);
+    await store.load(new Map([['a', 0]]));
+    expect(store.data['a']).toEqual([ev(0)]);
+    await store.load(new Map([['a', 0]]));
+    expect(api.calls).toHaveLength(1);
+    steps = [ev(0), ev(10)];
+    await store.load(new Map([['a', 10]]));
+    expect(api.calls.map((c) => c.payload)).toEqual([{ ids: ['a'] }, { ids: ['a'] }]);
+    expect(store.data['a']!.map((e) => e.step)).toEqual([0, 10]);
+    await store.load(new Map([['gone', 5]]));
+    expect(store.error).toBe('run "gone" not found');
+    store.forget('a');
+    expect(store.data).toEqual({});
   });
 });

@@ -17,9 +17,9 @@ export const VIEWS = [
   { id: 'live', label: 'Live' },
   { id: 'backward', label: 'Backward' },
   { id: 'svd', label: 'SVD' },
-  { id: 'infoplane', label: 'Info plane' },
   { id: 'runs', label: 'Runs' },
   { id: 'sweeps', label: 'Sweeps' },
+  { id: 'infoplane', label: 'Info plane' },
 ] as const;
 export type View = (typeof VIEWS)[number]['id'];
 
