@@ -127,21 +127,17 @@ describe('every preset the engine offers loads into the form and starts as it is
     expect(v.config).toEqual(config);
   });
 
-  it('the sections the panel does not edit (pretraining, information planes, transfer) are kept, listed, and can be dropped', () => {
+  it('a transfer (init), which the panel does not edit, is kept with pretraining and information planes, listed, and can be dropped', () => {
     const config = RunConfigSchema.parse({
       ...CNN,
-      init: { fromRun: 'src-run', step: 20, freeze: [1] },
+      init: { fromRun: 'src-run', step: 20, layers: [1, 3], freeze: [1] },
       training: { steps: 10, pretrain: { stepsPerLayer: 50 }, infoPlane: { bins: 20 } },
     });
     const f = configToForm(config);
-    expect(keptLines(f.kept).map((k) => k.text)).toEqual([
-      'layer-wise pretraining: 50 steps per layer',
-      'information planes: 20 bins on 1000 test images',
-      'start from run src-run at step 20, layers 1 frozen',
-    ]);
+    expect(keptLines(f.kept).map((k) => k.text)).toEqual(['start from run src-run at step 20, layers 1, 3 copied, layers 1 frozen']);
     expect(validateForm(f).config).toEqual(config);
-    delete f.kept.pretrain;
-    expect(validateForm(f).config?.training.pretrain).toBeUndefined();
+    delete f.kept.init;
+    expect(validateForm(f).config?.init).toBeUndefined();
   });
 });
 

@@ -36,9 +36,9 @@ export interface FormState {
   };
   layers: LayerForm[];
   /**
-   * Parts of a loaded config the panel does not edit (layer-wise pretraining,
-   * information planes, transfer from another run): sent with the run as they
-   * came, listed under the form so they are never a surprise, and droppable.
+   * What a loaded config holds that the panel does not edit (transfer from
+   * another run): sent with the run as it came, listed under the network so it
+   * is never a surprise, and droppable.
    */
   kept: KeptSections;
   loss: { reduction: 'halfSum' | 'mean'; lambdaOrt: string; referenceQuirks: boolean };
@@ -54,12 +54,18 @@ export interface FormState {
     evalEvery: string;
     checkpointEvery: string;
     backwardSamples: string;
+    /** Layer-wise pretraining ("Pre") before the task: steps per layer, and the layers (1-based, comma-separated; empty = every hidden layer). */
+    pretrain: boolean;
+    stepsPerLayer: string;
+    pretrainLayers: string;
+    /** Information planes at every evaluation: bins per unit and test images. */
+    infoPlane: boolean;
+    infoBins: string;
+    infoSamples: string;
   };
 }
 
 export interface KeptSections {
-  pretrain?: unknown;
-  infoPlane?: unknown;
   init?: unknown;
 }
 
@@ -128,11 +134,7 @@ export function configToForm(input: RunConfigInput | RunConfig | Record<string, 
       scale: c.data?.scale === 'unit' ? 'unit' : 'raw',
     },
     layers,
-    kept: {
-      ...(t.pretrain !== undefined ? { pretrain: t.pretrain } : {}),
-      ...(t.infoPlane !== undefined ? { infoPlane: t.infoPlane } : {}),
-      ...(c.init !== undefined ? { init: c.init } : {}),
-    },
+    kept: c.init !== undefined ? { init: c.init } : {},
     loss: {
       reduction: c.loss?.reduction === 'mean' ? 'mean' : 'halfSum',
       lambdaOrt: str(c.loss?.lambdaOrt, '0'),
@@ -150,6 +152,12 @@ export function configToForm(input: RunConfigInput | RunConfig | Record<string, 
       evalEvery: str(t.evalEvery, '100'),
       checkpointEvery: str(t.checkpointEvery, '200'),
       backwardSamples: str(t.backwardSamples, '16'),
+      pretrain: !!t.pretrain,
+      stepsPerLayer: str(t.pretrain?.stepsPerLayer, '500'),
+      pretrainLayers: Array.isArray(t.pretrain?.layers) ? t.pretrain.layers.join(', ') : '',
+      infoPlane: !!t.infoPlane,
+      infoBins: str(t.infoPlane?.bins, '30'),
+      infoSamples: str(t.infoPlane?.samples, '1000'),
     },
   };
 }
@@ -209,8 +217,11 @@ export function formToInput(f: FormState): Record<string, unknown> {
   };
   if (t.durationKind === 'steps') training.steps = toNumber(t.steps);
   else training.epochs = toNumber(t.epochs);
-  if (f.kept.pretrain !== undefined) training.pretrain = f.kept.pretrain;
-  if (f.kept.infoPlane !== undefined) training.infoPlane = f.kept.infoPlane;
+  if (t.pretrain) {
+    const layers = t.pretrainLayers.split(/[\s,]+/).filter((x) => x !== '');
+    training.pretrain = { stepsPerLayer: toNumber(t.stepsPerLayer), ...(layers.length ? { layers: layers.map(toNumber) } : {}) };
+  }
+  if (t.infoPlane) training.infoPlane = { bins: toNumber(t.infoBins), samples: toNumber(t.infoSamples) };
   return {
     name: f.name.trim(),
     seed: toNumber(f.seed),
@@ -240,6 +251,7 @@ export function issueMessage(issue: z.core.$ZodIssue, label?: string): string {
 /** The engine's messages name config keys (for the CLI and config files); the panel names its own fields. */
 function inPanelWords(message: string, dataKind: string): string {
   return message
+    .replace(/^(?:pretrain|infoPlane)\.\w+/, (p) => fieldLabel(`training.${p}`, dataKind))
     .replace(/\bbatchNorm false\b/g, 'batch norm off')
     .replace(/\bturn on ((?:loss|training|network|data)\.[\w.]+)/g, (_, p: string) => `tick '${fieldLabel(p, dataKind)}'`)
     .replace(/\b(?:loss|training|network|data)\.[\w.]+/g, (p) => `'${fieldLabel(p, dataKind)}'`);
@@ -365,18 +377,14 @@ export function inputShapeOf(f: FormState, folder: FeatureShape | null = null): 
 
 /** The kept sections in words, one line each, for the panel. */
 export function keptLines(k: KeptSections): { key: keyof KeptSections; text: string }[] {
-  const out: { key: keyof KeptSections; text: string }[] = [];
-  const p = k.pretrain as { stepsPerLayer?: number; layers?: number[] } | undefined;
-  if (p) out.push({ key: 'pretrain', text: `layer-wise pretraining: ${p.stepsPerLayer} steps per layer${p.layers ? ` (layers ${p.layers.join(', ')})` : ''}` });
-  const ip = k.infoPlane as { bins?: number; samples?: number } | undefined;
-  if (ip) out.push({ key: 'infoPlane', text: `information planes: ${ip.bins ?? 30} bins on ${ip.samples ?? 1000} test images` });
-  const i = k.init as { fromRun?: string; step?: number; freeze?: number[] } | undefined;
-  if (i)
-    out.push({
-      key: 'init',
-      text: `start from run ${i.fromRun}${i.step !== undefined ? ` at step ${i.step}` : ''}${i.freeze?.length ? `, layers ${i.freeze.join(', ')} frozen` : ''}`,
-    });
-  return out;
+  const i = k.init as { fromRun?: string; step?: number; layers?: number[]; freeze?: number[] } | undefined;
+  if (!i) return [];
+  const parts = [
+    `start from run ${i.fromRun}${i.step !== undefined ? ` at step ${i.step}` : ''}`,
+    ...(i.layers ? [`layers ${i.layers.join(', ')} copied`] : []),
+    ...(i.freeze?.length ? [`layers ${i.freeze.join(', ')} frozen`] : []),
+  ];
+  return [{ key: 'init', text: parts.join(', ') }];
 }
 
 /**
