@@ -10,6 +10,7 @@ import type { LayerSvd, LayerVectors } from '../engine/svd/runSvd';
 import { SWEEP_METRICS, type SweepResults } from '../engine/sweep/metrics';
 import { SweepSpecSchema, type AxisValue } from '../engine/sweep/spec';
 import type { PointStatus, SavedSweep, SweepStatus } from '../engine/sweep/sweepStore';
+import type { RunStats } from '../engine/stats/groups';
 
 const MAX_ID = 200;
 const runId = z.string().min(1, 'id must not be empty').max(MAX_ID, `id must be at most ${MAX_ID} characters`);
@@ -85,6 +86,8 @@ export const requestSchemas = {
   'runs.resume': z.object({ id: runId }).strict(),
   'runs.duplicate': z.object({ id: runId }).strict(),
   'runs.backward': z.object({ id: runId, step: z.number().int().min(0) }).strict(),
+  /** Statistics over the runs grouped by mode (engine/stats/groups.ts), with the export's CSV and LaTeX tables; completed runs only. */
+  'runs.stats': z.object({ ids: z.array(runId).min(1, 'select at least one run').max(1000, 'at most 1000 runs at once') }).strict(),
   'svd.get': z.object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() }).strict(),
   /** Singular vectors as numbers (u_{j+1} for index j, 0-based), e.g. to draw several on one colour scale and read values. */
   'svd.vectors': z
@@ -151,6 +154,9 @@ export type SvdView = Omit<LayerSvd, 's' | 'vectorPngs'> & {
   vectors: FileRef[];
 };
 
+/** Statistics over runs as the UI receives them: the numbers, and the tables a paper takes (electron/export/statsTables.ts). */
+export type RunStatsView = RunStats & { csv: string; latex: string };
+
 /** Singular vectors as the UI receives them: the engine's LayerVectors with base64 float32 values. */
 export type SvdVectorsView = Omit<LayerVectors, 'vectors'> & { vectors: { index: number; sigma: number; values: string }[] };
 
@@ -173,6 +179,7 @@ export interface Results {
   'runs.duplicate': { config: RunConfig };
   /** The test inputs and their reverse-pass reconstructions at `step`, as PNG files. */
   'runs.backward': { step: number; steps: number[]; inputs: FileRef[]; outputs: FileRef[] };
+  'runs.stats': RunStatsView;
   'svd.get': SvdView;
   /** values: little-endian float32, base64 (rows numbers; an image row by row when `image` is set). */
   'svd.vectors': SvdVectorsView;

@@ -33,6 +33,7 @@ import type { SpawnTraining, TrainingHandle } from './trainingProtocol';
 import { forkTrainingProcess } from './forkTrainingProcess';
 import { ThreadJobs } from './threadJobs';
 import type { PrepareThreadResult } from './prepareThread';
+import type { StatsThreadResult } from './statsThread';
 import { callThread } from './threadCall';
 
 export interface ServiceOptions {
@@ -152,7 +153,7 @@ export class EngineService implements EngineHandler {
       return { runs: summaries, total: runs.length, problems, queue: this.queue.map((q) => q.id) };
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
-    'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),
+    'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config, workspace: this.store.workspace }),
     'reproduce.start': () => {
       // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists.
       const load = datasetLoader(); // the six share two data sets: each loaded once
@@ -163,7 +164,7 @@ export class EngineService implements EngineHandler {
     },
     'runs.start': async ({ config }) => {
       // Parsed by the contract; everything else checkable is checked before a run folder exists (on a thread: a large data set takes seconds).
-      const p = await callThread<PrepareThreadResult>('prepareThread.js', { config });
+      const p = await callThread<PrepareThreadResult>('prepareThread.js', { config, workspace: this.store.workspace });
       if (!p.ok) throw new Error(p.error);
       const id = this.enqueue(p.config, p.totalSteps);
       this.emit({ type: 'runs.changed' });
@@ -213,6 +214,11 @@ export class EngineService implements EngineHandler {
       const n = Math.min(run.config.training.backwardSamples, run.dataInfo?.testCount ?? 0);
       const refs = (s: number | 'inputs') => Array.from({ length: n }, (_, i) => workspaceRef(ws, backwardPath(ws, id, s, i)));
       return { step, steps: run.backwardSteps, inputs: refs('inputs'), outputs: refs(step) };
+    },
+    'runs.stats': async ({ ids }) => {
+      const r = await callThread<StatsThreadResult>('statsThread.js', { workspace: this.store.workspace, ids });
+      if (!r.ok) throw new Error(r.error);
+      return r.stats;
     },
     'svd.get': ({ id, layer, step }) => this.threads.svd(id, layer, step),
     'svd.vectors': ({ id, layer, step, indices }) => this.threads.vectors(id, layer, step, indices),

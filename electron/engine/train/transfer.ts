@@ -10,6 +10,8 @@ import type { RunStore } from '../store/runStore';
 
 export interface Transfer {
   params: LayerArrays[];
+  /** The source checkpoint's step (init.step, or the source's last checkpoint): recorded in the run's config, its lineage. */
+  step: number;
   /** What was taken from where, for the run's log. */
   note: string;
 }
@@ -67,5 +69,5 @@ export function transferredParams(store: RunStore, config: RunConfig, inputSize:
   ]
     .filter(Boolean)
     .join('; ');
-  return { params, note };
+  return { params, step, note };
 }
