@@ -5,7 +5,10 @@ import { parseSeedList } from '../engine/sweep/spec';
 import { RunStore } from '../engine/store/runStore';
 import { STUDY_DEFAULTS, STUDY_MODES, SOURCE_DIGITS, TARGET_DIGITS, runTransferStudy, type StudyResult } from '../engine/study/transferStudy';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
+import { resolveFigureSize } from '../figures/canvas';
 import { csvField } from '../figures/csvField';
+import { figureTheme, renderChartPng, renderChartSvg } from '../figures/renderChart';
+import { transferStudyChart } from '../figures/transferChart';
 import { UsageError, intFlag, workspaceOf } from './flags';
 import { fmt, table } from './format';
 import { JSON_OPTION, WORKSPACE_OPTION, parseCommand, type CommandSpec } from './options';
@@ -15,7 +18,7 @@ import { checkTarget } from './stats';
 export const STUDY_COMMAND: CommandSpec = {
   name: 'study',
   summary: 'ready-made studies: transfer (Std / Ort / RR / Pre sources fine-tuned on a new task)',
-  usage: ['study transfer [--seeds 0-2] [--source-steps n] [--target-steps n] [--hidden 128] [--csv file] [--latex file] [--json]'],
+  usage: ['study transfer [--seeds 0-2] [--source-steps n] [--target-steps n] [--hidden 128] [--csv file] [--latex file] [--figure file.png] [--json]'],
   positionals: true,
   options: {
     seeds: { type: 'string', arg: '0-2', help: `training seeds (default ${STUDY_DEFAULTS.seeds.join(',')})` },
@@ -24,6 +27,11 @@ export const STUDY_COMMAND: CommandSpec = {
     hidden: { type: 'string', arg: 'sizes', help: `hidden layer sizes (default ${STUDY_DEFAULTS.hidden.join(',')})` },
     csv: { type: 'string', arg: 'file', help: 'also write the table as CSV (a new file)' },
     latex: { type: 'string', arg: 'file', help: 'also write it as a LaTeX booktabs table (a new file)' },
+    figure: {
+      type: 'string',
+      arg: 'file.png',
+      help: 'also draw the accuracy per mode, trained and frozen, mean with 95% CI (a new .png or .svg, 5 x 3.5 in, 300 dpi)',
+    },
     ...JSON_OPTION,
     ...WORKSPACE_OPTION,
   },
@@ -80,6 +88,8 @@ export async function cmdStudy(args: string[]): Promise<number> {
   if (positionals[0] !== 'transfer' || positionals.length !== 1) throw new UsageError('name the study: racecar study transfer');
   const csv = checkTarget('csv', values.csv as string | undefined);
   const latex = checkTarget('latex', values.latex as string | undefined);
+  const figure = checkTarget('figure', values.figure as string | undefined);
+  if (figure && !/\.(png|svg)$/i.test(figure)) throw new UsageError(`--figure ${values.figure as string}: name a .png or .svg file`);
   const seeds = values.seeds !== undefined ? parseSeedList(values.seeds as string) : STUDY_DEFAULTS.seeds;
   const hidden = values.hidden !== undefined ? (values.hidden as string).split(',').map((v) => intFlag('hidden', v.trim())!) : STUDY_DEFAULTS.hidden;
   const o = {
@@ -103,6 +113,12 @@ export async function cmdStudy(args: string[]): Promise<number> {
   }
   if (csv) writeFileAtomic(csv, studyCsv(r));
   if (latex) writeFileAtomic(latex, studyLatex(r));
+  if (figure) {
+    const spec = transferStudyChart(r.cells, `Transfer from MNIST ${SOURCE_DIGITS.join(',')} to ${TARGET_DIGITS.join(',')}`);
+    const size = resolveFigureSize({ width: 5, height: 3.5, unit: 'in', dpi: 300 });
+    const theme = figureTheme('white');
+    writeFileAtomic(figure, /\.svg$/i.test(figure) ? renderChartSvg(spec, size, theme) : renderChartPng(spec, size, theme));
+  }
   if (values.json) {
     console.log(JSON.stringify(r, null, 2));
     return 0;
