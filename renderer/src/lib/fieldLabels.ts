@@ -41,6 +41,10 @@ const FIXED: Record<string, string> = {
   'training.evalEvery': 'Evaluate every (steps)',
   'training.checkpointEvery': 'Checkpoint every (steps)',
   'training.backwardSamples': 'Backward images',
+  'init.fromRun': 'Transferred from run',
+  'init.step': 'Transferred at step',
+  'init.layers': 'Layers transferred',
+  'init.freeze': 'Layers frozen',
 };
 
 const LAYER_FIELD: Record<string, string> = { units: 'units', activation: 'activation', batchNorm: 'batch norm', lambda: 'λ (reverse pass)' };

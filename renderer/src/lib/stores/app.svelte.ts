@@ -168,7 +168,11 @@ export class AppStore {
 
   async startRun(): Promise<void> {
     const id = await this.experiment.start();
-    if (!id) return;
+    if (id) await this.showStarted(id);
+  }
+
+  /** A run just started (from the form, or a transfer from the Runs view): Live follows it, or says it is queued. */
+  async showStarted(id: string): Promise<void> {
     this.view = 'live';
     await this.runs.refresh();
     // Live follows what trains: a run queued behind another shows up when it starts.
