@@ -5,7 +5,7 @@
 import type { FigureBackground, SizeUnit, VectorColormap, VectorOrder } from '../figures/options';
 export * from '../figures/options';
 
-export const FIGURE_NAMES = ['loss', 'accuracy', 'recon', 'spectrum', 'backward-grid', 'backward-gif', 'vectors', 'comparison'] as const;
+export const FIGURE_NAMES = ['loss', 'accuracy', 'recon', 'spectrum', 'backward-grid', 'backward-gif', 'feature-maps', 'vectors', 'comparison'] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
 /** One line per figure, for pickers (the bundle's README has the full captions). */
@@ -16,6 +16,7 @@ export const FIGURE_TITLES: Record<FigureName, string> = {
   spectrum: 'singular values of the first layer',
   'backward-grid': 'reconstructions over training (grid)',
   'backward-gif': 'reconstructions over training (GIF)',
+  'feature-maps': 'reconstructed feature maps of conv layers',
   vectors: 'singular vectors of the first layer',
   comparison: 'singular vectors of every run side by side',
 };

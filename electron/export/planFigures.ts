@@ -1,6 +1,7 @@
 // The figure tasks of a bundle plan: the sweep's figures, each run's charts
 // and image figures, and the figures across runs (comparison, overlays).
 import type { RunRecord } from '../engine/types';
+import { GRID_CHANNELS, GRID_COLUMNS } from '../engine/train/runImages';
 import { SWEEP_METRICS, SWEEP_METRIC_INFO, type SweepResults } from '../engine/sweep/metrics';
 import { accuracyChart, lossChart, overlayChart, reconChart, spectrumChart, spectrumOverlayChart } from '../figures/chartSpecs';
 import { renderSweepPng, renderSweepSvg } from '../figures/renderChart';
@@ -10,6 +11,8 @@ import {
   COLORMAP_NOTE,
   backwardGifFrames,
   backwardGridFigure,
+  featureMapsFigure,
+  featureMapsUnavailable,
   backwardUnavailable,
   comparisonFigure,
   vectorsFigure,
@@ -103,12 +106,18 @@ export function runChartTasks(p: BundlePlan, { run, metrics }: PlannedRun): void
           w,
           `${dir}/spectrum`,
           spec,
-          `${label}: singular values of the first layer's weight matrix W (${v.rows}x${v.cols}) at step ${v.step}, in descending order${spec.log ? ' (log scale)' : ''}.`,
+          `${label}: singular values of the first layer's ${firstMatrix(run, v)} at step ${v.step}, in descending order${spec.log ? ' (log scale)' : ''}.`,
         );
       },
     });
   }
 }
+
+/** What the first layer's SVD decomposes, in words: its weight matrix, or a conv kernel as the matrix of its filters. */
+const firstMatrix = (run: RunRecord, v: { rows: number; cols: number }): string =>
+  run.config.network.layers[0].type === 'conv'
+    ? `kernel as the ${v.rows}x${v.cols} matrix W of its filters (input channels x k x k by filters)`
+    : `weight matrix W (${v.rows}x${v.cols})`;
 
 /** A run's image figures: the reverse pass's reconstructions (grid, GIF) and the singular vectors. */
 export function runImageTasks(p: BundlePlan, { run }: PlannedRun): void {
@@ -126,6 +135,22 @@ export function runImageTasks(p: BundlePlan, { run }: PlannedRun): void {
           `${dir}/backward-grid`,
           g.figure,
           `${label}: the reverse pass's reconstruction of the network input for ${g.samples} test samples (rows) at evaluated steps ${g.steps.join(', ')} (columns); the first column is the input itself. Grey values as stored (clipped to the data range).`,
+        );
+      },
+    });
+  }
+  if (p.want('feature-maps') && run.featureLayers?.length) {
+    p.tasks.push({
+      label: `feature maps of ${label}`,
+      run: (w) => {
+        const why = featureMapsUnavailable(run);
+        if (why) return void p.notes.push(`feature-maps of ${label} (${run.id}) left out: ${why}`);
+        const g = featureMapsFigure(p.store, run, { maxColumns: p.settings.maxColumns, label });
+        p.gridFiles(
+          w,
+          `${dir}/feature-maps`,
+          g.figure,
+          `${label}: the reverse pass's reconstruction of each intermediate layer's input feature maps for the first test sample (rows: layers; columns: evaluated steps ${g.steps.join(', ')}); each cell shows the first ${GRID_CHANNELS} channels, ${GRID_COLUMNS} to a row, darkest value black and brightest white over that cell.`,
         );
       },
     });
@@ -163,7 +188,7 @@ export function runImageTasks(p: BundlePlan, { run }: PlannedRun): void {
             maxVectors: p.settings.maxVectors,
             aspect: p.settings.size.cssWidth / p.settings.size.cssHeight,
           }),
-          `${label}: the ${n === v.k ? `${n}` : `first ${n} of ${v.k}`} input-space singular vectors u_j of the first layer's weight matrix at step ${v.step} (columns of U in W = U S Vᵀ, shown as ${v.image.height}x${v.image.width} images), ${p.settings.order === 'sigma' ? 'ordered by singular value, largest first' : "ordered by the share of the test data's energy they capture (e)"}; ${COLORMAP_NOTE[p.settings.colormap]}.`,
+          `${label}: the ${n === v.k ? `${n}` : `first ${n} of ${v.k}`} input-space singular vectors u_j of the first layer's ${firstMatrix(run, v)} at step ${v.step} (columns of U in W = U S Vᵀ, shown as ${v.image.height}x${v.image.width} ${run.config.network.layers[0].type === 'conv' ? 'filters, input channels side by side' : 'images'}), ${p.settings.order === 'sigma' ? 'ordered by singular value, largest first' : "ordered by the share of the test data's energy they capture (e)"}; ${COLORMAP_NOTE[p.settings.colormap]}.`,
         );
       },
     });

@@ -2,6 +2,10 @@
 // how to reproduce and verify) and reproduce.sh.
 import type { EvalRecord, RunRecord } from '../engine/types';
 import type { RetrainPlan } from './lineage';
+import { usesBatchNorm } from '../engine/config/schema';
+import { imageShape } from '../engine/data/dataset';
+import { layerLabel } from '../engine/config/layerNotation';
+import { inputLabel } from '../engine/model/geometry';
 
 export interface FigureEntry {
   /** README section: the run's label, or 'All runs'. */
@@ -26,8 +30,11 @@ const num = (v: number | undefined, digits = 4) =>
   v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : String(Number(v.toFixed(digits)));
 
 export function describeNetwork(run: RunRecord): string {
-  const input = run.dataInfo ? run.dataInfo.height * run.dataInfo.width : '?';
-  return [input, ...run.config.network.layers.map((l) => `${l.units}${l.batchNorm ? ' BN' : ''} ${l.activation}`)].join(' → ');
+  const input = run.dataInfo ? inputLabel(imageShape(run.dataInfo)) : '?';
+  return [
+    input,
+    ...run.config.network.layers.map((l) => `${layerLabel(l)}${usesBatchNorm(l) ? ' BN' : ''}${l.type === 'pool' ? '' : ` ${l.activation}`}`),
+  ].join(' → ');
 }
 
 export function describeData(run: RunRecord): string {

@@ -4,6 +4,7 @@
 // message loop must not wait.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RunConfig } from '../engine/config/schema';
+import { imageShape } from '../engine/data/dataset';
 import { RunStore } from '../engine/store/runStore';
 import { prepareRun } from '../engine/train/trainer';
 import { transferredParams } from '../engine/train/transfer';
@@ -18,7 +19,7 @@ try {
   let checked = p.config;
   if (checked.init) {
     // The source, its checkpoint and the layer shapes, as training will find them; the step taken is recorded at once.
-    const t = transferredParams(new RunStore(workspace), checked, p.data.height * p.data.width);
+    const t = transferredParams(new RunStore(workspace), checked, imageShape(p.data));
     checked = { ...checked, init: { ...checked.init, step: t.step } };
   }
   reply = { ok: true, config: checked, totalSteps: p.totalSteps };

@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, PayloadOf } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
-import { REFERENCE_RUNS } from '../engine/presets';
+import { PRESETS, REFERENCE_RUNS } from '../engine/presets';
 import { RunStore } from '../engine/store/runStore';
 import type { RunEdit } from '../engine/store/runEdit';
 import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
@@ -144,7 +144,7 @@ export class EngineService implements EngineHandler {
       platform: `${os.platform()}-${os.arch()}`,
       mode: this.opts.mode,
     }),
-    'presets.list': () => ({ presets: REFERENCE_RUNS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
+    'presets.list': () => ({ presets: PRESETS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
     'runs.list': ({ offset = 0, limit }) => {
       // run.json alone: each run's writer keeps its latest evaluation there.
       const { runs, problems } = this.store.list();

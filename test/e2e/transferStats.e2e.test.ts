@@ -137,7 +137,7 @@ describe.skipIf(skipE2e)('transfer and statistics in Chromium', () => {
     await expect.poll(async () => (await service.handle('runs.get', { id })).run.status, { timeout: 120_000, interval: 250 }).toBe('completed');
     const run = (await service.handle('runs.get', { id })).run;
     expect(run.config.init).toEqual({ fromRun: source, step: 20, layers: [1], freeze: [1] });
-    expect(run.config.network.layers.map((l) => [l.units, l.lambda])).toEqual([
+    expect(run.config.network.layers.map((l) => ['units' in l ? l.units : null, l.lambda])).toEqual([
       [12, 0],
       [3, 0],
     ]);

@@ -40,7 +40,7 @@ describe('transferConfig', () => {
     expect(defaultCopy(source, 3)).toEqual([1]);
     const f = { ...defaultTransferForm(source), classes: '10', copy: [1], freeze: [1], data: 'mnist' as const, digits: '5,6,7,8,9', steps: '10' };
     const c = RunConfigSchema.parse(transferConfig(source, f));
-    expect(c.network.layers.map((l) => l.units)).toEqual([12, 10]);
+    expect(c.network.layers.map((l) => ('units' in l ? l.units : null))).toEqual([12, 10]);
     expect(c.data.source).toEqual({ kind: 'mnist', digits: [5, 6, 7, 8, 9] });
     expect([c.training.steps, c.training.evalEvery, c.training.checkpointEvery]).toEqual([10, 10, 10]);
     expect(c.init).toEqual({ fromRun: 'src-1', step: 40, layers: [1], freeze: [1] });

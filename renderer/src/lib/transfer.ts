@@ -25,7 +25,11 @@ export interface TransferForm {
   keepRegularisation: boolean;
 }
 
-export const outputUnits = (run: RunRecord): number => run.config.network.layers[run.config.network.layers.length - 1]!.units;
+/** Units of the output layer (a dense layer; NaN for a network that ends otherwise, which the schema refuses). */
+export function outputUnits(run: RunRecord): number {
+  const l = run.config.network.layers[run.config.network.layers.length - 1]!;
+  return l.type === undefined || l.type === 'dense' ? l.units : NaN;
+}
 
 /** Every layer is copied, the output layer only while the class count is the source's. */
 export function defaultCopy(run: RunRecord, classes: number): number[] {
@@ -80,7 +84,10 @@ export function transferConfig(run: RunRecord, f: TransferForm): RunConfig {
   const classes = wholeNumber('classes', f.classes, 1);
   const steps = wholeNumber('steps', f.steps, 1);
   const layers = c.network.layers.map((l) => (f.keepRegularisation ? l : { ...l, lambda: 0 }));
-  layers[layers.length - 1] = { ...layers[layers.length - 1]!, units: classes };
+  const out = layers[layers.length - 1]!;
+  if (out.type !== undefined && out.type !== 'dense')
+    throw new Error('classes: the output layer is not a dense layer: transfer this run from the command line');
+  layers[layers.length - 1] = { ...out, units: classes };
   const { pretrain: _pretrain, epochs: _epochs, ...training } = c.training;
   return {
     ...c,
