@@ -5,10 +5,7 @@ import { parseSeedList } from '../engine/sweep/spec';
 import { RunStore } from '../engine/store/runStore';
 import { STUDY_DEFAULTS, STUDY_MODES, SOURCE_DIGITS, TARGET_DIGITS, runTransferStudy, type StudyResult } from '../engine/study/transferStudy';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
-import { resolveFigureSize } from '../figures/canvas';
-import { csvField } from '../figures/csvField';
-import { figureTheme, renderChartPng, renderChartSvg } from '../figures/renderChart';
-import { transferStudyChart } from '../figures/transferChart';
+import { studyCsv, studyFigurePng, studyFigureSvg, studyLatex } from '../export/studyFiles';
 import { UsageError, intFlag, workspaceOf } from './flags';
 import { fmt, table } from './format';
 import { JSON_OPTION, WORKSPACE_OPTION, parseCommand, type CommandSpec } from './options';
@@ -40,49 +37,6 @@ is fine-tuned twice, with its first layer frozen and not; every run is an ordina
 of the workspace (racecar runs lists them, racecar stats compares any of them).`,
 };
 
-function studyCsv(r: StudyResult): string {
-  const rows = [['mode', 'first_layer', 'n', 'test_accuracy_mean', 'sd', 'ci95_low', 'ci95_high', 'p_vs_std', 'runs']];
-  for (const c of r.cells) {
-    const a = c.accuracy;
-    rows.push([
-      c.mode,
-      c.frozen ? 'frozen' : 'trained',
-      String(a.n),
-      String(a.mean),
-      String(a.sd),
-      String(a.mean - a.ci95),
-      String(a.mean + a.ci95),
-      c.vsStd ? String(c.vsStd.p) : '',
-      c.runs.join(' '),
-    ]);
-  }
-  return rows.map((row) => row.map(csvField).join(',')).join('\n') + '\n';
-}
-
-function studyLatex(r: StudyResult): string {
-  const cell = (mode: string, frozen: boolean) => {
-    const c = r.cells.find((x) => x.mode === mode && x.frozen === frozen)!;
-    const a = c.accuracy;
-    return Number.isFinite(a.sd) ? `$${a.mean.toFixed(3)} \\pm ${a.sd.toFixed(3)}$` : `$${a.mean.toFixed(3)}$`;
-  };
-  return (
-    [
-      '% Racecar Workbench: transfer study (\\usepackage{booktabs})',
-      '\\begin{table}[t]',
-      '\\centering',
-      '\\begin{tabular}{lrr}',
-      '\\toprule',
-      'Source & first layer trained & first layer frozen \\\\',
-      '\\midrule',
-      ...STUDY_MODES.map((m) => `${m} & ${cell(m, false)} & ${cell(m, true)} \\\\`),
-      '\\bottomrule',
-      '\\end{tabular}',
-      `\\caption{Test accuracy after transfer from MNIST digits ${SOURCE_DIGITS[0]}--${SOURCE_DIGITS.at(-1)} to ${TARGET_DIGITS[0]}--${TARGET_DIGITS.at(-1)}, mean $\\pm$ standard deviation over seeds.}`,
-      '\\end{table}',
-    ].join('\n') + '\n'
-  );
-}
-
 export async function cmdStudy(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(STUDY_COMMAND, args);
   if (positionals[0] !== 'transfer' || positionals.length !== 1) throw new UsageError('name the study: racecar study transfer');
@@ -113,12 +67,7 @@ export async function cmdStudy(args: string[]): Promise<number> {
   }
   if (csv) writeFileAtomic(csv, studyCsv(r));
   if (latex) writeFileAtomic(latex, studyLatex(r));
-  if (figure) {
-    const spec = transferStudyChart(r.cells, `Transfer from MNIST ${SOURCE_DIGITS.join(',')} to ${TARGET_DIGITS.join(',')}`);
-    const size = resolveFigureSize({ width: 5, height: 3.5, unit: 'in', dpi: 300 });
-    const theme = figureTheme('white');
-    writeFileAtomic(figure, /\.svg$/i.test(figure) ? renderChartSvg(spec, size, theme) : renderChartPng(spec, size, theme));
-  }
+  if (figure) writeFileAtomic(figure, /\.svg$/i.test(figure) ? studyFigureSvg(r) : studyFigurePng(r));
   if (values.json) {
     console.log(JSON.stringify(r, null, 2));
     return 0;

@@ -118,6 +118,15 @@ export const requestSchemas = {
   'sweeps.resume': z.object({ id: runId }).strict(),
   /** Cancels the sweep's queued and running runs: in the engine's queue, local CLI processes and Slurm jobs. */
   'sweeps.cancel': z.object({ id: runId }).strict(),
+  /** The transfer study (engine/study/transferStudy.ts) through the run queue; its table and figure go to <workspace>/studies/<id>/ when its runs have ended. */
+  'study.transfer': z
+    .object({
+      seeds: z.array(z.number().int().min(0)).min(1, 'give at least one seed').max(20, 'at most 20 seeds').optional(),
+      sourceSteps: z.number().int().min(1, 'sourceSteps must be at least 1').max(1_000_000).optional(),
+      targetSteps: z.number().int().min(1, 'targetSteps must be at least 1').max(1_000_000).optional(),
+      hidden: z.array(z.number().int().min(1)).min(1).max(8).optional(),
+    })
+    .strict(),
   /** Starts a new engine process now (the UI's "Restart engine"): answered by the engine's host, which also restarts a dead one by itself. */
   'engine.restart': Empty,
 } as const;
@@ -215,6 +224,8 @@ export interface Results {
   'sweeps.start': { id: string; points: number };
   'sweeps.resume': { id: string; queued: number };
   'sweeps.cancel': { id: string; cancelled: number };
+  /** The study's id, the folder its files will be in, and how many runs it queues in all. */
+  'study.transfer': { id: string; folder: string; runs: number };
   /** The new engine process's id (null where the host does not know it). */
   'engine.restart': { pid: number | null };
 }
@@ -246,7 +257,9 @@ export type EngineEvent =
   /** The running export has ended, however it ended (each window learns it can start one again). */
   | { type: 'export.ended' }
   /** The engine process ended: 'restarted' (a new one serves requests; runs in flight were interrupted) or 'stopped' (it keeps failing: a new one starts after a pause, or on engine.restart). */
-  | { type: 'engine'; state: 'restarted' | 'stopped'; message: string };
+  | { type: 'engine'; state: 'restarted' | 'stopped'; message: string }
+  /** A study started with study.transfer has ended: its files are in `folder` (ok false: some runs did not complete, or the files could not be written). */
+  | { type: 'study'; id: string; folder: string; ok: boolean; message: string };
 
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];
 

@@ -27,6 +27,8 @@ import { datasetLoader } from '../engine/data/load';
 import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
 import { SweepHandlers } from './sweeps';
+import { StudyRunner } from './studies';
+import { STUDY_DEFAULTS } from '../engine/study/transferStudy';
 import { appPackage } from '../engine/util/version';
 import { FIGURE_NAMES } from '../export/options';
 import type { SpawnTraining, TrainingHandle } from './trainingProtocol';
@@ -75,6 +77,7 @@ export class EngineService implements EngineHandler {
   private readonly queue: { id: string; parallel: boolean; resume?: boolean }[] = [];
   private readonly active = new Map<string, Active>();
   private readonly sweeps: SweepHandlers;
+  private readonly studies: StudyRunner;
   private readonly spawnTrainingProcess: SpawnTraining;
   /** SVDs and exports on worker threads, one of each kind at a time. */
   private readonly threads: ThreadJobs;
@@ -89,6 +92,11 @@ export class EngineService implements EngineHandler {
       (e) => this.emit(e),
     );
     this.recoverQueued();
+    this.studies = new StudyRunner({
+      store: () => this.store,
+      enqueue: (config, totalSteps) => this.enqueue(config, totalSteps, undefined, true),
+      ended: (e) => this.emit({ type: 'study', ...e }),
+    });
     this.sweeps = new SweepHandlers({
       store: () => this.store,
       enqueue: (config, totalSteps, tag) => this.enqueue(config, totalSteps, tag),
@@ -238,6 +246,11 @@ export class EngineService implements EngineHandler {
     'export.defaults': () => ({ out: path.join(this.store.workspace, 'exports', `${timeStamp()}.zip`), figures: [...FIGURE_NAMES] }),
     'export.bundle': (p) => this.threads.exportBundle(p),
     'sweeps.list': () => this.sweeps.list(),
+    'study.transfer': (o) => {
+      const r = this.studies.start({ ...STUDY_DEFAULTS, ...o });
+      this.emit({ type: 'runs.changed' });
+      return r;
+    },
     'sweeps.get': ({ id }) => this.sweeps.get(id),
     'sweeps.validate': ({ spec }) => this.sweeps.validate(spec),
     'sweeps.start': ({ spec }) => this.sweeps.start(spec),
@@ -257,6 +270,7 @@ export class EngineService implements EngineHandler {
       const [item] = this.queue.splice(q, 1);
       this.store.finishRun(id, 'cancelled', item!.resume ? 'cancelled before it resumed' : 'cancelled before it started');
       this.emit({ type: 'runs.changed' });
+      this.studies.onFinished(id, 'cancelled');
       return { id, status: 'cancelled' as const };
     }
     const a = this.active.get(id);
@@ -353,6 +367,7 @@ export class EngineService implements EngineHandler {
     if (event.type === 'finished') active.finished = true;
     this.emit({ type: 'train', event });
     if (event.type === 'started' || event.type === 'finished') this.emit({ type: 'runs.changed' });
+    if (event.type === 'finished') this.studies.onFinished(event.runId, event.status);
   }
 
   /**
@@ -372,6 +387,7 @@ export class EngineService implements EngineHandler {
     }
     this.emit({ type: 'train', event: { type: 'finished', runId: active.id, status, error: message } });
     this.emit({ type: 'runs.changed' });
+    this.studies.onFinished(active.id, status);
   }
 
   async close(): Promise<void> {

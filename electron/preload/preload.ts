@@ -43,6 +43,7 @@ export const PRELOAD_CHANNELS = [
   'sweeps.start',
   'sweeps.resume',
   'sweeps.cancel',
+  'study.transfer',
   'engine.restart',
 ] as const satisfies readonly Channel[];
 

@@ -180,4 +180,20 @@ describe.skipIf(skipE2e)('transfer and statistics in Chromium', () => {
     expect(await page.getByTestId('stats-table').count()).toBe(0);
     expect(problems).toEqual([]);
   }, 240_000);
+
+  it('the transfer study in one click: its twelve source runs queue in the engine', async () => {
+    await page.getByTestId('nav-runs').click();
+    const before = (await service.handle('runs.list', {})).total;
+    await page.getByTestId('runs-transfer-study').click();
+    await expect.poll(() => page.getByText(/^Transfer study started: 36 runs/).count()).toBe(1);
+    const runs = (await service.handle('runs.list', {})).runs.map((r) => r.run);
+    const sources = runs.filter((r) => r.name.startsWith('transfer-source-'));
+    expect(runs).toHaveLength(before + 12);
+    expect(sources.map((r) => r.name).sort()).toEqual(
+      ['Std', 'Ort', 'RR', 'Pre'].flatMap((m) => [0, 1, 2].map((seed) => `transfer-source-${m}-s${seed}`)).sort(),
+    );
+    // Not trained to the end here (36 runs of hundreds of steps): the engine's close interrupts them.
+    for (const r of sources) await service.handle('runs.cancel', { id: r.id }).catch(() => {});
+    expect(problems).toEqual([]);
+  }, 120_000);
 });
