@@ -11,6 +11,7 @@ import { SWEEP_METRICS, type SweepResults } from '../engine/sweep/metrics';
 import { SweepSpecSchema, type AxisValue } from '../engine/sweep/spec';
 import type { PointStatus, SavedSweep, SweepStatus } from '../engine/sweep/sweepStore';
 import type { RunStats } from '../engine/stats/groups';
+import type { InfoPlaneEvaluation } from '../figures/infoPlaneChart';
 
 const MAX_ID = 200;
 const runId = z.string().min(1, 'id must not be empty').max(MAX_ID, `id must be at most ${MAX_ID} characters`);
@@ -88,6 +89,8 @@ export const requestSchemas = {
   'runs.backward': z.object({ id: runId, step: z.number().int().min(0) }).strict(),
   /** Statistics over the runs grouped by mode (engine/stats/groups.ts), with the export's CSV and LaTeX tables; completed runs only. */
   'runs.stats': z.object({ ids: z.array(runId).min(1, 'select at least one run').max(1000, 'at most 1000 runs at once') }).strict(),
+  /** The information planes the runs recorded (training.infoPlane), read from their evaluations. */
+  'runs.infoPlane': z.object({ ids: z.array(runId).min(1, 'ask for at least one run').max(20, 'at most 20 runs at once') }).strict(),
   'svd.get': z.object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() }).strict(),
   /** Singular vectors as numbers (u_{j+1} for index j, 0-based), e.g. to draw several on one colour scale and read values. */
   'svd.vectors': z
@@ -189,6 +192,8 @@ export interface Results {
   /** The test inputs and their reverse-pass reconstructions at `step`, as PNG files. */
   'runs.backward': { step: number; steps: number[]; inputs: FileRef[]; outputs: FileRef[] };
   'runs.stats': RunStatsView;
+  /** Per run, in the order asked: its evaluations with an information plane (none: trained without training.infoPlane). */
+  'runs.infoPlane': { runs: { id: string; evaluations: InfoPlaneEvaluation[] }[] };
   'svd.get': SvdView;
   /** values: little-endian float32, base64 (rows numbers; an image row by row when `image` is set). */
   'svd.vectors': SvdVectorsView;

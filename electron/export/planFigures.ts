@@ -5,8 +5,10 @@ import { GRID_CHANNELS, GRID_COLUMNS } from '../engine/train/runImages';
 import { SWEEP_METRICS, SWEEP_METRIC_INFO, type SweepResults } from '../engine/sweep/metrics';
 import { accuracyChart, lossChart, overlayChart, reconChart, spectrumChart, spectrumOverlayChart } from '../figures/chartSpecs';
 import { renderSweepPng, renderSweepSvg } from '../figures/renderChart';
+import { phaseBoundaries } from '../figures/phaseMarkers';
 import { SweepFigureError, defaultSweepChoice, sweepCsv, sweepFigure, type SweepFigure, type SweepFigureChoice } from '../figures/sweepCharts';
 import { backwardGif } from '../figures/gif';
+import { infoPlaneChart, infoPlaneEvaluations } from '../figures/infoPlaneChart';
 import {
   COLORMAP_NOTE,
   backwardGifFrames,
@@ -72,7 +74,7 @@ export function runChartTasks(p: BundlePlan, { run, metrics }: PlannedRun): void
           w,
           `${dir}/loss`,
           lossChart(metrics, run.config),
-          `${label}: loss of the training batch (log scale) over the training step: ${lossParts(run)} (${steps}).`,
+          `${label}: loss of the training batch (log scale) over the training step: ${lossParts(run)} (${steps})${phaseNote(run)}.`,
         ),
     });
   }
@@ -80,7 +82,12 @@ export function runChartTasks(p: BundlePlan, { run, metrics }: PlannedRun): void
     p.tasks.push({
       label: `accuracy figure of ${label}`,
       run: (w) =>
-        p.chartFiles(w, `${dir}/accuracy`, accuracyChart(metrics), `${label}: classification accuracy on the training set and on the test set (${steps}).`),
+        p.chartFiles(
+          w,
+          `${dir}/accuracy`,
+          accuracyChart(metrics, {}, run.config),
+          `${label}: classification accuracy on the training set and on the test set (${steps})${phaseNote(run)}.`,
+        ),
     });
   }
   if (p.want('recon')) {
@@ -91,7 +98,7 @@ export function runChartTasks(p: BundlePlan, { run, metrics }: PlannedRun): void
           w,
           `${dir}/recon`,
           reconChart(metrics, run.config),
-          `${label}: mean squared error of the reverse pass's reconstruction of each layer's input over the test set (log scale); layer 1's input is the image (${steps}).`,
+          `${label}: mean squared error of the reverse pass's reconstruction of each layer's input over the test set (log scale); layer 1's input is the image (${steps})${phaseNote(run)}.`,
         ),
     });
   }
@@ -256,6 +263,41 @@ export function overlayTasks(p: BundlePlan): void {
       },
     });
   }
+}
+
+/** Each run's information plane, and every such run's overlaid (runs trained with training.infoPlane). */
+export function infoPlaneTasks(p: BundlePlan): void {
+  const runs = p.runs.flatMap(({ run, metrics }) => {
+    const evaluations = infoPlaneEvaluations(metrics);
+    return evaluations.length ? [{ id: run.id, label: p.labelOf(run.id), evaluations }] : [];
+  });
+  if (!runs.length) return;
+  const what = (r: (typeof runs)[number]) => `${r.evaluations.length} evaluations, ${r.evaluations[0]!.bins} bins, ${r.evaluations[0]!.samples} test images`;
+  const caption = `I(X;T) (x) against I(T;Y) (y), in bits, of every layer's output d_k (solid) and of the reverse pass's reconstructions d'_k (dashed; d'_0 reconstructs the input), at each evaluation; points coloured by the training step (viridis, dark = early). Estimated by binning each unit's values on a fixed test subset (Shwartz-Ziv and Tishby): I(X;T) is at most log2 of the samples, I(T;Y) at most H(Y); compare runs at the same bins and samples.`;
+  for (const r of runs) {
+    p.tasks.push({
+      label: `information plane of ${r.label}`,
+      run: (w) => p.chartFiles(w, `figures/${r.id}/info-plane`, infoPlaneChart([r], { workspace: p.workspace }), `${r.label} (${what(r)}): ${caption}`),
+    });
+  }
+  if (runs.length > 1) {
+    p.tasks.push({
+      label: 'overlay of the information planes',
+      run: (w) =>
+        p.chartFiles(
+          w,
+          'figures/overlay-info-plane',
+          infoPlaneChart(runs, { workspace: p.workspace }),
+          `Every run's information plane, one colour per run, the layer told by the marker shape (${runs.map((r) => `${r.label}: ${what(r)}`).join('; ')}): ${caption}`,
+        ),
+    });
+  }
+}
+
+/** Where a run with layer-wise pretraining starts each phase, for its charts' captions. */
+function phaseNote(run: RunRecord): string {
+  const b = phaseBoundaries(run.config, run.totalSteps);
+  return b.length ? `; dashed vertical lines mark where each phase starts: ${b.map((x) => `${x.label} after step ${x.step}`).join(', ')}` : '';
 }
 
 /** The series of a run's loss chart, for its caption. */

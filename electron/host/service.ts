@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, PayloadOf } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
 import { PRESETS, REFERENCE_RUNS } from '../engine/presets';
+import { infoPlaneEvaluations } from '../figures/infoPlaneChart';
 import { RunStore } from '../engine/store/runStore';
 import type { RunEdit } from '../engine/store/runEdit';
 import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
@@ -161,6 +162,7 @@ export class EngineService implements EngineHandler {
       return { runs: summaries, total: runs.length, problems, queue: this.queue.map((q) => q.id) };
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
+    'runs.infoPlane': ({ ids }) => ({ runs: ids.map((id) => (this.store.get(id), { id, evaluations: infoPlaneEvaluations(this.store.readMetrics(id)) })) }),
     'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config, workspace: this.store.workspace }),
     'reproduce.start': () => {
       // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists.

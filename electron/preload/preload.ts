@@ -28,6 +28,7 @@ export const PRELOAD_CHANNELS = [
   'runs.duplicate',
   'runs.backward',
   'runs.stats',
+  'runs.infoPlane',
   'svd.get',
   'svd.vectors',
   'svd.scores',
