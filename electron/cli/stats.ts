@@ -4,7 +4,7 @@
 // as a table, JSON, CSV or a LaTeX (booktabs) table.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { STAT_METRICS, statLabel, statsOfRuns } from '../engine/stats/groups';
+import { STAT_METRICS, statLabel, statsOfRuns, type GroupStats, type RunStats, type StatMetric } from '../engine/stats/groups';
 import { RunStore } from '../engine/store/runStore';
 import { sweepRuns } from '../engine/sweep/sweepStore';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
@@ -53,32 +53,44 @@ export function cmdStats(args: string[]): number {
     throw new UsageError(sweep ? `sweep ${sweep} has no runs in ${store.workspace}` : 'name the runs to compare (racecar runs lists them), or --sweep <id>');
   for (const id of ids) store.get(id); // an unknown id fails here, naming it
   const s = statsOfRuns(store, ids);
-  if (csv) writeFileAtomic(csv, statsCsv(s));
-  if (latex) writeFileAtomic(latex, statsLatex(s));
+  writeStatsTables(s, csv, latex);
   if (values.json) {
     console.log(JSON.stringify(s, null, 2));
     return 0;
   }
+  console.log(statsText(s));
+  return 0;
+}
+
+/** The CSV and LaTeX tables, where asked for (targets checked by checkTarget before anything was computed). */
+export function writeStatsTables(s: RunStats, csv: string | undefined, latex: string | undefined): void {
+  if (csv) writeFileAtomic(csv, statsCsv(s));
+  if (latex) writeFileAtomic(latex, statsLatex(s));
+}
+
+/** The statistics as text: a row per mode, a row per test, then the notes. */
+export function statsText(s: RunStats): string {
+  const out: string[] = [];
   const header = ['mode', 'runs', ...STAT_METRICS.map((m) => `${statLabel(m)} (mean ± sd [95% CI])`)];
-  const cell = (m: (typeof STAT_METRICS)[number], g: (typeof s.groups)[number]) => {
+  const cell = (m: StatMetric, g: GroupStats) => {
     const x = g.metrics[m];
     return x.n === 0 ? '-' : `${fmt(x.mean, 4)} ± ${fmt(x.sd, 4)} [${fmt(x.mean - x.ci95, 4)}, ${fmt(x.mean + x.ci95, 4)}]`;
   };
-  console.log(
+  out.push(
     table(
       header,
       s.groups.map((g) => [g.mode, String(g.runs.length), ...STAT_METRICS.map((m) => cell(m, g))]),
     ),
   );
   if (s.tests.length) {
-    console.log("\nWelch's t-test between modes (two-sided p):");
-    console.log(
+    out.push("\nWelch's t-test between modes (two-sided p):");
+    out.push(
       table(
         ['modes', 'metric', 't', 'df', 'p'],
         s.tests.map((t) => [`${t.a} vs ${t.b}`, statLabel(t.metric), fmt(t.test.t, 3), fmt(t.test.df, 1), fmt(t.test.p, 4)]),
       ),
     );
   }
-  for (const n of s.notes) console.log(`note: ${n}`);
-  return 0;
+  for (const n of s.notes) out.push(`note: ${n}`);
+  return out.join('\n');
 }

@@ -5,7 +5,7 @@ import { parseSeedList } from '../engine/sweep/spec';
 import { RunStore } from '../engine/store/runStore';
 import { STUDY_DEFAULTS, STUDY_MODES, SOURCE_DIGITS, TARGET_DIGITS, runTransferStudy, type StudyResult } from '../engine/study/transferStudy';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
-import { csvField } from '../figures/csvField';
+import { studyCsv, studyFigurePng, studyFigureSvg, studyLatex } from '../export/studyFiles';
 import { UsageError, intFlag, workspaceOf } from './flags';
 import { fmt, table } from './format';
 import { JSON_OPTION, WORKSPACE_OPTION, parseCommand, type CommandSpec } from './options';
@@ -15,7 +15,7 @@ import { checkTarget } from './stats';
 export const STUDY_COMMAND: CommandSpec = {
   name: 'study',
   summary: 'ready-made studies: transfer (Std / Ort / RR / Pre sources fine-tuned on a new task)',
-  usage: ['study transfer [--seeds 0-2] [--source-steps n] [--target-steps n] [--hidden 128] [--csv file] [--latex file] [--json]'],
+  usage: ['study transfer [--seeds 0-2] [--source-steps n] [--target-steps n] [--hidden 128] [--csv file] [--latex file] [--figure file.png] [--json]'],
   positionals: true,
   options: {
     seeds: { type: 'string', arg: '0-2', help: `training seeds (default ${STUDY_DEFAULTS.seeds.join(',')})` },
@@ -24,6 +24,11 @@ export const STUDY_COMMAND: CommandSpec = {
     hidden: { type: 'string', arg: 'sizes', help: `hidden layer sizes (default ${STUDY_DEFAULTS.hidden.join(',')})` },
     csv: { type: 'string', arg: 'file', help: 'also write the table as CSV (a new file)' },
     latex: { type: 'string', arg: 'file', help: 'also write it as a LaTeX booktabs table (a new file)' },
+    figure: {
+      type: 'string',
+      arg: 'file.png',
+      help: 'also draw the accuracy per mode, trained and frozen, mean with 95% CI (a new .png or .svg, 5 x 3.5 in, 300 dpi)',
+    },
     ...JSON_OPTION,
     ...WORKSPACE_OPTION,
   },
@@ -32,54 +37,13 @@ is fine-tuned twice, with its first layer frozen and not; every run is an ordina
 of the workspace (racecar runs lists them, racecar stats compares any of them).`,
 };
 
-function studyCsv(r: StudyResult): string {
-  const rows = [['mode', 'first_layer', 'n', 'test_accuracy_mean', 'sd', 'ci95_low', 'ci95_high', 'p_vs_std', 'runs']];
-  for (const c of r.cells) {
-    const a = c.accuracy;
-    rows.push([
-      c.mode,
-      c.frozen ? 'frozen' : 'trained',
-      String(a.n),
-      String(a.mean),
-      String(a.sd),
-      String(a.mean - a.ci95),
-      String(a.mean + a.ci95),
-      c.vsStd ? String(c.vsStd.p) : '',
-      c.runs.join(' '),
-    ]);
-  }
-  return rows.map((row) => row.map(csvField).join(',')).join('\n') + '\n';
-}
-
-function studyLatex(r: StudyResult): string {
-  const cell = (mode: string, frozen: boolean) => {
-    const c = r.cells.find((x) => x.mode === mode && x.frozen === frozen)!;
-    const a = c.accuracy;
-    return Number.isFinite(a.sd) ? `$${a.mean.toFixed(3)} \\pm ${a.sd.toFixed(3)}$` : `$${a.mean.toFixed(3)}$`;
-  };
-  return (
-    [
-      '% Racecar Workbench: transfer study (\\usepackage{booktabs})',
-      '\\begin{table}[t]',
-      '\\centering',
-      '\\begin{tabular}{lrr}',
-      '\\toprule',
-      'Source & first layer trained & first layer frozen \\\\',
-      '\\midrule',
-      ...STUDY_MODES.map((m) => `${m} & ${cell(m, false)} & ${cell(m, true)} \\\\`),
-      '\\bottomrule',
-      '\\end{tabular}',
-      `\\caption{Test accuracy after transfer from MNIST digits ${SOURCE_DIGITS[0]}--${SOURCE_DIGITS.at(-1)} to ${TARGET_DIGITS[0]}--${TARGET_DIGITS.at(-1)}, mean $\\pm$ standard deviation over seeds.}`,
-      '\\end{table}',
-    ].join('\n') + '\n'
-  );
-}
-
 export async function cmdStudy(args: string[]): Promise<number> {
   const { values, positionals } = parseCommand(STUDY_COMMAND, args);
   if (positionals[0] !== 'transfer' || positionals.length !== 1) throw new UsageError('name the study: racecar study transfer');
   const csv = checkTarget('csv', values.csv as string | undefined);
   const latex = checkTarget('latex', values.latex as string | undefined);
+  const figure = checkTarget('figure', values.figure as string | undefined);
+  if (figure && !/\.(png|svg)$/i.test(figure)) throw new UsageError(`--figure ${values.figure as string}: name a .png or .svg file`);
   const seeds = values.seeds !== undefined ? parseSeedList(values.seeds as string) : STUDY_DEFAULTS.seeds;
   const hidden = values.hidden !== undefined ? (values.hidden as string).split(',').map((v) => intFlag('hidden', v.trim())!) : STUDY_DEFAULTS.hidden;
   const o = {
@@ -103,6 +67,7 @@ export async function cmdStudy(args: string[]): Promise<number> {
   }
   if (csv) writeFileAtomic(csv, studyCsv(r));
   if (latex) writeFileAtomic(latex, studyLatex(r));
+  if (figure) writeFileAtomic(figure, /\.svg$/i.test(figure) ? studyFigureSvg(r) : studyFigurePng(r));
   if (values.json) {
     console.log(JSON.stringify(r, null, 2));
     return 0;

@@ -15,6 +15,8 @@ import { TRAIN_OPTIONS, configFromFlags, type TrainFlags } from './trainArgs';
 import { UsageError, intFlag, workspaceOf } from './flags';
 import { fmt, table } from './format';
 import { abortOnSignals } from './signals';
+import { checkTarget, statsText, writeStatsTables } from './stats';
+import { statsOfRuns } from '../engine/stats/groups';
 import { WORKSPACE_OPTION, parseCommand, type CommandSpec, type OptionTable, type ParsedValues } from './options';
 
 /** Flags of `racecar train` that a sweep takes as axes (a list of values) instead; --workspace is the sweep's own. */
@@ -30,7 +32,7 @@ export const SWEEP_COMMAND: CommandSpec = {
     'sweep [base flags] [axes] [--executor local|slurm] [options]',
     'sweep --file sweep.json [--executor local|slurm]   (a saved sweep file resumes that sweep)',
     'sweep resume <sweep> [--executor local|slurm]      start the points that have no completed run',
-    'sweep status <sweep> [--json]                      done / running / failed per point',
+    'sweep status <sweep> [--json] [--csv f] [--latex f] done / running / failed per point, statistics by mode',
     "sweep cancel <sweep>                               stop the sweep's runs (local processes or Slurm jobs)",
     'sweep list [--json]',
   ],
@@ -64,6 +66,8 @@ export const SWEEP_COMMAND: CommandSpec = {
     },
     wait: { type: 'boolean', group: 'executors', help: 'slurm: wait until no point is queued or running, then print the status' },
     'dry-run': { type: 'boolean', help: 'print the points and exit' },
+    csv: { type: 'string', arg: 'file', group: 'status', help: 'sweep status: also write the statistics by mode as CSV (a new file)' },
+    latex: { type: 'string', arg: 'file', group: 'status', help: 'sweep status: also write them as a LaTeX booktabs table (a new file)' },
     ...WORKSPACE_OPTION,
     json: { type: 'boolean', help: 'print the sweep status as JSON' },
   },
@@ -235,6 +239,7 @@ export async function cmdSweep(args: string[]): Promise<number> {
   const { values: v, positionals } = parseCommand(SWEEP_COMMAND, args);
   const ws = workspaceOf(v as { workspace?: string });
   const [sub, ...rest] = positionals;
+  if (sub !== 'status' && (v.csv !== undefined || v.latex !== undefined)) throw new UsageError('--csv and --latex go with sweep status <sweep>');
   const executor = sub === undefined || sub === 'resume' ? checkExecutor(v) : undefined;
   const needId = (what: string) => {
     if (rest.length !== 1) throw new UsageError(`sweep ${what}: give exactly one sweep id (see racecar sweep list)`);
@@ -262,9 +267,17 @@ export async function cmdSweep(args: string[]): Promise<number> {
       return 0;
     }
     case 'status': {
-      const s = await anyStatus(ws, needId('status'));
-      if (v.json) console.log(JSON.stringify(s, null, 2));
-      else console.log(statusText(s));
+      const id = needId('status');
+      const csv = checkTarget('csv', v.csv as string | undefined);
+      const latex = checkTarget('latex', v.latex as string | undefined);
+      const s = await anyStatus(ws, id);
+      // The finished points' runs grouped by mode (their seeds), as `racecar stats --sweep` gives them.
+      const done = s.points.flatMap((p) => (p.state === 'done' && p.runId ? [p.runId] : []));
+      if (!done.length && (csv || latex)) throw new UsageError(`sweep ${id} has no completed run yet: no statistics to write`);
+      const stats = done.length ? statsOfRuns(new RunStore(ws), done) : null;
+      if (stats) writeStatsTables(stats, csv, latex);
+      if (v.json) console.log(JSON.stringify({ ...s, stats }, null, 2));
+      else console.log(statusText(s) + (stats ? `\n\nstatistics of the ${done.length} completed runs by mode:\n${statsText(stats)}` : ''));
       return 0;
     }
     case 'cancel': {

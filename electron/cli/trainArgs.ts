@@ -45,7 +45,12 @@ export const TRAIN_OPTIONS = {
   'eval-every': { type: 'string', arg: 'n', group: 'training', help: 'steps between evaluations (metrics and backward images)' },
   'checkpoint-every': { type: 'string', arg: 'n', group: 'training', help: 'steps between checkpoints (0: the last step only)' },
   'backward-samples': { type: 'string', arg: 'n', group: 'training', help: 'test samples whose reverse pass is saved as images' },
-  'init-from': { type: 'string', arg: 'run[@step]', group: 'transfer', help: "start from another run's weights (its last checkpoint, or @step)" },
+  'init-from': {
+    type: 'string',
+    arg: 'run[@step]',
+    group: 'transfer',
+    help: "start from another run's weights (its last checkpoint, or @step); a --config's init layers and freeze stay",
+  },
   'init-layers': { type: 'string', arg: 'list', group: 'transfer', help: 'layers to copy, e.g. 1,2 (default: every layer of the same shape)' },
   freeze: { type: 'string', arg: 'list', group: 'transfer', help: 'copied layers kept fixed while training, e.g. 1' },
   'pretrain-steps': { type: 'string', arg: 'n', group: 'training', help: 'layer-wise pretraining first: n steps per hidden layer ("Pre")' },
@@ -199,7 +204,9 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
   }
   if (f['init-from'] !== undefined) {
     const [fromRun, at] = f['init-from'].split('@');
-    c.init = { fromRun, ...(at !== undefined ? { step: num('init-from', at) } : {}) };
+    // A config's layers to copy and freeze stay: --init-from names the source (and step) only.
+    const { step: _step, fromRun: _from, ...kept } = (c.init ?? {}) as JsonTree;
+    c.init = { ...kept, fromRun, ...(at !== undefined ? { step: num('init-from', at) } : {}) };
   }
   if (f['init-layers'] !== undefined || f.freeze !== undefined) {
     if (!c.init) throw new ConfigError('--init-layers and --freeze go with --init-from <run>');

@@ -10,6 +10,7 @@ import type { LayerSvd, LayerVectors } from '../engine/svd/runSvd';
 import { SWEEP_METRICS, type SweepResults } from '../engine/sweep/metrics';
 import { SweepSpecSchema, type AxisValue } from '../engine/sweep/spec';
 import type { PointStatus, SavedSweep, SweepStatus } from '../engine/sweep/sweepStore';
+import type { RunStats } from '../engine/stats/groups';
 import type { InfoPlaneEvaluation } from '../figures/infoPlaneChart';
 
 const MAX_ID = 200;
@@ -88,6 +89,8 @@ export const requestSchemas = {
   'runs.resume': z.object({ id: runId }).strict(),
   'runs.duplicate': z.object({ id: runId }).strict(),
   'runs.backward': z.object({ id: runId, step: z.number().int().min(0) }).strict(),
+  /** Statistics over the runs grouped by mode (engine/stats/groups.ts), with the export's CSV and LaTeX tables; completed runs only. */
+  'runs.stats': z.object({ ids: z.array(runId).min(1, 'select at least one run').max(1000, 'at most 1000 runs at once') }).strict(),
   /** The information planes the runs recorded (training.infoPlane), read from their evaluations. */
   'runs.infoPlane': z.object({ ids: z.array(runId).min(1, 'ask for at least one run').max(20, 'at most 20 runs at once') }).strict(),
   'svd.get': z.object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() }).strict(),
@@ -120,6 +123,15 @@ export const requestSchemas = {
   'sweeps.resume': z.object({ id: runId }).strict(),
   /** Cancels the sweep's queued and running runs: in the engine's queue, local CLI processes and Slurm jobs. */
   'sweeps.cancel': z.object({ id: runId }).strict(),
+  /** The transfer study (engine/study/transferStudy.ts) through the run queue; its table and figure go to <workspace>/studies/<id>/ when its runs have ended. */
+  'study.transfer': z
+    .object({
+      seeds: z.array(z.number().int().min(0)).min(1, 'give at least one seed').max(20, 'at most 20 seeds').optional(),
+      sourceSteps: z.number().int().min(1, 'sourceSteps must be at least 1').max(1_000_000).optional(),
+      targetSteps: z.number().int().min(1, 'targetSteps must be at least 1').max(1_000_000).optional(),
+      hidden: z.array(z.number().int().min(1)).min(1).max(8).optional(),
+    })
+    .strict(),
   /** Starts a new engine process now (the UI's "Restart engine"): answered by the engine's host, which also restarts a dead one by itself. */
   'engine.restart': Empty,
 } as const;
@@ -163,6 +175,9 @@ export type SvdView = Omit<LayerSvd, 's' | 'vectorPngs'> & {
   vectors: FileRef[];
 };
 
+/** Statistics over runs as the UI receives them: the numbers, and the tables a paper takes (electron/export/statsTables.ts). */
+export type RunStatsView = RunStats & { csv: string; latex: string };
+
 /** Singular vectors as the UI receives them: the engine's LayerVectors with base64 float32 values. */
 export type SvdVectorsView = Omit<LayerVectors, 'vectors'> & { vectors: { index: number; sigma: number; values: string }[] };
 
@@ -193,6 +208,7 @@ export interface Results {
     /** Per intermediate spatial layer k (0-based): the reverse pass's reconstruction of its input feature maps ([C, H, W]), one PNG grid of channels per test input. */
     features: BackwardFeatures[];
   };
+  'runs.stats': RunStatsView;
   /** Per run, in the order asked: its evaluations with an information plane (none: trained without training.infoPlane). */
   'runs.infoPlane': { runs: { id: string; evaluations: InfoPlaneEvaluation[] }[] };
   'svd.get': SvdView;
@@ -230,6 +246,8 @@ export interface Results {
   'sweeps.start': { id: string; points: number };
   'sweeps.resume': { id: string; queued: number };
   'sweeps.cancel': { id: string; cancelled: number };
+  /** The study's id, the folder its files will be in, and how many runs it queues in all. */
+  'study.transfer': { id: string; folder: string; runs: number };
   /** The new engine process's id (null where the host does not know it). */
   'engine.restart': { pid: number | null };
 }
@@ -261,7 +279,9 @@ export type EngineEvent =
   /** The running export has ended, however it ended (each window learns it can start one again). */
   | { type: 'export.ended' }
   /** The engine process ended: 'restarted' (a new one serves requests; runs in flight were interrupted) or 'stopped' (it keeps failing: a new one starts after a pause, or on engine.restart). */
-  | { type: 'engine'; state: 'restarted' | 'stopped'; message: string };
+  | { type: 'engine'; state: 'restarted' | 'stopped'; message: string }
+  /** A study started with study.transfer has ended: its files are in `folder` (ok false: some runs did not complete, or the files could not be written). */
+  | { type: 'study'; id: string; folder: string; ok: boolean; message: string };
 
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];
 

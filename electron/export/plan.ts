@@ -12,6 +12,7 @@ import { FigureSizeError, resolveFigureSize, type FigureSize } from '../figures/
 import type { VectorColormap } from '../figures/imageGrids';
 import type { VectorOrder } from '../figures/runFigures';
 import { infoPlaneCsv, metricsCsv } from './csv';
+import { configFileOf, retrainPlan } from './lineage';
 import { phasesOf } from '../engine/train/phases';
 import { bundleReadme, reproduceScript } from './readme';
 import { BACKGROUNDS, COLORMAPS, EXPORT_DEFAULTS, FIGURE_NAMES, FORMATS, SIZE_UNITS, VECTOR_ORDERS, type FigureFormat, type FigureName } from './options';
@@ -132,7 +133,13 @@ export function planBundle(
 
 /** metrics.csv and .json, each run's config, the README (written last: it lists every figure) and reproduce.sh. */
 function dataTasks(p: BundlePlan): void {
-  const configFile = (run: RunRecord) => `configs/${run.id}.json`;
+  const configFile = (run: RunRecord) => configFileOf(run.id);
+  const retrain = retrainPlan(
+    p.store,
+    p.runs.map(({ run }) => ({ run, label: p.labelOf(run.id) })),
+  );
+  for (const [id, source] of retrain.missing)
+    p.notes.push(`${p.labelOf(id)} starts from run ${source}, which is no longer in the workspace: reproduce.sh cannot retrain it`);
   p.tasks.push({
     label: 'metrics and configs',
     run: (w) => {
@@ -153,7 +160,8 @@ function dataTasks(p: BundlePlan): void {
           1,
         )}\n`,
       );
-      for (const { run } of p.runs) w.write(configFile(run), `${JSON.stringify(run.config, null, 2)}\n`);
+      // Every retrained run's config: the bundle's runs and the sources their transfers start from.
+      for (const { run, configFile } of retrain.entries) w.write(configFile, `${JSON.stringify(run.config, null, 2)}\n`);
     },
   });
   const exporter = { app: appPackage().version, tfjs: tf.version.tfjs, node: process.versions.node, platform: `${os.platform()}-${os.arch()}` };
@@ -161,7 +169,7 @@ function dataTasks(p: BundlePlan): void {
     label: 'README and reproduce.sh',
     run: (w) => {
       const withFiles = p.runs.map(({ run, metrics }) => ({ run, metrics, configFile: configFile(run), label: p.labelOf(run.id) }));
-      w.write('reproduce.sh', reproduceScript(withFiles), 0o755);
+      w.write('reproduce.sh', reproduceScript(retrain), 0o755);
       w.write(
         'README.md',
         bundleReadme({

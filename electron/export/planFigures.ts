@@ -20,7 +20,9 @@ import {
   vectorsFigure,
   type RunVectors,
 } from '../figures/runFigures';
+import { statsOfRuns } from '../engine/stats/groups';
 import { EXPORT_DEFAULTS, type FigureName } from './options';
+import { statsCsv, statsLatex } from './statsTables';
 import { ExportError } from './errors';
 import type { SweepExport } from './bundle';
 import type { BundlePlan, PlannedRun } from './planContext';
@@ -47,6 +49,13 @@ export function sweepTasks(p: BundlePlan, sweep: SweepExport): void {
     run: (w) => {
       w.write('sweep.csv', sweepCsv(results));
       w.write('sweep.json', sweepFile);
+      // Statistics over the seeds of each mode, ready for a paper (the SVD scores are cached by now: sweepResults computed them).
+      const done = results.points.flatMap((pt) => (pt.state === 'done' && pt.runId ? [pt.runId] : []));
+      if (done.length) {
+        const stats = statsOfRuns(p.store, done);
+        w.write('stats.csv', statsCsv(stats));
+        w.write('stats.tex', statsLatex(stats));
+      }
       for (const n of results.notes) p.notes.push(`sweep: ${n}`);
     },
   });

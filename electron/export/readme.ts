@@ -1,6 +1,7 @@
 // The bundle's README.md (runs, a caption per figure, versions, file formats,
 // how to reproduce and verify) and reproduce.sh.
 import type { EvalRecord, RunRecord } from '../engine/types';
+import type { RetrainPlan } from './lineage';
 import { usesBatchNorm } from '../engine/config/schema';
 import { imageShape } from '../engine/data/dataset';
 import { layerLabel } from '../engine/config/layerNotation';
@@ -119,6 +120,19 @@ export function bundleReadme(r: ReadmeInput): string {
     'thread count), unless it is set already.',
     '',
   );
+  const transfers = r.runs.filter(({ run }) => run.config.init);
+  if (transfers.length) {
+    out.push(
+      "Transfer runs start from another run's weights (`init` in their config). reproduce.sh retrains each source run first (its config is",
+      "in `configs/` even where the source is not one of this bundle's runs), then the transfer run from the new source run (`--init-from <new id>@<step>`):",
+      '',
+    );
+    for (const { run, label } of transfers)
+      out.push(
+        `- ${md(label)} (\`${run.id}\`) ← run \`${run.config.init!.fromRun}\`${run.config.init!.step !== undefined ? ` at step ${run.config.init!.step}` : ''}`,
+      );
+    out.push('');
+  }
   const partial = r.runs.filter(({ run }) => run.status !== 'completed');
   for (const { run, label } of partial) {
     if (run.status === 'diverged') {
@@ -142,8 +156,8 @@ export function bundleReadme(r: ReadmeInput): string {
 
 const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** bash script retraining every run from its config in the bundle. */
-export function reproduceScript(runs: { run: RunRecord; configFile: string; label: string }[]): string {
+/** bash script retraining every run from its config in the bundle: a transfer run after its source, started from the source's new run. */
+export function reproduceScript(plan: RetrainPlan): string {
   const lines = [
     '#!/usr/bin/env bash',
     '# Retrains the runs of this figure bundle from their exact configurations.',
@@ -155,7 +169,8 @@ export function reproduceScript(runs: { run: RunRecord; configFile: string; labe
     '# else `racecar` from PATH. Runs are written to the workspace given as the first',
     '# argument, else $RACECAR_WORKSPACE, else ./racecar-reproduced. Metrics are identical',
     '# (except elapsed and steps_per_sec) on the backend the run used, which each command',
-    '# selects unless RACECAR_BACKEND is already set.',
+    '# selects unless RACECAR_BACKEND is already set. A transfer run is trained after its',
+    '# source run, from the weights of the new source run.',
     'set -euo pipefail',
     'here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"',
     'if [ -n "${RACECAR:-}" ]; then',
@@ -167,18 +182,36 @@ export function reproduceScript(runs: { run: RunRecord; configFile: string; labe
     '  exit 127',
     'fi',
     'workspace="${1:-${RACECAR_WORKSPACE:-$PWD/racecar-reproduced}}"',
+    'missing=0',
     '',
   ];
-  for (const { run, configFile, label } of runs) {
+  // The shell variable holding the new id of each run another one starts from.
+  const sources = new Set(plan.entries.flatMap((e) => (e.run.config.init ? [e.run.config.init.fromRun] : [])));
+  const idVar = new Map(plan.entries.filter((e) => sources.has(e.run.id)).map((e, k) => [e.run.id, `source_${k + 1}`]));
+  for (const { run, configFile, label, sourceOnly } of plan.entries) {
     lines.push(
-      `# ${label.replace(/[\r\n]/g, ' ')} (${run.id}): ${run.totalSteps} steps${run.backend ? `, backend ${run.backend}` : ''}${run.status === 'diverged' ? `; the original run ${run.error ?? 'diverged'}` : run.status !== 'completed' ? `; the original run was ${run.status} at step ${run.lastStep}` : ''}`,
+      `# ${label.replace(/[\r\n]/g, ' ')} (${run.id}): ${run.totalSteps} steps${run.backend ? `, backend ${run.backend}` : ''}${sourceOnly ? '; not in this bundle: the source of a transfer run' : ''}${run.status === 'diverged' ? `; the original run ${run.error ?? 'diverged'}` : run.status !== 'completed' ? `; the original run was ${run.status} at step ${run.lastStep}` : ''}`,
     );
+    const init = run.config.init;
+    const gone = plan.missing.get(run.id);
+    if (gone !== undefined) {
+      lines.push(
+        `echo ${shQuote(`reproduce.sh: ${run.id} starts from run ${gone}, which was not in the workspace when this bundle was exported: it is not retrained`)} >&2`,
+        'missing=1',
+      );
+      continue;
+    }
     // ONNX Runtime's bits depend on its thread count too (onnx/runtime.ts).
     const threads =
       run.backend === 'onnx' && run.versions.onnxThreads ? `RACECAR_ONNX_THREADS="\${RACECAR_ONNX_THREADS:-${Number(run.versions.onnxThreads)}}" ` : '';
     const env = run.backend ? `RACECAR_BACKEND="\${RACECAR_BACKEND:-${run.backend}}" ${threads}` : '';
-    lines.push(`${env}"\${racecar[@]}" train --config "$here"/${shQuote(configFile)} --workspace "$workspace"`);
+    // --init-from swaps the source for its new run; the layers copied and frozen stay the config's.
+    const from = init ? ` --init-from "\${${idVar.get(init.fromRun)!}}${init.step !== undefined ? `@${init.step}` : ''}"` : '';
+    const train = `${env}"\${racecar[@]}" train --config "$here"/${shQuote(configFile)}${from} --workspace "$workspace"`;
+    const v = idVar.get(run.id);
+    if (v === undefined) lines.push(train);
+    else lines.push(`${v}="$(${train})"`, `echo "reproduce.sh: ${run.id} retrained as $${v}" >&2`);
   }
-  lines.push('');
+  lines.push('exit "$missing"', '');
   return lines.join('\n');
 }

@@ -30,6 +30,8 @@ import { datasetLoader } from '../engine/data/load';
 import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
 import type { RunConfig } from '../engine/config/schema';
 import { SweepHandlers } from './sweeps';
+import { StudyRunner } from './studies';
+import { STUDY_DEFAULTS } from '../engine/study/transferStudy';
 import { appPackage } from '../engine/util/version';
 import { FIGURE_NAMES } from '../export/options';
 import type { SpawnTraining, TrainingHandle } from './trainingProtocol';
@@ -37,6 +39,7 @@ import { forkTrainingProcess } from './forkTrainingProcess';
 import { ThreadJobs } from './threadJobs';
 import type { PrepareThreadResult } from './prepareThread';
 import type { DataShapeThreadResult } from './dataShapeThread';
+import type { StatsThreadResult } from './statsThread';
 import { callThread } from './threadCall';
 
 export interface ServiceOptions {
@@ -78,6 +81,7 @@ export class EngineService implements EngineHandler {
   private readonly queue: { id: string; parallel: boolean; resume?: boolean }[] = [];
   private readonly active = new Map<string, Active>();
   private readonly sweeps: SweepHandlers;
+  private readonly studies: StudyRunner;
   private readonly spawnTrainingProcess: SpawnTraining;
   /** SVDs and exports on worker threads, one of each kind at a time. */
   private readonly threads: ThreadJobs;
@@ -92,6 +96,11 @@ export class EngineService implements EngineHandler {
       (e) => this.emit(e),
     );
     this.recoverQueued();
+    this.studies = new StudyRunner({
+      store: () => this.store,
+      enqueue: (config, totalSteps) => this.enqueue(config, totalSteps, undefined, true),
+      ended: (e) => this.emit({ type: 'study', ...e }),
+    });
     this.sweeps = new SweepHandlers({
       store: () => this.store,
       enqueue: (config, totalSteps, tag) => this.enqueue(config, totalSteps, tag),
@@ -157,7 +166,7 @@ export class EngineService implements EngineHandler {
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
     'runs.infoPlane': ({ ids }) => ({ runs: ids.map((id) => (this.store.get(id), { id, evaluations: infoPlaneEvaluations(this.store.readMetrics(id)) })) }),
-    'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),
+    'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config, workspace: this.store.workspace }),
     'data.shape': async ({ source }) => {
       const r = await callThread<DataShapeThreadResult>('dataShapeThread.js', { source });
       if (!r.ok) throw new Error(r.error);
@@ -173,7 +182,7 @@ export class EngineService implements EngineHandler {
     },
     'runs.start': async ({ config }) => {
       // Parsed by the contract; everything else checkable is checked before a run folder exists (on a thread: a large data set takes seconds).
-      const p = await callThread<PrepareThreadResult>('prepareThread.js', { config });
+      const p = await callThread<PrepareThreadResult>('prepareThread.js', { config, workspace: this.store.workspace });
       if (!p.ok) throw new Error(p.error);
       const id = this.enqueue(p.config, p.totalSteps);
       this.emit({ type: 'runs.changed' });
@@ -233,6 +242,11 @@ export class EngineService implements EngineHandler {
         }));
       return { step, steps: run.backwardSteps, inputs: refs('inputs'), outputs: refs(step), features };
     },
+    'runs.stats': async ({ ids }) => {
+      const r = await callThread<StatsThreadResult>('statsThread.js', { workspace: this.store.workspace, ids });
+      if (!r.ok) throw new Error(r.error);
+      return r.stats;
+    },
     'svd.get': ({ id, layer, step }) => this.threads.svd(id, layer, step),
     'svd.vectors': ({ id, layer, step, indices }) => this.threads.vectors(id, layer, step, indices),
     'svd.scores': ({ ids }) => ({ scores: ids.map((id) => this.threads.cachedScore(id)) }),
@@ -251,6 +265,11 @@ export class EngineService implements EngineHandler {
     'export.defaults': () => ({ out: path.join(this.store.workspace, 'exports', `${timeStamp()}.zip`), figures: [...FIGURE_NAMES] }),
     'export.bundle': (p) => this.threads.exportBundle(p),
     'sweeps.list': () => this.sweeps.list(),
+    'study.transfer': (o) => {
+      const r = this.studies.start({ ...STUDY_DEFAULTS, ...o });
+      this.emit({ type: 'runs.changed' });
+      return r;
+    },
     'sweeps.get': ({ id }) => this.sweeps.get(id),
     'sweeps.validate': ({ spec }) => this.sweeps.validate(spec),
     'sweeps.start': ({ spec }) => this.sweeps.start(spec),
@@ -270,6 +289,7 @@ export class EngineService implements EngineHandler {
       const [item] = this.queue.splice(q, 1);
       this.store.finishRun(id, 'cancelled', item!.resume ? 'cancelled before it resumed' : 'cancelled before it started');
       this.emit({ type: 'runs.changed' });
+      this.studies.onFinished(id, 'cancelled');
       return { id, status: 'cancelled' as const };
     }
     const a = this.active.get(id);
@@ -366,6 +386,7 @@ export class EngineService implements EngineHandler {
     if (event.type === 'finished') active.finished = true;
     this.emit({ type: 'train', event });
     if (event.type === 'started' || event.type === 'finished') this.emit({ type: 'runs.changed' });
+    if (event.type === 'finished') this.studies.onFinished(event.runId, event.status);
   }
 
   /**
@@ -385,6 +406,7 @@ export class EngineService implements EngineHandler {
     }
     this.emit({ type: 'train', event: { type: 'finished', runId: active.id, status, error: message } });
     this.emit({ type: 'runs.changed' });
+    this.studies.onFinished(active.id, status);
   }
 
   async close(): Promise<void> {

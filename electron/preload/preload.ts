@@ -28,6 +28,7 @@ export const PRELOAD_CHANNELS = [
   'runs.resume',
   'runs.duplicate',
   'runs.backward',
+  'runs.stats',
   'runs.infoPlane',
   'svd.get',
   'svd.vectors',
@@ -44,6 +45,7 @@ export const PRELOAD_CHANNELS = [
   'sweeps.start',
   'sweeps.resume',
   'sweeps.cancel',
+  'study.transfer',
   'engine.restart',
 ] as const satisfies readonly Channel[];
 

@@ -2,7 +2,7 @@
 // The Sweep form and the Sweeps view's store against a fake engine: the
 // number of runs and the first problem before starting, the spec sent, the
 // figure choice kept valid across sweeps, and the sweep export request.
-import { render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import type { ResultOf } from '../../electron/contract/contract';
 import { RunConfigSchema } from '../../electron/engine/config/schema';
@@ -183,5 +183,9 @@ describe('Sweep export and points', () => {
     expect(row.querySelector('[data-testid="point-alignment"]')!.textContent).toBe('0.4');
     expect(row.querySelector('[data-testid="point-recon"]')!.textContent).toBe('1');
     expect(screen.getByTestId('sweep-export-replace')).toBeTruthy();
+    // Statistics of the completed points' runs, asked of the engine on request.
+    await fireEvent.click(within(screen.getByTestId('stats-panel')).getByTestId('stats-compute'));
+    await vi.waitFor(() => expect(api.calls.some((c) => c.channel === 'runs.stats')).toBe(true));
+    expect(api.calls.find((c) => c.channel === 'runs.stats')!.payload).toEqual({ ids: results().points.map((p) => p.runId) });
   });
 });

@@ -1,5 +1,5 @@
 // Statistics over groups of runs (a sweep's seeds, or runs picked by hand):
-// the runs grouped by mode (Std, Ort, RR, RR+Ort: from each run's config),
+// the runs grouped by mode (Std, Ort, RR, RR+Ort, Pre...: from each run's config),
 // each metric summarised per group, and Welch's test between every two
 // groups on every metric.
 import type { RunConfig } from '../config/schema';
@@ -12,14 +12,15 @@ export const STAT_METRICS = ['testAccuracy', 'alignment', 'recon'] as const sati
 export type StatMetric = (typeof STAT_METRICS)[number];
 export const statLabel = (m: StatMetric): string => SWEEP_METRIC_INFO[m].label;
 
-export const MODES = ['Std', 'Ort', 'RR', 'RR+Ort'] as const;
+export const MODES = ['Std', 'Ort', 'RR', 'RR+Ort', 'Pre', 'Pre+Ort', 'Pre+RR', 'Pre+RR+Ort'] as const;
 export type Mode = (typeof MODES)[number];
 
-/** A run's mode: RR where any layer's reverse-pass lambda is above 0, Ort where SRIP's is. */
+/** A run's mode: RR where any layer's reverse-pass lambda is above 0, Ort where SRIP's is, Pre where it pretrains layer-wise first. */
 export function runMode(c: RunConfig): Mode {
   const rr = c.network.layers.some((l) => l.lambda > 0);
   const ort = c.loss.lambdaOrt > 0;
-  return rr && ort ? 'RR+Ort' : rr ? 'RR' : ort ? 'Ort' : 'Std';
+  const parts = [c.training.pretrain ? 'Pre' : '', rr ? 'RR' : '', ort ? 'Ort' : ''].filter(Boolean);
+  return (parts.length ? parts.join('+') : 'Std') as Mode;
 }
 
 export interface GroupStats {

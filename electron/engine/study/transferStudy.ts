@@ -46,7 +46,7 @@ function studyRun(name: string, seed: number, digits: number[], lambda: number, 
   };
 }
 
-function sourceConfig(mode: StudyMode, seed: number, o: StudyOptions): RunConfigInput {
+export function sourceConfig(mode: StudyMode, seed: number, o: StudyOptions): RunConfigInput {
   const c = studyRun(`transfer-source-${mode}-s${seed}`, seed, SOURCE_DIGITS, mode === 'RR' ? 1e-3 : 0, o.sourceSteps, o);
   return {
     ...c,
@@ -55,7 +55,7 @@ function sourceConfig(mode: StudyMode, seed: number, o: StudyOptions): RunConfig
   };
 }
 
-function targetConfig(source: string, mode: StudyMode, seed: number, freeze: boolean, o: StudyOptions): RunConfigInput {
+export function targetConfig(source: string, mode: StudyMode, seed: number, freeze: boolean, o: StudyOptions): RunConfigInput {
   return {
     ...studyRun(`transfer-target-${mode}-s${seed}${freeze ? '-frozen' : ''}`, seed, TARGET_DIGITS, 0, o.targetSteps, o),
     // The hidden layers come from the source; the output layer (digit logits) starts afresh.
@@ -77,6 +77,41 @@ export interface StudyResult {
   cells: StudyCell[];
 }
 
+/** One finished transfer run of the study. */
+export interface StudyEntry {
+  mode: StudyMode;
+  frozen: boolean;
+  run: string;
+  source: string;
+  accuracy: number;
+}
+
+/** The study's table: per mode and freeze setting, the accuracy over the seeds and Welch's test against Std. */
+export function summarizeStudy(entries: StudyEntry[]): StudyResult {
+  const of = (m: StudyMode, f: boolean) => entries.filter((e) => e.mode === m && e.frozen === f);
+  const cells = STUDY_MODES.flatMap((mode) =>
+    [false, true].map((frozen) => {
+      const c = of(mode, frozen);
+      const values = c.map((e) => e.accuracy);
+      return {
+        mode,
+        frozen,
+        runs: c.map((e) => e.run),
+        sources: c.map((e) => e.source),
+        accuracy: summarize(values),
+        vsStd:
+          mode === 'Std'
+            ? null
+            : welch(
+                values,
+                of('Std', frozen).map((e) => e.accuracy),
+              ),
+      };
+    }),
+  );
+  return { cells };
+}
+
 /** Trains the study's runs one after another (progress through `onEvent`) and summarises them. */
 export async function runTransferStudy(
   store: RunStore,
@@ -84,8 +119,7 @@ export async function runTransferStudy(
   onEvent?: (e: TrainEvent, label: string) => void,
   signal?: AbortSignal,
 ): Promise<StudyResult> {
-  const acc: Record<string, { runs: string[]; sources: string[]; values: number[] }> = {};
-  const key = (m: StudyMode, f: boolean) => `${m}|${f}`;
+  const entries: StudyEntry[] = [];
   for (const seed of o.seeds)
     for (const mode of STUDY_MODES) {
       const src = await trainToEnd(sourceConfig(mode, seed, o), { store, signal }, (e) => onEvent?.(e, `${mode} source, seed ${seed}`));
@@ -95,24 +129,8 @@ export async function runTransferStudy(
           onEvent?.(e, `${mode} target${frozen ? ' (layer 1 frozen)' : ''}, seed ${seed}`),
         );
         if (run.status !== 'completed') throw new Error(`the ${mode} transfer run of seed ${seed} ended ${run.status}: ${run.error ?? 'see its log'}`);
-        const c = (acc[key(mode, frozen)] ??= { runs: [], sources: [], values: [] });
-        c.runs.push(run.id);
-        c.sources.push(src.id);
-        c.values.push(store.readMetrics(run.id).at(-1)!.testAccuracy);
+        entries.push({ mode, frozen, run: run.id, source: src.id, accuracy: store.readMetrics(run.id).at(-1)!.testAccuracy });
       }
     }
-  const cells = STUDY_MODES.flatMap((mode) =>
-    [false, true].map((frozen) => {
-      const c = acc[key(mode, frozen)];
-      return {
-        mode,
-        frozen,
-        runs: c.runs,
-        sources: c.sources,
-        accuracy: summarize(c.values),
-        vsStd: mode === 'Std' ? null : welch(c.values, acc[key('Std', frozen)].values),
-      };
-    }),
-  );
-  return { cells };
+  return summarizeStudy(entries);
 }

@@ -142,7 +142,9 @@ const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
  * final status in the store.
  */
 export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenerator<TrainEvent, RunRecord> {
-  const { config, data, totalSteps } = prepareRun(input);
+  const prepared = prepareRun(input);
+  const { data, totalSteps } = prepared;
+  let config = prepared.config;
   const { store, signal } = opts;
   if (opts.resume && !opts.runId) throw new Error('resume: say which run (runId)');
   const backend = await initBackend();
@@ -152,6 +154,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const from = plan?.step ?? 0;
   // A transfer's source is checked (run, checkpoint, shapes) before the new run exists.
   const transfer = !plan && config.init ? transferredParams(store, config, imageShape(data)) : null;
+  // The step taken is recorded (init.step), so the lineage names it even where the source trains on.
+  if (transfer) config = { ...config, init: { ...config.init!, step: transfer.step } };
   const progressEveryMs = opts.progressEveryMs ?? 200;
   const dim = valuesPerImage(data);
   const batchSize = effectiveBatchSize(config.training.batchSize, data.train.count);

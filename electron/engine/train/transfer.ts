@@ -11,6 +11,8 @@ import type { RunStore } from '../store/runStore';
 
 export interface Transfer {
   params: LayerArrays[];
+  /** The source checkpoint's step (init.step, or the source's last checkpoint): recorded in the run's config, its lineage. */
+  step: number;
   /** What was taken from where, for the run's log. */
   note: string;
 }
@@ -66,5 +68,5 @@ export function transferredParams(store: RunStore, config: RunConfig, input: Fea
   ]
     .filter(Boolean)
     .join('; ');
-  return { params, note };
+  return { params, step, note };
 }

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { welch } from '../../../electron/engine/stats/summary';
 import { TINY_PEAK, racecar } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
+import { pngInfo } from '../../export/helpers';
 
 let ws = '';
 const ids: Record<string, string[]> = { Std: [], RR: [] };
@@ -112,6 +113,7 @@ describe('racecar study transfer', () => {
   it('trains every mode’s sources, fine-tunes each with layer 1 frozen and not, and tables the accuracy over seeds', () => {
     const study = tempDir();
     const csv = path.join(tempDir(), 'study.csv');
+    const png = path.join(tempDir(), 'study.png');
     const r = racecar([
       'study',
       'transfer',
@@ -125,6 +127,8 @@ describe('racecar study transfer', () => {
       '8',
       '--csv',
       csv,
+      '--figure',
+      png,
       '--json',
       '--workspace',
       study,
@@ -149,9 +153,21 @@ describe('racecar study transfer', () => {
     // Each fine-tuning run starts from its own mode's source; the frozen ones keep layer 1 as it was there.
     const frozen = res.cells.find((c) => c.mode === 'RR' && c.frozen)!;
     const target = runs.find((x: { id: string }) => x.id === frozen.runs[0]);
-    expect(target.config.init).toEqual({ fromRun: frozen.sources[0], layers: [1], freeze: [1] });
+    expect(target.config.init).toEqual({ fromRun: frozen.sources[0], step: 12, layers: [1], freeze: [1] });
     const source = runs.find((x: { id: string }) => x.id === frozen.sources[0]);
     expect((source.config.network as { layers: { lambda: number }[] }).layers[0].lambda).toBeGreaterThan(0);
     expect(fs.readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(9);
+    // The figure: 5 x 3.5 in at 300 dpi, drawn.
+    const info = pngInfo(fs.readFileSync(png));
+    expect([info.width, info.height]).toEqual([1500, 1050]);
+    expect(info.nonBackground).toBeGreaterThan(0.005);
   }, 300_000);
+
+  it('refuses a figure that is not .png or .svg before training anything', () => {
+    const study = tempDir();
+    const r = racecar(['study', 'transfer', '--figure', path.join(tempDir(), 'fig.pdf'), '--workspace', study]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--figure .*fig\.pdf: name a \.png or \.svg file/);
+    expect(fs.existsSync(path.join(study, 'runs'))).toBe(false);
+  });
 });

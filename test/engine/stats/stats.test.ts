@@ -1,5 +1,7 @@
 // The statistics against known answers: tables of Student's t, a textbook Welch test.
 import { describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../../../electron/engine/config/schema';
+import { MODES, runMode } from '../../../electron/engine/stats/groups';
 import { summarize, welch } from '../../../electron/engine/stats/summary';
 import { incompleteBeta, logGamma, tQuantile, twoSidedP } from '../../../electron/engine/stats/tdist';
 
@@ -50,5 +52,27 @@ describe('summaries and Welch’s test', () => {
   });
   it('tells clearly different groups apart', () => {
     expect(welch([0.9, 0.91, 0.92, 0.905], [0.95, 0.96, 0.955, 0.965])!.p).toBeLessThan(1e-3);
+  });
+});
+
+describe('runMode', () => {
+  it('names Pre (layer-wise pretraining first) apart from Std, with RR and Ort where they are on', () => {
+    const mode = (lambda: number, ort: number, pre: boolean) =>
+      runMode(
+        parseRunConfig({
+          data: { source: { kind: 'peak' } },
+          network: {
+            layers: [
+              { units: 4, activation: 'relu', lambda },
+              { units: 2, activation: 'linear', lambda },
+            ],
+          },
+          loss: { lambdaOrt: ort },
+          training: { steps: 10, ...(pre ? { pretrain: { stepsPerLayer: 5 } } : {}) },
+        }),
+      );
+    expect([mode(0, 0, false), mode(1e-3, 0, false), mode(0, 0.1, false), mode(1e-3, 0.1, false)]).toEqual(['Std', 'RR', 'Ort', 'RR+Ort']);
+    expect([mode(0, 0, true), mode(1e-3, 0, true), mode(0, 0.1, true), mode(1e-3, 0.1, true)]).toEqual(['Pre', 'Pre+RR', 'Pre+Ort', 'Pre+RR+Ort']);
+    expect(MODES).toEqual(expect.arrayContaining(['Pre', 'Pre+RR', 'Pre+Ort', 'Pre+RR+Ort']));
   });
 });

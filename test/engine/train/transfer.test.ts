@@ -25,7 +25,8 @@ describe('transfer', () => {
     const src = parseCheckpoint(store.readCheckpoint(source.id, 60)).params;
     const run = await trainToEnd(smallPeak({ name: 'fine-tune', network: { layers: layers(3) }, init: { fromRun: source.id, freeze: [1] } }), { store });
     expect(run.status).toBe('completed');
-    expect(run.config.init).toEqual({ fromRun: source.id, freeze: [1] });
+    // The step taken (the source's last checkpoint) is recorded: the lineage names it.
+    expect(run.config.init).toEqual({ fromRun: source.id, step: 60, freeze: [1] });
     const end = parseCheckpoint(store.readCheckpoint(run.id, 60)).params;
     // Layer 1: frozen, bit for bit the source's (weights, biases, batch norm and its moving statistics).
     expect(Array.from(end[0].w!.data)).toEqual(Array.from(src[0].w!.data));

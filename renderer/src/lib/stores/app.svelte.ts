@@ -118,6 +118,8 @@ export class AppStore {
       this.exports.onProgress(e);
     } else if (e.type === 'export.ended') {
       this.exports.onEnded();
+    } else if (e.type === 'study') {
+      this.notify(e.message, e.ok ? 'info' : 'error');
     } else if (e.type === 'engine') {
       // A new engine process: runs it was training are now interrupted.
       this.notify(e.message, e.state === 'restarted' ? 'info' : 'error');
@@ -179,7 +181,11 @@ export class AppStore {
 
   async startRun(): Promise<void> {
     const id = await this.experiment.start();
-    if (!id) return;
+    if (id) await this.showStarted(id);
+  }
+
+  /** A run just started (from the form, or a transfer from the Runs view): Live follows it, or says it is queued. */
+  async showStarted(id: string): Promise<void> {
     this.view = 'live';
     await this.runs.refresh();
     // Live follows what trains: a run queued behind another shows up when it starts.
@@ -222,6 +228,17 @@ export class AppStore {
 
   /** Info notices leave by themselves after this long (errors stay until dismissed). */
   static readonly INFO_MS = 10_000;
+
+  /** The transfer study in one click: its runs queue in the engine; a notice when its table and figure are written. */
+  async startTransferStudy(): Promise<void> {
+    const r = await this.attempt('transfer study', () => this.api.call('study.transfer', {}));
+    if (!r) return;
+    await this.runs.refresh();
+    this.notify(
+      `Transfer study started: ${r.runs} runs (Std, Ort, RR and Pre sources on MNIST digits 0-4, each fine-tuned on 5-9 with layer 1 trained and frozen) queue here; the table and figure go to ${r.folder}.`,
+      'info',
+    );
+  }
 
   /** Continues a cancelled or interrupted run from its last checkpoint; Live follows it when it trains. */
   async resumeRun(id: string): Promise<void> {
