@@ -1,17 +1,44 @@
-// Worker-thread entry for checking a run config the way runs.start does
+// Worker-thread entry for checking run configs the way runs.start does
 // (schema, data set, memory): a folder of 10,000 images per class takes
-// seconds to check, and the engine process's message loop must not wait.
+// seconds to check, and a sweep of 10,000 points is built and checked point by
+// point; the engine process's message loop must not wait for either.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RunConfig } from '../engine/config/schema';
-import { prepareRun } from '../engine/train/trainer';
+import { datasetLoader } from '../engine/data/load';
+import { expandSweep, type SweepSpec } from '../engine/sweep/spec';
+import { checkRun, prepareRun } from '../engine/train/trainer';
 import { errorMessage } from '../engine/util/errorMessage';
 
 export type PrepareThreadResult = { ok: true; config: RunConfig; totalSteps: number } | { ok: false; error: string };
+/** The configs of several runs (the reference runs of a reproduction): all checked, or the first error. */
+export type PrepareManyResult = { ok: true; runs: { config: RunConfig; totalSteps: number }[] } | { ok: false; error: string };
+/** A sweep's points: each one's total steps by index (the configs are built again, one at a time, as points start), and the first keys. */
+export type PrepareSweepResult = { ok: true; totalSteps: number[]; keys: string[] } | { ok: false; error: string };
 
-let reply: PrepareThreadResult;
+export type PrepareThreadData = { config: unknown } | { configs: unknown[] } | { sweep: SweepSpec };
+
+function answer(data: PrepareThreadData): PrepareThreadResult | PrepareManyResult | PrepareSweepResult {
+  // Each data set is loaded once for all the configs that share it.
+  const load = datasetLoader();
+  if ('config' in data) {
+    const p = prepareRun(data.config, load);
+    return { ok: true, config: p.config, totalSteps: p.totalSteps };
+  }
+  if ('configs' in data) return { ok: true, runs: data.configs.map((c) => prepareRun(c, load)).map((p) => ({ config: p.config, totalSteps: p.totalSteps })) };
+  const points = expandSweep(data.sweep);
+  const totalSteps = points.map((point) => {
+    try {
+      return checkRun(point.config, load).totalSteps;
+    } catch (e) {
+      throw new Error(`sweep point ${point.index}${point.key ? ` (${point.key})` : ''}: ${errorMessage(e)}`);
+    }
+  });
+  return { ok: true, totalSteps, keys: points.slice(0, 200).map((p) => p.key) };
+}
+
+let reply: PrepareThreadResult | PrepareManyResult | PrepareSweepResult;
 try {
-  const p = prepareRun((workerData as { config: unknown }).config);
-  reply = { ok: true, config: p.config, totalSteps: p.totalSteps };
+  reply = answer(workerData as PrepareThreadData);
 } catch (e) {
   reply = { ok: false, error: errorMessage(e) };
 }

@@ -1,6 +1,7 @@
 // The engine behind the contract: the run store, a queue of runs each trained
 // in a training process of its own (one at a time; sweep points and the
-// reference runs of a reproduction as many at once as fit the cores), and SVDs
+// reference runs of a reproduction as many at once as fit the cores; a sweep
+// point waits as its sweep and index and gets its run folder when it starts), and SVDs
 // and figure-bundle exports on worker threads, each kind one at a time
 // (threadJobs.ts). It runs in the engine process
 // (engineProcess.ts), never in the process that serves the UI, and knows
@@ -22,9 +23,10 @@ import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner
 import { openWorkspace } from '../engine/store/workspace';
 import { loadUiState, saveUiState } from '../engine/store/uiState';
 import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
-import { prepareRun, resumePlan } from '../engine/train/trainer';
-import { datasetLoader } from '../engine/data/load';
+import { resumePlan } from '../engine/train/trainer';
+import { errorMessage } from '../engine/util/errorMessage';
 import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
+import { sweepPoint, type SweepSpec } from '../engine/sweep/spec';
 import type { RunConfig } from '../engine/config/schema';
 import { SweepHandlers } from './sweeps';
 import { appPackage } from '../engine/util/version';
@@ -32,7 +34,7 @@ import { FIGURE_NAMES } from '../export/options';
 import type { SpawnTraining, TrainingHandle } from './trainingProtocol';
 import { forkTrainingProcess } from './forkTrainingProcess';
 import { ThreadJobs } from './threadJobs';
-import type { PrepareThreadResult } from './prepareThread';
+import type { PrepareManyResult, PrepareThreadResult } from './prepareThread';
 import { callThread } from './threadCall';
 
 export interface ServiceOptions {
@@ -55,6 +57,26 @@ interface PendingEdit {
   timer: NodeJS.Timeout;
 }
 
+/** A run in the queue (its folder exists, status queued). */
+interface QueuedRun {
+  id: string;
+  /** May train beside others (the reference runs of a reproduction), up to maxParallel. */
+  parallel: boolean;
+  /** Continue from the last checkpoint. */
+  resume?: boolean;
+}
+
+/** A sweep point in the queue: no run folder until it starts (its config is built again from the sweep then). */
+interface QueuedPoint {
+  point: SweepTag;
+  spec: SweepSpec;
+  totalSteps: number;
+  parallel: true;
+}
+
+type Queued = QueuedRun | QueuedPoint;
+const isRun = (q: Queued): q is QueuedRun => 'id' in q;
+
 interface Active {
   id: string;
   training: TrainingHandle;
@@ -69,9 +91,8 @@ interface Active {
 export class EngineService implements EngineHandler {
   private store: RunStore;
   private readonly events = new EventEmitter();
-  /** Runs waiting for a training process (their configs are in the store); `resume`: continue from the last checkpoint. */
-  /** parallel: may train beside others (sweep points, the reference runs of a reproduction), up to maxParallel. */
-  private readonly queue: { id: string; parallel: boolean; resume?: boolean }[] = [];
+  /** Runs and sweep points waiting for a training process, in order. */
+  private queue: Queued[] = [];
   private readonly active = new Map<string, Active>();
   private readonly sweeps: SweepHandlers;
   private readonly spawnTrainingProcess: SpawnTraining;
@@ -90,9 +111,18 @@ export class EngineService implements EngineHandler {
     this.recoverQueued();
     this.sweeps = new SweepHandlers({
       store: () => this.store,
-      enqueue: (config, totalSteps, tag) => this.enqueue(config, totalSteps, tag),
+      enqueuePoints: (sweep, points) => {
+        for (const p of points) this.queue.push({ point: { id: sweep.id, point: p.index }, spec: sweep, totalSteps: p.totalSteps, parallel: true });
+        this.pump();
+      },
+      queuedPoints: (id) => new Set(this.queue.flatMap((q) => (!isRun(q) && q.point.id === id ? [q.point.point] : []))),
+      dropPoints: (id) => {
+        const before = this.queue.length;
+        this.queue = this.queue.filter((q) => isRun(q) || q.point.id !== id);
+        return before - this.queue.length;
+      },
       cancelRun: (id) => {
-        if (!this.queue.some((q) => q.id === id) && !this.active.has(id)) return false;
+        if (!this.queuedRun(id) && !this.active.has(id)) return false;
         this.cancel(id);
         return true;
       },
@@ -100,13 +130,22 @@ export class EngineService implements EngineHandler {
     });
   }
 
-  /** A run in the queue; sweep points and reference runs being reproduced may train several at once. */
-  private enqueue(config: RunConfig, totalSteps: number, sweep?: SweepTag, parallel = !!sweep): string {
+  /** A run in the queue; reference runs being reproduced may train several at once. */
+  private enqueue(config: RunConfig, totalSteps: number, parallel = false): string {
+    const id = this.createQueuedRun(config, totalSteps);
+    this.queue.push({ id, parallel });
+    this.pump();
+    return id;
+  }
+
+  private createQueuedRun(config: RunConfig, totalSteps: number, sweep?: SweepTag): string {
     const rec = this.store.createRun(config, { totalSteps, backend: null, versions: {}, ...(sweep ? { sweep } : {}) });
     this.store.updateRun(rec.id, { status: 'queued', ...thisProcessAsOwner() });
-    this.queue.push({ id: rec.id, parallel });
-    this.pump();
     return rec.id;
+  }
+
+  private queuedRun(id: string): boolean {
+    return this.queue.some((q) => isRun(q) && q.id === id);
   }
 
   get workspace(): string {
@@ -149,15 +188,15 @@ export class EngineService implements EngineHandler {
       const { runs, problems } = this.store.list();
       const page = runs.slice(offset, limit === undefined ? undefined : offset + limit);
       const summaries: RunSummary[] = page.map((run) => ({ run, last: run.last ?? null }));
-      return { runs: summaries, total: runs.length, problems, queue: this.queue.map((q) => q.id) };
+      return { runs: summaries, total: runs.length, problems, queue: this.queue.flatMap((q) => (isRun(q) ? [q.id] : [])) };
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
     'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),
-    'reproduce.start': () => {
-      // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists.
-      const load = datasetLoader(); // the six share two data sets: each loaded once
-      const prepared = REFERENCE_RUNS.map((ref) => prepareRun(ref.config, load));
-      const ids = prepared.map((p) => this.enqueue(p.config, p.totalSteps, undefined, true));
+    'reproduce.start': async () => {
+      // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists, on a thread (as runs.validate).
+      const p = await callThread<PrepareManyResult>('prepareThread.js', { configs: REFERENCE_RUNS.map((ref) => ref.config) });
+      if (!p.ok) throw new Error(p.error);
+      const ids = p.runs.map((r) => this.enqueue(r.config, r.totalSteps, true));
       this.emit({ type: 'runs.changed' });
       return { ids };
     },
@@ -183,7 +222,7 @@ export class EngineService implements EngineHandler {
     'runs.resume': ({ id }) => {
       // A training process that has finished may still be exiting; it writes nothing more.
       const a = this.active.get(id);
-      if ((a && !a.finished) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is already queued or running`);
+      if ((a && !a.finished) || this.queuedRun(id)) throw new Error(`run "${id}" is already queued or running`);
       // Checked before it is queued: a cancelled or interrupted run with a checkpoint before its last step.
       const plan = resumePlan(this.store, id);
       this.store.updateRun(id, { status: 'queued', ...thisProcessAsOwner() });
@@ -194,7 +233,7 @@ export class EngineService implements EngineHandler {
     },
     'runs.delete': async ({ id }) => {
       const a = this.active.get(id);
-      if (this.queue.some((q) => q.id === id) || (a && !a.finished && a.cancelTimer === undefined))
+      if (this.queuedRun(id) || (a && !a.finished && a.cancelTimer === undefined))
         throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
       // Cancelled or finished, its training process is still ending (and writing): the delete waits for it.
       await a?.gone;
@@ -246,10 +285,10 @@ export class EngineService implements EngineHandler {
 
   /** Cancels a queued run at once, a running one through its training process (killed if it does not stop within the grace period). */
   private cancel(id: string): ResultOf<'runs.cancel'> {
-    const q = this.queue.findIndex((x) => x.id === id);
+    const q = this.queue.findIndex((x) => isRun(x) && x.id === id);
     if (q >= 0) {
-      const [item] = this.queue.splice(q, 1);
-      this.store.finishRun(id, 'cancelled', item!.resume ? 'cancelled before it resumed' : 'cancelled before it started');
+      const [item] = this.queue.splice(q, 1) as [QueuedRun];
+      this.store.finishRun(id, 'cancelled', item.resume ? 'cancelled before it resumed' : 'cancelled before it started');
       this.emit({ type: 'runs.changed' });
       return { id, status: 'cancelled' as const };
     }
@@ -298,8 +337,22 @@ export class EngineService implements EngineHandler {
       const next = this.queue[0]!;
       if (next.parallel ? this.active.size >= max : this.active.size > 0) return;
       this.queue.shift();
-      this.startTraining(next);
+      if (isRun(next)) this.startTraining(next);
+      else this.startPoint(next);
     }
+  }
+
+  /** A sweep point's run folder is made now, its config built again from the sweep (the worker thread checked it when the sweep was queued). */
+  private startPoint(p: QueuedPoint): void {
+    let id: string;
+    try {
+      id = this.createQueuedRun(sweepPoint(p.spec, p.point.point).config, p.totalSteps, p.point);
+    } catch (e) {
+      // E.g. a full disk: the point stays without a run (pending), and resuming the sweep starts it again.
+      console.error(`sweep ${p.point.id} point ${p.point.point}: cannot create its run: ${errorMessage(e)}`);
+      return;
+    }
+    this.startTraining({ id });
   }
 
   private startTraining(next: { id: string; resume?: boolean }): void {
