@@ -88,6 +88,9 @@ interface Active {
   edits: Map<number, PendingEdit>;
 }
 
+/** How long a listing serves the next pages of runs.list when this engine changed nothing. */
+const LISTING_MS = 1000;
+
 export class EngineService implements EngineHandler {
   private store: RunStore;
   private readonly events = new EventEmitter();
@@ -158,7 +161,19 @@ export class EngineService implements EngineHandler {
   }
 
   private emit(e: EngineEvent): void {
+    // Anything this engine changes shows in the next listing at once.
+    this.listing = null;
     this.events.emit('event', e);
+  }
+
+  /** The last listing, shared by the pages a client asks for one after another (10,000 runs are 20 pages). */
+  private listing: { at: number; list: ReturnType<RunStore['list']> } | null = null;
+
+  /** Runs written by other processes (the CLI, a cluster) show within LISTING_MS. */
+  private list(): ReturnType<RunStore['list']> {
+    const now = Date.now();
+    if (!this.listing || now - this.listing.at > LISTING_MS) this.listing = { at: now, list: this.store.list() };
+    return this.listing.list;
   }
 
   /** Runs queued by a process that is gone never started: mark them as interrupted. */
@@ -185,7 +200,7 @@ export class EngineService implements EngineHandler {
     'presets.list': () => ({ presets: REFERENCE_RUNS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
     'runs.list': ({ offset = 0, limit }) => {
       // run.json alone: each run's writer keeps its latest evaluation there.
-      const { runs, problems } = this.store.list();
+      const { runs, problems } = this.list();
       const page = runs.slice(offset, limit === undefined ? undefined : offset + limit);
       const summaries: RunSummary[] = page.map((run) => ({ run, last: run.last ?? null }));
       return { runs: summaries, total: runs.length, problems, queue: this.queue.flatMap((q) => (isRun(q) ? [q.id] : [])) };
