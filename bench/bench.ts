@@ -19,6 +19,7 @@ import { availableBackends, initBackend } from '../electron/engine/backend';
 import { RunStore } from '../electron/engine/store/runStore';
 import { logPath } from '../electron/engine/store/layout';
 import { trainToEnd } from '../electron/engine/train/trainer';
+import { findPreset } from '../electron/engine/presets';
 import { thinSvd } from '../electron/engine/svd/svd';
 import { Rng } from '../electron/engine/util/rng';
 import type { RunConfigInput } from '../electron/engine/config/schema';
@@ -63,6 +64,18 @@ export const W2 = (steps?: number): RunConfigInput => ({
   },
 });
 
+/** The CNN of ../shared/bench/README.md: the MNIST_CNN_RR preset, batch 128, 200 steps (the reference's). */
+export const W3 = (steps = 200): RunConfigInput => {
+  const cnn = findPreset('MNIST_CNN_RR')!.config;
+  return { ...cnn, name: 'bench-W3', training: { ...cnn.training, steps, evalEvery: 100, checkpointEvery: 0, backwardSamples: 0 } };
+};
+
+/** Steps/s over a run, evaluations excluded: total steps over the sum of the per-segment times. */
+function trainingRate(m: { step: number; stepsPerSec: number }[]): number {
+  const time = m.slice(1).reduce((a, x, j) => a + (x.step - m[j].step) / x.stepsPerSec, 0);
+  return m.at(-1)!.step / time;
+}
+
 const ROOT = path.join(__dirname, '..', '..');
 const TORCH_REFERENCE = path.resolve(ROOT, '..', 'shared', 'bench', 'run_reference.sh');
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
@@ -90,12 +103,10 @@ async function benchBackend(backend: string, quick = false) {
     versions = r.versions;
     const log = logPath(ws, r.id);
     threadLog = fs.existsSync(log) ? (fs.readFileSync(log, 'utf8').trim().split('\n').at(-1) ?? '') : '';
-    const m = store.readMetrics(r.id);
-    // Steps/s over the whole epoch, evaluations excluded: total steps over the sum of per-segment times.
-    const segs = m.slice(1);
-    const time = segs.reduce((a, x, j) => a + (x.step - m[j].step) / x.stepsPerSec, 0);
-    w2.push(m.at(-1)!.step / time);
+    w2.push(trainingRate(store.readMetrics(r.id)));
   }
+  const w3: number[] = [];
+  for (let i = 0; i < (fast ? runs : 1); i++) w3.push(trainingRate(store.readMetrics((await trainToEnd(W3(fast ? 200 : 10), { store })).id)));
   fs.rmSync(ws, { recursive: true, force: true });
   return {
     backend,
@@ -106,13 +117,15 @@ async function benchBackend(backend: string, quick = false) {
     w2StepsPerSec: median(w2),
     w2Runs: w2,
     w2Steps: fast ? 'one epoch (468)' : '20',
+    w3StepsPerSec: median(w3),
+    w3Runs: w3,
     tensorsAtEvaluations: tensors,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
 }
 
 /** Mean steps/s of W1 and W2 of the PyTorch reference, or null where it cannot run here. */
-function torchReference(): { W1: number; W2: number; raw: unknown[] } | null {
+function torchReference(): { W1: number; W2: number; W3: number; raw: unknown[] } | null {
   if (!fs.existsSync(TORCH_REFERENCE)) return null;
   const r = spawnSync('bash', [TORCH_REFERENCE, 'all'], { encoding: 'utf8' });
   if (r.status !== 0) {
@@ -124,7 +137,7 @@ function torchReference(): { W1: number; W2: number; raw: unknown[] } | null {
     .split('\n')
     .map((l) => JSON.parse(l) as { workload: string; stepsPerSec: number });
   const of = (w: string) => lines.find((l) => l.workload.startsWith(w))?.stepsPerSec ?? NaN;
-  return { W1: of('W1'), W2: of('W2'), raw: lines };
+  return { W1: of('W1'), W2: of('W2'), W3: of('W3'), raw: lines };
 }
 
 /** torch.linalg.svd's median ms (one thread, OpenBLAS as the training reference), or null. */
@@ -244,12 +257,13 @@ async function main() {
   }
   console.error('bench: PyTorch reference (after) ...');
   const after = before ? torchReference() : null;
-  const torch = before && after ? { W1: (before.W1 + after.W1) / 2, W2: (before.W2 + after.W2) / 2, before, after } : null;
+  const torch = before && after ? { W1: (before.W1 + after.W1) / 2, W2: (before.W2 + after.W2) / 2, W3: (before.W3 + after.W3) / 2, before, after } : null;
   results.torch = torch;
   results.backends = backends.map((b) => ({
     ...b,
     w1VsTorch: torch ? b.w1StepsPerSec / torch.W1 : null,
     w2VsTorch: torch ? b.w2StepsPerSec / torch.W2 : null,
+    w3VsTorch: torch ? b.w3StepsPerSec / torch.W3 : null,
   }));
   if (!skipThreads && backends.some((b) => b.backend === 'onnx')) results.onnxThreads = await benchOnnxThreads();
   console.error('bench: SVD ...');
@@ -273,14 +287,17 @@ async function main() {
         ? `${String(r.threads ?? '?')} torch thread(s), OPENBLAS_NUM_THREADS ${String(r.OPENBLAS_NUM_THREADS ?? '?')}, ${String(r.openblas_core ?? 'OpenBLAS')}`
         : '?';
     };
-    console.log(`torch      W1: ${cfg(before!.raw, 'W1')}   W2: ${cfg(before!.raw, 'W2')} (the faster of one thread and OpenBLAS on every core)`);
     console.log(
-      `torch      W1 ${torch.W1.toFixed(1)} steps/s   W2 ${torch.W2.toFixed(1)} steps/s   (mean of before ${before!.W1.toFixed(1)}/${before!.W2.toFixed(1)} and after ${after!.W1.toFixed(1)}/${after!.W2.toFixed(1)})`,
+      `torch      W1: ${cfg(before!.raw, 'W1')}   W2: ${cfg(before!.raw, 'W2')}   W3: ${cfg(before!.raw, 'W3')} (the faster of one thread and OpenBLAS on every core)`,
+    );
+    const pair = (t: { W1: number; W2: number; W3: number }) => [t.W1, t.W2, t.W3].map((v) => v.toFixed(1)).join('/');
+    console.log(
+      `torch      W1 ${torch.W1.toFixed(1)} steps/s   W2 ${torch.W2.toFixed(1)} steps/s   W3 ${torch.W3.toFixed(1)} steps/s   (mean of before ${pair(before!)} and after ${pair(after!)})`,
     );
   } else console.log(`torch      not measured: ${TORCH_REFERENCE} cannot run here (needs python3-torch and libopenblas0-pthread)`);
   for (const b of backends) {
     console.log(
-      `${b.backend.padEnd(10)} W1 ${b.w1StepsPerSec.toFixed(1)} steps/s${ratio(b.w1StepsPerSec, torch?.W1)}   W2 ${b.w2StepsPerSec.toFixed(1)} steps/s${ratio(b.w2StepsPerSec, torch?.W2)} (${b.w2Steps})   tensors at evaluations ${[...new Set(b.tensorsAtEvaluations)].join('/') || '-'}   peak RSS ${b.peakRssMiB.toFixed(0)} MiB`,
+      `${b.backend.padEnd(10)} W1 ${b.w1StepsPerSec.toFixed(1)} steps/s${ratio(b.w1StepsPerSec, torch?.W1)}   W2 ${b.w2StepsPerSec.toFixed(1)} steps/s${ratio(b.w2StepsPerSec, torch?.W2)} (${b.w2Steps})   W3 ${b.w3StepsPerSec.toFixed(1)} steps/s${ratio(b.w3StepsPerSec, torch?.W3)}   tensors at evaluations ${[...new Set(b.tensorsAtEvaluations)].join('/') || '-'}   peak RSS ${b.peakRssMiB.toFixed(0)} MiB`,
     );
     if (b.backend === 'onnx' || b.backend === 'wasm') console.log(`           ${b.threadLog}`);
   }

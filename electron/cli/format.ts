@@ -1,6 +1,10 @@
 // Terminal output: a progress bar drawn from the training event stream and
 // plain text tables.
 import type { EvalRecord, RunRecord, TrainEvent } from '../engine/types';
+import { usesBatchNorm } from '../engine/config/schema';
+import { imageShape } from '../engine/data/dataset';
+import { layerLabel } from '../engine/config/layerNotation';
+import { inputLabel } from '../engine/model/geometry';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -16,8 +20,8 @@ export const fmt = (v: number | undefined | null, digits = 4): string =>
   v === undefined || v === null || Number.isNaN(v) ? '-' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(digits);
 
 export function describeLayers(run: RunRecord): string {
-  const input = run.dataInfo ? run.dataInfo.height * run.dataInfo.width : '?';
-  return [input, ...run.config.network.layers.map((l) => `${l.units}${l.batchNorm ? 'bn' : ''}`)].join('-');
+  const input = run.dataInfo ? inputLabel(imageShape(run.dataInfo)) : '?';
+  return [input, ...run.config.network.layers.map((l) => `${layerLabel(l)}${usesBatchNorm(l) ? 'bn' : ''}`)].join('-');
 }
 
 /** Runs, then the run folders that cannot be read, each as a row saying why (its reason runs past the columns instead of widening them). */

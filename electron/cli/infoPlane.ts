@@ -2,6 +2,7 @@
 // every layer's output d_k and every reverse-pass reconstruction d'_k at each
 // evaluation (recorded when the run was trained with training.infoPlane).
 import { RunStore } from '../engine/store/runStore';
+import { infoLayerName, infoPlaneEvaluations } from '../figures/infoPlaneChart';
 import { UsageError, workspaceOf } from './flags';
 import { fmt, table } from './format';
 import { JSON_OPTION, WORKSPACE_OPTION, parseCommand, type CommandSpec } from './options';
@@ -24,17 +25,15 @@ export function cmdInfoPlane(args: string[]): number {
   const store = new RunStore(workspaceOf(values));
   const id = positionals[0];
   store.get(id); // an unknown id fails here, naming it
-  const evals = store.readMetrics(id).filter((m) => m.infoPlane);
-  if (!evals.length) throw new UsageError(`run ${id} has no information planes: train it with --info-plane (training.infoPlane)`);
-  const series = evals.map((m) => ({ step: m.step, ...m.infoPlane! }));
+  const series = infoPlaneEvaluations(store.readMetrics(id));
+  if (!series.length) throw new UsageError(`run ${id} has no information planes: train it with --info-plane (training.infoPlane)`);
   if (values.json) {
     console.log(JSON.stringify({ run: id, evaluations: series }, null, 2));
     return 0;
   }
   const { bins, samples } = series[0];
   console.log(`run ${id}: ${bins} bins, ${samples} test images; I(X;T) / I(T;Y) in bits`);
-  const L = series[0].forward.length;
-  const header = ['step', ...Array.from({ length: L }, (_, k) => `d${k + 1}`), ...Array.from({ length: L }, (_, k) => `d'${k}`)];
+  const header = ['step', ...series[0].forward.map((_, k) => infoLayerName('forward', k)), ...series[0].reverse.map((_, k) => infoLayerName('reverse', k))];
   const pair = (p: { ixt: number; ity: number }) => `${fmt(p.ixt, 2)} / ${fmt(p.ity, 2)}`;
   console.log(
     table(

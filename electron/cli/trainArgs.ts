@@ -2,6 +2,7 @@
 // and --preset; the result is validated by the shared schema.
 import * as fs from 'node:fs';
 import { ConfigError, type RunConfigInput } from '../engine/config/schema';
+import { parseLayerLabel } from '../engine/config/layerNotation';
 import { PRESETS, findPreset } from '../engine/presets';
 import { MNIST_PAIR } from '../engine/data/mnist';
 import type { OptionTable } from './options';
@@ -23,7 +24,12 @@ export const TRAIN_OPTIONS = {
   'test-ratio': { type: 'string', arg: 'r', group: 'data', help: 'share of each class folder held out for testing (folder data)' },
   'data-seed': { type: 'string', arg: 'n', group: 'data', help: 'seed of the generated peak data' },
   scale: { type: 'string', arg: 'raw|unit', group: 'data', help: 'network input: grey values 0..255 (raw) or 0..1 (unit)' },
-  layers: { type: 'string', arg: 'sizes', group: 'network', help: 'layer sizes, the last is the output layer, e.g. 128,2' },
+  layers: {
+    type: 'string',
+    arg: 'sizes',
+    group: 'network',
+    help: 'layers, the last is the output layer: sizes (128,2) or conv16k3s2p1, maxpool2, res16s2 entries',
+  },
   activation: { type: 'string', arg: 'name', group: 'network', help: 'hidden activation, or one per layer, e.g. relu or relu,linear' },
   'batch-norm': { type: 'boolean', group: 'network', help: 'batch norm on the hidden layers' },
   lambda: { type: 'string', arg: 'w', group: 'network', help: 'reverse-pass (RR) weight, one for all layers or one per layer, e.g. 1e-6' },
@@ -132,11 +138,13 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
 
   const network = sub('network');
   if (f.layers !== undefined) {
-    const sizes = intList('layers', f.layers, 'layer sizes like 128,2 (the last is the output layer)');
+    const entries = list('layers', f.layers, 'layers like 128,2 or conv16k3s2p1,conv32k3s2p1,10 (the last is the output layer)');
     const quirks = loss.referenceQuirks === true;
-    network.layers = sizes.map((units, i) => {
-      const hidden = i < sizes.length - 1 || quirks;
-      return { units, activation: hidden ? 'relu' : 'linear', batchNorm: false, lambda: 0 };
+    network.layers = entries.map((entry, i) => {
+      const layer = parseLayerLabel(entry, `--layers entry ${i + 1}`) as Record<string, unknown>;
+      if (layer.type === 'pool') return { ...layer, lambda: 0 };
+      const hidden = i < entries.length - 1 || quirks;
+      return { ...layer, activation: hidden ? 'relu' : 'linear', batchNorm: false, lambda: 0 };
     });
   }
   const layers: Record<string, unknown>[] | undefined = network.layers;
@@ -150,9 +158,10 @@ export function configFromFlags(f: TrainFlags): RunConfigInput {
       const acts = list('activation', f.activation, 'activations like relu or relu,linear');
       // A single activation applies to the hidden layers; the output stays linear unless quirks are on.
       const all = acts.length === 1 ? layers.map((_, i) => (i < n - 1 || outputToo ? acts[0] : 'linear')) : perLayer('activation', acts, n);
-      all.forEach((a, i) => (layers[i].activation = a));
+      // Pooling layers have no activation of their own.
+      all.forEach((a, i) => layers[i].type !== 'pool' && (layers[i].activation = a));
     }
-    if (f['batch-norm']) layers.forEach((l, i) => (l.batchNorm = i < n - 1 || outputToo));
+    if (f['batch-norm']) layers.forEach((l, i) => l.type !== 'pool' && (l.batchNorm = i < n - 1 || outputToo));
     if (f.lambda !== undefined) {
       const ls = perLayer(
         'lambda',

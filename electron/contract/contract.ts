@@ -10,6 +10,7 @@ import type { LayerSvd, LayerVectors } from '../engine/svd/runSvd';
 import { SWEEP_METRICS, type SweepResults } from '../engine/sweep/metrics';
 import { SweepSpecSchema, type AxisValue } from '../engine/sweep/spec';
 import type { PointStatus, SavedSweep, SweepStatus } from '../engine/sweep/sweepStore';
+import type { InfoPlaneEvaluation } from '../figures/infoPlaneChart';
 
 const MAX_ID = 200;
 const runId = z.string().min(1, 'id must not be empty').max(MAX_ID, `id must be at most ${MAX_ID} characters`);
@@ -88,6 +89,8 @@ export const requestSchemas = {
   'runs.resume': z.object({ id: runId }).strict(),
   'runs.duplicate': z.object({ id: runId }).strict(),
   'runs.backward': z.object({ id: runId, step: z.number().int().min(0) }).strict(),
+  /** The information planes the runs recorded (training.infoPlane), read from their evaluations. */
+  'runs.infoPlane': z.object({ ids: z.array(runId).min(1, 'ask for at least one run').max(20, 'at most 20 runs at once') }).strict(),
   'svd.get': z.object({ id: runId, layer: z.number().int().min(0).max(64), step: z.number().int().min(0).optional() }).strict(),
   /** Singular vectors as numbers (u_{j+1} for index j, 0-based), e.g. to draw several on one colour scale and read values. */
   'svd.vectors': z
@@ -176,6 +179,8 @@ export interface Results {
   'runs.duplicate': { config: RunConfig };
   /** The test inputs and their reverse-pass reconstructions at `step`, as PNG files. */
   'runs.backward': { step: number; steps: number[]; inputs: FileRef[]; outputs: FileRef[] };
+  /** Per run, in the order asked: its evaluations with an information plane (none: trained without training.infoPlane). */
+  'runs.infoPlane': { runs: { id: string; evaluations: InfoPlaneEvaluation[] }[] };
   'svd.get': SvdView;
   /** values: little-endian float32, base64 (rows numbers; an image row by row when `image` is set). */
   'svd.vectors': SvdVectorsView;

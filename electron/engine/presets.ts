@@ -77,8 +77,61 @@ function pre(dataset: 'MNIST' | 'peak', stepsPerLayer: number): ReferenceRun {
 
 export const PRE_PRESETS: ReferenceRun[] = [pre('MNIST', 500), pre('peak', 1000)];
 
-/** Every preset `racecar train --preset` takes: the six reference runs and the Pre runs. */
-export const PRESETS: ReferenceRun[] = [...REFERENCE_RUNS, ...PRE_PRESETS];
+/**
+ * Convolutional networks as Std / Ort / RR: on MNIST the CNN of the speed
+ * benchmark's W3 (conv 1->16 and 16->32, 3x3, stride 2, padding 1, ReLU, then
+ * dense 1568->10; batch 128, Adam 1e-3, lambda 0.1 with mean squared
+ * reconstructions), on peak the same shape with 8 and 16 filters and 2 classes.
+ */
+function cnn(dataset: 'MNIST' | 'peak', reg: Regulariser): ReferenceRun {
+  const lambda = reg === 'RR' ? 0.1 : 0;
+  const [f1, f2, classes] = dataset === 'MNIST' ? [16, 32, 10] : [8, 16, 2];
+  const conv = (filters: number) => ({
+    type: 'conv' as const,
+    filters,
+    kernel: 3,
+    stride: 2,
+    padding: 1,
+    activation: 'relu' as const,
+    batchNorm: false,
+    lambda,
+  });
+  const id = `${dataset}_CNN_${reg}`;
+  const config: RunConfigInput = {
+    name: id,
+    seed: 0,
+    data: {
+      source:
+        dataset === 'MNIST'
+          ? { kind: 'mnist', digits: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }
+          : { kind: 'peak', trainPerClass: 50, testPerClass: 5, size: 28, seed: 0 },
+      scale: 'unit',
+    },
+    network: { layers: [conv(f1), conv(f2), { units: classes, activation: 'linear', batchNorm: false, lambda }] },
+    loss: { reduction: 'mean', lambdaOrt: reg === 'Ort' ? 0.1 : 0, referenceQuirks: false },
+    training: {
+      optimizer: { kind: 'adam', learningRate: 1e-3, momentum: 0.9 },
+      batchSize: dataset === 'MNIST' ? 128 : 0,
+      steps: dataset === 'MNIST' ? 2000 : 1000,
+      evalEvery: dataset === 'MNIST' ? 200 : 100,
+      checkpointEvery: dataset === 'MNIST' ? 400 : 200,
+      backwardSamples: 16,
+    },
+  };
+  const what = `${dataset === 'MNIST' ? 'MNIST, all digits' : 'peak data'}, conv${f1}-conv${f2} (3x3, stride 2) ReLU, dense ${classes}`;
+  const reg_ =
+    reg === 'Std'
+      ? 'no regulariser'
+      : reg === 'Ort'
+        ? 'SRIP orthogonality on the kernels, lambda_ort 0.1'
+        : 'reverse pass through transposed convolutions, lambda 0.1';
+  return { id, label: `${dataset} CNN ${reg}`, description: `${what}${dataset === 'MNIST' ? ' (the W3 network)' : ''}; ${reg_}`, config };
+}
+
+export const CNN_PRESETS: ReferenceRun[] = (['MNIST', 'peak'] as const).flatMap((d) => (['Std', 'Ort', 'RR'] as const).map((r) => cnn(d, r)));
+
+/** Every preset `racecar train --preset` and the app's preset menu offer: the six reference runs, the Pre runs and the CNNs. */
+export const PRESETS: ReferenceRun[] = [...REFERENCE_RUNS, ...PRE_PRESETS, ...CNN_PRESETS];
 
 export function findPreset(id: string): ReferenceRun | undefined {
   return PRESETS.find((r) => r.id.toLowerCase() === id.toLowerCase());

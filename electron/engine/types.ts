@@ -50,6 +50,8 @@ export interface RunRecord {
   lastStep: number;
   /** Evaluated steps with backward images. */
   backwardSteps: number[];
+  /** Layers (0-based) whose input feature maps the reverse pass reconstructs, saved as channel grids with the backward images. */
+  featureLayers?: number[];
   checkpointSteps: number[];
   error?: string;
   /** Process that owns a running run; a dead owner means the run was interrupted. */
@@ -57,7 +59,7 @@ export interface RunRecord {
   /** Start time of that process (see util/processStart.ts): a later process with the same pid is not the owner. */
   pidStart?: string;
   host?: string;
-  dataInfo?: { name: string; height: number; width: number; classNames: string[]; trainCount: number; testCount: number };
+  dataInfo?: { name: string; height: number; width: number; channels?: number; classNames: string[]; trainCount: number; testCount: number };
   /** The latest evaluation, kept here by the run's writer so that listing runs never reads metrics.jsonl. */
   last?: EvalRecord;
   /** Set when the run was started by a sweep. */

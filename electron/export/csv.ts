@@ -4,6 +4,9 @@
 // have as an empty field.
 import type { EvalRecord, RunRecord } from '../engine/types';
 import { csvField } from '../figures/csvField';
+import { phasesOf } from '../engine/train/phases';
+import { phaseOfStep } from '../figures/phaseMarkers';
+import { infoLayerName, infoPlaneEvaluations } from '../figures/infoPlaneChart';
 
 /** Same digits as JSON.stringify (both use the shortest round-trip form); NaN/±Infinity as NaN. */
 export function csvNumber(v: number | undefined): string {
@@ -27,6 +30,7 @@ export function metricsColumns(layers: number): string[] {
     'train_accuracy',
     'test_accuracy',
     ...k.map((i) => `test_recon_${i}`),
+    'phase',
   ];
 }
 
@@ -39,6 +43,7 @@ export function metricsCsv(runs: { run: RunRecord; metrics: EvalRecord[] }[]): s
   const lines = [metricsColumns(layers).join(',')];
   const perLayer = (xs: number[]) => Array.from({ length: layers }, (_, i) => csvNumber(xs[i]));
   for (const { run, metrics } of runs) {
+    const phases = phasesOf(run.config, run.totalSteps);
     for (const m of metrics) {
       lines.push(
         [
@@ -55,9 +60,29 @@ export function metricsCsv(runs: { run: RunRecord; metrics: EvalRecord[] }[]): s
           csvNumber(m.trainAccuracy),
           csvNumber(m.testAccuracy),
           ...perLayer(m.testRecon),
+          csvField(phaseOfStep(phases, m.step)?.label ?? ''),
         ].join(','),
       );
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** info-plane.csv: one row per run, evaluation and layer (d_k forward, d'_k reconstruction); null when no run recorded one. */
+export function infoPlaneCsv(runs: { run: RunRecord; metrics: EvalRecord[] }[]): string | null {
+  const lines = ['run_id,run_name,step,layer,kind,i_xt_bits,i_ty_bits,bins,samples'];
+  for (const { run, metrics } of runs) {
+    for (const e of infoPlaneEvaluations(metrics)) {
+      for (const kind of ['forward', 'reverse'] as const) {
+        e[kind].forEach((p, k) => {
+          lines.push(
+            [csvField(run.id), csvField(run.name), csvNumber(e.step), infoLayerName(kind, k), kind, csvNumber(p.ixt), csvNumber(p.ity), e.bins, e.samples].join(
+              ',',
+            ),
+          );
+        });
+      }
+    }
+  }
+  return lines.length > 1 ? `${lines.join('\n')}\n` : null;
 }

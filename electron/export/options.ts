@@ -5,7 +5,18 @@
 import type { FigureBackground, SizeUnit, VectorColormap, VectorOrder } from '../figures/options';
 export * from '../figures/options';
 
-export const FIGURE_NAMES = ['loss', 'accuracy', 'recon', 'spectrum', 'backward-grid', 'backward-gif', 'vectors', 'comparison'] as const;
+export const FIGURE_NAMES = [
+  'loss',
+  'accuracy',
+  'recon',
+  'spectrum',
+  'backward-grid',
+  'backward-gif',
+  'feature-maps',
+  'vectors',
+  'comparison',
+  'info-plane',
+] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
 /** One line per figure, for pickers (the bundle's README has the full captions). */
@@ -16,8 +27,10 @@ export const FIGURE_TITLES: Record<FigureName, string> = {
   spectrum: 'singular values of the first layer',
   'backward-grid': 'reconstructions over training (grid)',
   'backward-gif': 'reconstructions over training (GIF)',
+  'feature-maps': 'reconstructed feature maps of conv layers',
   vectors: 'singular vectors of the first layer',
   comparison: 'singular vectors of every run side by side',
+  'info-plane': 'information plane: I(X;T) vs I(T;Y) of every layer (runs trained with info planes)',
 };
 
 export const EXPORT_DEFAULTS = {

@@ -11,14 +11,15 @@ import { appPackage } from '../engine/util/version';
 import { FigureSizeError, resolveFigureSize, type FigureSize } from '../figures/canvas';
 import type { VectorColormap } from '../figures/imageGrids';
 import type { VectorOrder } from '../figures/runFigures';
-import { metricsCsv } from './csv';
+import { infoPlaneCsv, metricsCsv } from './csv';
+import { phasesOf } from '../engine/train/phases';
 import { bundleReadme, reproduceScript } from './readme';
 import { BACKGROUNDS, COLORMAPS, EXPORT_DEFAULTS, FIGURE_NAMES, FORMATS, SIZE_UNITS, VECTOR_ORDERS, type FigureFormat, type FigureName } from './options';
 import { ExportError, type ExportWords } from './errors';
 import type { RenderTask } from './render';
 import type { ExportOptions, SweepExport } from './bundle';
 import { BundlePlan, type PlannedRun } from './planContext';
-import { comparisonTask, overlayTasks, runChartTasks, runImageTasks, sweepTasks } from './planFigures';
+import { comparisonTask, infoPlaneTasks, overlayTasks, runChartTasks, runImageTasks, sweepTasks } from './planFigures';
 
 export type { PlannedRun } from './planContext';
 
@@ -124,6 +125,7 @@ export function planBundle(
   }
   if (p.want('comparison')) comparisonTask(p);
   if (runs.length > 1) overlayTasks(p);
+  if (p.want('info-plane')) infoPlaneTasks(p);
   dataTasks(p);
   return { tasks: p.tasks, notes: p.notes };
 }
@@ -135,6 +137,8 @@ function dataTasks(p: BundlePlan): void {
     label: 'metrics and configs',
     run: (w) => {
       w.write('metrics.csv', metricsCsv(p.runs));
+      const info = infoPlaneCsv(p.runs);
+      if (info) w.write('info-plane.csv', info);
       w.write(
         'metrics.json',
         `${JSON.stringify(
@@ -142,7 +146,7 @@ function dataTasks(p: BundlePlan): void {
             format: 'racecar-metrics/1',
             runs: p.runs.map(({ run, metrics }) => {
               const { pid: _pid, pidStart: _pidStart, host: _host, ...rec } = run;
-              return { ...rec, configFile: configFile(run), metrics };
+              return { ...rec, configFile: configFile(run), phases: phasesOf(run.config, run.totalSteps), metrics };
             }),
           },
           null,

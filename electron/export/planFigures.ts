@@ -1,15 +1,20 @@
 // The figure tasks of a bundle plan: the sweep's figures, each run's charts
 // and image figures, and the figures across runs (comparison, overlays).
 import type { RunRecord } from '../engine/types';
+import { GRID_CHANNELS, GRID_COLUMNS } from '../engine/train/runImages';
 import { SWEEP_METRICS, SWEEP_METRIC_INFO, type SweepResults } from '../engine/sweep/metrics';
 import { accuracyChart, lossChart, overlayChart, reconChart, spectrumChart, spectrumOverlayChart } from '../figures/chartSpecs';
 import { renderSweepPng, renderSweepSvg } from '../figures/renderChart';
+import { phaseBoundaries } from '../figures/phaseMarkers';
 import { SweepFigureError, defaultSweepChoice, sweepCsv, sweepFigure, type SweepFigure, type SweepFigureChoice } from '../figures/sweepCharts';
 import { backwardGif } from '../figures/gif';
+import { infoPlaneChart, infoPlaneEvaluations } from '../figures/infoPlaneChart';
 import {
   COLORMAP_NOTE,
   backwardGifFrames,
   backwardGridFigure,
+  featureMapsFigure,
+  featureMapsUnavailable,
   backwardUnavailable,
   comparisonFigure,
   vectorsFigure,
@@ -60,7 +65,7 @@ export function runChartTasks(p: BundlePlan, { run, metrics }: PlannedRun): void
           w,
           `${dir}/loss`,
           lossChart(metrics, run.config),
-          `${label}: loss of the training batch (log scale) over the training step: ${lossParts(run)} (${steps}).`,
+          `${label}: loss of the training batch (log scale) over the training step: ${lossParts(run)} (${steps})${phaseNote(run)}.`,
         ),
     });
   }
@@ -68,7 +73,12 @@ export function runChartTasks(p: BundlePlan, { run, metrics }: PlannedRun): void
     p.tasks.push({
       label: `accuracy figure of ${label}`,
       run: (w) =>
-        p.chartFiles(w, `${dir}/accuracy`, accuracyChart(metrics), `${label}: classification accuracy on the training set and on the test set (${steps}).`),
+        p.chartFiles(
+          w,
+          `${dir}/accuracy`,
+          accuracyChart(metrics, {}, run.config),
+          `${label}: classification accuracy on the training set and on the test set (${steps})${phaseNote(run)}.`,
+        ),
     });
   }
   if (p.want('recon')) {
@@ -79,7 +89,7 @@ export function runChartTasks(p: BundlePlan, { run, metrics }: PlannedRun): void
           w,
           `${dir}/recon`,
           reconChart(metrics, run.config),
-          `${label}: mean squared error of the reverse pass's reconstruction of each layer's input over the test set (log scale); layer 1's input is the image (${steps}).`,
+          `${label}: mean squared error of the reverse pass's reconstruction of each layer's input over the test set (log scale); layer 1's input is the image (${steps})${phaseNote(run)}.`,
         ),
     });
   }
@@ -94,12 +104,18 @@ export function runChartTasks(p: BundlePlan, { run, metrics }: PlannedRun): void
           w,
           `${dir}/spectrum`,
           spec,
-          `${label}: singular values of the first layer's weight matrix W (${v.rows}x${v.cols}) at step ${v.step}, in descending order${spec.log ? ' (log scale)' : ''}.`,
+          `${label}: singular values of the first layer's ${firstMatrix(run, v)} at step ${v.step}, in descending order${spec.log ? ' (log scale)' : ''}.`,
         );
       },
     });
   }
 }
+
+/** What the first layer's SVD decomposes, in words: its weight matrix, or a conv kernel as the matrix of its filters. */
+const firstMatrix = (run: RunRecord, v: { rows: number; cols: number }): string =>
+  run.config.network.layers[0].type === 'conv'
+    ? `kernel as the ${v.rows}x${v.cols} matrix W of its filters (input channels x k x k by filters)`
+    : `weight matrix W (${v.rows}x${v.cols})`;
 
 /** A run's image figures: the reverse pass's reconstructions (grid, GIF) and the singular vectors. */
 export function runImageTasks(p: BundlePlan, { run }: PlannedRun): void {
@@ -117,6 +133,22 @@ export function runImageTasks(p: BundlePlan, { run }: PlannedRun): void {
           `${dir}/backward-grid`,
           g.figure,
           `${label}: the reverse pass's reconstruction of the network input for ${g.samples} test samples (rows) at evaluated steps ${g.steps.join(', ')} (columns); the first column is the input itself. Grey values as stored (clipped to the data range).`,
+        );
+      },
+    });
+  }
+  if (p.want('feature-maps') && run.featureLayers?.length) {
+    p.tasks.push({
+      label: `feature maps of ${label}`,
+      run: (w) => {
+        const why = featureMapsUnavailable(run);
+        if (why) return void p.notes.push(`feature-maps of ${label} (${run.id}) left out: ${why}`);
+        const g = featureMapsFigure(p.store, run, { maxColumns: p.settings.maxColumns, label });
+        p.gridFiles(
+          w,
+          `${dir}/feature-maps`,
+          g.figure,
+          `${label}: the reverse pass's reconstruction of each intermediate layer's input feature maps for the first test sample (rows: layers; columns: evaluated steps ${g.steps.join(', ')}); each cell shows the first ${GRID_CHANNELS} channels, ${GRID_COLUMNS} to a row, darkest value black and brightest white over that cell.`,
         );
       },
     });
@@ -154,7 +186,7 @@ export function runImageTasks(p: BundlePlan, { run }: PlannedRun): void {
             maxVectors: p.settings.maxVectors,
             aspect: p.settings.size.cssWidth / p.settings.size.cssHeight,
           }),
-          `${label}: the ${n === v.k ? `${n}` : `first ${n} of ${v.k}`} input-space singular vectors u_j of the first layer's weight matrix at step ${v.step} (columns of U in W = U S Vᵀ, shown as ${v.image.height}x${v.image.width} images), ${p.settings.order === 'sigma' ? 'ordered by singular value, largest first' : "ordered by the share of the test data's energy they capture (e)"}; ${COLORMAP_NOTE[p.settings.colormap]}.`,
+          `${label}: the ${n === v.k ? `${n}` : `first ${n} of ${v.k}`} input-space singular vectors u_j of the first layer's ${firstMatrix(run, v)} at step ${v.step} (columns of U in W = U S Vᵀ, shown as ${v.image.height}x${v.image.width} ${run.config.network.layers[0].type === 'conv' ? 'filters, input channels side by side' : 'images'}), ${p.settings.order === 'sigma' ? 'ordered by singular value, largest first' : "ordered by the share of the test data's energy they capture (e)"}; ${COLORMAP_NOTE[p.settings.colormap]}.`,
         );
       },
     });
@@ -222,6 +254,41 @@ export function overlayTasks(p: BundlePlan): void {
       },
     });
   }
+}
+
+/** Each run's information plane, and every such run's overlaid (runs trained with training.infoPlane). */
+export function infoPlaneTasks(p: BundlePlan): void {
+  const runs = p.runs.flatMap(({ run, metrics }) => {
+    const evaluations = infoPlaneEvaluations(metrics);
+    return evaluations.length ? [{ id: run.id, label: p.labelOf(run.id), evaluations }] : [];
+  });
+  if (!runs.length) return;
+  const what = (r: (typeof runs)[number]) => `${r.evaluations.length} evaluations, ${r.evaluations[0]!.bins} bins, ${r.evaluations[0]!.samples} test images`;
+  const caption = `I(X;T) (x) against I(T;Y) (y), in bits, of every layer's output d_k (solid) and of the reverse pass's reconstructions d'_k (dashed; d'_0 reconstructs the input), at each evaluation; points coloured by the training step (viridis, dark = early). Estimated by binning each unit's values on a fixed test subset (Shwartz-Ziv and Tishby): I(X;T) is at most log2 of the samples, I(T;Y) at most H(Y); compare runs at the same bins and samples.`;
+  for (const r of runs) {
+    p.tasks.push({
+      label: `information plane of ${r.label}`,
+      run: (w) => p.chartFiles(w, `figures/${r.id}/info-plane`, infoPlaneChart([r], { workspace: p.workspace }), `${r.label} (${what(r)}): ${caption}`),
+    });
+  }
+  if (runs.length > 1) {
+    p.tasks.push({
+      label: 'overlay of the information planes',
+      run: (w) =>
+        p.chartFiles(
+          w,
+          'figures/overlay-info-plane',
+          infoPlaneChart(runs, { workspace: p.workspace }),
+          `Every run's information plane, one colour per run, the layer told by the marker shape (${runs.map((r) => `${r.label}: ${what(r)}`).join('; ')}): ${caption}`,
+        ),
+    });
+  }
+}
+
+/** Where a run with layer-wise pretraining starts each phase, for its charts' captions. */
+function phaseNote(run: RunRecord): string {
+  const b = phaseBoundaries(run.config, run.totalSteps);
+  return b.length ? `; dashed vertical lines mark where each phase starts: ${b.map((x) => `${x.label} after step ${x.step}`).join(', ')}` : '';
 }
 
 /** The series of a run's loss chart, for its caption. */

@@ -1,6 +1,10 @@
 // The bundle's README.md (runs, a caption per figure, versions, file formats,
 // how to reproduce and verify) and reproduce.sh.
 import type { EvalRecord, RunRecord } from '../engine/types';
+import { usesBatchNorm } from '../engine/config/schema';
+import { imageShape } from '../engine/data/dataset';
+import { layerLabel } from '../engine/config/layerNotation';
+import { inputLabel } from '../engine/model/geometry';
 
 export interface FigureEntry {
   /** README section: the run's label, or 'All runs'. */
@@ -25,8 +29,11 @@ const num = (v: number | undefined, digits = 4) =>
   v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : String(Number(v.toFixed(digits)));
 
 export function describeNetwork(run: RunRecord): string {
-  const input = run.dataInfo ? run.dataInfo.height * run.dataInfo.width : '?';
-  return [input, ...run.config.network.layers.map((l) => `${l.units}${l.batchNorm ? ' BN' : ''} ${l.activation}`)].join(' → ');
+  const input = run.dataInfo ? inputLabel(imageShape(run.dataInfo)) : '?';
+  return [
+    input,
+    ...run.config.network.layers.map((l) => `${layerLabel(l)}${usesBatchNorm(l) ? ' BN' : ''}${l.type === 'pool' ? '' : ` ${l.activation}`}`),
+  ].join(' → ');
 }
 
 export function describeData(run: RunRecord): string {
@@ -91,9 +98,11 @@ export function bundleReadme(r: ReadmeInput): string {
     '- `metrics.csv`: one row per evaluation per run. Columns: `run_id`, `run_name`, `step`, `epoch`, `elapsed` (seconds since training started),',
     '  `steps_per_sec`, `loss_total`, `loss_ce`, `loss_rr_<k>` (λ-weighted reverse-pass term of layer k), `loss_ort` (λ-weighted SRIP term),',
     "  `train_accuracy`, `test_accuracy`, `test_recon_<k>` (test-set mean squared error of the reverse-pass reconstruction of layer k's input).",
+    '  `phase`: the training phase the step belongs to (`pretraining layer <k>` for a run with layer-wise pretraining, then `task`).',
     '  Layers count from 1: layer 1 is the first layer, whose input is the image. Losses are those of the training batch at that step.',
     "  Numbers are written exactly as in the run's metrics.jsonl; `NaN` marks a value that was not finite, an empty field a layer the run does not have.",
-    "- `metrics.json`: the same evaluations as JSON, with each run's record (status, backend, versions, data set summary).",
+    "- `metrics.json`: the same evaluations as JSON, with each run's record (status, backend, versions, data set summary) and its `phases` (first and last step of each).",
+    "- `info-plane.csv` (runs trained with information planes): one row per run, evaluation and layer: `layer` d<k> (layer k's output, `kind` forward) or d'<k> (the reverse pass's reconstruction of d<k>, d'0 that of the image; `kind` reverse), `i_xt_bits` I(X;T), `i_ty_bits` I(T;Y), estimated by binning each unit into `bins` equal-width bins over `samples` fixed test images (I(X;T) is at most log2(samples), I(T;Y) at most H(Y); compare runs at the same bins and samples).",
     "- `configs/<run id>.json`: each run's complete configuration (data, seed, network, loss, training), as recorded by the run.",
     '',
   );

@@ -7,6 +7,7 @@ import type { ChartConfiguration, ChartDataset, Plugin } from 'chart.js' with { 
 import type { ChartPoint, ChartSeries, ChartSpec } from './chartSpecs';
 import { logAxisTicks, logTickLabel } from './logTicks';
 import { fmt } from './numberFormat';
+import { markersPlugin } from './phaseMarkers';
 
 export interface ChartTheme {
   /** Text (title, legend). */
@@ -52,7 +53,7 @@ const isClamped = (p: unknown): boolean => !!(p as ChartPoint | undefined)?.clam
 
 /** A chart.js line dataset of a series: colour, dash, point markers (clamped points always marked). */
 export function lineDataset(
-  s: Pick<ChartSeries, 'label' | 'color' | 'dash' | 'points' | 'line' | 'pointRadius' | 'fillToPrevious'>,
+  s: Pick<ChartSeries, 'label' | 'color' | 'dash' | 'points' | 'line' | 'pointRadius' | 'fillToPrevious' | 'pointColors' | 'pointStyle'>,
   defaultRadius: number,
 ): ChartDataset<'line', ChartPoint[]> {
   const radius = s.pointRadius ?? defaultRadius;
@@ -67,10 +68,10 @@ export function lineDataset(
     ...(s.fillToPrevious ? { fill: '-1' } : {}),
     pointRadius: (ctx) => (isClamped(ctx.raw) ? CLAMP_MARK.radius : radius),
     pointHoverRadius: (ctx) => (isClamped(ctx.raw) ? CLAMP_MARK.radius + 1 : radius > 0 ? radius + 1 : 2),
-    pointStyle: (ctx: { raw: unknown }) => (isClamped(ctx.raw) ? CLAMP_MARK.pointStyle : 'circle'),
+    pointStyle: (ctx: { raw: unknown }) => (isClamped(ctx.raw) ? CLAMP_MARK.pointStyle : ((s.pointStyle as 'circle' | undefined) ?? 'circle')),
     pointRotation: (ctx) => (isClamped(ctx.raw) ? CLAMP_MARK.rotation : 0),
     pointBorderWidth: 0,
-    pointBackgroundColor: s.color,
+    pointBackgroundColor: s.pointColors ?? s.color,
     tension: 0,
     // Read through the dataset: chart.js may swap in decimated data, and the app replaces data in place.
     segment: { borderDash: (ctx) => (isClamped(ds.data[ctx.p0DataIndex]) || isClamped(ds.data[ctx.p1DataIndex]) ? [...CLAMP_MARK.dash] : undefined) },
@@ -138,7 +139,7 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
       normalized: true,
       // A missing value is a gap, never a straight line across it.
       spanGaps: false,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      interaction: { mode: 'nearest', axis: spec.scatter ? 'xy' : 'x', intersect: false },
       scales: {
         x: {
           type: 'linear',
@@ -213,10 +214,21 @@ export function toChartJsConfig(spec: ChartSpec, theme: ChartTheme = PRINT_THEME
             },
           },
         },
-        decimation: { enabled: !!opts.interactive, algorithm: 'lttb', samples: 500, threshold: 1000 },
+        // LTTB needs x in order: never on a plane of trajectories.
+        decimation: { enabled: !!opts.interactive && !spec.scatter, algorithm: 'lttb', samples: 500, threshold: 1000 },
       },
     },
-    plugins: theme.background ? [backgroundPlugin(theme.background)] : [],
+    plugins: [
+      ...(theme.background ? [backgroundPlugin(theme.background)] : []),
+      ...(spec.markers?.length
+        ? [
+            markersPlugin(
+              () => spec.markers ?? [],
+              () => theme,
+            ),
+          ]
+        : []),
+    ],
   };
   return config;
 }

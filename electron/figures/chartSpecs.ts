@@ -11,6 +11,7 @@
 import type { RunConfig } from '../engine/config/schema';
 import type { EvalRecord } from '../engine/types';
 import { RUN_PALETTE, paletteNote, runStyles, type RunColorContext } from './runColors';
+import { phaseBoundaries, resolveMarkers, type ChartMarker, type PhaseBoundary } from './phaseMarkers';
 
 /** Tableau-10: readable on light and dark backgrounds. The app and the figures use no other palette (runs take theirs from runColors.ts). */
 export const PALETTE = RUN_PALETTE;
@@ -27,6 +28,8 @@ export interface ChartPoint {
   /** On a log axis: the value was <= 0, so it is drawn at the axis floor (y) and marked; `value` keeps it. */
   clamped?: boolean;
   value?: number;
+  /** A scatter point's training step (its table row). */
+  step?: number;
 }
 
 export interface ChartSeries {
@@ -44,6 +47,10 @@ export interface ChartSeries {
   legend?: boolean;
   /** The run a series belongs to (its id), when a chart shows several runs. */
   group?: string;
+  /** A colour per point (e.g. by training step); default: the series colour. */
+  pointColors?: string[];
+  /** chart.js point style of its markers (default 'circle'). */
+  pointStyle?: string;
 }
 
 export interface ChartSpec {
@@ -67,6 +74,10 @@ export interface ChartSpec {
   logFloor?: number;
   /** A line above the legend's entries (e.g. more runs than colours: paletteNote). */
   legendNote?: string;
+  /** Vertical lines with labels, e.g. where each training phase starts (phaseMarkers.ts). */
+  markers?: ChartMarker[];
+  /** Points in the plane (both axes data): tooltips pick the nearest point in x and y. */
+  scatter?: boolean;
   series: ChartSeries[];
 }
 
@@ -97,9 +108,11 @@ export interface MetricSeriesDef {
  * ChartSpec over a run's metrics (metricChart); the app's live charts keep it
  * and append one evaluation at a time.
  */
-export interface MetricChartDef extends Omit<ChartSpec, 'series' | 'log'> {
+export interface MetricChartDef extends Omit<ChartSpec, 'series' | 'log' | 'markers'> {
   /** Default axis type (the app lets the user toggle it). */
   log: boolean;
+  /** Where the run's phases start (a one-run chart of a run with pretraining): marker lines on the chart. */
+  phases?: PhaseBoundary[];
   /** The x value of an evaluation (step, epoch or seconds, after MetricChartOptions.x). */
   x: (r: EvalRecord) => number;
   series: MetricSeriesDef[];
@@ -147,9 +160,17 @@ const def = (label: string, color: string, value: (r: EvalRecord) => number | nu
 
 /** The spec of a definition over evaluations: one list for every series, or one per series (overlays). */
 export function metricChart(d: MetricChartDef, metrics: readonly EvalRecord[] | ((series: number) => readonly EvalRecord[])): ChartSpec {
-  const { x, series, ...axes } = d;
+  const { x, series, phases, ...axes } = d;
+  const markers =
+    phases?.length && typeof metrics !== 'function'
+      ? resolveMarkers(
+          phases,
+          metrics.map((r) => ({ step: r.step, x: x(r) })),
+        )
+      : [];
   return withLogClamp({
     ...axes,
+    ...(markers.length ? { markers } : {}),
     series: series.map((s, i) => ({
       label: s.label,
       color: s.color,
@@ -159,6 +180,12 @@ export function metricChart(d: MetricChartDef, metrics: readonly EvalRecord[] | 
     })),
   });
 }
+
+/** A one-run chart's phase boundaries, when the run has more than one phase. */
+const phaseProps = (config?: RunConfig | null): { phases?: PhaseBoundary[] } => {
+  const phases = phaseBoundaries(config);
+  return phases.length ? { phases } : {};
+};
 
 /** Total loss, CE, the RR term of every layer with lambda > 0 and the Ort term when lambda_Ort > 0 (weighted contributions). Without a config, `sample` (an evaluation) decides. */
 export function lossChartDef(config?: RunConfig | null, sample?: EvalRecord, opts: MetricChartOptions = {}): MetricChartDef {
@@ -170,14 +197,23 @@ export function lossChartDef(config?: RunConfig | null, sample?: EvalRecord, opt
     if (lambda !== undefined ? lambda > 0 : (sample?.loss.rr[k] ?? 0) > 0) out.push(def(`RR layer ${k + 1}`, colorAt(2 + k), (r) => r.loss.rr[k], [5, 3]));
   }
   if (config ? config.loss.lambdaOrt > 0 : (sample?.loss.ort ?? 0) > 0) out.push(def('Ort', colorAt(2 + layers), (r) => r.loss.ort, [2, 2]));
-  return { id: 'loss', title: 'Training loss', xLabel: X_LABEL[x], yLabel: 'loss (training batch)', log: opts.log ?? true, x: X_OF[x], series: out };
+  return {
+    id: 'loss',
+    title: 'Training loss',
+    xLabel: X_LABEL[x],
+    yLabel: 'loss (training batch)',
+    log: opts.log ?? true,
+    x: X_OF[x],
+    ...phaseProps(config),
+    series: out,
+  };
 }
 
 export function lossChart(metrics: EvalRecord[], config?: RunConfig | null, opts: MetricChartOptions = {}): ChartSpec {
   return metricChart(lossChartDef(config, metrics[0], opts), metrics);
 }
 
-export function accuracyChartDef(opts: MetricChartOptions = {}): MetricChartDef {
+export function accuracyChartDef(opts: MetricChartOptions = {}, config?: RunConfig | null): MetricChartDef {
   const x = opts.x ?? 'step';
   const log = opts.log ?? false;
   return {
@@ -188,12 +224,13 @@ export function accuracyChartDef(opts: MetricChartOptions = {}): MetricChartDef 
     log,
     ...(log ? {} : { yMin: 0, yMax: 1 }),
     x: X_OF[x],
+    ...phaseProps(config),
     series: [def('train accuracy', colorAt(0), (r) => r.trainAccuracy), def('test accuracy', colorAt(1), (r) => r.testAccuracy)],
   };
 }
 
-export function accuracyChart(metrics: EvalRecord[], opts: MetricChartOptions = {}): ChartSpec {
-  return metricChart(accuracyChartDef(opts), metrics);
+export function accuracyChart(metrics: EvalRecord[], opts: MetricChartOptions = {}, config?: RunConfig | null): ChartSpec {
+  return metricChart(accuracyChartDef(opts, config), metrics);
 }
 
 /** Test reconstruction error (MSE) of each layer's input by the reverse pass; layer 1's input is the image. */
@@ -207,6 +244,7 @@ export function reconChartDef(config?: RunConfig | null, sample?: EvalRecord, op
     yLabel: 'mean squared error',
     log: opts.log ?? true,
     x: X_OF[x],
+    ...phaseProps(config),
     series: Array.from({ length: layers }, (_, k) => def(k === 0 ? 'input (layer 1)' : `layer ${k + 1} input`, colorAt(k), (r) => r.testRecon[k])),
   };
 }
@@ -349,6 +387,8 @@ export function spectrumOverlayChart(
     })),
   });
 }
+
+export type { ChartMarker, PhaseBoundary } from './phaseMarkers';
 
 // The chart.js side (one translation of these specs) lives in chartJsConfig.ts; importers of the specs get it here too.
 export * from './chartJsConfig';

@@ -6,6 +6,7 @@
 import { parseCheckpoint } from '../engine/model/checkpoint';
 import { thinSvd } from '../engine/svd/svd';
 import { computeLayerSvd } from '../engine/svd/runSvd';
+import { layerWeightMatrix } from '../engine/svd/kernelMatrix';
 import type { RunStore } from '../engine/store/runStore';
 import type { RunRecord } from '../engine/types';
 import { decodePng, vectorImage, type GridFigure, type RgbaImage, type VectorColormap } from './imageGrids';
@@ -74,6 +75,31 @@ export function backwardGridFigure(store: RunStore, run: RunRecord, o: BackwardG
   };
 }
 
+/** Why a run has no feature-map figure, or null. */
+export function featureMapsUnavailable(run: RunRecord): string | null {
+  if (!run.featureLayers?.length) return 'it has no intermediate feature maps (no conv, pool or residual layer below another layer)';
+  return backwardUnavailable(run);
+}
+
+/**
+ * The reverse pass's reconstructions of each intermediate spatial layer's input
+ * feature maps for the first test sample: rows the layers, columns evaluated
+ * steps; each cell the grid of that layer's first channels.
+ */
+export function featureMapsFigure(store: RunStore, run: RunRecord, o: { maxColumns: number; label: string }): { figure: GridFigure; steps: number[] } {
+  const layers = run.featureLayers ?? [];
+  const steps = evenlySpaced(run.backwardSteps, o.maxColumns);
+  return {
+    figure: {
+      title: `${o.label}: reconstructed feature maps by step`,
+      rowLabels: layers.map((k) => `layer ${k + 1} input`),
+      colLabels: steps.map((s) => String(s)),
+      cells: layers.map((k) => steps.map((s) => decodePng(store.readFeatureMaps(run.id, s, k, 0)))),
+    },
+    steps,
+  };
+}
+
 export function backwardGifFrames(store: RunStore, run: RunRecord, o: { maxSamples: number; maxFrames: number }): GifFrame[] {
   const samples = Math.min(o.maxSamples, backwardSampleCount(run));
   const inputs = Array.from({ length: samples }, (_, i) => decodePng(store.readBackward(run.id, 'inputs', i)));
@@ -111,8 +137,7 @@ export function loadRunVectors(store: RunStore, run: RunRecord): RunVectors {
   const svd = computeLayerSvd(store, run.id, 0);
   if (!svd.image) throw new Error(`run "${run.id}": the first layer's input is not an image, so its singular vectors cannot be drawn`);
   const ck = parseCheckpoint(store.readCheckpoint(run.id, svd.step));
-  const { shape, data } = ck.params[0]!.w;
-  const [rows, cols] = shape;
+  const { data, rows, cols } = layerWeightMatrix(run.config.network.layers[0], ck.params[0], 0);
   const { u } = thinSvd(data, rows, cols);
   return {
     runId: run.id,

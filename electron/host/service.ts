@@ -16,7 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Channel, EngineEvent, EngineHandler, ResultOf, RunSummary, PayloadOf } from '../contract/contract';
 import { availableBackends } from '../engine/backend';
-import { REFERENCE_RUNS } from '../engine/presets';
+import { PRESETS, REFERENCE_RUNS } from '../engine/presets';
+import { infoPlaneEvaluations } from '../figures/infoPlaneChart';
 import { RunStore } from '../engine/store/runStore';
 import type { RunEdit } from '../engine/store/runEdit';
 import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
@@ -197,7 +198,7 @@ export class EngineService implements EngineHandler {
       platform: `${os.platform()}-${os.arch()}`,
       mode: this.opts.mode,
     }),
-    'presets.list': () => ({ presets: REFERENCE_RUNS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
+    'presets.list': () => ({ presets: PRESETS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
     'runs.list': ({ offset = 0, limit }) => {
       // run.json alone: each run's writer keeps its latest evaluation there.
       const { runs, problems } = this.list();
@@ -206,6 +207,7 @@ export class EngineService implements EngineHandler {
       return { runs: summaries, total: runs.length, problems, queue: this.queue.flatMap((q) => (isRun(q) ? [q.id] : [])) };
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
+    'runs.infoPlane': ({ ids }) => ({ runs: ids.map((id) => (this.store.get(id), { id, evaluations: infoPlaneEvaluations(this.store.readMetrics(id)) })) }),
     'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),
     'reproduce.start': async () => {
       // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists, on a thread (as runs.validate).

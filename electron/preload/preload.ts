@@ -27,6 +27,7 @@ export const PRELOAD_CHANNELS = [
   'runs.resume',
   'runs.duplicate',
   'runs.backward',
+  'runs.infoPlane',
   'svd.get',
   'svd.vectors',
   'svd.scores',

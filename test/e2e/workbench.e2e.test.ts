@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine } from '../../electron/host/startEngine';
 import type { EngineClient } from '../../electron/host/engineClient';
 import { startBrowserServer, type BrowserServer } from '../../electron/server/browserServer';
+import { viridis } from '../../electron/figures/sweepCharts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = path.resolve(__dirname, '../..');
@@ -63,7 +64,7 @@ async function expectAccessible(where: string): Promise<void> {
   expect(await axe(where)).toEqual([]);
 }
 
-async function nav(view: 'experiment' | 'live' | 'backward' | 'svd' | 'runs' | 'sweeps'): Promise<void> {
+async function nav(view: 'experiment' | 'live' | 'backward' | 'svd' | 'infoplane' | 'runs' | 'sweeps'): Promise<void> {
   await page.getByTestId(`nav-${view}`).click();
 }
 
@@ -854,6 +855,88 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await expect.poll(() => page.getByTestId('svd-tile').count(), { timeout: 120_000 }).toBeGreaterThanOrEqual(48);
     await shot('24-reproduced-fig3');
   }, 600_000);
+
+  it('trains a Pre run with information planes: phase markers on the live charts, the Info plane view painted', async () => {
+    // The Pre presets come from the engine's list, with their pretraining.
+    await nav('experiment');
+    await page.getByTestId('reference-peak_Pre').click();
+    expect(await page.getByTestId('pretrain').isChecked()).toBe(true);
+    expect(await page.getByTestId('pretrain-steps').inputValue()).toBe('1000');
+    await configure('e2e Pre', 'std', 60);
+    await page.getByTestId('pretrain').check();
+    await fill('pretrain-steps', '0');
+    await expect.poll(() => page.getByTestId('pretrain-steps-error').textContent()).toBe('Pretraining steps per layer must be at least 1');
+    expect(await page.getByTestId('start').isDisabled()).toBe(true);
+    await fill('pretrain-steps', '30');
+    await page.getByTestId('info-plane').check();
+    await fill('info-bins', '1');
+    await expect.poll(() => page.getByTestId('info-bins-error').textContent()).toBe('Info-plane bins must be at least 2');
+    await fill('info-bins', '10');
+    // A test set of 80 images, all of them in the estimate (6 would saturate every layer at log2 6 bits).
+    await fill('peak-test', '40');
+    await fill('info-samples', '80');
+    const id = await startRun();
+    await waitStatus(id, 'completed');
+    const run = (await service.handle('runs.get', { id })).run;
+    expect(run.totalSteps).toBe(90);
+    await liveRow(id).waitFor();
+    // This run alone (earlier cases may have pinned others): its own charts, with its phases.
+    const others = page.locator(`[data-testid="live-row"]:not([data-run="${id}"])`);
+    while ((await others.count()) > 0) await others.first().getByTestId('live-remove').click();
+    await expect.poll(() => liveRow(id).getByTestId('live-phase').textContent()).toBe('phase: task');
+
+    // Accuracy (a linear axis from step 0): the first phase at the axis start, a dashed line where the task starts (after step 30).
+    const canvas = page.getByTestId('chart-accuracy');
+    type Drawn = { label: string; x: number; line: boolean };
+    const drawn = async () => JSON.parse((await canvas.getAttribute('data-markers')) ?? '[]') as Drawn[];
+    await expect.poll(async () => (await drawn()).map((m) => m.label)).toEqual(['pretraining layer 1', 'task']);
+    expect(await page.getByTestId('chart-accuracy-phases').textContent()).toContain('phases: pretraining layer 1, task');
+    const task = (await drawn()).find((m) => m.label === 'task')!;
+    // Painted: the line's pixel column has many more drawn pixels than the column just left of it.
+    const column = (x: number) =>
+      canvas.evaluate((c: HTMLCanvasElement, cx: number) => {
+        const r = window.devicePixelRatio || 1;
+        const px = Math.round(cx * r);
+        const img = c.getContext('2d')!.getImageData(px, 0, 1, c.height).data;
+        let n = 0;
+        for (let i = 3; i < img.length; i += 4) if (img[i]! > 200) n++;
+        return n;
+      }, x);
+    const [on, beside] = [await column(task.x), await column(task.x - 4)];
+    expect(on).toBeGreaterThan(beside + 40);
+    await shot('20-live-pre-phases');
+
+    // The Info plane view: this run's trajectories (10 evaluations x 2 layers x forward and reverse), points coloured by step.
+    await nav('infoplane');
+    await page.getByTestId('infoplane-view').waitFor();
+    expect(await page.getByTestId(`infoplane-run-${id}`).isChecked()).toBe(true);
+    const plane = page.getByTestId('chart-infoplane');
+    await expect.poll(async () => Number(await plane.getAttribute('data-points'))).toBe(40);
+    // Several steps' viridis colours are painted (the last one, drawn on top, among them).
+    const painted = (rgb: number[]) =>
+      plane.evaluate((c: HTMLCanvasElement, want: number[]) => {
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4)
+          if (Math.abs(d[i]! - want[0]!) + Math.abs(d[i + 1]! - want[1]!) + Math.abs(d[i + 2]! - want[2]!) < 12 && d[i + 3]! > 200) n++;
+        return n;
+      }, rgb);
+    const stepColours = Array.from({ length: 10 }, (_, i) =>
+      viridis(i / 9)
+        .match(/\d+/g)!
+        .map(Number),
+    );
+    await expect.poll(() => painted(stepColours[9]!)).toBeGreaterThan(5);
+    const seen = [];
+    for (const c of stepColours) if ((await painted(c)) > 5) seen.push(c);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    await page.getByTestId('chart-infoplane-table-toggle').click();
+    await expect.poll(() => page.getByTestId('chart-infoplane-table').locator('tbody tr').count()).toBe(10);
+    await page.getByTestId('infoplane-reverse').uncheck();
+    await expect.poll(async () => Number(await plane.getAttribute('data-points'))).toBe(20);
+    await shot('21-info-plane');
+    await expectAccessible('info plane');
+  }, 240_000);
 
   it('raised no page errors or CSP violations', () => {
     expect(problems).toEqual([]);

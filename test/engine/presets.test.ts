@@ -5,7 +5,7 @@
 // wasm and cpu backends, the same as between onnx and either).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TFJS_BACKENDS, availableBackends } from '../../electron/engine/backend';
-import { REFERENCE_RUNS } from '../../electron/engine/presets';
+import { CNN_PRESETS, REFERENCE_RUNS } from '../../electron/engine/presets';
 import { RunStore } from '../../electron/engine/store/runStore';
 import { trainToEnd } from '../../electron/engine/train/trainer';
 import type { EvalRecord } from '../../electron/engine/types';
@@ -28,7 +28,8 @@ const close = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Ma
 
 describe('reference runs on onnx and tfjs', () => {
   const tfjs = availableBackends().find((b) => TFJS_BACKENDS.includes(b))!;
-  for (const ref of REFERENCE_RUNS) {
+  // The peak CNNs stand for the convolutional presets (the MNIST ones train 60,000 images).
+  for (const ref of [...REFERENCE_RUNS, ...CNN_PRESETS.filter((p) => p.id.startsWith('peak'))]) {
     it(`${ref.id}: the same losses, accuracies and reconstruction errors`, async () => {
       const config = { ...ref.config, training: { ...ref.config.training, steps: 300, evalEvery: 100, checkpointEvery: 0, backwardSamples: 0 } };
       const a = await metrics('onnx', config);

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { csvNumber, metricsColumns, metricsCsv } from '../../electron/export/csv';
+import { csvNumber, infoPlaneCsv, metricsColumns, metricsCsv } from '../../electron/export/csv';
 import { csvField } from '../../electron/figures/csvField';
 import { manifestOfDir, manifestText, parseManifest, sha256, verifyBundleDir } from '../../electron/export/manifest';
 import { parseRunConfig } from '../../electron/engine/config/schema';
@@ -56,7 +56,42 @@ describe('metrics.csv', () => {
       'test_accuracy',
       'test_recon_1',
       'test_recon_2',
+      'phase',
     ]);
+  });
+
+  it('phase: the training phase of each evaluation (pretraining layer k, then task); task for a run of one phase', () => {
+    const pre = run('pre', 'pre', 3);
+    pre.config = parseRunConfig({ ...pre.config, training: { ...pre.config.training, steps: 50, pretrain: { stepsPerLayer: 10 } } });
+    pre.totalSteps = 50;
+    const rows = parseCsv(
+      metricsCsv([
+        { run: pre, metrics: [rec(10, 3), rec(11, 3), rec(20, 3), rec(30, 3)] },
+        { run: run('std', 'std', 3), metrics: [rec(5, 3)] },
+      ]),
+    );
+    const col = rows[0]!.indexOf('phase');
+    expect(rows.slice(1).map((r) => r[col])).toEqual(['pretraining layer 1', 'pretraining layer 2', 'pretraining layer 2', 'task', 'task']);
+  });
+
+  it('info-plane.csv: one row per run, evaluation and layer; none without information planes', () => {
+    const ip = {
+      bins: 30,
+      samples: 8,
+      forward: [{ ixt: 3, ity: 1 }],
+      reverse: [
+        { ixt: 2.5, ity: 0.5 },
+        { ixt: 2, ity: 1 },
+      ],
+    };
+    const csv = infoPlaneCsv([{ run: run('a', 'a', 1), metrics: [rec(10, 1, { infoPlane: ip }), rec(20, 1)] }]);
+    expect(parseCsv(csv!)).toEqual([
+      ['run_id', 'run_name', 'step', 'layer', 'kind', 'i_xt_bits', 'i_ty_bits', 'bins', 'samples'],
+      ['a', 'a', '10', 'd1', 'forward', '3', '1', '30', '8'],
+      ['a', 'a', '10', "d'0", 'reverse', '2.5', '0.5', '30', '8'],
+      ['a', 'a', '10', "d'1", 'reverse', '2', '1', '30', '8'],
+    ]);
+    expect(infoPlaneCsv([{ run: run('b', 'b', 1), metrics: [rec(10, 1)] }])).toBeNull();
   });
 
   it('numbers as JSON writes them, NaN for non-finite, empty for a layer the run lacks, quoted names', () => {

@@ -53,11 +53,20 @@ const config = (lambda: number, lambdaOrt: number) =>
   });
 
 describe('chartSpecs module', () => {
-  it('is pure: only type imports and the pure run colours, log ticks and number format, no DOM or Node globals', () => {
-    for (const file of ['chartSpecs.ts', 'chartJsConfig.ts', 'runColors.ts', 'logTicks.ts', 'numberFormat.ts']) {
+  it('is pure: only type imports and the pure run colours, log ticks, number format and phase markers, no DOM or Node globals', () => {
+    for (const file of [
+      'chartSpecs.ts',
+      'chartJsConfig.ts',
+      'runColors.ts',
+      'logTicks.ts',
+      'numberFormat.ts',
+      'phaseMarkers.ts',
+      '../engine/train/phases.ts',
+    ]) {
       const src = fs.readFileSync(path.join(ROOT, 'electron/figures', file), 'utf8');
       const imports = src.split('\n').filter((l) => /^\s*import\b/.test(l));
-      for (const l of imports) expect(l, file).toMatch(/^import type |from '\.\/(runColors|logTicks|numberFormat)';$/);
+      for (const l of imports)
+        expect(l, file).toMatch(/^import type |from '\.\/(runColors|logTicks|numberFormat|phaseMarkers)';$|from '\.\.\/engine\/train\/phases';$/);
       expect(src, file).not.toMatch(/^export \* from '(?!\.\/chartJsConfig')/m);
       expect(src, file).not.toMatch(/\b(document|window|require|process|Buffer)\b\s*[.(]/);
     }

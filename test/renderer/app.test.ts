@@ -116,7 +116,7 @@ describe('keyboard', () => {
     await tick();
     expect(screen.getByTestId('shortcuts-dialog').textContent).toMatch(/← →.*previous \/ next evaluation step/s);
     // Every digit that opens a view is listed (6 opens Sweeps; the list said 1 … 5).
-    expect(screen.getByTestId('shortcuts-dialog').textContent).toContain('1 … 6go to Experiment, Live, Backward, SVD, Runs, Sweeps');
+    expect(screen.getByTestId('shortcuts-dialog').textContent).toContain('1 … 7go to Experiment, Live, Backward, SVD, Runs, Sweeps, Info plane');
     await fireEvent.keyDown(document.body, { key: '?' });
     await tick();
     expect(screen.queryByTestId('shortcuts-dialog')).toBeNull();
@@ -126,6 +126,8 @@ describe('keyboard', () => {
     expect(screen.getByTestId('runs-view')).toBeTruthy();
     await fireEvent.keyDown(document.body, { key: '6' });
     expect(await screen.findByTestId('sweeps-view')).toBeTruthy();
+    await fireEvent.keyDown(document.body, { key: '7' });
+    expect(await screen.findByTestId('infoplane-view')).toBeTruthy();
   });
 });
 

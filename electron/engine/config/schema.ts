@@ -69,12 +69,53 @@ export const DataConfigSchema = z.object({
   scale: z.enum(['raw', 'unit'], { error: "data.scale must be 'raw' or 'unit'" }).default('raw'),
 });
 
-export const LayerSchema = z.object({
+const activation = z.enum(ACTIVATIONS, { error: `activation must be one of ${ACTIVATIONS.join(', ')}` }).default('relu');
+/** Weight of this layer's reverse-pass term: reconstruction of the layer's input. */
+const lambda = nonNeg('lambda').default(0);
+
+/** A fully connected layer; a layer without `type` is dense (every config from before conv layers). */
+export const DenseLayerSchema = z.object({
+  type: z.literal('dense').optional(),
   units: posInt('units'),
-  activation: z.enum(ACTIVATIONS, { error: `activation must be one of ${ACTIVATIONS.join(', ')}` }).default('relu'),
+  activation,
   batchNorm: z.boolean().default(false),
-  /** Weight of this layer's reverse-pass term: reconstruction of the layer's input. */
-  lambda: nonNeg('lambda').default(0),
+  lambda,
+});
+
+/** A 2-D convolution over NCHW feature maps: `filters` square kernels of `kernel` pixels. */
+export const ConvLayerSchema = z.object({
+  type: z.literal('conv'),
+  filters: posInt('filters'),
+  kernel: posInt('kernel').default(3),
+  stride: posInt('stride').default(1),
+  padding: nonNegInt('padding').default(0),
+  activation,
+  batchNorm: z.boolean().default(false),
+  lambda,
+});
+
+/** Max or average pooling over size x size windows (stride = size); no parameters. */
+export const PoolLayerSchema = z.object({
+  type: z.literal('pool'),
+  kind: z.enum(['max', 'avg'], { error: "pool kind must be 'max' or 'avg'" }).default('max'),
+  size: posInt('size').default(2),
+  lambda,
+});
+
+/** A ResNet basic block: two 3x3 convolutions and a skip connection (a 1x1 projection when channels or stride change). */
+export const ResidualLayerSchema = z.object({
+  type: z.literal('residual'),
+  filters: posInt('filters'),
+  stride: posInt('stride').default(1),
+  activation,
+  batchNorm: z.boolean().default(false),
+  lambda,
+});
+
+export const LAYER_TYPES = ['dense', 'conv', 'pool', 'residual'] as const;
+
+export const LayerSchema = z.discriminatedUnion('type', [DenseLayerSchema, ConvLayerSchema, PoolLayerSchema, ResidualLayerSchema], {
+  error: `layer type must be one of ${LAYER_TYPES.join(', ')} (none = dense)`,
 });
 
 export const NetworkSchema = z.object({
@@ -189,7 +230,22 @@ export const RunConfigSchema = z
         path: ['training', 'pretrain', 'layers'],
         message: `pretrain.layers: layer ${pre} does not exist (the network has ${L})`,
       });
+    const pool = c.training.pretrain?.layers?.find((v) => c.network.layers[v - 1]?.type === 'pool');
+    if (pool !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'pretrain', 'layers'],
+        message: `pretrain.layers: layer ${pool} is a pooling layer, which has no weights to pretrain: leave it out`,
+      });
     const last = c.network.layers[c.network.layers.length - 1];
+    if (last && last.type !== undefined && last.type !== 'dense') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'layers', c.network.layers.length - 1],
+        message: `the output layer produces the logits: make it a dense layer (it is ${last.type}), e.g. {"units": 10, "activation": "linear"}`,
+      });
+      return;
+    }
     if (!c.loss.referenceQuirks && last && (last.activation !== 'linear' || last.batchNorm)) {
       ctx.addIssue({
         code: 'custom',
@@ -202,6 +258,20 @@ export const RunConfigSchema = z
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 export type RunConfig = z.output<typeof RunConfigSchema>;
 export type LayerConfig = z.output<typeof LayerSchema>;
+export type LayerConfigInput = z.input<typeof LayerSchema>;
+export type DenseLayer = z.output<typeof DenseLayerSchema>;
+export type ConvLayer = z.output<typeof ConvLayerSchema>;
+export type PoolLayer = z.output<typeof PoolLayerSchema>;
+export type ResidualLayer = z.output<typeof ResidualLayerSchema>;
+export type LayerType = (typeof LAYER_TYPES)[number];
+export const layerType = (l: LayerConfig): LayerType => l.type ?? 'dense';
+/** The output layer's units: the logits (the schema makes the output layer dense). */
+export const outputUnits = (layers: readonly LayerConfig[]): number => {
+  const l = layers[layers.length - 1];
+  return l && (l.type === undefined || l.type === 'dense') ? l.units : 0;
+};
+/** Does the layer normalise its batches (pooling never does)? */
+export const usesBatchNorm = (l: LayerConfig): boolean => l.type !== 'pool' && l.batchNorm;
 export type DataSource = z.output<typeof DataSourceSchema>;
 export type DataConfig = z.output<typeof DataConfigSchema>;
 export type Activation = (typeof ACTIVATIONS)[number];

@@ -1,11 +1,12 @@
-// A user's image folder as a data set: one sub-folder per class holding PNGs.
+// A user's image folder as a data set: one sub-folder per class holding PNGs,
+// grey or colour (RGB planes, channel-major), detected from the images.
 // Every problem is reported as one DataError line naming the path and the fix,
 // since this is the source users get wrong.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import type { FolderDataSchema } from '../config/schema';
-import { checkPngBounds, readGreyPng } from './readPng';
+import { checkPngBounds, readImagePng } from './readPng';
 import { checkDatasetSize } from './limits';
 import { DataError, type Dataset, type Split } from './dataset';
 
@@ -59,14 +60,24 @@ export function loadFolder(opts: FolderOptions): Dataset {
     }
   }
   checkDatasetSize(`data folder ${root}`, filesPerClass.flat().length, first!.width * first!.height, 'use fewer or smaller images');
+  // Grey or colour is known once decoded (an RGB file of grey pixels is grey): one kind for the whole set.
+  const kinds: Partial<Record<1 | 3, string>> = {};
   const perClass = filesPerClass.map((files) =>
     files.map((file) => {
-      const img = readGreyPng(file, 'luminance');
+      const img = readImagePng(file);
       // A file changed since its header was read.
       if (img.width !== first!.width || img.height !== first!.height) throw new DataError(`${file} changed while it was read: try again`);
-      return img.data;
+      kinds[img.channels] ??= file;
+      return img;
     }),
   );
+  if (kinds[1] && kinds[3]) {
+    throw new DataError(
+      `${kinds[3]} is colour (3 channels) but ${kinds[1]} is grey (1 channel): a data set's images must all be grey or all colour: convert them to one kind`,
+    );
+  }
+  const channels = kinds[3] ? 3 : 1;
+  if (channels === 3) checkDatasetSize(`data folder ${root}`, filesPerClass.flat().length, 3 * first!.width * first!.height, 'use fewer or smaller images');
   const { width, height } = first!;
 
   const trainIdx: number[][] = [];
@@ -100,8 +111,17 @@ export function loadFolder(opts: FolderOptions): Dataset {
     height,
     width,
     classNames,
-    train: gather(perClass, trainIdx, width * height),
-    test: gather(perClass, testIdx, width * height),
+    ...(channels === 3 ? { channels } : {}),
+    train: gather(
+      perClass.map((c) => c.map((img) => img.data)),
+      trainIdx,
+      channels * width * height,
+    ),
+    test: gather(
+      perClass.map((c) => c.map((img) => img.data)),
+      testIdx,
+      channels * width * height,
+    ),
   };
 }
 

@@ -35,6 +35,8 @@ export interface DatasetInfo {
   name: string;
   height: number;
   width: number;
+  /** 3 for colour images; absent = 1 (grey). */
+  channels?: number;
   classNames: string[];
   trainCount: number;
   testCount: number;
@@ -46,6 +48,7 @@ export function describeDataset(d: Dataset): DatasetInfo {
     name: d.name,
     height: d.height,
     width: d.width,
+    ...((d.channels ?? 1) !== 1 ? { channels: d.channels } : {}),
     classNames: d.classNames.slice(),
     trainCount: d.train.count,
     testCount: d.test.count,

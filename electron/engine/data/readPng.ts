@@ -75,3 +75,28 @@ export function readGreyPng(file: string, mode: 'channel0' | 'luminance' = 'chan
   }
   return { width, height, data };
 }
+
+export interface ImagePng extends GreyImage {
+  /** 1 when every pixel is grey (whatever the file's colour type), else 3. */
+  channels: 1 | 3;
+}
+
+/** A data-set image: grey values, or for coloured pixels the R, G and B planes (CHW, 0..255). Alpha is ignored. */
+export function readImagePng(file: string): ImagePng {
+  checkPngBounds(file);
+  let png: PNG;
+  try {
+    png = decodeBoundedPng(fs.readFileSync(file));
+  } catch (e) {
+    throw new DataError(`cannot read PNG ${file}: ${(e as Error).message}`);
+  }
+  const { width, height } = png;
+  const src = png.data;
+  const plane = width * height;
+  let colour = false;
+  for (let j = 0; j < src.length && !colour; j += 4) colour = src[j] !== src[j + 1] || src[j + 1] !== src[j + 2];
+  const channels = colour ? 3 : 1;
+  const data = new Float32Array(plane * channels);
+  for (let i = 0, j = 0; i < plane; i++, j += 4) for (let c = 0; c < channels; c++) data[c * plane + i] = src[j + c];
+  return { width, height, channels, data };
+}

@@ -12,6 +12,8 @@ const StoredTestSetSchema = z.object({
   format: z.literal(TEST_SET_FORMAT),
   height: z.number().int().positive(),
   width: z.number().int().positive(),
+  /** 3 for colour images (CHW per image); absent = 1. */
+  channels: z.number().int().positive().optional(),
   count: z.number().int().min(0),
   labels: z.array(z.number().int().min(0)),
   /** base64 of gzip(float32 little-endian, count x height*width). */
@@ -21,6 +23,7 @@ const StoredTestSetSchema = z.object({
 export interface StoredTestSet {
   height: number;
   width: number;
+  channels?: number;
   test: Split;
 }
 
@@ -31,6 +34,7 @@ export function encodeTestSet(s: StoredTestSet): string {
     format: TEST_SET_FORMAT,
     height: s.height,
     width: s.width,
+    ...((s.channels ?? 1) !== 1 ? { channels: s.channels } : {}),
     count,
     labels: Array.from(labels),
     images: Buffer.from(gzipSync(bytes, { level: 6 })).toString('base64'),
@@ -48,16 +52,18 @@ export function decodeTestSet(text: string): StoredTestSet {
   const r = StoredTestSetSchema.safeParse(raw);
   if (!r.success) throw new Error(`the stored test set is invalid: ${r.error.issues[0]?.path.join('.') || 'file'}: ${r.error.issues[0]?.message}`);
   const { height, width, count, labels } = r.data;
+  const channels = r.data.channels ?? 1;
+  const values = count * channels * height * width;
   let bytes: Uint8Array;
   try {
     bytes = gunzipSync(Buffer.from(r.data.images, 'base64'));
   } catch {
     throw new Error('the stored test set images are not readable');
   }
-  if (labels.length !== count || bytes.byteLength !== count * height * width * 4) {
+  if (labels.length !== count || bytes.byteLength !== values * 4) {
     throw new Error(`the stored test set holds ${bytes.byteLength / 4} values and ${labels.length} labels for ${count} images of ${height}x${width}`);
   }
-  const images = new Float32Array(count * height * width);
+  const images = new Float32Array(values);
   new Uint8Array(images.buffer).set(bytes);
-  return { height, width, test: { images, labels: Int32Array.from(labels), count } };
+  return { height, width, ...(channels !== 1 ? { channels } : {}), test: { images, labels: Int32Array.from(labels), count } };
 }

@@ -1,16 +1,17 @@
-// Checkpoints are safetensors files (float32 tensors layers.<i>.w, .b, .gamma,
-// .beta, .movingMean, .movingVar; step, input size and layer configs in the
+// Checkpoints are safetensors files (float32 tensors layers.<i>.<kind>: w, b,
+// gamma, beta, movingMean, movingVar and a residual block's w2 ... wSkip, geometry.ts; step, input size and layer configs in the
 // metadata) that PyTorch and numpy read as they are, and from which the SVD
 // can be computed for any saved step. Checkpoints of runs from before are
 // self-describing JSON (base64 float32), still read.
 import type { LayerConfig } from '../config/schema';
 import { decodeSafetensors, encodeSafetensors, isSafetensors, type NamedTensor } from '../util/safetensors';
+import { TENSOR_KINDS } from './geometry';
 import type { LayerArrays } from './params';
 
 /** The JSON checkpoints of older runs. */
 export const CHECKPOINT_FORMAT = 'racecar-checkpoint/1';
 export const SAFETENSORS_CHECKPOINT_FORMAT = 'racecar-checkpoint/2';
-const OPTIONAL = ['gamma', 'beta', 'movingMean', 'movingVar'] as const;
+const JSON_KINDS = ['w', 'b', 'gamma', 'beta', 'movingMean', 'movingVar'] as const;
 
 interface StoredTensor {
   shape: number[];
@@ -35,10 +36,9 @@ function decode(s: string): Float32Array {
 export function encodeCheckpoint(inputSize: number, layers: LayerConfig[], params: LayerArrays[], step: number): Buffer {
   const tensors: [string, NamedTensor][] = [];
   params.forEach((p, i) => {
-    tensors.push([`layers.${i}.w`, { shape: [...p.w.shape], data: p.w.data }], [`layers.${i}.b`, { shape: [p.b.length], data: p.b }]);
-    for (const k of OPTIONAL) {
-      const a = p[k];
-      if (a) tensors.push([`layers.${i}.${k}`, { shape: [a.length], data: a }]);
+    for (const kind of TENSOR_KINDS) {
+      const t = p[kind];
+      if (t) tensors.push([`layers.${i}.${kind}`, { shape: [...t.shape], data: t.data }]);
     }
   });
   const metadata = { format: SAFETENSORS_CHECKPOINT_FORMAT, step: String(step), inputSize: String(inputSize), layers: JSON.stringify(layers) };
@@ -49,22 +49,17 @@ function decodeCheckpoint(buf: Buffer): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(buf);
   if (metadata.format !== SAFETENSORS_CHECKPOINT_FORMAT) throw new Error(`not a ${SAFETENSORS_CHECKPOINT_FORMAT} checkpoint`);
   const layers = JSON.parse(metadata.layers ?? '[]') as LayerConfig[];
-  const need = (name: string) => {
-    const t = tensors.get(name);
-    if (!t) throw new Error(`checkpoint has no tensor ${name}`);
-    return t;
-  };
   return {
     step: Number(metadata.step),
     inputSize: Number(metadata.inputSize),
     layers,
     params: layers.map((_, i) => {
-      const w = need(`layers.${i}.w`);
-      const p: LayerArrays = { w: { shape: w.shape as [number, number], data: w.data }, b: need(`layers.${i}.b`).data };
-      for (const k of OPTIONAL) {
-        const t = tensors.get(`layers.${i}.${k}`);
-        if (t) p[k] = t.data;
+      const p: LayerArrays = {};
+      for (const kind of TENSOR_KINDS) {
+        const t = tensors.get(`layers.${i}.${kind}`);
+        if (t) p[kind] = { shape: [...t.shape], data: t.data };
       }
+      if (layers[i].type !== 'pool' && (!p.w || !p.b)) throw new Error(`checkpoint has no tensor layers.${i}.${p.w ? 'b' : 'w'}`);
       return p;
     }),
   };
@@ -75,18 +70,19 @@ export function parseCheckpoint(stored: Buffer | string): Checkpoint {
   if (typeof stored !== 'string' && isSafetensors(stored)) return decodeCheckpoint(stored);
   const raw = JSON.parse(stored.toString());
   if (raw?.format !== CHECKPOINT_FORMAT) throw new Error(`not a ${CHECKPOINT_FORMAT} checkpoint`);
-  const opt = (s?: StoredTensor) => (s ? decode(s.data) : undefined);
+  const vector = (s?: StoredTensor) => (s ? { shape: [...s.shape], data: decode(s.data) } : undefined);
   return {
     step: raw.step,
     inputSize: raw.inputSize,
     layers: raw.layers,
-    params: (raw.params as Record<string, StoredTensor | undefined>[]).map((p) => ({
-      w: { shape: p.w!.shape as [number, number], data: decode(p.w!.data) },
-      b: decode(p.b!.data),
-      gamma: opt(p.gamma),
-      beta: opt(p.beta),
-      movingMean: opt(p.movingMean),
-      movingVar: opt(p.movingVar),
-    })),
+    // Dense layers only (they predate the other types); a vector's stored shape is its length.
+    params: (raw.params as Record<string, StoredTensor | undefined>[]).map((p) => {
+      const out: LayerArrays = {};
+      for (const kind of JSON_KINDS) {
+        const t = vector(p[kind]);
+        if (t) out[kind] = t;
+      }
+      return out;
+    }),
   };
 }

@@ -9,16 +9,18 @@ import {
   BN_MOMENTUM,
   forward,
   lossParts,
+  netInput,
   reconError,
   reverse,
   reverseStep,
   type BnMode,
-  type BnStats,
+  type LayerStats,
   type LayerTensors,
   type LossSettings,
   type NetShape,
 } from './definition';
-import { gradName, layerInputs, movingSpecs, nextName, slotName, sripName, trainableSpecs } from './layout';
+import { featureSize, netGeometry } from './geometry';
+import { gradName, layerInputs, movingSpecs, nextName, slotName, sripSpecs, trainableSpecs } from './layout';
 import { scalarInputs, updateRule, type OptimizerConfig } from './optimizers';
 
 export interface StepSpec {
@@ -39,10 +41,11 @@ export const LOGITS = 'logits';
 export const RECON = 'recon';
 export const BACKWARD = 'backward';
 
-const classesOf = (net: NetShape) => net.layers[net.layers.length - 1].units;
+/** The output layer's units (the class count; the schema makes the output layer dense). */
+export const classesOf = (net: NetShape): number => netGeometry(netInput(net), net.layers).at(-1)!.output[0];
 
 /** SRIP start-vector inputs of a step graph (none without SRIP). */
-export const sripInputs = (spec: StepSpec): string[] => (spec.loss.lambdaOrt > 0 ? spec.net.layers.map((_, k) => sripName(k)) : []);
+export const sripInputs = (spec: StepSpec): string[] => (spec.loss.lambdaOrt > 0 ? sripSpecs(spec.net).map((u) => u.name) : []);
 
 /**
  * One training step: loss parts [ce, rr_0..rr_{L−1}, ort, total] of the batch,
@@ -56,7 +59,7 @@ export function buildStepGraph(spec: StepSpec, opts: { gradients?: boolean } = {
   const x = g.input('x', [n, net.inputSize]);
   const y = g.input('y', [n, classesOf(net)]);
   const P = layerInputs(g, net);
-  const u = s.lambdaOrt > 0 ? net.layers.map((l, k) => g.input(sripName(k), [l.units, 1])) : null;
+  const u = s.lambdaOrt > 0 ? sripSpecs(net).map((t) => ({ weight: P[t.layer][t.kind]!, u: g.input(t.name, t.shape) })) : null;
   const parts = lossParts(net, P, x, y, s, u);
   const zero = g.scalar(0);
   g.output(
@@ -72,8 +75,6 @@ export function buildStepGraph(spec: StepSpec, opts: { gradients?: boolean } = {
   return g;
 }
 
-const layerOf = (name: string) => Number(/\d+$/.exec(name)![0]);
-
 /**
  * The rest of a step graph from its loss: gradients of the parameters of the
  * layers `trains` accepts (the others, their slots and their moving statistics
@@ -86,12 +87,13 @@ function update(
   P: LayerTensors[],
   loss: Node,
   trains: (k: number) => boolean,
-  stats: (BnStats | undefined)[],
+  stats: LayerStats[],
   opts: { gradients?: boolean },
 ): void {
   const { net } = spec;
-  const all = trainableSpecs(net).map((p) => g.inputs.get(p.name)!);
-  const params = all.filter((p) => trains(layerOf(String(p.attrs.name))));
+  const specs = trainableSpecs(net);
+  const all = specs.map((p) => g.inputs.get(p.name)!);
+  const params = all.filter((_, i) => trains(specs[i].layer));
   const grads = gradients(loss, params);
   if (opts.gradients) params.forEach((p, i) => g.output(gradName(String(p.attrs.name)), grads[i]));
 
@@ -101,18 +103,17 @@ function update(
     updated.push(value);
   };
   // Moving averages of the forward batch statistics.
-  net.layers.forEach((l, k) => {
-    if (!l.batchNorm) return;
-    const st = stats[k];
-    if (!trains(k) || !st) {
-      next(P[k].movingMean!, P[k].movingMean!);
-      next(P[k].movingVar!, P[k].movingVar!);
-      return;
+  for (const m of movingSpecs(net)) {
+    const moving = P[m.layer][m.kind]!;
+    const which = m.kind.endsWith('2') ? '2' : '';
+    const st = stats[m.layer]?.[which];
+    if (!trains(m.layer) || !st) {
+      next(moving, moving);
+      continue;
     }
-    const average = (moving: Node, stat: Node) => op.add(op.mul(moving, BN_MOMENTUM), op.mul(stat, 1 - BN_MOMENTUM));
-    next(P[k].movingMean!, average(P[k].movingMean!, st.mean));
-    next(P[k].movingVar!, average(P[k].movingVar!, st.variance));
-  });
+    const stat = m.kind.startsWith('movingMean') ? st.mean : st.variance;
+    next(moving, op.add(op.mul(moving, BN_MOMENTUM), op.mul(stat, 1 - BN_MOMENTUM)));
+  }
 
   const rule = updateRule(spec.optimizer);
   const scalars = scalarInputs(g, rule);
@@ -142,8 +143,8 @@ export function buildPretrainGraph(spec: StepSpec, k: number, opts: { gradients?
   const P = layerInputs(g, net);
   // Layer k's own batch norm and activation apply unless it is the network's (plain-logit) output layer.
   const quirks = k === net.layers.length - 1 ? spec.loss.quirks : true;
-  const { h, stats } = forward({ inputSize: net.inputSize, layers: net.layers.slice(0, k + 1) }, P, x, 'batch', quirks);
-  const recon = reconError(reverseStep(net, P, k, h[k + 1]), h[k], spec.loss.reduction);
+  const { h, stats } = forward({ ...net, layers: net.layers.slice(0, k + 1) }, P, x, 'batch', quirks);
+  const recon = reconError(reverseStep(net, P, k, h[k + 1], h), h[k], spec.loss.reduction);
   g.output(PARTS, op.reshape(recon, [1]));
   update(g, spec, P, recon, (j) => j === k, stats, opts);
   return g;
@@ -165,6 +166,10 @@ export function buildLogitsGraph(net: NetShape, mode: BnMode, quirks: boolean, r
 /** Outputs of the test graph for the information plane: layer k's output d_k and the reconstruction d'_k. */
 export const actName = (k: number): string => `act.${k}`;
 export const revName = (k: number): string => `rev.${k}`;
+/** Output of the test graph: the reconstruction d'_k of layer k's input feature maps on the backward samples (flattened NCHW). */
+export const featureName = (k: number): string => `backward.${k}`;
+
+const flat = (x: Node): Node => (x.shape.length === 2 ? x : op.reshape(x, [x.shape[0], featureSize(x.shape.slice(1))]));
 
 /**
  * The test set (n rows) as one batch: logits, per-layer reconstruction error,
@@ -176,7 +181,7 @@ export function buildTestGraph(net: NetShape, mode: BnMode, quirks: boolean, n: 
   const P = layerInputs(g, net);
   const L = net.layers.length;
   const { h } = forward(net, P, x, mode, quirks);
-  const r = reverse(net, P, h[L], 0);
+  const r = reverse(net, P, h[L], 0, h);
   g.output(LOGITS, h[L]);
   g.output(
     RECON,
@@ -185,11 +190,15 @@ export function buildTestGraph(net: NetShape, mode: BnMode, quirks: boolean, n: 
       0,
     ),
   );
-  if (samples > 0) g.output(BACKWARD, op.slice(r[0], 0, 0, Math.min(samples, n)));
+  if (samples > 0) {
+    g.output(BACKWARD, op.slice(flat(r[0]), 0, 0, Math.min(samples, n)));
+    // Reconstructions of every intermediate layer's feature maps (the views' channel grids).
+    for (let k = 1; k < L; k++) if (r[k].shape.length === 4) g.output(featureName(k), op.slice(flat(r[k]), 0, 0, Math.min(samples, n)));
+  }
   if (infoRows > 0) {
     const rows = Math.min(infoRows, n);
-    for (let k = 1; k <= L; k++) g.output(actName(k), op.slice(h[k], 0, 0, rows));
-    for (let k = 0; k < L; k++) g.output(revName(k), op.slice(r[k], 0, 0, rows));
+    for (let k = 1; k <= L; k++) g.output(actName(k), op.slice(flat(h[k]), 0, 0, rows));
+    for (let k = 0; k < L; k++) g.output(revName(k), op.slice(flat(r[k]), 0, 0, rows));
   }
   return g;
 }

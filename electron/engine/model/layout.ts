@@ -2,7 +2,8 @@
 // parameters, BN moving averages, optimizer slots. A state tensor named s goes
 // into the step graph as `s` and comes out as `s.next`.
 import type { Graph } from '../graph/ir';
-import type { LayerTensors, NetShape } from './definition';
+import { netInput, type LayerTensors, type NetShape } from './definition';
+import { isMoving, netGeometry, TENSOR_KINDS, WEIGHT_KINDS, type TensorKind } from './geometry';
 import { updateRule, type OptimizerConfig } from './optimizers';
 import type { LayerArrays } from './params';
 
@@ -11,56 +12,49 @@ export interface TensorSpec {
   shape: number[];
 }
 
-export type ParamKind = 'w' | 'b' | 'gamma' | 'beta';
-export type MovingKind = 'movingMean' | 'movingVar';
+export type { TensorKind } from './geometry';
 
-export const paramName = (kind: ParamKind | MovingKind, k: number): string => `${kind}${k}`;
+/** State names: w3, gamma3 (layer 3); a residual block's second convolution w3.2, gamma3.2; its projection w3.skip. */
+export function paramName(kind: TensorKind, k: number): string {
+  if (kind === 'wSkip') return `w${k}.skip`;
+  return kind.endsWith('2') ? `${kind.slice(0, -1)}${k}.2` : `${kind}${k}`;
+}
 export const nextName = (state: string): string => `${state}.next`;
 export const gradName = (param: string): string => `grad.${param}`;
 export const slotName = (slot: string, param: string): string => `${slot}.${param}`;
-export const sripName = (k: number): string => `srip.u${k}`;
 
-function layerInput(net: NetShape, k: number): number {
-  return k === 0 ? net.inputSize : net.layers[k - 1].units;
+export interface StateSpec extends TensorSpec {
+  layer: number;
+  kind: TensorKind;
 }
 
-/** Trainable parameters in the order of model/network.ts's trainableVariables. */
-export function trainableSpecs(net: NetShape): TensorSpec[] {
-  return net.layers.flatMap((l, k) => {
-    const n = l.units;
-    const out: TensorSpec[] = [
-      { name: paramName('w', k), shape: [layerInput(net, k), n] },
-      { name: paramName('b', k), shape: [n] },
-    ];
-    if (l.batchNorm) out.push({ name: paramName('gamma', k), shape: [n] }, { name: paramName('beta', k), shape: [n] });
-    return out;
-  });
+function specs(net: NetShape, moving: boolean): StateSpec[] {
+  return netGeometry(netInput(net), net.layers).flatMap((g, k) =>
+    g.tensors.filter((t) => isMoving(t.kind) === moving).map((t) => ({ name: paramName(t.kind, k), shape: t.shape, layer: k, kind: t.kind })),
+  );
+}
+
+/** Trainable parameters, layer by layer (w, b, gamma, beta, then a residual block's second convolution and projection). */
+export const trainableSpecs = (net: NetShape): StateSpec[] => specs(net, false);
+
+/** The forward BN moving averages (updated by the step, not by gradients). */
+export const movingSpecs = (net: NetShape): StateSpec[] => specs(net, true);
+
+/** The SRIP start vector of a weight (state name w3, w3.2, w3.skip -> srip.u3, srip.u3.2, srip.u3.skip). */
+export const sripName = (weight: string): string => `srip.u${weight.slice(1)}`;
+
+/** SRIP start-vector inputs: one per weight tensor (its output count x 1), in layer order. */
+export function sripSpecs(net: NetShape): StateSpec[] {
+  return trainableSpecs(net)
+    .filter((p) => WEIGHT_KINDS.includes(p.kind))
+    .map((p) => ({ ...p, name: sripName(p.name), shape: [p.shape.length === 2 ? p.shape[1] : p.shape[0], 1] }));
 }
 
 /** Each layer's parameters and moving averages as inputs of a graph. */
 export function layerInputs(g: Graph, net: NetShape): LayerTensors[] {
-  const shapes = new Map([...trainableSpecs(net), ...movingSpecs(net)].map((s) => [s.name, s.shape]));
-  const input = (kind: ParamKind | MovingKind, k: number) => {
-    const name = paramName(kind, k);
-    return g.inputs.get(name) ?? g.input(name, shapes.get(name)!);
-  };
-  return net.layers.map((l, k) => ({
-    w: input('w', k),
-    b: input('b', k),
-    ...(l.batchNorm ? { gamma: input('gamma', k), beta: input('beta', k), movingMean: input('movingMean', k), movingVar: input('movingVar', k) } : {}),
-  }));
-}
-
-/** The forward BN moving averages (updated by the step, not by gradients). */
-export function movingSpecs(net: NetShape): TensorSpec[] {
-  return net.layers.flatMap((l, k) =>
-    l.batchNorm
-      ? [
-          { name: paramName('movingMean', k), shape: [l.units] },
-          { name: paramName('movingVar', k), shape: [l.units] },
-        ]
-      : [],
-  );
+  const P: LayerTensors[] = net.layers.map(() => ({}));
+  for (const s of [...trainableSpecs(net), ...movingSpecs(net)]) P[s.layer][s.kind] = g.inputs.get(s.name) ?? g.input(s.name, s.shape);
+  return P;
 }
 
 /** Every state tensor the step graph reads and writes back. */
@@ -74,13 +68,9 @@ export function stateSpecs(net: NetShape, o: OptimizerConfig): TensorSpec[] {
 export function paramArrays(params: LayerArrays[]): Map<string, Float32Array> {
   const m = new Map<string, Float32Array>();
   params.forEach((p, k) => {
-    m.set(paramName('w', k), p.w.data);
-    m.set(paramName('b', k), p.b);
-    if (p.gamma) {
-      m.set(paramName('gamma', k), p.gamma);
-      m.set(paramName('beta', k), p.beta!);
-      m.set(paramName('movingMean', k), p.movingMean!);
-      m.set(paramName('movingVar', k), p.movingVar!);
+    for (const kind of TENSOR_KINDS) {
+      const t = p[kind];
+      if (t) m.set(paramName(kind, k), t.data);
     }
   });
   return m;
@@ -88,15 +78,7 @@ export function paramArrays(params: LayerArrays[]): Map<string, Float32Array> {
 
 /** The inverse of paramArrays (arrays are copied). */
 export function layerArrays(net: NetShape, get: (name: string) => Float32Array): LayerArrays[] {
-  return net.layers.map((l, k) => {
-    const copy = (kind: ParamKind | MovingKind) => Float32Array.from(get(paramName(kind, k)));
-    const p: LayerArrays = { w: { shape: [layerInput(net, k), l.units], data: copy('w') }, b: copy('b') };
-    if (l.batchNorm) {
-      p.gamma = copy('gamma');
-      p.beta = copy('beta');
-      p.movingMean = copy('movingMean');
-      p.movingVar = copy('movingVar');
-    }
-    return p;
-  });
+  const out: LayerArrays[] = net.layers.map(() => ({}));
+  for (const s of [...trainableSpecs(net), ...movingSpecs(net)]) out[s.layer][s.kind] = { shape: [...s.shape], data: Float32Array.from(get(s.name)) };
+  return out;
 }

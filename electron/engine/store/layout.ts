@@ -80,6 +80,9 @@ export const backwardDir = (ws: string, id: string, step: number | 'inputs') =>
   path.join(runDir(ws, id), 'backward', step === 'inputs' ? 'inputs' : padStep(step));
 export const backwardPath = (ws: string, id: string, step: number | 'inputs', i: number) =>
   path.join(backwardDir(ws, id, step), `${checkIndex('image index', i)}.png`);
+/** The reverse pass's reconstruction of layer k's input feature maps for sample i: a grid of its channels. */
+export const featurePath = (ws: string, id: string, step: number, k: number, i: number) =>
+  path.join(backwardDir(ws, id, step), `layer${checkIndex('layer', k)}-${checkIndex('image index', i)}.png`);
 
 export const checkpointsDir = (ws: string, id: string) => path.join(runDir(ws, id), 'checkpoints');
 export const checkpointPath = (ws: string, id: string, step: number) => path.join(checkpointsDir(ws, id), `${padStep(step)}.safetensors`);

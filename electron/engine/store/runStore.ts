@@ -279,11 +279,25 @@ export class RunStore {
     this.writeImages(L.backwardDir(this.workspace, id, 'inputs'), pngs, (i) => L.backwardPath(this.workspace, id, 'inputs', i));
   }
 
-  /** Images first, then the step in run.json: a listed step always has its files. */
-  writeBackward(id: string, step: number, pngs: Buffer[]): void {
+  /**
+   * Images first, then the step in run.json: a listed step always has its
+   * files. `features`: per layer k, the feature-map grids of its input's reconstruction.
+   */
+  writeBackward(id: string, step: number, pngs: Buffer[], features?: Map<number, Buffer[]>): void {
     this.readRecord(id);
-    this.writeImages(L.backwardDir(this.workspace, id, step), pngs, (i) => L.backwardPath(this.workspace, id, step, i));
-    this.mutate(id, (cur) => ({ ...cur, backwardSteps: addStep(cur.backwardSteps, step) }));
+    const dir = L.backwardDir(this.workspace, id, step);
+    this.writeImages(dir, pngs, (i) => L.backwardPath(this.workspace, id, step, i));
+    for (const [k, grids] of features ?? []) this.writeImages(dir, grids, (i) => L.featurePath(this.workspace, id, step, k, i));
+    const layers = features ? [...features.keys()].sort((a, b) => a - b) : [];
+    this.mutate(id, (cur) => ({ ...cur, backwardSteps: addStep(cur.backwardSteps, step), ...(layers.length ? { featureLayers: layers } : {}) }));
+  }
+
+  readFeatureMaps(id: string, step: number, k: number, i: number): Buffer {
+    return this.readOrExplain(
+      id,
+      L.featurePath(this.workspace, id, step, k, i),
+      () => `run "${id}" has no feature maps of layer ${k + 1}'s input for step ${step}`,
+    );
   }
 
   backwardPath(id: string, step: number | 'inputs', i: number): string {

@@ -5,13 +5,14 @@
 import { z } from 'zod';
 import { parseCheckpoint } from '../model/checkpoint';
 import { loadDataset } from '../data/load';
-import { DataError, scaleImages } from '../data/dataset';
+import { DataError, imageShape, scaleImages } from '../data/dataset';
 import { decodeTestSet } from '../data/storedTestSet';
 import type { RunStore } from '../store/runStore';
 import type { RunRecord } from '../types';
 import { thinSvd } from './svd';
 import { svdAlignment, type AlignmentData } from './alignment';
 import { singularVectorPng } from './colormap';
+import { filterImage, imagePatches, layerWeightMatrix, type WeightMatrix } from './kernelMatrix';
 import { encodeGreyPng } from '../util/png';
 import { errorMessage } from '../util/errorMessage';
 
@@ -119,20 +120,30 @@ function readCached(store: RunStore, runId: string, layer: number, at: number, r
  * The run's test images for the alignment: those kept with the run (image
  * folders), else the data source loaded again; or why there are none.
  */
-function alignmentData(store: RunStore, run: RunRecord, rows: number): { data: AlignmentData } | { why: string } {
+function alignmentData(store: RunStore, run: RunRecord, m: WeightMatrix): { data: AlignmentData } | { why: string } {
   const scale = run.config.data.scale;
   const source = run.config.data.source;
-  const usable = (h: number, w: number, what: string) =>
-    h * w === rows ? null : `${what} holds ${h}x${w} images, but the run's first layer takes ${rows} inputs`;
+  const first = run.config.network.layers[0];
+  const values = m.kernel ? null : m.rows;
+  /** The test images as the alignment's data: whole images for a dense layer, the kernel's patches for a conv layer. */
+  const use = (t: { images: Float32Array; labels: Int32Array; count: number }, shape: [number, number, number], what: string) => {
+    const [c, h, w] = shape;
+    if (values !== null && c * h * w !== values)
+      return { why: `${what} holds ${c === 1 ? '' : `${c}x`}${h}x${w} images, but the run's first layer takes ${values} inputs` };
+    if (m.kernel && c !== m.kernel.channels) return { why: `${what} holds ${c}-channel images, but the run's first layer takes ${m.kernel.channels}` };
+    const images = scaleImages(t.images, scale);
+    if (!m.kernel || first.type !== 'conv') return { data: { ...t, images } };
+    return { data: imagePatches(images, t.labels, t.count, shape, { size: m.kernel.size, stride: first.stride, padding: first.padding }) };
+  };
   let stored = '';
   if (source.kind === 'folder') {
     try {
       const text = store.readTestSet(run.id);
       if (text !== null) {
         const t = decodeTestSet(text);
-        const bad = usable(t.height, t.width, "the run's stored test set");
-        if (!bad) return { data: { ...t.test, images: scaleImages(t.test.images, scale) } };
-        stored = `${bad}; `;
+        const r = use(t.test, imageShape(t), "the run's stored test set");
+        if ('data' in r) return r;
+        stored = `${r.why}; `;
       }
     } catch (e) {
       stored = `${msg(e)}; `;
@@ -140,13 +151,27 @@ function alignmentData(store: RunStore, run: RunRecord, rows: number): { data: A
   }
   try {
     const d = loadDataset(source);
-    const bad = usable(d.height, d.width, 'the data set');
-    if (bad) return { why: `${stored}${bad}` };
-    return { data: { ...d.test, images: scaleImages(d.test.images, scale) } };
+    const r = use(d.test, imageShape(d), 'the data set');
+    return 'data' in r ? r : { why: `${stored}${r.why}` };
   } catch (e) {
     if (e instanceof DataError) return { why: `${stored}${e.message}` };
     throw e;
   }
+}
+
+/** How a layer's input-space singular vectors are drawn: filters for kernels, images for a dense first layer on grey images, else not at all. */
+function vectorLayout(
+  run: RunRecord,
+  layer: number,
+  m: WeightMatrix,
+): { image: { height: number; width: number } | null; toImage: (v: ArrayLike<number>) => ArrayLike<number> } {
+  if (m.kernel) {
+    const { size, channels } = m.kernel;
+    return { image: { height: size, width: channels * size }, toImage: (v) => filterImage(v, size, channels) };
+  }
+  const info = run.dataInfo;
+  const grey = info && (info.channels ?? 1) === 1 && info.height * info.width === m.rows;
+  return { image: layer === 0 && grey ? { height: info.height, width: info.width } : null, toImage: (v) => v };
 }
 
 /**
@@ -202,8 +227,8 @@ function layerSvd(
   if (cached) return { result: cached, files: true };
 
   const ck = parseCheckpoint(store.readCheckpoint(runId, at));
-  const { shape, data: w } = ck.params[layer].w;
-  const [rows, cols] = shape;
+  const m = layerWeightMatrix(run.config.network.layers[layer], ck.params[layer], layer);
+  const { data: w, rows, cols } = m;
   if (!w.every(Number.isFinite)) {
     // Only runs trained before divergence stopped a run can have such a checkpoint.
     const earlier = run.checkpointSteps.filter((x) => x < at);
@@ -213,12 +238,11 @@ function layerSvd(
   }
   const { s, u } = thinSvd(w, rows, cols);
   const k = s.length;
-  const info = run.dataInfo;
-  const image = layer === 0 && info && info.height * info.width === rows ? { height: info.height, width: info.width } : null;
+  const { image, toImage } = vectorLayout(run, layer, m);
   let alignment: SvdAlignment | null = null;
   let complete = true;
   if (layer === 0) {
-    const d = alignmentData(store, run, rows);
+    const d = alignmentData(store, run, m);
     if ('why' in d) {
       complete = false; // computed again once the data is back
       note({ kind: 'no-alignment', message: `alignment with the test data left out: ${d.why}` });
@@ -231,7 +255,10 @@ function layerSvd(
         energyTopK: a.energyTopK,
         energyBestK: a.energyBestK,
         k: topK,
-        classMeans: a.classMeans.map((c, i) => ({ ...c, ...(image ? { meanImage: meanImage(a.means.subarray(i * rows, (i + 1) * rows), image) } : {}) })),
+        classMeans: a.classMeans.map((c, i) => ({
+          ...c,
+          ...(image ? { meanImage: meanImage(Float64Array.from(toImage(a.means.subarray(i * rows, (i + 1) * rows))), image) } : {}),
+        })),
         score: a.score,
       };
     }
@@ -240,7 +267,7 @@ function layerSvd(
     ? Array.from({ length: Math.min(MAX_VECTOR_IMAGES, k) }, (_, j) => {
         const vec = new Float64Array(rows);
         for (let i = 0; i < rows; i++) vec[i] = u[i * k + j];
-        return singularVectorPng(vec, image.height, image.width);
+        return singularVectorPng(Float64Array.from(toImage(vec)), image.height, image.width);
       })
     : [];
   const result: LayerSvd = { runId, layer, step: at, rows, cols, image, s: Array.from(s), alignment, vectorPngs };
@@ -282,18 +309,17 @@ export function layerVectors(store: RunStore, runId: string, layer: number, step
     throw new Error(`step ${step}: run "${runId}" has checkpoints at steps ${run.checkpointSteps.join(', ') || 'none'}`);
   }
   const ck = parseCheckpoint(store.readCheckpoint(runId, at));
-  const { shape, data: w } = ck.params[layer].w;
-  const [rows, cols] = shape;
-  const { s, u } = thinSvd(w, rows, cols);
+  const m = layerWeightMatrix(run.config.network.layers[layer], ck.params[layer], layer);
+  const { rows } = m;
+  const { s, u } = thinSvd(m.data, rows, m.cols);
   const k = s.length;
   const bad = indices.find((j) => j >= k);
   if (bad !== undefined) throw new Error(`vector u${bad + 1}: layer ${layer + 1} of run "${runId}" has ${k} singular vectors (u1..u${k})`);
-  const info = run.dataInfo;
-  const image = layer === 0 && info && info.height * info.width === rows ? { height: info.height, width: info.width } : null;
+  const { image, toImage } = vectorLayout(run, layer, m);
   const vectors = [...new Set(indices)].map((j) => {
     const values = new Float32Array(rows);
     for (let i = 0; i < rows; i++) values[i] = u[i * k + j];
-    return { index: j, sigma: s[j], values };
+    return { index: j, sigma: s[j], values: Float32Array.from(toImage(values)) };
   });
   return { runId, layer, step: at, rows, k, image, vectors };
 }

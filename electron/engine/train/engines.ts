@@ -8,7 +8,7 @@ import { onnxThreads } from '../onnx/runtime';
 import { tfjsProgram } from '../tfjs/program';
 import type { BackendName } from '../types';
 import { createGraphEngine } from './graphEngine';
-import type { EngineSetup, StepEngine } from './stepEngine';
+import { setupNet, type EngineSetup, type StepEngine } from './stepEngine';
 
 /** The engine of a backend; on onnx, on an execution provider (the CPU's unless train/provider.ts chose another). */
 export async function createStepEngine(
@@ -22,9 +22,9 @@ export async function createStepEngine(
 }
 
 /** ONNX Runtime threads for a run, from its step graph's products (see onnx/runtime.ts). */
-export function engineThreads(s: Pick<EngineSetup, 'config' | 'dim' | 'batchSize'>): number {
+export function engineThreads(s: Pick<EngineSetup, 'config' | 'dim' | 'image' | 'batchSize'>): number {
   const step = buildStepGraph({
-    net: { inputSize: s.dim, layers: s.config.network.layers },
+    net: setupNet(s),
     loss: lossSettings(s.config),
     optimizer: s.config.training.optimizer,
     batch: s.batchSize,

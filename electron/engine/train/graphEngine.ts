@@ -8,6 +8,7 @@ import {
   LOGITS,
   RECON,
   actName,
+  featureName,
   revName,
   buildLogitsGraph,
   buildPretrainGraph,
@@ -23,7 +24,7 @@ import type { NetShape } from '../model/definition';
 import type { BackendName } from '../types';
 import type { HostBatch } from './batches';
 import type { OptimizerState } from './optimizers';
-import type { EngineSetup, Evaluation, SripVectors, StepEngine } from './stepEngine';
+import { setupNet, type EngineSetup, type Evaluation, type SripVectors, type StepEngine } from './stepEngine';
 
 /** Rows per forward pass when accuracy runs on the moving averages. */
 export const CHUNK = 4096;
@@ -43,7 +44,7 @@ export function argmaxAccuracy(logits: Float32Array, classes: number, labels: In
 }
 
 export async function createGraphEngine(backend: BackendName, makeProgram: ProgramFactory, s: EngineSetup): Promise<StepEngine> {
-  const net: NetShape = { inputSize: s.dim, layers: s.config.network.layers };
+  const net: NetShape = setupNet(s);
   const frozen = (s.config.init?.freeze ?? []).map((n) => n - 1);
   const spec: StepSpec = { net, loss: s.settings, optimizer: s.config.training.optimizer, batch: s.batchSize, frozen };
   const program: Program = await makeProgram(buildStepGraph(spec), stateSpecs(net, spec.optimizer), paramArrays(s.params));
@@ -128,12 +129,16 @@ export async function createGraphEngine(backend: BackendName, makeProgram: Progr
       let testRecon = net.layers.map(() => NaN);
       let backward = new Float32Array(0);
       let activations: Evaluation['activations'];
+      const features = new Map<number, Float32Array>();
       if (nTest > 0) {
         testGraph ??= buildTestGraph(net, mode, quirks, nTest, s.samples, infoRows);
         const r = await program.run(testGraph, { x: testX });
         testAccuracy = argmaxAccuracy(r[LOGITS], s.classes, s.test.labels, 0, nTest) / nTest;
         testRecon = Array.from(r[RECON]);
-        if (s.samples > 0) backward = Float32Array.from(r[BACKWARD]);
+        if (s.samples > 0) {
+          backward = Float32Array.from(r[BACKWARD]);
+          for (let k = 1; k < net.layers.length; k++) if (r[featureName(k)]) features.set(k, Float32Array.from(r[featureName(k)]));
+        }
         if (infoRows > 0) {
           const L = net.layers.length;
           activations = {
@@ -143,7 +148,14 @@ export async function createGraphEngine(backend: BackendName, makeProgram: Progr
           };
         }
       }
-      return { trainAccuracy: await accuracy(), testAccuracy, testRecon, backward, ...(activations ? { activations } : {}) };
+      return {
+        trainAccuracy: await accuracy(),
+        testAccuracy,
+        testRecon,
+        backward,
+        ...(features.size ? { features } : {}),
+        ...(activations ? { activations } : {}),
+      };
     },
     params: (): LayerArrays[] => layerArrays(net, (name) => program.read(name)),
     async exportOptimizerState(): Promise<OptimizerState | null> {

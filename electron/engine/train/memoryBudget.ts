@@ -4,6 +4,8 @@
 // WebAssembly backend) halfway through.
 import * as os from 'node:os';
 import { ConfigError, type RunConfig } from '../config/schema';
+import { layerLabel } from '../config/layerNotation';
+import { featureSize, inputLabel, netGeometry, type FeatureShape } from '../model/geometry';
 import { effectiveBatchSize } from './batches';
 
 const GiB = 2 ** 30;
@@ -36,23 +38,21 @@ export interface MemoryEstimate {
   totalBytes: number;
 }
 
-export function estimateMemory(cfg: RunConfig, inputSize: number, trainCount: number, testCount: number): MemoryEstimate {
-  const layers = cfg.network.layers;
-  let parameters = 0;
-  let fanIn = inputSize;
-  for (const l of layers) {
-    parameters += fanIn * l.units + l.units + (l.batchNorm ? 2 * l.units : 0);
-    fanIn = l.units;
-  }
+export function estimateMemory(cfg: RunConfig, input: FeatureShape, trainCount: number, testCount: number): MemoryEstimate {
+  const inputSize = featureSize(input);
+  const geometry = netGeometry(input, cfg.network.layers);
+  const parameters = geometry.reduce((a, g) => a + g.params, 0);
   const batch = effectiveBatchSize(cfg.training.batchSize, trainCount);
-  const units = inputSize + layers.reduce((a, l) => a + l.units, 0);
+  // A residual block also holds its inner feature maps (and their reverse-pass counterparts).
+  const units = inputSize + geometry.reduce((a, g, k) => a + featureSize(g.output) * (cfg.network.layers[k].type === 'residual' ? 2 : 1), 0);
   // Evaluation runs the whole test set through the forward and reverse passes at once.
   const rows = Math.max(batch, testCount);
   const parameterBytes = 4 * COPIES_PER_PARAM * parameters;
   const activationBytes = 4 * COPIES_PER_ACTIVATION * rows * units;
   // Raw and scaled images on the JavaScript side, and the backend's copy.
   const dataBytes = 4 * 3 * (trainCount + testCount) * inputSize;
-  const saveBytes = Math.max(4 * COPIES_PER_CHECKPOINT * parameters, 4 * COPIES_FOR_SVD * inputSize * (layers[0]?.units ?? 0));
+  const first = geometry[0]?.tensors.find((t) => t.kind === 'w');
+  const saveBytes = Math.max(4 * COPIES_PER_CHECKPOINT * parameters, 4 * COPIES_FOR_SVD * (first ? featureSize(first.shape) : 0));
   return { parameters, parameterBytes, activationBytes, dataBytes, saveBytes, totalBytes: parameterBytes + activationBytes + dataBytes + saveBytes };
 }
 
@@ -64,10 +64,10 @@ export function runMemoryLimit(totalMem = os.totalmem()): number {
 const gib = (b: number) => `${(b / GiB).toFixed(b < 10 * GiB ? 2 : 0)} GiB`;
 
 /** Throws a ConfigError naming the numbers when the run cannot fit in `limit` bytes. */
-export function checkMemory(cfg: RunConfig, inputSize: number, trainCount: number, testCount: number, limit = runMemoryLimit()): MemoryEstimate {
-  const e = estimateMemory(cfg, inputSize, trainCount, testCount);
+export function checkMemory(cfg: RunConfig, input: FeatureShape, trainCount: number, testCount: number, limit = runMemoryLimit()): MemoryEstimate {
+  const e = estimateMemory(cfg, input, trainCount, testCount);
   if (e.totalBytes > limit) {
-    const shape = [inputSize, ...cfg.network.layers.map((l) => l.units)].join('-');
+    const shape = [inputLabel(input), ...cfg.network.layers.map(layerLabel)].join('-');
     throw new ConfigError(
       `network: ${shape} has ${e.parameters.toExponential(2)} parameters and needs about ${gib(e.totalBytes)} to train ` +
         `(parameters, gradients and optimizer state ${gib(e.parameterBytes)}, activations ${gib(e.activationBytes)}, data ${gib(e.dataBytes)}, ` +

@@ -13,13 +13,13 @@ export interface Phase {
   label: string;
 }
 
-/** Layers pretrained, 0-based: those listed, else every hidden layer (the only layer of a one-layer net). */
+/** Layers pretrained, 0-based: those listed, else every hidden layer with weights (the only layer of a one-layer net); pooling layers have none. */
 export function pretrainedLayers(c: RunConfig): number[] {
   const p = c.training.pretrain;
   if (!p) return [];
   const L = c.network.layers.length;
-  const listed = p.layers ? [...new Set(p.layers)].sort((a, b) => a - b).map((n) => n - 1) : Array.from({ length: Math.max(1, L - 1) }, (_, k) => k);
-  return listed;
+  if (p.layers) return [...new Set(p.layers)].sort((a, b) => a - b).map((n) => n - 1);
+  return Array.from({ length: Math.max(1, L - 1) }, (_, k) => k).filter((k) => c.network.layers[k].type !== 'pool');
 }
 
 export const pretrainSteps = (c: RunConfig): number => pretrainedLayers(c).length * (c.training.pretrain?.stepsPerLayer ?? 0);

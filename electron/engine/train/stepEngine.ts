@@ -2,7 +2,7 @@
 // the tfjs path (tfjsEngine.ts) and the ONNX Runtime path (onnx/onnxEngine.ts),
 // so that the loop, its events, checkpoints, metrics and images are one code path.
 import type { RunConfig } from '../config/schema';
-import type { LossSettings } from '../model/definition';
+import type { LossSettings, NetShape } from '../model/definition';
 import type { LayerArrays } from '../model/params';
 import type { BackendName } from '../types';
 import type { HostBatch } from './batches';
@@ -12,8 +12,10 @@ import type { OptimizerState } from './optimizers';
 export interface EngineSetup {
   config: RunConfig;
   settings: LossSettings;
-  /** Input size (pixels). */
+  /** Values per input (channels x height x width). */
   dim: number;
+  /** [C, H, W] of the inputs (needed by conv, pool and residual layers; absent = flat vectors). */
+  image?: readonly [number, number, number];
   classes: number;
   /** Rows of every training batch. */
   batchSize: number;
@@ -28,6 +30,13 @@ export interface EngineSetup {
   infoRows?: number;
 }
 
+/** The network an engine runs. */
+export const setupNet = (s: Pick<EngineSetup, 'config' | 'dim' | 'image'>): NetShape => ({
+  inputSize: s.dim,
+  ...(s.image ? { image: s.image } : {}),
+  layers: s.config.network.layers,
+});
+
 export interface Evaluation {
   trainAccuracy: number;
   testAccuracy: number;
@@ -35,6 +44,8 @@ export interface Evaluation {
   testRecon: number[];
   /** Reconstructions of the first `samples` test inputs (samples x dim). */
   backward: Float32Array;
+  /** Reconstructions d'_k of each intermediate spatial layer's input feature maps on the samples, by layer k (samples x C*H*W). */
+  features?: Map<number, Float32Array>;
   /** With infoRows: each layer's output d_k (forward[k-1]) and reconstruction d'_k (reverse[k]) on the first infoRows test inputs. */
   activations?: { rows: number; forward: Float32Array[]; reverse: Float32Array[] };
 }

@@ -2,17 +2,19 @@
 // them, the training host forwards them to the UI) and persists everything in
 // the run store as it goes, so a killed process leaves a valid run behind.
 import * as os from 'node:os';
-import { ConfigError, parseRunConfig, type DataSource, type RunConfig } from '../config/schema';
+import { ConfigError, outputUnits, parseRunConfig, usesBatchNorm, type DataSource, type RunConfig } from '../config/schema';
 import { backendVersions, initBackend } from '../backend';
 import { loadDataset, describeDataset } from '../data/load';
-import { dataMax, scaleImages, type Dataset } from '../data/dataset';
+import { dataMax, imageShape, scaleImages, valuesPerImage, type Dataset } from '../data/dataset';
 import { lossSettings } from '../model/definition';
 import { encodeCheckpoint, parseCheckpoint } from '../model/checkpoint';
 import { decodeOptimizerState, encodeOptimizerState } from './optimizerFile';
 import { initialParams } from '../model/params';
 import { BatchSampler, effectiveBatchSize } from './batches';
 import { createStepEngine, engineThreads } from './engines';
-import type { Evaluation, SripVectors, StepEngine } from './stepEngine';
+import { setupNet, type Evaluation, type SripVectors, type StepEngine } from './stepEngine';
+import { sripSpecs } from '../model/layout';
+import { netGeometry } from '../model/geometry';
 import { infoPoint } from '../stats/infoPlane';
 import { transferredParams } from './transfer';
 import { phaseAt, phasesOf, pretrainSteps } from './phases';
@@ -21,7 +23,7 @@ import { providerName } from '../onnx/providers';
 import { DivergedError, checkBlowUp, checkEvaluation, checkState } from './divergence';
 import { encodeTestSet } from '../data/storedTestSet';
 import { checkMemory } from './memoryBudget';
-import { encodeGreyPng } from '../util/png';
+import { featureGridPng, imagePng } from './runImages';
 import { Rng } from '../util/rng';
 import { appPackage } from '../util/version';
 import type { FinishStatus, RunStore } from '../store/runStore';
@@ -80,7 +82,7 @@ export function resumePlan(store: RunStore, id: string, opts: { queued?: boolean
   const kind = run.config.training.optimizer.kind;
   const restored = [
     'weights and biases',
-    ...(run.config.network.layers.some((l) => l.batchNorm) ? ['batch-norm parameters and moving statistics'] : []),
+    ...(run.config.network.layers.some(usesBatchNorm) ? ['batch-norm parameters and moving statistics'] : []),
     ...(optimizer ? [`${kind === 'adam' ? 'Adam' : kind} state (moments and step count)`] : []),
     'the order of the training batches' + (run.config.loss.lambdaOrt > 0 ? ' and the SRIP draws' : ''),
   ];
@@ -115,14 +117,16 @@ export function checkRun(config: RunConfig, load: (source: DataSource) => Datase
   const data = load(config.data.source);
   const classes = data.classNames.length;
   const layers = config.network.layers;
-  const out = layers[layers.length - 1].units;
+  const out = outputUnits(layers);
   if (out < classes) {
     throw new ConfigError(
       `network.layers.${layers.length - 1}.units: the output layer has ${out} units but the data set has ${classes} classes: use at least ${classes}`,
     );
   }
   if (data.train.count === 0) throw new ConfigError('data: the training split is empty: add training images or change the split');
-  checkMemory(config, data.height * data.width, data.train.count, data.test.count);
+  // Every layer's shape on this data (a kernel larger than its input, a pooling window that does not divide it, ...).
+  netGeometry(imageShape(data), layers);
+  checkMemory(config, imageShape(data), data.train.count, data.test.count);
   return { config, data, totalSteps: resolveTotalSteps(config, data.train.count) };
 }
 
@@ -147,12 +151,12 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const plan = opts.resume ? resumePlan(store, opts.runId!, { queued: true }) : null;
   const from = plan?.step ?? 0;
   // A transfer's source is checked (run, checkpoint, shapes) before the new run exists.
-  const transfer = !plan && config.init ? transferredParams(store, config, data.height * data.width) : null;
+  const transfer = !plan && config.init ? transferredParams(store, config, imageShape(data)) : null;
   const progressEveryMs = opts.progressEveryMs ?? 200;
-  const dim = data.height * data.width;
+  const dim = valuesPerImage(data);
   const batchSize = effectiveBatchSize(config.training.batchSize, data.train.count);
   // Counted from the step graph once, recorded and handed to the engine.
-  const threads = backend === 'onnx' ? engineThreads({ config, dim, batchSize }) : 1;
+  const threads = backend === 'onnx' ? engineThreads({ config, dim, image: imageShape(data), batchSize }) : 1;
   const versions = {
     ...engineVersions(backend),
     ...(backend === 'onnx' ? { onnxThreads: String(threads), onnxProvider: providers!.provider } : {}),
@@ -175,13 +179,15 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const resumedElapsed = plan ? (store.readMetrics(id).at(-1)?.elapsed ?? 0) : 0;
   yield { type: 'started', runId: id, backend, totalSteps };
 
-  const classes = config.network.layers[config.network.layers.length - 1].units;
+  const classes = outputUnits(config.network.layers);
   const settings = lossSettings(config);
   const t = config.training;
   const phases = phasesOf(config, totalSteps);
   const rootRng = new Rng(config.seed);
   // A resumed run starts from its checkpoint's parameters (and moving statistics).
-  const params = plan ? parseCheckpoint(store.readCheckpoint(id, from)).params : (transfer?.params ?? initialParams(dim, config.network.layers, config.seed));
+  const params = plan
+    ? parseCheckpoint(store.readCheckpoint(id, from)).params
+    : (transfer?.params ?? initialParams(imageShape(data), config.network.layers, config.seed));
   if (transfer) logQuietly(store, id, transfer.note);
   const shuffleRng = rootRng.fork(1);
   const sripRng = rootRng.fork(2);
@@ -190,11 +196,27 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   const batches = new BatchSampler(trainImages, data.train.labels, dim, classes, t.batchSize, shuffleRng);
   const samples = Math.min(t.backwardSamples, data.test.count);
   const hi = dataMax(config.data.scale);
-  const png = (v: Float32Array, i: number) => encodeGreyPng(v.subarray(i * dim, (i + 1) * dim), data.width, data.height, 0, hi);
+  const png = (v: Float32Array, i: number) => imagePng(v.subarray(i * dim, (i + 1) * dim), data.channels ?? 1, data.width, data.height, 0, hi);
+  const geometry = netGeometry(imageShape(data), config.network.layers);
+  /** Channel grids of the reconstructed feature maps of each intermediate spatial layer's input, per sample. */
+  const featureGrids = (features: Evaluation['features']): Map<number, Buffer[]> | undefined => {
+    if (!features) return undefined;
+    const out = new Map<number, Buffer[]>();
+    for (const [k, v] of features) {
+      const [c, h, w] = geometry[k].input;
+      const n = c * h * w;
+      out.set(
+        k,
+        Array.from({ length: samples }, (_, i) => featureGridPng(v.subarray(i * n, (i + 1) * n), c, h, w)),
+      );
+    }
+    return out;
+  };
   const setup = {
     config,
     settings,
     dim,
+    image: imageShape(data),
     classes,
     batchSize: batches.batchSize,
     params,
@@ -203,10 +225,12 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
     samples,
     infoRows: t.infoPlane?.samples ?? 0,
   };
+  // One start vector per weight (geometry.ts), drawn in layer order.
+  const sripShapes = sripSpecs(setupNet(setup)).map((u) => u.shape);
   let engine: StepEngine;
   if (providers?.candidates.length) {
     // Fixed vectors: the probe must not draw from the run's SRIP generator.
-    const probeSrip = settings.lambdaOrt > 0 ? config.network.layers.map((l) => new Float32Array(l.units).fill(1 / Math.sqrt(l.units))) : null;
+    const probeSrip = settings.lambdaOrt > 0 ? sripShapes.map(([n]) => new Float32Array(n).fill(1 / Math.sqrt(n))) : null;
     const pick = await pickByProbe((p) => createStepEngine(backend, setup, p, threads), providers.candidates, batches.first(), probeSrip);
     engine = pick.engine;
     store.updateRun(id, { versions: { ...store.get(id).versions, onnxProvider: pick.provider, onnxProbe: pick.why } });
@@ -224,8 +248,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
 
   const sripVectors = (): SripVectors => {
     if (settings.lambdaOrt <= 0) return null;
-    return config.network.layers.map((l) => {
-      const u = new Float32Array(l.units);
+    return sripShapes.map(([n]) => {
+      const u = new Float32Array(n);
       for (let i = 0; i < u.length; i++) u[i] = sripRng.normal();
       return u;
     });
@@ -274,6 +298,7 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
         id,
         s,
         Array.from({ length: samples }, (_, i) => png(ev.backward, i)),
+        featureGrids(ev.features),
       );
     lastEvalTime = performance.now();
     lastEvalStep = s;
@@ -289,7 +314,8 @@ export async function* trainRun(input: unknown, opts: TrainOptions): AsyncGenera
   store.reserveSpace(id);
   try {
     // An image folder may move or change: the run keeps the test split its SVD alignment needs.
-    if (config.data.source.kind === 'folder') store.writeTestSet(id, encodeTestSet({ height: data.height, width: data.width, test: data.test }));
+    if (config.data.source.kind === 'folder')
+      store.writeTestSet(id, encodeTestSet({ height: data.height, width: data.width, channels: data.channels, test: data.test }));
     if (!plan) {
       if (samples > 0)
         store.writeBackwardInputs(

@@ -5,6 +5,7 @@
 // field, raised before the new run exists.
 import { ConfigError, type RunConfig } from '../config/schema';
 import { parseCheckpoint } from '../model/checkpoint';
+import { featureSize, TENSOR_KINDS, type FeatureShape } from '../model/geometry';
 import { initialParams, type LayerArrays } from '../model/params';
 import type { RunStore } from '../store/runStore';
 
@@ -14,22 +15,20 @@ export interface Transfer {
   note: string;
 }
 
-const shapeOf = (p: LayerArrays) => `${p.w.shape[0]}x${p.w.shape[1]}${p.gamma ? ' with batch norm' : ''}`;
-const same = (a: LayerArrays, b: LayerArrays) => a.w.shape[0] === b.w.shape[0] && a.w.shape[1] === b.w.shape[1] && !!a.gamma === !!b.gamma;
-const copy = (p: LayerArrays): LayerArrays => ({
-  w: { shape: [p.w.shape[0], p.w.shape[1]], data: Float32Array.from(p.w.data) },
-  b: Float32Array.from(p.b),
-  ...(p.gamma
-    ? {
-        gamma: Float32Array.from(p.gamma),
-        beta: Float32Array.from(p.beta!),
-        movingMean: Float32Array.from(p.movingMean!),
-        movingVar: Float32Array.from(p.movingVar!),
-      }
-    : {}),
-});
+const kinds = (p: LayerArrays) => TENSOR_KINDS.filter((k) => p[k]);
+const shapeOf = (p: LayerArrays): string => {
+  if (!p.w) return 'without weights';
+  const bn = p.gamma ? ' with batch norm' : '';
+  return `${p.w.shape.join('x')}${p.w2 ? ` and ${p.w2.shape.join('x')}` : ''}${bn}`;
+};
+const same = (a: LayerArrays, b: LayerArrays) => {
+  const ka = kinds(a);
+  return ka.length === kinds(b).length && ka.every((k) => b[k] && a[k]!.shape.join() === b[k].shape.join());
+};
+const copy = (p: LayerArrays): LayerArrays => Object.fromEntries(kinds(p).map((k) => [k, { shape: [...p[k]!.shape], data: Float32Array.from(p[k]!.data) }]));
 
-export function transferredParams(store: RunStore, config: RunConfig, inputSize: number): Transfer {
+export function transferredParams(store: RunStore, config: RunConfig, input: FeatureShape): Transfer {
+  const inputSize = featureSize(input);
   const init = config.init!;
   let source;
   try {
@@ -45,7 +44,7 @@ export function transferredParams(store: RunStore, config: RunConfig, inputSize:
   const ck = parseCheckpoint(store.readCheckpoint(init.fromRun, step));
   if (ck.inputSize !== inputSize)
     throw new ConfigError(`init.fromRun: run "${init.fromRun}" takes inputs of ${ck.inputSize} values, this data set ${inputSize}`);
-  const params = initialParams(inputSize, config.network.layers, config.seed);
+  const params = initialParams(input, config.network.layers, config.seed);
   const fits = (k: number) => k < ck.params.length && same(params[k], ck.params[k]);
   const layers = init.layers ?? params.map((_, k) => k + 1).filter((n) => fits(n - 1));
   for (const n of layers) {

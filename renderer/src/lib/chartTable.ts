@@ -11,6 +11,7 @@ export interface ChartTable {
 }
 
 export function chartTable(spec: ChartSpec): ChartTable {
+  if (spec.scatter) return scatterTable(spec);
   const xs = new Set<number>();
   for (const s of spec.series) for (const p of s.points) xs.add(p.x);
   const sorted = [...xs].sort((a, b) => a - b);
@@ -21,6 +22,21 @@ export function chartTable(spec: ChartSpec): ChartTable {
     for (const p of s.points) rows[index.get(p.x)!]![k + 1] = p.clamped ? (p.value ?? null) : p.y;
   });
   return { columns: [spec.xLabel || 'x', ...spec.series.map((s) => s.label)], rows };
+}
+
+/** Points in a plane (the information plane): one row per step, x and y of each series. */
+function scatterTable(spec: ChartSpec): ChartTable {
+  const steps = [...new Set(spec.series.flatMap((s) => s.points.map((p) => p.step ?? p.x)))].sort((a, b) => a - b);
+  const index = new Map(steps.map((x, i) => [x, i]));
+  const rows: (number | null)[][] = steps.map((t) => [t, ...spec.series.flatMap(() => [null, null])]);
+  spec.series.forEach((s, k) => {
+    for (const p of s.points) {
+      const row = rows[index.get(p.step ?? p.x)!]!;
+      row[1 + 2 * k] = p.x;
+      row[2 + 2 * k] = p.y;
+    }
+  });
+  return { columns: ['step', ...spec.series.flatMap((s) => [`${s.label} ${spec.xLabel}`, `${s.label} ${spec.yLabel}`])], rows };
 }
 
 const cell = (v: string | number | null): string => (v === null ? '' : csvField(typeof v === 'number' ? String(v) : v));

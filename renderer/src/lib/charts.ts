@@ -32,6 +32,7 @@ import {
   type MetricChartDef,
 } from '../../../electron/figures/chartSpecs';
 import { logAxisTicks, logTickLabel } from '../../../electron/figures/logTicks';
+import { markersPlugin, resolveMarkers, type ChartMarker, type DrawnMarker } from '../../../electron/figures/phaseMarkers';
 import { withAlpha } from '../../../electron/figures/runColors';
 import { fmt } from './format';
 import { emaNext, type Point } from './series';
@@ -74,6 +75,8 @@ export interface SeriesChartOptions {
   /** Logarithmic y axis; default: the definition's (until setLog). */
   log?: boolean;
   smoothing?: number;
+  /** Called with the phase markers drawn (label and x in CSS px), when they change. */
+  onMarkers?: (drawn: DrawnMarker[]) => void;
 }
 
 type LineData = ChartDataset<'line', Point[]> & { faintOf?: number };
@@ -105,6 +108,11 @@ export class SeriesChart {
   private pending = false;
   /** Whether the chart.js datasets include the faint raw curves. */
   private withFaint = false;
+  /** Step and x of each evaluation of a one-run chart with phases, to place the phase markers on any x axis. */
+  private stepX: { step: number; x: number }[] = [];
+  private markers: ChartMarker[] = [];
+  private drawnKey = '';
+  private readonly onMarkers: ((drawn: DrawnMarker[]) => void) | undefined;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -112,6 +120,7 @@ export class SeriesChart {
   ) {
     this.smoothing = opts.smoothing ?? 0;
     this.logOverride = opts.log;
+    this.onMarkers = opts.onMarkers;
     // No canvas support (e.g. a DOM without layout): the controller keeps data only.
     this.drawable = context2d(canvas);
   }
@@ -128,6 +137,8 @@ export class SeriesChart {
       const list = typeof metrics === 'function' ? metrics(i) : metrics;
       return list.length ? list[list.length - 1]!.step : -Infinity;
     });
+    this.stepX = def.phases?.length && typeof metrics !== 'function' ? metrics.map((r) => ({ step: r.step, x: def.x(r) })) : [];
+    this.markers = resolveMarkers(def.phases ?? [], this.stepX);
     this.recompute();
     this.configure();
   }
@@ -151,6 +162,10 @@ export class SeriesChart {
       changed = true;
     });
     if (!changed) return;
+    if (def.phases?.length && group === undefined) {
+      this.stepX.push({ step: r.step, x });
+      this.markers = resolveMarkers(def.phases, this.stepX);
+    }
     this.clamp();
     this.scheduleRefresh();
   }
@@ -205,9 +220,11 @@ export class SeriesChart {
     const d = this.def;
     if (!d) return null;
     const { x: _x, series, ...axes } = d;
+    const { phases: _phases, ...rest } = axes;
     return {
-      ...axes,
+      ...rest,
       log: this.log,
+      ...(this.markers.length ? { markers: this.markers } : {}),
       series: series.map((s, i) => ({ label: s.label, color: s.color, ...(s.group !== undefined ? { group: s.group } : {}), points: this.raw[i] ?? [] })),
     };
   }
@@ -299,7 +316,13 @@ export class SeriesChart {
       options.plugins!.tooltip = { ...options.plugins!.tooltip, filter: (item) => (datasets[item.datasetIndex] as LineData).faintOf === undefined };
     }
     if (!this.chart) {
-      this.chart = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets }, options });
+      // The phase markers read this controller's current ones at every draw (they move as evaluations arrive).
+      const markers = markersPlugin(
+        () => this.markers,
+        appTheme,
+        (drawn) => this.markersDrawn(drawn),
+      );
+      this.chart = new Chart<'line', Point[]>(this.canvas, { type: 'line', data: { datasets }, options, plugins: [markers] });
     } else {
       // The same series again (log axis, theme): keep what the user hid in the legend.
       const prev = this.chart;
@@ -314,6 +337,18 @@ export class SeriesChart {
       this.chart.data.datasets = datasets;
     }
     this.refresh();
+  }
+
+  /** The phase markers of the chart (x in its axis unit). */
+  phaseMarkers(): readonly ChartMarker[] {
+    return this.markers;
+  }
+
+  private markersDrawn(drawn: DrawnMarker[]): void {
+    const key = JSON.stringify(drawn.map((d) => [d.label, Math.round(d.px), d.line]));
+    if (key === this.drawnKey) return;
+    this.drawnKey = key;
+    this.onMarkers?.(drawn);
   }
 
   private scheduleRefresh(): void {

@@ -41,6 +41,10 @@ const FIXED: Record<string, string> = {
   'training.evalEvery': 'Evaluate every (steps)',
   'training.checkpointEvery': 'Checkpoint every (steps)',
   'training.backwardSamples': 'Backward images',
+  'training.pretrain.stepsPerLayer': 'Pretraining steps per layer',
+  'training.pretrain.layers': 'Pretrained layers',
+  'training.infoPlane.bins': 'Info-plane bins',
+  'training.infoPlane.samples': 'Info-plane test images',
 };
 
 const LAYER_FIELD: Record<string, string> = { units: 'units', activation: 'activation', batchNorm: 'batch norm', lambda: 'λ (reverse pass)' };
@@ -49,6 +53,7 @@ const LAYER_FIELD: Record<string, string> = { units: 'units', activation: 'activ
 export function fieldLabel(path: string, dataKind?: string): string {
   const layer = /^network\.layers\.(\d+)(?:\.(\w+))?$/.exec(path);
   if (layer) return `layer ${Number(layer[1]) + 1}${layer[2] ? ` ${LAYER_FIELD[layer[2]] ?? layer[2]}` : ''}`;
+  if (/^training\.pretrain\.layers\.\d+$/.test(path)) return FIXED['training.pretrain.layers']!;
   const per = /^data\.source\.(train|test)PerClass$/.exec(path);
   if (per) return `${per[1] === 'train' ? 'Train' : 'Test'} per ${dataKind === 'mnist' ? 'digit' : 'class'}`;
   return FIXED[path] ?? path;

@@ -54,6 +54,14 @@ export interface FormState {
     evalEvery: string;
     checkpointEvery: string;
     backwardSamples: string;
+    /** Layer-wise pretraining ("Pre") before the task: steps per layer, and the layers (1-based, comma-separated; empty = every hidden layer). */
+    pretrain: boolean;
+    stepsPerLayer: string;
+    pretrainLayers: string;
+    /** Information planes at every evaluation: bins per unit and test images. */
+    infoPlane: boolean;
+    infoBins: string;
+    infoSamples: string;
   };
 }
 
@@ -157,6 +165,12 @@ export function configToForm(input: RunConfigInput | RunConfig | Record<string, 
       evalEvery: str(t.evalEvery, '100'),
       checkpointEvery: str(t.checkpointEvery, '200'),
       backwardSamples: str(t.backwardSamples, '16'),
+      pretrain: !!t.pretrain,
+      stepsPerLayer: str(t.pretrain?.stepsPerLayer, '500'),
+      pretrainLayers: Array.isArray(t.pretrain?.layers) ? t.pretrain.layers.join(', ') : '',
+      infoPlane: !!t.infoPlane,
+      infoBins: str(t.infoPlane?.bins, '30'),
+      infoSamples: str(t.infoPlane?.samples, '1000'),
     },
   };
 }
@@ -224,6 +238,11 @@ export function formToInput(f: FormState): Record<string, unknown> {
   };
   if (t.durationKind === 'steps') training.steps = toNumber(t.steps);
   else training.epochs = toNumber(t.epochs);
+  if (t.pretrain) {
+    const layers = t.pretrainLayers.split(/[\s,]+/).filter((x) => x !== '');
+    training.pretrain = { stepsPerLayer: toNumber(t.stepsPerLayer), ...(layers.length ? { layers: layers.map(toNumber) } : {}) };
+  }
+  if (t.infoPlane) training.infoPlane = { bins: toNumber(t.infoBins), samples: toNumber(t.infoSamples) };
   return {
     name: f.name.trim(),
     seed: toNumber(f.seed),
@@ -257,6 +276,7 @@ export function issueMessage(issue: z.core.$ZodIssue, label?: string): string {
 /** The engine's messages name config keys (for the CLI and config files); the panel names its own fields. */
 function inPanelWords(message: string, dataKind: string): string {
   return message
+    .replace(/^(?:pretrain|infoPlane)\.\w+/, (p) => fieldLabel(`training.${p}`, dataKind))
     .replace(/\bbatchNorm false\b/g, 'batch norm off')
     .replace(/\bturn on ((?:loss|training|network|data)\.[\w.]+)/g, (_, p: string) => `tick '${fieldLabel(p, dataKind)}'`)
     .replace(/\b(?:loss|training|network|data)\.[\w.]+/g, (p) => `'${fieldLabel(p, dataKind)}'`);

@@ -1,5 +1,8 @@
 // Number and config formatting for display. Every value shown comes from the engine.
-import type { RunConfig } from '../../../electron/engine/config/schema';
+import { usesBatchNorm, type LayerConfig, type RunConfig } from '../../../electron/engine/config/schema';
+import { layerLabel } from '../../../electron/engine/config/layerNotation';
+import { imageShape } from '../../../electron/engine/data/dataset';
+import { inputLabel } from '../../../electron/engine/model/geometry';
 import type { RunRecord } from '../../../electron/engine/types';
 
 import { fmtShort } from '../../../electron/figures/numberFormat';
@@ -32,8 +35,9 @@ export function dataLabel(c: RunConfig): string {
 
 /** "784-128-2" when the input size is known from the run's data info, else "?-128-2". */
 export function layersLabel(c: RunConfig, run?: Pick<RunRecord, 'dataInfo'>): string {
-  const input = run?.dataInfo ? String(run.dataInfo.height * run.dataInfo.width) : inputFromConfig(c);
-  return [input, ...c.network.layers.map((l) => `${l.units}${l.batchNorm ? 'bn' : ''}${l.activation === 'linear' ? '' : ` ${l.activation}`}`)].join('–');
+  const input = run?.dataInfo ? inputLabel(imageShape(run.dataInfo)) : inputFromConfig(c);
+  const act = (l: LayerConfig) => (l.type === 'pool' || l.activation === 'linear' ? '' : ` ${l.activation}`);
+  return [input, ...c.network.layers.map((l) => `${layerLabel(l)}${usesBatchNorm(l) ? 'bn' : ''}${act(l)}`)].join('–');
 }
 
 function inputFromConfig(c: RunConfig): string {

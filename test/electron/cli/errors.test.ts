@@ -29,7 +29,23 @@ const train = ['train', '--steps', '5'];
 const cases: [string, string[], RegExp][] = [
   ['unknown data set', [...train, '--data', 'cifar', '--layers', '2'], /--data: unknown data set 'cifar': use peak, mnist, mnist-pair or folder/],
   ['layer size 0', [...train, '--layers', '0,2'], /network\.layers\.0\.units: units must be at least 1/],
-  ['layer size abc', [...train, '--layers', 'abc'], /--layers: 'abc' is not a whole number: give layer sizes like 128,2/],
+  ['layer size abc', [...train, '--layers', 'abc'], /--layers entry 1: "abc" is not a layer: use a unit count \(128\), conv<filters>k<kernel>/],
+  [
+    'conv kernel larger than its input',
+    [...train, '--layers', 'conv4k40,2'],
+    /network\.layers\.0: a 40x40 kernel does not fit its 28x28 input \(padding 0\): use a smaller kernel or more padding/,
+  ],
+  [
+    'pooling window that does not divide',
+    [...train, '--layers', 'conv4k3s2p1,maxpool3,2'],
+    /network\.layers\.1: a 3x3 pooling window does not divide its 14x14 input/,
+  ],
+  [
+    'conv after a dense layer',
+    [...train, '--layers', '8,conv4k3,2'],
+    /network\.layers\.1: a conv layer needs feature maps \(C x H x W\) as its input, but layer 1 is dense/,
+  ],
+  ['conv output layer', [...train, '--layers', 'conv4k3'], /network\.layers\.0: the output layer produces the logits: make it a dense layer \(it is conv\)/],
   ['negative lambda', [...train, '--layers', '8,2', '--lambda=-1'], /network\.layers\.0\.lambda: lambda must be 0 or more/],
   ['negative lambda, dash value', [...train, '--layers', '8,2', '--lambda', '-1'], /--lambda.*ambiguous.*--lambda=/],
   ['empty folder', [...train, '--data', 'folder', '--folder', emptyFolder, '--layers', '2'], new RegExp(`${emptyFolder.replace(/[/\\]/g, '.')}`)],

@@ -79,7 +79,7 @@ describe('loadFolder on the reference peak folder', () => {
 });
 
 describe('loadFolder on built folders', () => {
-  it('sorts class names naturally, ignores hidden and non-PNG files, and converts colour by luminance', () => {
+  it('sorts class names naturally and ignores hidden and non-PNG files; an RGB file of grey pixels is grey', () => {
     const root = makeFolder({
       'b10/0.png': [2, 2, 10],
       'b2/0.png': [2, 2, 20],
@@ -88,20 +88,38 @@ describe('loadFolder on built folders', () => {
       'b2/.hidden.png': 'junk',
       '.git/x.png': [2, 2, 0],
     });
-    fs.writeFileSync(
-      path.join(root, 'b10', '1.png'),
-      encodeRgbPng(
-        new Uint8Array(12).fill(0).map((_, i) => (i % 3 === 0 ? 100 : 0)),
-        2,
-        2,
-      ),
-    );
+    fs.writeFileSync(path.join(root, 'b10', '1.png'), encodeRgbPng(new Uint8Array(12).fill(40), 2, 2));
     const d = loadFolder({ path: root, split: { kind: 'range', train: [0, 1], test: [1, 2] } });
     expect(d.classNames).toEqual(['b2', 'b10']);
+    expect(d.channels).toBeUndefined();
     expect(Array.from(d.train.images)).toEqual([...Array(4).fill(20), ...Array(4).fill(10)]);
-    expect(d.test.images[0]).toBe(30);
-    expect(d.test.images[4]).toBeCloseTo(29.9, 4);
+    expect(Array.from(d.test.images)).toEqual([...Array(4).fill(30), ...Array(4).fill(40)]);
     expect(Array.from(d.test.labels)).toEqual([0, 1]);
+  });
+
+  it('reads colour images as R, G and B planes (channel-major), 3 channels', () => {
+    const root = makeFolder({});
+    // 2x1 pixels: red (200, 10, 0) and blue (0, 20, 150).
+    const px = new Uint8Array([200, 10, 0, 0, 20, 150]);
+    for (const c of ['a', 'b']) {
+      fs.mkdirSync(path.join(root, c));
+      for (const i of [0, 1]) fs.writeFileSync(path.join(root, c, `${i}.png`), encodeRgbPng(px, 2, 1));
+    }
+    const d = loadFolder({ path: root, split: { kind: 'range', train: [0, 1], test: [1, 2] } });
+    expect(d.channels).toBe(3);
+    expect([d.height, d.width]).toEqual([1, 2]);
+    expect(Array.from(d.train.images.subarray(0, 6))).toEqual([200, 0, 10, 20, 0, 150]);
+    expect(d.train.images).toHaveLength(12);
+  });
+
+  it('refuses a set of grey and colour images, naming a file of each kind', () => {
+    const root = makeFolder({ 'a/0.png': [2, 2, 10], 'a/1.png': [2, 2, 10], 'b/0.png': [2, 2, 10] });
+    fs.writeFileSync(path.join(root, 'b', '1.png'), encodeRgbPng(new Uint8Array([9, 0, 0, 0, 9, 0, 0, 0, 9, 1, 2, 3]), 2, 2));
+    expectDataError(
+      () => loadFolder({ path: root, split: { kind: 'range', train: [0, 1], test: [1, 2] } }),
+      'b/1.png is colour (3 channels)',
+      'a/0.png is grey (1 channel)',
+    );
   });
 
   it('naturalCompare orders numbers by value', () => {

@@ -3,19 +3,21 @@
 // (reverse pass, SRIP, moving averages) against direct computation.
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../../electron/engine/graph/ir';
+import { outputUnits, type LayerConfig } from '../../../electron/engine/config/schema';
 import { BN_EPSILON, BN_MOMENTUM, reverse, srip, type LayerTensors, type NetShape } from '../../../electron/engine/model/definition';
 import { buildStepGraph, PARTS, type StepSpec } from '../../../electron/engine/model/graphs';
-import { gradName, layerInputs, nextName, sripName, trainableSpecs } from '../../../electron/engine/model/layout';
+import { gradName, layerInputs, nextName, sripSpecs, trainableSpecs } from '../../../electron/engine/model/layout';
 import { finiteDifferences, relDiff } from '../graph/check';
 import { interpret } from '../graph/float64';
 import { L, caseInputs, cases } from './lossCases';
 
 const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
+const outputUnitsOf = (l: LayerConfig) => outputUnits([l]);
 
 function stepFeeds(inp: ReturnType<typeof caseInputs>, withSrip: boolean): Record<string, Float64Array> {
   const feeds: Record<string, Float64Array> = { x: f64(inp.x), y: f64(inp.y) };
   for (const [name, a] of inp.state) feeds[name] = f64(a);
-  if (withSrip) inp.u.forEach((u, k) => (feeds[sripName(k)] = f64(u)));
+  if (withSrip) sripSpecs(inp.net).forEach((t, k) => (feeds[t.name] = f64(inp.u[k])));
   return feeds;
 }
 
@@ -65,7 +67,7 @@ const mm = (a: number[], b: number[], m: number, k: number, n: number) =>
 function reverseGraph(net: NetShape, rows: number) {
   const g = new Graph('reverse');
   const P: LayerTensors[] = layerInputs(g, net);
-  const logits = g.input('logits', [rows, net.layers.at(-1)!.units]);
+  const logits = g.input('logits', [rows, outputUnits(net.layers)]);
   const r = reverse(net, P, logits, 0);
   r.slice(0, net.layers.length).forEach((v, k) => g.output(`r${k}`, v));
   return g;
@@ -133,7 +135,7 @@ describe('the step graph’s moving averages', () => {
     // Layer 0's batch mean of z = x W0 + b0, per unit.
     const w0 = Array.from(inp.state.get('w0')!);
     const b0 = Array.from(inp.state.get('b0')!);
-    const units = c.layers[0].units;
+    const units = outputUnitsOf(c.layers[0]);
     const z = mm(Array.from(inp.x), w0, inp.n, inp.dim, units).map((v, i) => v + b0[i % units]);
     const m0 = inp.state.get('movingMean0')!;
     for (let j = 0; j < units; j++) {

@@ -7,7 +7,7 @@ import { gradients } from '../../../electron/engine/graph/autodiff';
 import { Graph, size } from '../../../electron/engine/graph/ir';
 import * as op from '../../../electron/engine/graph/ops';
 import { buildStepGraph, type StepSpec } from '../../../electron/engine/model/graphs';
-import { gradName, nextName, slotName, sripName, stateSpecs, trainableSpecs } from '../../../electron/engine/model/layout';
+import { gradName, nextName, slotName, sripSpecs, stateSpecs, trainableSpecs } from '../../../electron/engine/model/layout';
 import { OptimizerClock, type OptimizerConfig } from '../../../electron/engine/model/optimizers';
 import { initTfjsBackend } from '../../../electron/engine/backend';
 import { Rng } from '../../../electron/engine/util/rng';
@@ -52,7 +52,7 @@ describe('every op and its derived gradient, lowered', () => {
 function stepFeeds(spec: StepSpec, inp: ReturnType<typeof caseInputs>, scalars: Record<string, number>): Record<string, Float32Array> {
   const feeds: Record<string, Float32Array> = { x: inp.x, y: inp.y, ...Object.fromEntries(Object.entries(scalars).map(([k, v]) => [k, Float32Array.of(v)])) };
   for (const s of stateSpecs(spec.net, spec.optimizer)) feeds[s.name] = inp.state.get(s.name) ?? new Float32Array(size(s.shape)).fill(0.01);
-  if (spec.loss.lambdaOrt > 0) inp.u.forEach((u, k) => (feeds[sripName(k)] = u));
+  if (spec.loss.lambdaOrt > 0) sripSpecs(inp.net).forEach((t, k) => (feeds[t.name] = inp.u[k]));
   return feeds;
 }
 

@@ -79,8 +79,8 @@ describe('checkpoints of a run', () => {
     expect(fs.existsSync(legacyCheckpointPath(store.workspace, run.id, 30))).toBe(false);
     const ck = parseCheckpoint(store.readCheckpoint(run.id, 30));
     expect(ck.step).toBe(30);
-    expect(ck.params[0]!.w.shape).toEqual([784, 6]);
-    expect(ck.params[0]!.movingVar).toHaveLength(6);
+    expect(ck.params[0]!.w!.shape).toEqual([784, 6]);
+    expect(ck.params[0]!.movingVar!.data).toHaveLength(6);
     // Only the latest optimizer state is kept, as safetensors.
     expect(fs.readdirSync(path.dirname(optimizerPath(store.workspace, run.id, 30)))).toEqual(['0000030.safetensors']);
     const state = decodeOptimizerState(store.readOptimizerState(run.id, 30)!);
@@ -89,7 +89,7 @@ describe('checkpoints of a run', () => {
     const np = readWithNumpy(file);
     expect(np.metadata).toMatchObject({ format: 'racecar-checkpoint/2', step: '30', inputSize: '784' });
     expect(np.tensors['layers.0.w']![0]).toEqual([784, 6]);
-    const sum = ck.params[0]!.w.data.reduce((s, v) => s + v, 0);
+    const sum = ck.params[0]!.w!.data.reduce((s, v) => s + v, 0);
     expect(np.tensors['layers.0.w']![1]).toBeCloseTo(sum, 3);
     expect(np.tensors['layers.1.b']![0]).toEqual([2]);
   });
@@ -113,12 +113,12 @@ describe('checkpoints of a run', () => {
       inputSize: ck.inputSize,
       layers: ck.layers,
       params: ck.params.map((p) => ({
-        w: t(p.w.data, p.w.shape),
-        b: t(p.b, [p.b.length]),
-        gamma: t(p.gamma, [p.b.length]),
-        beta: t(p.beta, [p.b.length]),
-        movingMean: t(p.movingMean, [p.b.length]),
-        movingVar: t(p.movingVar, [p.b.length]),
+        w: t(p.w!.data, p.w!.shape),
+        b: t(p.b!.data, p.b!.shape),
+        gamma: t(p.gamma?.data, p.b!.shape),
+        beta: t(p.beta?.data, p.b!.shape),
+        movingMean: t(p.movingMean?.data, p.b!.shape),
+        movingVar: t(p.movingVar?.data, p.b!.shape),
       })),
     };
     for (const s of [10, 20]) fs.rmSync(checkpointPath(ws, id, s));

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../../electron/engine/config/schema';
+import { ConfigError, type DenseLayer } from '../../../electron/engine/config/schema';
 import { InvalidRunIdError, RUN_ID_RE } from '../../../electron/engine/store/layout';
 import { RunNotFoundError } from '../../../electron/engine/store/runErrors';
 import { RunStore } from '../../../electron/engine/store/runStore';
@@ -129,8 +129,8 @@ describe('create / update / finish', () => {
 
     const dup = store.duplicateConfig(id);
     expect(dup).toEqual({ ...config(), name: 'better name' });
-    dup.network.layers[0]!.units = 999;
-    expect(store.get(id).config.network.layers[0]!.units).toBe(8);
+    (dup.network.layers[0] as DenseLayer).units = 999;
+    expect((store.get(id).config.network.layers[0] as DenseLayer).units).toBe(8);
   });
 
   it('refuses to change the id and rejects an invalid status', () => {

@@ -81,7 +81,7 @@ describe('a checkpoint with non-finite weights (from before runs stopped at dive
     const store = new RunStore(tempDir('racecar-svd-nan-'));
     const run = await trainSmall(store, 'nan later');
     const ck = parseCheckpoint(store.readCheckpoint(run.id, 40));
-    ck.params[0]!.w.data[5] = NaN;
+    ck.params[0]!.w!.data[5] = NaN;
     store.writeCheckpoint(run.id, 60, encodeCheckpoint(ck.inputSize, ck.layers, ck.params, 60));
     expect(() => computeLayerSvd(store, run.id, 0)).toThrow(
       `step 60: run "${run.id}" has non-finite weights at this checkpoint (it diverged): choose an earlier checkpoint (20, 40)`,

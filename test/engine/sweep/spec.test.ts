@@ -2,6 +2,7 @@
 // one-line errors for bad specs.
 import { describe, expect, it } from 'vitest';
 import { countPoints, expandSweep, parseSeedList, parseSweepSpec, sweepPoint, sweepPointKeys } from '../../../electron/engine/sweep/spec';
+import type { DenseLayer } from '../../../electron/engine/config/schema';
 import { findReferenceRun } from '../../../electron/engine/presets';
 
 const base = findReferenceRun('peak_RR')!.config as Record<string, unknown>;
@@ -51,12 +52,12 @@ describe('sweep spec', () => {
     );
     expect(pts).toHaveLength(2);
     const [a, b] = pts;
-    expect(a!.config.network.layers.map((l) => [l.units, l.lambda, l.batchNorm])).toEqual([
+    expect(a!.config.network.layers.map((l) => [(l as DenseLayer).units, l.lambda, (l as DenseLayer).batchNorm])).toEqual([
       [64, 1e-6, true],
       [2, 1e-3, true],
     ]);
     // A deeper net: the extra hidden layer copies the first hidden layer.
-    expect(b!.config.network.layers.map((l) => [l.units, l.lambda, l.activation])).toEqual([
+    expect(b!.config.network.layers.map((l) => [(l as DenseLayer).units, l.lambda, (l as DenseLayer).activation])).toEqual([
       [256, 1e-6, 'relu'],
       [32, 1e-3, 'relu'],
       [2, 1e-6, 'relu'],

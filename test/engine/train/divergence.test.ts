@@ -148,7 +148,7 @@ describe.each(availableBackends())('a run with a far too large learning rate on 
     expect(run.checkpointSteps.length).toBeGreaterThan(0);
     expect(Math.max(...run.checkpointSteps)).toBeLessThan(step);
     for (const s of run.checkpointSteps) {
-      for (const p of parseCheckpoint(store.readCheckpoint(run.id, s)).params) expect(p.w.data.every(Number.isFinite)).toBe(true);
+      for (const p of parseCheckpoint(store.readCheckpoint(run.id, s)).params) expect(p.w!.data.every(Number.isFinite)).toBe(true);
     }
     const svd = computeLayerSvd(store, run.id, 0);
     expect(svd.s.every(Number.isFinite)).toBe(true);
@@ -178,7 +178,7 @@ describe.each(availableBackends())('a run with a far too large learning rate on 
     // Every step before it was checkpointed with finite weights: the step named is the first.
     expect(r.checkpointSteps).toEqual(Array.from({ length: n - 1 }, (_, i) => i + 1));
     for (const s of r.checkpointSteps) {
-      for (const p of parseCheckpoint(store.readCheckpoint(r.id, s)).params) expect(p.w.data.every(Number.isFinite)).toBe(true);
+      for (const p of parseCheckpoint(store.readCheckpoint(r.id, s)).params) expect(p.w!.data.every(Number.isFinite)).toBe(true);
     }
   });
 });

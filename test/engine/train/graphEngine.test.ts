@@ -1,4 +1,5 @@
 // The step engine on ONNX Runtime against the same engine on tfjs (one
+import type { DenseLayer } from '../../../electron/engine/config/schema';
 // definition, two lowerings) on the same batches, and ONNX's thread counts.
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initTfjsBackend } from '../../../electron/engine/backend';
@@ -69,7 +70,7 @@ const flat = (e: StepEngine) => [...paramArrays(e.params()).values()];
 describe('the step engine on ONNX Runtime and on tfjs', () => {
   it('trains the same: loss parts, parameters, evaluation', async () => {
     const { s, batches } = setup();
-    const units = s.config.network.layers.map((l) => l.units);
+    const units = s.config.network.layers.map((l) => (l as DenseLayer).units);
     const a = await createGraphEngine('onnx', onnxProgram(1), s);
     const b = await createGraphEngine(tfjs, tfjsProgram(), s);
     const pa = await train(a, batches(), units, 12);
@@ -115,7 +116,7 @@ describe('the step engine on ONNX Runtime and on tfjs', () => {
 
   it('is deterministic for a thread count, and one or two threads train the same to rounding', async () => {
     const { s } = setup({ training: { batchSize: 40, optimizer: { kind: 'adam', learningRate: 1e-3 } } });
-    const units = s.config.network.layers.map((l) => l.units);
+    const units = s.config.network.layers.map((l) => (l as DenseLayer).units);
     const mk = () => new BatchSampler(s.train.images, s.train.labels, s.dim, 2, 40, new Rng(2));
     const runs: { parts: number[][]; state: Float32Array[] }[] = [];
     for (const threads of [1, 2, 2]) {
@@ -130,7 +131,7 @@ describe('the step engine on ONNX Runtime and on tfjs', () => {
 
   it('keeps an optimizer state that either backend takes up: a step after the hand-over is the same on both', async () => {
     const { s, batches } = setup();
-    const units = s.config.network.layers.map((l) => l.units);
+    const units = s.config.network.layers.map((l) => (l as DenseLayer).units);
     const a = await createGraphEngine('onnx', onnxProgram(1), s);
     await train(a, batches(), units, 5);
     const saved = (await a.exportOptimizerState())!;

@@ -42,6 +42,42 @@ describe('the pretraining step of layer k', () => {
   }
 });
 
+describe('pretraining convolutional layers', () => {
+  const layers = [
+    { type: 'conv' as const, filters: 3, kernel: 3, stride: 1, padding: 1, activation: 'tanh' as const, batchNorm: true, lambda: 0 },
+    { type: 'pool' as const, kind: 'max' as const, size: 2, lambda: 0 },
+    { type: 'conv' as const, filters: 2, kernel: 3, stride: 2, padding: 1, activation: 'relu' as const, batchNorm: false, lambda: 0 },
+    L(3, 'linear', false, 0),
+  ];
+
+  it('trains a conv layer above a max pooling by its derived gradient (finite differences, float64)', () => {
+    const c = {
+      name: 'pre-conv',
+      layers,
+      image: [1, 6, 6] as [number, number, number],
+      batch: 3,
+      settings: { lambdas: [0, 0, 0, 0], lambdaOrt: 0, reduction: 'mean' as const, quirks: false },
+    };
+    const inp = caseInputs(c, 5);
+    const g = buildPretrainGraph({ net: inp.net, loss: c.settings, optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0 }, batch: inp.n }, 2, {
+      gradients: true,
+    });
+    const feeds: Record<string, Float64Array> = { x: Float64Array.from(inp.x) };
+    for (const [name, a] of inp.state) feeds[name] = Float64Array.from(a);
+    const out = interpret(g, feeds);
+    expect([...g.outputs.keys()].filter((n) => n.startsWith('grad.')).sort()).toEqual(['grad.b2', 'grad.w2']);
+    for (const p of ['w2', 'b2']) expect(relDiff(out[gradName(p)], finiteDifferences(g, feeds, PARTS, p), 1e-2), p).toBeLessThan(1e-6);
+  });
+
+  it('skips pooling layers (no weights) by default and refuses one listed', () => {
+    const c = parseRunConfig({ network: { layers }, training: { steps: 10, pretrain: { stepsPerLayer: 5 } } });
+    expect(phasesOf(c, 25).map((p) => p.label)).toEqual(['pretraining layer 1', 'pretraining layer 3', 'task']);
+    expect(() => parseRunConfig({ network: { layers }, training: { steps: 10, pretrain: { stepsPerLayer: 5, layers: [2] } } })).toThrow(
+      'training.pretrain.layers: pretrain.layers: layer 2 is a pooling layer, which has no weights to pretrain: leave it out',
+    );
+  });
+});
+
 describe('a run with layer-wise pretraining', () => {
   it('has a phase per pretrained layer, then the task', () => {
     const c = parseRunConfig({
@@ -74,10 +110,10 @@ describe('a run with layer-wise pretraining', () => {
     const start = initialParams(784, run.config.network.layers, run.config.seed);
     const at = (s: number) => parseCheckpoint(store.readCheckpoint(run.id, s)).params;
     // After pretraining layer 1: layer 1 moved, layer 2 still at its random start.
-    expect(Array.from(at(10)[0].w.data)).not.toEqual(Array.from(start[0].w.data));
-    expect(Array.from(at(10)[1].w.data)).toEqual(Array.from(start[1].w.data));
+    expect(Array.from(at(10)[0].w!.data)).not.toEqual(Array.from(start[0].w!.data));
+    expect(Array.from(at(10)[1].w!.data)).toEqual(Array.from(start[1].w!.data));
     // Then the task trains both.
-    expect(Array.from(at(30)[1].w.data)).not.toEqual(Array.from(start[1].w.data));
+    expect(Array.from(at(30)[1].w!.data)).not.toEqual(Array.from(start[1].w!.data));
     expect(store.readMetrics(run.id).map((m) => m.step)).toEqual([0, 10, 20, 30]);
   });
 

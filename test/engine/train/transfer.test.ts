@@ -28,12 +28,12 @@ describe('transfer', () => {
     expect(run.config.init).toEqual({ fromRun: source.id, freeze: [1] });
     const end = parseCheckpoint(store.readCheckpoint(run.id, 60)).params;
     // Layer 1: frozen, bit for bit the source's (weights, biases, batch norm and its moving statistics).
-    expect(Array.from(end[0].w.data)).toEqual(Array.from(src[0].w.data));
-    expect(Array.from(end[0].movingVar!)).toEqual(Array.from(src[0].movingVar!));
+    expect(Array.from(end[0].w!.data)).toEqual(Array.from(src[0].w!.data));
+    expect(Array.from(end[0].movingVar!.data)).toEqual(Array.from(src[0].movingVar!.data));
     // Layer 2: new (3 outputs here, 2 there), and trained.
-    expect(end[1].w.shape).toEqual([16, 3]);
+    expect(end[1].w!.shape).toEqual([16, 3]);
     const fresh = initialParams(784, layers(3), run.config.seed)[1];
-    expect(Array.from(end[1].w.data)).not.toEqual(Array.from(fresh.w.data));
+    expect(Array.from(end[1].w!.data)).not.toEqual(Array.from(fresh.w!.data));
     const log = fs.readFileSync(path.join(store.workspace, 'runs', run.id, 'train.log'), 'utf8');
     expect(log).toContain(`started from run ${source.id} at step 60: layer 1 transferred; layer 2 new; frozen: 1`);
   });

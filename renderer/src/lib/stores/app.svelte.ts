@@ -9,6 +9,7 @@ import { RunsStore } from './runs.svelte';
 import { keepSession } from './session.svelte';
 import { SweepsStore } from './sweeps.svelte';
 import { SvdStore } from './svd.svelte';
+import { InfoPlaneStore } from './infoPlane.svelte';
 import { errorMessage } from '../../../../electron/engine/util/errorMessage';
 
 export const VIEWS = [
@@ -18,6 +19,7 @@ export const VIEWS = [
   { id: 'svd', label: 'SVD' },
   { id: 'runs', label: 'Runs' },
   { id: 'sweeps', label: 'Sweeps' },
+  { id: 'infoplane', label: 'Info plane' },
 ] as const;
 export type View = (typeof VIEWS)[number]['id'];
 
@@ -42,6 +44,8 @@ export class AppStore {
   /** SVD view layout: runs x vectors (Fig. 3) or one detailed row per run; null = the grid for several runs. */
   svdMode = $state<'grid' | 'rows' | null>(null);
   compareRunIds = $state<string[]>([]);
+  /** Info plane view: the runs whose information planes are overlaid. */
+  infoPlaneRunIds = $state<string[]>([]);
   /** The reference runs of a reproduction in progress: when all have ended, the SVD view compares them (Fig. 3). */
   reproducing = $state<string[]>([]);
   /** The colours of the runs in the SVD view (one each, runColors.ts). */
@@ -53,6 +57,7 @@ export class AppStore {
   readonly exports: ExportStore;
   readonly sweeps: SweepsStore;
   readonly svd: SvdStore;
+  readonly infoPlane: InfoPlaneStore;
   private unsubscribe: () => void;
   private noticeId = 0;
 
@@ -71,6 +76,7 @@ export class AppStore {
     this.exports = new ExportStore(api, (text, kind) => this.notify(text, kind));
     this.sweeps = new SweepsStore(api);
     this.svd = new SvdStore(api);
+    this.infoPlane = new InfoPlaneStore(api);
     this.unsubscribe = api.onEvent((e) => this.onEvent(e));
   }
 
@@ -137,7 +143,12 @@ export class AppStore {
     if (this.svdRunIds.some((id) => !ids.has(id))) this.svdRunIds = prune(this.svdRunIds, 'SVD');
     if (this.compareRunIds.some((id) => !ids.has(id))) this.compareRunIds = prune(this.compareRunIds, 'Compare');
     if (this.backwardRunIds.some((id) => !ids.has(id))) this.backwardRunIds = prune(this.backwardRunIds, 'Backward');
-    for (const id of this.knownNames.keys()) if (!ids.has(id)) this.svd.forget(id);
+    if (this.infoPlaneRunIds.some((id) => !ids.has(id))) this.infoPlaneRunIds = prune(this.infoPlaneRunIds, 'Info plane');
+    for (const id of this.knownNames.keys())
+      if (!ids.has(id)) {
+        this.svd.forget(id);
+        this.infoPlane.forget(id);
+      }
     if (gone.size) {
       const names = [...gone].map((id) => `"${this.knownNames.get(id) ?? id}"`).join(', ');
       this.notify(`${gone.size === 1 ? 'Run' : 'Runs'} ${names} ${gone.size === 1 ? 'was' : 'were'} deleted: no longer shown in ${views.join(', ')}.`, 'info');
@@ -237,6 +248,12 @@ export class AppStore {
     } finally {
       this.restartingEngine = false;
     }
+  }
+
+  /** Opens a run's information planes (it must have recorded them). */
+  openInfoPlane(id: string): void {
+    this.infoPlaneRunIds = [id];
+    this.view = 'infoplane';
   }
 
   /** Opens a run in the Live view (its charts, status and log). */
