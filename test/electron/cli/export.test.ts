@@ -60,7 +60,7 @@ describe('racecar export', () => {
     [
       'an unknown figure',
       (d) => [run.id, '--out', path.join(d, 'b'), '--figures', 'loss,pie'],
-      /unknown figure 'pie': use loss, accuracy, recon, spectrum, backward-grid, backward-gif, vectors, comparison/,
+      /unknown figure 'pie': use loss, accuracy, recon, spectrum, backward-grid, backward-gif, feature-maps, vectors, comparison, info-plane/,
     ],
     [
       'a folder under a regular file',
