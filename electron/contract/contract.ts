@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { BACKGROUNDS, COLORMAPS, FORMATS, SIZE_UNITS, VECTOR_ORDERS } from '../export/options';
 import type { BackendName, EvalRecord, RunRecord, TrainEvent } from '../engine/types';
-import { RunConfigSchema, type RunConfig, type RunConfigInput } from '../engine/config/schema';
+import { DataSourceSchema, RunConfigSchema, type RunConfig, type RunConfigInput } from '../engine/config/schema';
 import type { LayerSvd, LayerVectors } from '../engine/svd/runSvd';
 import { SWEEP_METRICS, type SweepResults } from '../engine/sweep/metrics';
 import { SweepSpecSchema, type AxisValue } from '../engine/sweep/spec';
@@ -72,6 +72,8 @@ export const requestSchemas = {
   /** The run config, parsed here once (defaults filled in): the engine stores it and its training process reads it from the store. */
   'runs.start': z.object({ config: RunConfigSchema }).strict(),
   'runs.validate': z.object({ config: Unchecked }).strict(),
+  /** The images' shape [channels, height, width] and class count of a data source, read by loading it (the layer editor's input for an image folder). */
+  'data.shape': z.object({ source: DataSourceSchema }).strict(),
   'runs.cancel': z.object({ id: runId }).strict(),
   /** Queues the six reference runs (MNIST pair and peak x Std, Ort, RR), as many at once as fit the cores. */
   'reproduce.start': Empty,
@@ -150,6 +152,13 @@ export interface Preset {
  */
 export type FileRef = string;
 
+/** One layer's reconstructed input feature maps at a step: up to 16 channels a grid, 8 a row, each grid on its own range. */
+export interface BackwardFeatures {
+  layer: number;
+  shape: [number, number, number];
+  images: FileRef[];
+}
+
 /** An SVD result as the UI receives it: the engine's LayerSvd with its vector images as files. */
 export type SvdView = Omit<LayerSvd, 's' | 'vectorPngs'> & {
   singularValues: number[];
@@ -168,6 +177,7 @@ export interface Results {
   'runs.get': { run: RunRecord; metrics: EvalRecord[] };
   'runs.start': { id: string };
   'runs.validate': { ok: true; config: RunConfig; totalSteps: number } | { ok: false; error: string };
+  'data.shape': { shape: [number, number, number]; classes: number };
   'runs.cancel': { id: string; status: RunRecord['status'] };
   /** The reference runs' ids, in REFERENCE_RUNS order (MNIST Std, Ort, RR, then peak). */
   'reproduce.start': { ids: string[] };
@@ -178,7 +188,14 @@ export interface Results {
   'runs.resume': { id: string; step: number; restored: string[]; reset: string[] };
   'runs.duplicate': { config: RunConfig };
   /** The test inputs and their reverse-pass reconstructions at `step`, as PNG files. */
-  'runs.backward': { step: number; steps: number[]; inputs: FileRef[]; outputs: FileRef[] };
+  'runs.backward': {
+    step: number;
+    steps: number[];
+    inputs: FileRef[];
+    outputs: FileRef[];
+    /** Per intermediate spatial layer k (0-based): the reverse pass's reconstruction of its input feature maps ([C, H, W]), one PNG grid of channels per test input. */
+    features: BackwardFeatures[];
+  };
   /** Per run, in the order asked: its evaluations with an information plane (none: trained without training.infoPlane). */
   'runs.infoPlane': { runs: { id: string; evaluations: InfoPlaneEvaluation[] }[] };
   'svd.get': SvdView;

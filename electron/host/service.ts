@@ -23,7 +23,9 @@ import type { RunEdit } from '../engine/store/runEdit';
 import { ownedByThisProcess, thisProcessAsOwner } from '../engine/store/runOwner';
 import { openWorkspace } from '../engine/store/workspace';
 import { loadUiState, saveUiState } from '../engine/store/uiState';
-import { backwardPath, timeStamp, workspaceRef } from '../engine/store/layout';
+import { backwardPath, featurePath, timeStamp, workspaceRef } from '../engine/store/layout';
+import { imageShape } from '../engine/data/dataset';
+import { netGeometry } from '../engine/model/geometry';
 import { resumePlan } from '../engine/train/trainer';
 import { errorMessage } from '../engine/util/errorMessage';
 import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
@@ -36,6 +38,7 @@ import type { SpawnTraining, TrainingHandle } from './trainingProtocol';
 import { forkTrainingProcess } from './forkTrainingProcess';
 import { ThreadJobs } from './threadJobs';
 import type { PrepareManyResult, PrepareThreadResult } from './prepareThread';
+import type { DataShapeThreadResult } from './dataShapeThread';
 import { callThread } from './threadCall';
 
 export interface ServiceOptions {
@@ -209,6 +212,11 @@ export class EngineService implements EngineHandler {
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
     'runs.infoPlane': ({ ids }) => ({ runs: ids.map((id) => (this.store.get(id), { id, evaluations: infoPlaneEvaluations(this.store.readMetrics(id)) })) }),
     'runs.validate': ({ config }) => callThread<PrepareThreadResult>('prepareThread.js', { config }),
+    'data.shape': async ({ source }) => {
+      const r = await callThread<DataShapeThreadResult>('dataShapeThread.js', { source });
+      if (!r.ok) throw new Error(r.error);
+      return { shape: r.shape, classes: r.classes };
+    },
     'reproduce.start': async () => {
       // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists, on a thread (as runs.validate).
       const p = await callThread<PrepareManyResult>('prepareThread.js', { configs: REFERENCE_RUNS.map((ref) => ref.config) });
@@ -268,7 +276,16 @@ export class EngineService implements EngineHandler {
       const ws = this.store.workspace;
       const n = Math.min(run.config.training.backwardSamples, run.dataInfo?.testCount ?? 0);
       const refs = (s: number | 'inputs') => Array.from({ length: n }, (_, i) => workspaceRef(ws, backwardPath(ws, id, s, i)));
-      return { step, steps: run.backwardSteps, inputs: refs('inputs'), outputs: refs(step) };
+      // Each intermediate spatial layer's reconstructed input, as one channel grid per sample (written with the step's images).
+      const geometry = run.featureLayers?.length && run.dataInfo ? netGeometry(imageShape(run.dataInfo), run.config.network.layers) : [];
+      const features = (run.featureLayers ?? [])
+        .filter((k) => geometry[k]?.input.length === 3)
+        .map((k) => ({
+          layer: k,
+          shape: geometry[k]!.input as [number, number, number],
+          images: Array.from({ length: n }, (_, i) => workspaceRef(ws, featurePath(ws, id, step, k, i))),
+        }));
+      return { step, steps: run.backwardSteps, inputs: refs('inputs'), outputs: refs(step), features };
     },
     'svd.get': ({ id, layer, step }) => this.threads.svd(id, layer, step),
     'svd.vectors': ({ id, layer, step, indices }) => this.threads.vectors(id, layer, step, indices),

@@ -19,6 +19,7 @@ export const PRELOAD_CHANNELS = [
   'runs.get',
   'runs.start',
   'runs.validate',
+  'data.shape',
   'runs.cancel',
   'reproduce.start',
   'runs.rename',

@@ -124,7 +124,7 @@ describe('source layering', () => {
     const heavy = loaded
       .filter((f) => !/^electron\/(export|figures)\/options\.ts$/.test(f))
       .filter((f) =>
-        /^electron\/(engine\/(store|data|svd|train|model|backend)|export|figures)\b|^electron\/host\/(service|threadJobs|trainingProcess|svdThread|exportThread|prepareThread)\.ts$/.test(
+        /^electron\/(engine\/(store|data|svd|train|model|backend)|export|figures)\b|^electron\/host\/(service|threadJobs|trainingProcess|svdThread|exportThread|prepareThread|dataShapeThread)\.ts$/.test(
           f,
         ),
       );

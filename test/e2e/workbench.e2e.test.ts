@@ -856,6 +856,117 @@ describe.skipIf(skipE2e)('workbench in Chromium (browser mode)', () => {
     await shot('24-reproduced-fig3');
   }, 600_000);
 
+  it('builds a conv net in the layer editor, trains it on peak, and shows its feature-map grids and filter SVD', async () => {
+    await nav('experiment');
+    await page.getByTestId('reset-form').click();
+    await page.getByTestId('data-peak').check();
+    await fill('peak-train', '10');
+    await fill('peak-test', '3');
+    await fill('peak-size', '16');
+    expect(await page.getByTestId('input-size').textContent()).toBe('1 x 16 x 16');
+    // conv4k3s2p1 -> maxpool2 -> conv3k3p1 -> dense 2: each row's shape and parameter count as it is typed.
+    await page.getByTestId('layer-type-0').selectOption('conv');
+    await fill('layer-filters-0', '4');
+    await fill('layer-kernel-0', '3');
+    await fill('layer-stride-0', '2');
+    await fill('layer-padding-0', '1');
+    await expect.poll(() => page.getByTestId('layer-shape-0').textContent()).toBe('4 x 8 x 8');
+    expect(await page.getByTestId('layer-params-0').textContent()).toBe('40');
+    await page.getByTestId('layer-insert-0').click();
+    await page.getByTestId('layer-type-1').selectOption('pool');
+    await fill('layer-size-1', '2');
+    await expect.poll(() => page.getByTestId('layer-shape-1').textContent()).toBe('4 x 4 x 4');
+    expect(await page.getByTestId('layer-params-1').textContent()).toBe('0');
+    expect(await page.getByTestId('layer-activation-1').count()).toBe(0);
+    await page.getByTestId('layer-insert-1').click();
+    await page.getByTestId('layer-type-2').selectOption('conv');
+    await fill('layer-filters-2', '3');
+    await fill('layer-kernel-2', '7');
+    await fill('layer-stride-2', '1');
+    await fill('layer-padding-2', '1');
+    // A 7x7 kernel on the 4x4 maps cannot work: said on its row, before Start.
+    await expect
+      .poll(() => page.getByTestId('layer-2-error').textContent())
+      .toBe('Layer 3: a 7x7 kernel does not fit its 4x4 input (padding 1): use a smaller kernel or more padding');
+    expect(await page.getByTestId('layer-shape-2').textContent()).toBe('–');
+    expect(await page.getByTestId('start').isDisabled()).toBe(true);
+    await shot('30-layer-editor-conv-invalid');
+    await expectAccessible('layer editor, impossible kernel');
+    await fill('layer-kernel-2', '3');
+    await expect.poll(() => page.getByTestId('layer-shape-2').textContent()).toBe('3 x 4 x 4');
+    expect(await page.getByTestId('layer-params-2').textContent()).toBe('111');
+    await fill('layer-units-3', '2');
+    await page.getByTestId('layer-activation-3').selectOption('linear');
+    expect(await page.getByTestId('layer-params-3').textContent()).toBe('98');
+    expect(await page.getByTestId('layer-0-error').count()).toBe(0);
+    await page.getByTestId('scale-unit').check();
+    await fill('rr-lambda', '0.1');
+    await page.getByTestId('preset-rr').click();
+    await fill('learning-rate', '0.003');
+    await fill('steps', '20');
+    await fill('eval-every', '10');
+    await fill('checkpoint-every', '20');
+    await fill('backward-samples', '3');
+    await fill('run-name', 'e2e conv RR');
+    await shot('31-layer-editor-conv');
+    const id = await startRun();
+    await waitStatus(id, 'completed');
+
+    // Backward: the input and its reconstruction, then each intermediate layer's reconstructed feature maps, one grid a test input.
+    await nav('backward');
+    await page.getByTestId('backward-picker').locator('summary').click();
+    // Only this run (an empty choice falls back to a default one: check it first).
+    await page.getByTestId(`backward-pick-${id}`).check();
+    const others = page.getByTestId('backward-picker').locator(`input:checked:not([data-testid="backward-pick-${id}"])`);
+    while ((await others.count()) > 0) await others.first().uncheck();
+    await page.getByTestId('backward-picker').locator('summary').click();
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 20 /);
+    // Layers 2, 3 and 4 take feature maps (the pool's, its own and the flattened ones).
+    await expect.poll(() => page.getByTestId('backward-features').evaluateAll((s) => s.map((e) => e.getAttribute('data-layer')))).toEqual(['1', '2', '3']);
+    expect(await page.getByTestId('backward-features').first().textContent()).toContain("Layer 2's input, reconstructed: 4 x 8 x 8");
+    expect(await page.getByTestId('backward-feature-grid').count()).toBe(9);
+    // Painted: the first layer's grid is its 4 channels of 8 x 8 side by side (1-pixel gaps), each tile as high as the 16 px input at the zoom (x 2 x 4).
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('backward-feature-grid')
+          .first()
+          .evaluate((img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight, Number(img.getAttribute('width'))]),
+      )
+      .toEqual([35, 8, 35 * 2 * 4]);
+    await page.getByTestId('backward-slider').fill('1');
+    await expect.poll(() => page.getByTestId('backward-step').textContent()).toMatch(/^step 10 /);
+    await expect
+      .poll(() => page.getByTestId('backward-feature-grid').evaluateAll((imgs) => imgs.filter((i) => i.getAttribute('alt')?.endsWith('at step 10')).length))
+      .toBe(9);
+    await shot('32-backward-feature-maps');
+    await expectAccessible('backward, feature maps');
+
+    // SVD: the pooling layer is not offered; the first conv layer's singular vectors are 3 x 3 filters, painted.
+    await nav('svd');
+    await page.getByTestId(`svd-run-${id}`).check();
+    const otherRuns = page.locator(`[data-testid^="svd-run-"]:checked:not([data-testid="svd-run-${id}"])`);
+    while ((await otherRuns.count()) > 0) await otherRuns.first().uncheck();
+    await page.getByTestId('svd-mode-rows').check();
+    expect(await page.getByTestId('svd-layer').locator('option').allTextContents()).toEqual(['1 (conv4k3s2p1, input layer)', '3 (conv3k3p1)', '4 (2)']);
+    await page.getByTestId('svd-layer').selectOption('0');
+    await page.getByTestId('svd-vector').first().waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('svd-vector-kind').textContent()).toMatch(/^\s*filters 3 x 3 x 1/);
+    expect(await page.getByTestId('svd-vector').count()).toBe(4);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('svd-vector')
+          .first()
+          .evaluate((img) => [(img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth, Number(img.getAttribute('width'))]),
+      )
+      .toEqual([3, 3 * 3 * 9]);
+    await page.getByTestId('svd-layer').selectOption('2');
+    await expect.poll(() => page.getByTestId('svd-vector-kind').textContent()).toMatch(/^\s*filters 3 x 3 x 4/);
+    await shot('33-svd-filters');
+    await expectAccessible('svd, conv filters');
+  }, 180_000);
+
   it('trains a Pre run with information planes: phase markers on the live charts, the Info plane view painted', async () => {
     // The Pre presets come from the engine's list, with their pretraining.
     await nav('experiment');

@@ -40,7 +40,13 @@ function mount(runs: RunSummary[], more: Handlers = {}) {
     'presets.list': () => ({ presets: [] }),
     'runs.list': () => ({ runs, total: runs.length, problems: [], queue: [] }),
     'runs.get': ({ id }) => ({ run: runs.find((r) => r.run.id === id)!.run, metrics: [] }),
-    'runs.backward': ({ id, step }) => ({ step, steps: runs.find((r) => r.run.id === id)!.run.backwardSteps, inputs: [png, png], outputs: [png, png] }),
+    'runs.backward': ({ id, step }) => ({
+      step,
+      steps: runs.find((r) => r.run.id === id)!.run.backwardSteps,
+      inputs: [png, png],
+      outputs: [png, png],
+      features: [],
+    }),
   });
   render(App, { props: { connection: { api, mode: 'browser', fileUrl: (ref) => ref } } });
   return api;

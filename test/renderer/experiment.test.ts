@@ -6,7 +6,7 @@ import type { Preset } from '../../electron/contract/contract';
 import { RunConfigSchema } from '../../electron/engine/config/schema';
 import ExperimentPanel from '../../renderer/src/components/ExperimentPanel.svelte';
 import { ExperimentStore } from '../../renderer/src/lib/stores/experiment.svelte';
-import { fakeApi } from './fakeApi';
+import { fakeApi, type Handlers } from './fakeApi';
 
 const presets: Preset[] = [
   {
@@ -28,10 +28,11 @@ const presets: Preset[] = [
   },
 ];
 
-async function setup() {
+async function setup(handlers: Handlers = {}) {
   const api = fakeApi({
     'presets.list': () => ({ presets }),
     'runs.start': () => ({ id: 'run-1' }),
+    ...handlers,
   });
   const store = new ExperimentStore(api);
   await store.loadPresets();
@@ -165,6 +166,40 @@ describe('Experiment panel', () => {
     expect(name()).toBe('peak_Std');
   });
 
+  it('a layer row takes a type and its fields, shows its output shape and params, and flags a kernel too large on the row', async () => {
+    await setup();
+    await fireEvent.change(screen.getByTestId('layer-type-0'), { target: { value: 'conv' } });
+    flushSync();
+    expect(screen.queryByTestId('layer-units-0')).toBeNull();
+    await type(screen.getByTestId('layer-filters-0'), '4');
+    await type(screen.getByTestId('layer-kernel-0'), '5');
+    await type(screen.getByTestId('layer-stride-0'), '2');
+    await type(screen.getByTestId('layer-padding-0'), '2');
+    expect(screen.getByTestId('layer-shape-0').textContent).toBe('4 x 14 x 14');
+    expect(screen.getByTestId('layer-params-0').textContent).toBe('104');
+    // The dense output layer flattens 4 x 14 x 14 = 784 values.
+    expect(screen.getByTestId('layer-params-1').textContent).toBe('1,570');
+    expect(start().disabled).toBe(false);
+    await type(screen.getByTestId('layer-kernel-0'), '40');
+    expect(screen.getByTestId('layer-0-error').textContent).toBe(
+      'Layer 1: a 40x40 kernel does not fit its 28x28 input (padding 2): use a smaller kernel or more padding',
+    );
+    expect(screen.getByTestId('layer-shape-0').textContent).toBe('–');
+    expect(start().disabled).toBe(true);
+  });
+
+  it("an image folder's shape is read by the engine and drives the rows' shapes", async () => {
+    const { api } = await setup({ 'data.shape': () => ({ shape: [3, 32, 32], classes: 2 }) });
+    await fireEvent.click(screen.getByTestId('data-folder'));
+    flushSync();
+    expect(screen.getByTestId('input-size').textContent).toBe('from the data');
+    await type(screen.getByTestId('folder-path'), '/data/cifar2');
+    await vi.waitFor(() => expect(screen.getByTestId('input-size').textContent).toBe('3 x 32 x 32'));
+    expect(api.calls.filter((c) => c.channel === 'data.shape').map((c) => c.payload)).toEqual([{ source: { kind: 'folder', path: '/data/cifar2' } }]);
+    expect(screen.getByTestId('folder-shape').textContent).toContain('images 3 x 32 x 32');
+    expect(screen.getByTestId('layer-params-0').textContent).toBe('393,344'); // 3*32*32*128 + 128
+  });
+
   it('loads a reference run from presets.list', async () => {
     const { store } = await setup();
     await fireEvent.click(screen.getByTestId('reference-peak_RR'));
@@ -185,7 +220,7 @@ describe('Experiment panel', () => {
     expect((screen.getByTestId('digit-1') as HTMLInputElement).checked).toBe(true);
     expect((screen.getByTestId('digit-2') as HTMLInputElement).checked).toBe(false);
     expect((screen.getByTestId('mnist-train') as HTMLInputElement).value).toBe('1');
-    expect(screen.getByTestId('input-size').textContent).toBe('784');
+    expect(screen.getByTestId('input-size').textContent).toBe('1 x 28 x 28');
   });
 
   it('Start sends the validated config to runs.start', async () => {

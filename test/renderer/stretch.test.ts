@@ -16,4 +16,10 @@ describe('contrast stretch', () => {
     expect(stretchPixels(px)).toEqual({ min: 7, max: 7 });
     expect([...px]).toEqual([...grey(7, 7)]);
   });
+
+  it('stretches a colour image with one map for R, G and B: its hues stay', () => {
+    const px = new Uint8ClampedArray([10, 2, 2, 255, 2, 6, 2, 255]);
+    expect(stretchPixels(px)).toEqual({ min: 2, max: 10 });
+    expect([...px]).toEqual([255, 0, 0, 255, 0, 128, 0, 255]);
+  });
 });

@@ -10,7 +10,17 @@ import { runColor } from '../../electron/figures/runColors';
 import SvdGrid from '../../renderer/src/components/SvdGrid.svelte';
 import SvdViewComponent from '../../renderer/src/components/SvdView.svelte';
 import VectorDialog, { type EnlargedVector } from '../../renderer/src/components/VectorDialog.svelte';
-import { alignedOutside, bestAligned, outsideNote, sharedSigmaRange, shownVectors, vectorName, vectorPixels } from '../../renderer/src/lib/svd';
+import {
+  alignedOutside,
+  bestAligned,
+  outsideNote,
+  sharedSigmaRange,
+  shownVectors,
+  svdLayers,
+  vectorKind,
+  vectorName,
+  vectorPixels,
+} from '../../renderer/src/lib/svd';
 import { AppStore } from '../../renderer/src/lib/stores/app.svelte';
 import { fakeApi } from './fakeApi';
 
@@ -224,5 +234,35 @@ describe('SVD view', () => {
     const text = screen.getAllByTestId('svd-definitions')[0]!.textContent!;
     expect(text).toMatch(/energy top-2: the share of the test images' energy .* in the 2 singular vectors with the largest σ/);
     expect(text).toMatch(/energy best-2: the share in the 2 singular vectors that capture the most of it, whatever their σ/);
+  });
+});
+
+describe('conv layers in the SVD view', () => {
+  const cnn = RunConfigSchema.parse({
+    network: {
+      layers: [
+        { type: 'conv', filters: 8, kernel: 5, padding: 2 },
+        { type: 'pool', size: 2 },
+        { type: 'residual', filters: 8 },
+        { units: 2, activation: 'linear' },
+      ],
+    },
+  });
+  const dense = RunConfigSchema.parse({ network: { layers: [{ units: 16 }, { units: 4 }, { units: 3 }, { units: 2, activation: 'linear' }] } });
+
+  it('offers the layers with weights, by their notation, and never a pooling layer', () => {
+    expect(svdLayers([cnn])).toEqual([
+      { index: 0, label: '1 (conv8k5p2, input layer)' },
+      { index: 2, label: '3 (res8)' },
+      { index: 3, label: '4 (2)' },
+    ]);
+    // Several runs: a layer is offered where every run has weights there.
+    expect(svdLayers([cnn, dense]).map((l) => l.label)).toEqual(['1 (conv8k5p2 / 16, input layer)', '3 (res8 / 3)', '4 (2)']);
+  });
+
+  it('names a kernel layer’s vectors as filters k x k x c_in, magnified to an image’s size, and a dense first layer’s as input images', () => {
+    expect(vectorKind(cnn.network.layers[0], { height: 5, width: 5 })).toEqual({ filters: true, label: 'filters 5 x 5 x 1', magnify: 5 });
+    expect(vectorKind(cnn.network.layers[2], { height: 3, width: 24 })).toEqual({ filters: true, label: 'filters 3 x 3 x 8', magnify: 9 });
+    expect(vectorKind(dense.network.layers[0], { height: 28, width: 28 })).toEqual({ filters: false, label: 'input images 28 x 28', magnify: 1 });
   });
 });

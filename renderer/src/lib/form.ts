@@ -3,23 +3,17 @@
 // the engine's run config, and validation through RunConfigSchema with the zod
 // issues keyed by their dotted path ("network.layers.0.units").
 import type { z } from 'zod';
-import { ACTIVATIONS, OPTIMIZERS, RunConfigSchema, type Activation, type RunConfig, type RunConfigInput } from '../../../electron/engine/config/schema';
+import { ACTIVATIONS, OPTIMIZERS, RunConfigSchema, type RunConfig, type RunConfigInput } from '../../../electron/engine/config/schema';
+import type { FeatureShape } from '../../../electron/engine/model/geometry';
 import { fieldLabel } from './fieldLabels';
+import { blankLayer, layerFormToInput, layerShapes, layerToForm, str, toNumber, type LayerForm } from './layerForm';
+
+export { numberText, newLayerKey, toNumber, LAYER_TYPES, type LayerForm, type LayerType } from './layerForm';
 
 export { ACTIVATIONS, OPTIMIZERS };
 export type DataKind = 'peak' | 'mnist' | 'folder';
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
 export type Regularizer = 'std' | 'ort' | 'rr';
-
-export interface LayerForm {
-  /** Stable identity for keyed rendering; not part of the config. */
-  key: number;
-  units: string;
-  activation: Activation;
-  batchNorm: boolean;
-  /** Reverse-pass weight of reconstructing this layer's input. */
-  lambda: string;
-}
 
 export interface FormState {
   name: string;
@@ -41,6 +35,12 @@ export interface FormState {
     scale: 'raw' | 'unit';
   };
   layers: LayerForm[];
+  /**
+   * What a loaded config holds that the panel does not edit (transfer from
+   * another run): sent with the run as it came, listed under the network so it
+   * is never a surprise, and droppable.
+   */
+  kept: KeptSections;
   loss: { reduction: 'halfSum' | 'mean'; lambdaOrt: string; referenceQuirks: boolean };
   training: {
     optimizer: OptimizerKind;
@@ -65,6 +65,10 @@ export interface FormState {
   };
 }
 
+export interface KeptSections {
+  init?: unknown;
+}
+
 export interface FieldIssue {
   path: string;
   message: string;
@@ -75,18 +79,6 @@ export interface FieldIssue {
 export type Validation =
   | { ok: true; config: RunConfig; errors: Record<string, string>; issues: FieldIssue[] }
   | { ok: false; config: null; errors: Record<string, string>; issues: FieldIssue[] };
-
-let nextKey = 1;
-export const newLayerKey = (): number => nextKey++;
-
-/** Numbers as a person types them: 1e-6 rather than 0.000001. */
-export function numberText(n: number): string {
-  const a = Math.abs(n);
-  if (n !== 0 && Number.isFinite(n) && (a < 1e-3 || a >= 1e7)) return n.toExponential().replace('e+', 'e');
-  return String(n);
-}
-
-const str = (v: unknown, fallback = ''): string => (v === undefined || v === null ? fallback : typeof v === 'number' ? numberText(v) : String(v));
 
 /** The schema's own defaults, filled around a minimal network (one hidden layer and a linear output). */
 function schemaDefaults(): RunConfig {
@@ -113,13 +105,7 @@ export function configToForm(input: RunConfigInput | RunConfig | Record<string, 
   const src = c.data?.source ?? {};
   const split = src.kind === 'folder' ? (src.split ?? { kind: 'ratio', testRatio: 0.1 }) : { kind: 'ratio', testRatio: 0.1 };
   const t = c.training ?? {};
-  const layers: LayerForm[] = (c.network?.layers ?? []).map((l: Record<string, unknown>) => ({
-    key: newLayerKey(),
-    units: str(l.units),
-    activation: (ACTIVATIONS as readonly string[]).includes(String(l.activation)) ? (l.activation as Activation) : 'relu',
-    batchNorm: l.batchNorm === true,
-    lambda: str(l.lambda, '0'),
-  }));
+  const layers: LayerForm[] = (c.network?.layers ?? []).map((l: Record<string, unknown>) => layerToForm(l));
   return {
     name: str(c.name, 'run'),
     seed: str(c.seed, '0'),
@@ -148,6 +134,7 @@ export function configToForm(input: RunConfigInput | RunConfig | Record<string, 
       scale: c.data?.scale === 'unit' ? 'unit' : 'raw',
     },
     layers,
+    kept: c.init !== undefined ? { init: c.init } : {},
     loss: {
       reduction: c.loss?.reduction === 'mean' ? 'mean' : 'halfSum',
       lambdaOrt: str(c.loss?.lambdaOrt, '0'),
@@ -187,14 +174,6 @@ function mergeDefaults(input: Record<string, unknown>): Record<string, unknown> 
     loss: { ...d.loss, ...(i.loss ?? {}) },
     training: { ...d.training, ...(i.training ?? {}) },
   };
-}
-
-/** "12" -> 12, "1e-4" -> 0.0001; text that is not a finite number stays text so the schema names the field. */
-export function toNumber(s: string): number | string {
-  const t = s.trim();
-  if (t === '') return '';
-  const n = Number(t);
-  return Number.isFinite(n) ? n : s;
 }
 
 const optionalNumber = (s: string): number | string | undefined => (s.trim() === '' ? undefined : toNumber(s));
@@ -248,14 +227,10 @@ export function formToInput(f: FormState): Record<string, unknown> {
     seed: toNumber(f.seed),
     data: { source, scale: f.data.scale },
     network: {
-      layers: f.layers.map((l) => ({
-        units: toNumber(l.units),
-        activation: l.activation,
-        batchNorm: l.batchNorm,
-        lambda: toNumber(l.lambda),
-      })),
+      layers: f.layers.map(layerFormToInput),
     },
     loss: { reduction: f.loss.reduction, lambdaOrt: toNumber(f.loss.lambdaOrt), referenceQuirks: f.loss.referenceQuirks },
+    ...(f.kept.init !== undefined ? { init: f.kept.init } : {}),
     training,
   };
 }
@@ -282,7 +257,12 @@ function inPanelWords(message: string, dataKind: string): string {
     .replace(/\b(?:loss|training|network|data)\.[\w.]+/g, (p) => `'${fieldLabel(p, dataKind)}'`);
 }
 
-export function validateForm(f: FormState): Validation {
+/**
+ * Checks the form as Start would: the schema, then (given the data's shape)
+ * each layer's geometry, whose one-line reason is keyed by its row
+ * ("network.layers.2"), so the editor flags the row before Start.
+ */
+export function validateForm(f: FormState, input: FeatureShape | null = inputShapeOf(f)): Validation {
   const issues: FieldIssue[] = [];
   const add = (path: string, message: (label: string) => string) => {
     const label = fieldLabel(path, f.data.kind);
@@ -295,6 +275,9 @@ export function validateForm(f: FormState): Validation {
   if (!r.success) {
     for (const issue of r.error.issues) add(issue.path.map(String).join('.'), (label) => inPanelWords(issueMessage(issue, label), f.data.kind));
   }
+  layerShapes(f.layers, input).forEach((row, k) => {
+    if (row?.error) add(`network.layers.${k}`, () => row.error);
+  });
   const errors: Record<string, string> = {};
   for (const i of issues) if (!(i.path in errors)) errors[i.path] = i.message;
   if (issues.length === 0 && r.success) return { ok: true, config: r.data, errors, issues };
@@ -307,13 +290,7 @@ export function validateForm(f: FormState): Validation {
 export function addLayer(f: FormState, at?: number, units = '64'): LayerForm {
   const index = at ?? Math.max(0, f.layers.length - 1);
   const prev = f.layers[index - 1] ?? f.layers[index];
-  const layer: LayerForm = {
-    key: newLayerKey(),
-    units,
-    activation: 'relu',
-    batchNorm: prev?.batchNorm ?? false,
-    lambda: prev?.lambda ?? '0',
-  };
+  const layer = blankLayer('dense', { units, batchNorm: prev?.batchNorm ?? false, lambda: prev?.lambda ?? '0' });
   f.layers.splice(index, 0, layer);
   return layer;
 }
@@ -388,12 +365,39 @@ export function applyMnistPair(f: FormState): void {
   f.data.mnist.testPerClass = '1';
 }
 
-/** Input length of the network implied by the data choice, when it is known before loading. */
-export function inputSizeOf(f: FormState): number | null {
-  if (f.data.kind === 'mnist') return 784;
+/** The network's input shape implied by the data choice ([C, H, W]): built-in sets are grey; a folder's is what the engine read from it (`folder`, null until known). */
+export function inputShapeOf(f: FormState, folder: FeatureShape | null = null): FeatureShape | null {
+  if (f.data.kind === 'mnist') return [1, 28, 28];
   if (f.data.kind === 'peak') {
     const s = Number(f.data.peak.size);
-    return Number.isInteger(s) && s > 0 ? s * s : null;
+    return Number.isInteger(s) && s > 0 ? [1, s, s] : null;
   }
-  return null;
+  return folder;
+}
+
+/** The kept sections in words, one line each, for the panel. */
+export function keptLines(k: KeptSections): { key: keyof KeptSections; text: string }[] {
+  const i = k.init as { fromRun?: string; step?: number; layers?: number[]; freeze?: number[] } | undefined;
+  if (!i) return [];
+  const parts = [
+    `start from run ${i.fromRun}${i.step !== undefined ? ` at step ${i.step}` : ''}`,
+    ...(i.layers ? [`layers ${i.layers.join(', ')} copied`] : []),
+    ...(i.freeze?.length ? [`layers ${i.freeze.join(', ')} frozen`] : []),
+  ];
+  return [{ key: 'init', text: parts.join(', ') }];
+}
+
+/**
+ * A form saved by an earlier version, brought to today's shape where that is
+ * only new fields: layer rows from before layer types are dense rows, a form
+ * without kept sections keeps none. Anything else is left as it is (and then
+ * not restored).
+ */
+export function upgradeSavedForm(saved: unknown): unknown {
+  if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) return saved;
+  const f = saved as Record<string, unknown>;
+  const layers = Array.isArray(f.layers)
+    ? f.layers.map((l) => (l !== null && typeof l === 'object' && !Array.isArray(l) ? { ...blankLayer('dense'), ...(l as object) } : l))
+    : f.layers;
+  return { ...f, layers, kept: f.kept ?? {} };
 }

@@ -1,23 +1,26 @@
-// Contrast stretch of a grey image for display: its darkest pixel to black,
+// Contrast stretch of a grey or colour image for display: its darkest pixel to black,
 // its brightest to white. The Std and Ort runs' reconstructions are nearly
 // black on the fixed 0-255 scale; stretched, their structure shows. The
 // stored images are untouched; the range each was stretched from is shown.
 
-/** Remaps RGBA pixels in place (from the red channel: the images are grey) so that min → 0 and max → 255; returns the range. */
+/**
+ * Remaps RGBA pixels in place so that the darkest channel value goes to 0 and
+ * the brightest to 255, the same map for R, G and B (a grey image stays grey,
+ * a colour one keeps its hues); returns the range.
+ */
 export function stretchPixels(data: Uint8ClampedArray): { min: number; max: number } {
   let min = 255;
   let max = 0;
   for (let i = 0; i < data.length; i += 4) {
-    const v = data[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
+    for (let c = i; c < i + 3; c++) {
+      const v = data[c]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
   if (max > min) {
     const k = 255 / (max - min);
-    for (let i = 0; i < data.length; i += 4) {
-      const v = Math.round((data[i]! - min) * k);
-      data[i] = data[i + 1] = data[i + 2] = v;
-    }
+    for (let i = 0; i < data.length; i += 4) for (let c = i; c < i + 3; c++) data[c] = Math.round((data[c]! - min) * k);
   }
   return { min, max };
 }

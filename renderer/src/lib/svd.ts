@@ -3,6 +3,9 @@
 // vectors drawn as pixels (the same diverging map as the engine's images).
 import type { SvdView } from '../../../electron/contract/contract';
 import { divergingColour } from '../../../electron/engine/svd/diverging';
+import type { LayerConfig, RunConfig } from '../../../electron/engine/config/schema';
+import { layerLabel } from '../../../electron/engine/config/layerNotation';
+import { hasKernels } from '../../../electron/engine/model/geometry';
 
 /** Order of the singular-vector images: by σ (descending or ascending) or by share of the data's energy. */
 export type SvdSort = 'sigma' | 'sigma-asc' | 'alignment';
@@ -118,4 +121,39 @@ export function sharedSigmaRange(spectra: readonly ArrayLike<number>[]): { min: 
       }
     }
   return max > 0 ? { min, max } : null;
+}
+
+/** What a layer's input-space singular vectors are: filters (k x k x c_in) for kernels, images of the data for a dense first layer. */
+export interface VectorKind {
+  filters: boolean;
+  /** "filters 3 x 3 x 1" or "input images 28 x 28". */
+  label: string;
+  /** Display pixels per value at zoom 1: a 3x3 filter drawn as large as a 28x28 image would be. */
+  magnify: number;
+}
+
+/** The display size a tile's image is magnified to (filters as large as an image of the data would be). */
+const IMAGE_SIDE = 28;
+
+export function vectorKind(layer: LayerConfig | undefined, image: { height: number; width: number }): VectorKind {
+  if (layer && hasKernels(layer)) {
+    const k = image.height;
+    const channels = Math.max(1, Math.round(image.width / k));
+    return { filters: true, label: `filters ${k} x ${k} x ${channels}`, magnify: Math.max(1, Math.floor(IMAGE_SIDE / k)) };
+  }
+  return { filters: false, label: `input images ${image.height} x ${image.width}`, magnify: 1 };
+}
+
+/** The layers an SVD can be taken of in every run shown: those with weights (pooling has none), labelled by their short notation. */
+export function svdLayers(configs: readonly RunConfig[]): { index: number; label: string }[] {
+  if (configs.length === 0) return [{ index: 0, label: '1 (input layer)' }];
+  const n = Math.min(...configs.map((c) => c.network.layers.length));
+  const out: { index: number; label: string }[] = [];
+  for (let k = 0; k < n; k++) {
+    const layers = configs.map((c) => c.network.layers[k]!);
+    if (layers.some((l) => l.type === 'pool')) continue;
+    const labels = [...new Set(layers.map(layerLabel))];
+    out.push({ index: k, label: `${k + 1} (${labels.join(' / ')}${k === 0 ? ', input layer' : ''})` });
+  }
+  return out;
 }

@@ -106,6 +106,34 @@ describe('engine service', () => {
     expect(svd1.singularValues).toHaveLength(2);
   });
 
+  it("serves a conv run's reconstructed feature maps as channel grids per layer, and reads a data source's shape", async () => {
+    service = createEngineService({ workspace: tempDir(), mode: 'browser' });
+    const { finished } = collect(service);
+    const conv: RunConfigInput = {
+      ...config(10, 'cnn'),
+      data: { source: { kind: 'peak', trainPerClass: 4, testPerClass: 2, size: 16 }, scale: 'unit' },
+      network: {
+        layers: [
+          { type: 'conv', filters: 4, kernel: 3, stride: 2, padding: 1, lambda: 0.1 },
+          { type: 'conv', filters: 3, kernel: 3, stride: 2, padding: 1, lambda: 0.1 },
+          { units: 2, activation: 'linear', lambda: 0.1 },
+        ],
+      },
+    };
+    const { id } = await call(service, 'runs.start', { config: conv });
+    expect(await finished(id)).toBe('completed');
+    const back = await call(service, 'runs.backward', { id, step: 10 });
+    // Layer 1 (0-based) takes layer 0's 4 x 8 x 8 maps, the dense layer 2 layer 1's 3 x 4 x 4 (flattened); the input's are the backward images.
+    expect(back.features.map((f) => [f.layer, f.shape, f.images])).toEqual([
+      [1, [4, 8, 8], [`runs/${id}/backward/0000010/layer1-0.png`, `runs/${id}/backward/0000010/layer1-1.png`]],
+      [2, [3, 4, 4], [`runs/${id}/backward/0000010/layer2-0.png`, `runs/${id}/backward/0000010/layer2-1.png`]],
+    ]);
+    const grid = PNG.sync.read(fs.readFileSync(path.join(service.workspace, back.features[0]!.images[1]!)));
+    expect([grid.width, grid.height]).toEqual([4 * 8 + 3, 8]);
+    expect(await call(service, 'data.shape', { source: { kind: 'peak', size: 20 } })).toEqual({ shape: [1, 20, 20], classes: 2 });
+    await expect(call(service, 'data.shape', { source: { kind: 'folder', path: path.join(service.workspace, 'nope') } })).rejects.toThrow(/nope/);
+  });
+
   it('queues runs one at a time and cancels queued and running runs', async () => {
     service = createEngineService({ workspace: tempDir(), mode: 'browser' });
     const { finished } = collect(service);

@@ -8,6 +8,7 @@ import {
   applyRegularizer,
   configToForm,
   defaultForm,
+  inputShapeOf,
   moveLayer,
   regularizerOf,
   removeLayer,
@@ -18,10 +19,22 @@ import {
   type Regularizer,
 } from '../form';
 import { errorMessage } from '../../../../electron/engine/util/errorMessage';
+import type { FeatureShape } from '../../../../electron/engine/model/geometry';
+
+/** What the engine read of an image folder: its images' shape, or why it could not. */
+export interface FolderShape {
+  path: string;
+  shape: FeatureShape | null;
+  error: string | null;
+}
 
 export class ExperimentStore {
   form = $state<FormState>(defaultForm());
-  validation = $derived(validateForm(this.form));
+  /** The last image folder the engine read (data.shape); its shape counts while the form names that folder. */
+  folder = $state<FolderShape | null>(null);
+  /** The network's input shape: built-in data from the form, a folder's from the engine once read. */
+  inputShape = $derived(inputShapeOf(this.form, this.folder && this.folder.path === this.form.data.folder.path.trim() ? this.folder.shape : null));
+  validation = $derived(validateForm(this.form, this.inputShape));
   regularizer = $derived(regularizerOf(this.form));
   presets = $state<Preset[]>([]);
   presetsError = $state<string | null>(null);
@@ -43,6 +56,19 @@ export class ExperimentStore {
       this.presetsError = null;
     } catch (e) {
       this.presetsError = errorMessage(e);
+    }
+  }
+
+  /** Reads the named image folder's shape through the engine (it loads the folder on a worker thread); a later path wins. */
+  async readFolderShape(): Promise<void> {
+    const path = this.form.data.folder.path.trim();
+    if (this.form.data.kind !== 'folder' || path === '' || this.folder?.path === path) return;
+    this.folder = { path, shape: null, error: null };
+    try {
+      const r = await this.api.call('data.shape', { source: { kind: 'folder', path } });
+      if (this.folder?.path === path) this.folder = { path, shape: r.shape, error: null };
+    } catch (e) {
+      if (this.folder?.path === path) this.folder = { path, shape: null, error: errorMessage(e) };
     }
   }
 

@@ -5,7 +5,7 @@
 // only where it has the shape of today's forms (an older app's state is left
 // out, not half-applied).
 import type { EngineApi } from '../../../../electron/contract/contract';
-import { defaultForm, newLayerKey, type FormState } from '../form';
+import { defaultForm, newLayerKey, upgradeSavedForm, type FormState } from '../form';
 import { defaultSweepForm, type SweepFormState } from '../sweepForm';
 
 export const SESSION_VERSION = 1;
@@ -51,8 +51,9 @@ export function snapshot(app: SessionHost): Session {
 /** Puts back what a saved session holds, each part only if it has today's shape; run ids only of runs that exist. */
 export function restore(app: SessionHost, saved: Record<string, unknown> | null, runIds: ReadonlySet<string>): void {
   if (!saved || saved.v !== SESSION_VERSION) return;
-  if (sameShape(saved.form, defaultForm())) {
-    const form = structuredClone(saved.form) as FormState;
+  const savedForm = upgradeSavedForm(saved.form);
+  if (sameShape(savedForm, defaultForm())) {
+    const form = structuredClone(savedForm) as FormState;
     // Keys are only for keyed rendering: new ones, so that layers added later never share one.
     for (const l of form.layers) l.key = newLayerKey();
     app.experiment.form = form;
