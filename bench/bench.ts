@@ -1,6 +1,7 @@
 // npm run bench: training and SVD speed per backend, tensor counts, memory,
 // event-loop lag of the UI-serving process while the engine validates a large
-// data set and trains W2, listing 1,000 runs, and the wall time of `racecar
+// data set and trains W2, listing 1,000 runs, the same lag with 10,000 runs
+// while a client pages through them, and the wall time of `racecar
 // reproduce`. Prints a table and writes bench-results.json.
 // Speed is stated against tuned PyTorch-CPU measured side by side: when
 // ../shared/bench/run_reference.sh can run (python3-torch installed) it runs
@@ -24,6 +25,7 @@ import { Rng } from '../electron/engine/util/rng';
 import type { RunConfigInput } from '../electron/engine/config/schema';
 import { benchServeLag } from './serveLag';
 import { benchListRuns } from './listRuns';
+import { benchLargeWorkspace, type LargeWorkspaceResult } from './largeWorkspace';
 import { describeProcessor, processor } from './processor';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -218,6 +220,9 @@ async function benchOnnxThreads() {
   return out;
 }
 
+export const largeWorkspaceLine = (b: LargeWorkspaceResult): string =>
+  `UI process event-loop lag with ${b.runs} runs, a client paging through them (${b.pages} pages, ${b.firstPageMs.length} times): p50 ${b.p50Ms.toFixed(2)} ms  p99 ${b.p99Ms.toFixed(2)} ms  max ${b.maxMs.toFixed(1)} ms (goal p99 < 20 ms); first page in ${median(b.firstPageMs).toFixed(0)} ms, all in ${median(b.allPagesMs).toFixed(0)} ms (median)`;
+
 const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(b) ? ` (${(a / b).toFixed(2)}x torch)` : '');
 
 async function main() {
@@ -225,6 +230,7 @@ async function main() {
   if (mode === '--backend') return console.log(JSON.stringify(await benchBackend(arg, process.argv.includes('--quick'))));
   if (mode === '--lag') return console.log(JSON.stringify(await benchServeLag(path.join(__dirname, '..', 'renderer'), W2())));
   if (mode === '--list') return console.log(JSON.stringify(await benchListRuns(W1(10))));
+  if (mode === '--big') return console.log(JSON.stringify(await benchLargeWorkspace(path.join(__dirname, '..', 'renderer'), W1(10), Number(arg ?? 10_000))));
   if (mode === '--svd') return console.log(JSON.stringify(benchSvd()));
   const skipReproduce = process.argv.includes('--no-reproduce');
   const skipThreads = process.argv.includes('--no-threads');
@@ -267,6 +273,8 @@ async function main() {
   results.eventLoopLag = await runChild(['--lag']);
   console.error('bench: listing 1,000 runs ...');
   results.listRuns = await runChild(['--list']);
+  console.error('bench: event-loop lag of the UI-serving process with 10,000 runs, a client paging through them ...');
+  results.largeWorkspace = await runChild(['--big', '10000']);
   if (!skipReproduce) {
     console.error('bench: racecar reproduce ...');
     results.reproduce = benchReproduce();
@@ -312,6 +320,7 @@ async function main() {
   );
   const list = results.listRuns as { runs: number; medianMs: number; maxMs: number };
   console.log(`listing ${list.runs} runs: median ${list.medianMs.toFixed(0)} ms, max ${list.maxMs.toFixed(0)} ms`);
+  console.log(largeWorkspaceLine(results.largeWorkspace as LargeWorkspaceResult));
   if (results.reproduce) {
     const r = results.reproduce as { wallSeconds: number; ok: boolean };
     console.log(`racecar reproduce: ${r.wallSeconds.toFixed(1)} s${r.ok ? '' : ' (FAILED)'}`);

@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunStore } from '../engine/store/runStore';
-import { ensurePointFile, logsDir, needsRun, readSweep, sweepDir, sweepStatus, type SweepStatus } from '../engine/sweep/sweepStore';
+import type { RunRecord } from '../engine/types';
+import { clearAppCancel, ensurePointFile, logsDir, needsRun, readSweep, sweepDir, sweepStatus, type SweepStatus } from '../engine/sweep/sweepStore';
 import { compiledScript } from '../engine/util/compiled';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { makeDirs } from '../engine/util/makeDirs';
@@ -83,6 +84,8 @@ export async function runSweepLocal(o: LocalSweepOptions): Promise<SweepStatus> 
     lockPath(o.workspace, o.sweepId),
     JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() } satisfies LocalLock),
   );
+  // An app sweep cancelled before some points started: those are run now, not cancelled.
+  clearAppCancel(o.workspace, o.sweepId);
 
   const start = sweepStatus(store, sweep, points);
   const todo = start.points.filter(needsRun).map((p) => p.index);
@@ -176,12 +179,17 @@ export async function runSweepLocal(o: LocalSweepOptions): Promise<SweepStatus> 
  * process of the sweep on this machine is asked to stop (SIGTERM: the run ends
  * as cancelled, with a checkpoint of the state reached).
  */
-export function cancelSweepLocal(workspace: string, sweepId: string, skip: ReadonlySet<string> = new Set()): { driver: number | null; runs: string[] } {
+export function cancelSweepLocal(
+  workspace: string,
+  sweepId: string,
+  skip: ReadonlySet<string> = new Set(),
+  /** The workspace's runs, where the caller has just listed them. */
+  listed: readonly RunRecord[] = new RunStore(workspace).list().runs,
+): { driver: number | null; runs: string[] } {
   const driver = liveLocalDriver(workspace, sweepId);
   if (driver !== null) process.kill(driver, 'SIGTERM');
-  const store = new RunStore(workspace);
   const runs: string[] = [];
-  for (const r of store.list().runs) {
+  for (const r of listed) {
     if (r.sweep?.id !== sweepId || skip.has(r.id) || r.status !== 'running' || r.pid === undefined || r.host !== os.hostname() || r.pid === process.pid)
       continue;
     try {

@@ -10,7 +10,17 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunStore } from '../engine/store/runStore';
-import { ensurePointFile, needsRun, pointsDir, readSweep, slurmDir, sweepStatus, type ExternalPointState, type SweepStatus } from '../engine/sweep/sweepStore';
+import {
+  clearAppCancel,
+  ensurePointFile,
+  needsRun,
+  pointsDir,
+  readSweep,
+  slurmDir,
+  sweepStatus,
+  type ExternalPointState,
+  type SweepStatus,
+} from '../engine/sweep/sweepStore';
 import { slug } from '../engine/store/layout';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { makeDirs } from '../engine/util/makeDirs';
@@ -184,6 +194,7 @@ export async function submitSweepSlurm(workspace: string, sweepId: string, o: Sl
   const jobId = parsableJobId(out);
   if (jobId === null) throw new SlurmError(`sbatch printed no job id (got ${JSON.stringify(out.trim().slice(0, 80))})`);
   writeJobs(workspace, sweepId, [...jobs, { jobId, indices, script, submittedAt: new Date().toISOString() }]);
+  clearAppCancel(workspace, sweepId);
   // Submitted and recorded: a status Slurm cannot give now says so instead of failing the submit.
   const after = await slurmSweepStatus(workspace, sweepId);
   return { jobId, indices, status: { ...after, notes: [...notes, ...after.notes] } };

@@ -1,6 +1,7 @@
 // The engine behind the contract: the run store, a queue of runs each trained
 // in a training process of its own (one at a time; sweep points and the
-// reference runs of a reproduction as many at once as fit the cores), and SVDs
+// reference runs of a reproduction as many at once as fit the cores; a sweep
+// point waits as its sweep and index and gets its run folder when it starts), and SVDs
 // and figure-bundle exports on worker threads, each kind one at a time
 // (threadJobs.ts). It runs in the engine process
 // (engineProcess.ts), never in the process that serves the UI, and knows
@@ -25,9 +26,10 @@ import { loadUiState, saveUiState } from '../engine/store/uiState';
 import { backwardPath, featurePath, timeStamp, workspaceRef } from '../engine/store/layout';
 import { imageShape } from '../engine/data/dataset';
 import { netGeometry } from '../engine/model/geometry';
-import { prepareRun, resumePlan } from '../engine/train/trainer';
-import { datasetLoader } from '../engine/data/load';
+import { resumePlan } from '../engine/train/trainer';
+import { errorMessage } from '../engine/util/errorMessage';
 import type { RunRecord, SweepTag, TrainEvent } from '../engine/types';
+import { sweepPoint, type SweepSpec } from '../engine/sweep/spec';
 import type { RunConfig } from '../engine/config/schema';
 import { SweepHandlers } from './sweeps';
 import { StudyRunner } from './studies';
@@ -37,7 +39,7 @@ import { FIGURE_NAMES } from '../export/options';
 import type { SpawnTraining, TrainingHandle } from './trainingProtocol';
 import { forkTrainingProcess } from './forkTrainingProcess';
 import { ThreadJobs } from './threadJobs';
-import type { PrepareThreadResult } from './prepareThread';
+import type { PrepareManyResult, PrepareThreadResult } from './prepareThread';
 import type { DataShapeThreadResult } from './dataShapeThread';
 import type { StatsThreadResult } from './statsThread';
 import { callThread } from './threadCall';
@@ -62,6 +64,26 @@ interface PendingEdit {
   timer: NodeJS.Timeout;
 }
 
+/** A run in the queue (its folder exists, status queued). */
+interface QueuedRun {
+  id: string;
+  /** May train beside others (the reference runs of a reproduction), up to maxParallel. */
+  parallel: boolean;
+  /** Continue from the last checkpoint. */
+  resume?: boolean;
+}
+
+/** A sweep point in the queue: no run folder until it starts (its config is built again from the sweep then). */
+interface QueuedPoint {
+  point: SweepTag;
+  spec: SweepSpec;
+  totalSteps: number;
+  parallel: true;
+}
+
+type Queued = QueuedRun | QueuedPoint;
+const isRun = (q: Queued): q is QueuedRun => 'id' in q;
+
 interface Active {
   id: string;
   training: TrainingHandle;
@@ -73,12 +95,14 @@ interface Active {
   edits: Map<number, PendingEdit>;
 }
 
+/** How long a listing serves the next pages of runs.list when this engine changed nothing. */
+const LISTING_MS = 1000;
+
 export class EngineService implements EngineHandler {
   private store: RunStore;
   private readonly events = new EventEmitter();
-  /** Runs waiting for a training process (their configs are in the store); `resume`: continue from the last checkpoint. */
-  /** parallel: may train beside others (sweep points, the reference runs of a reproduction), up to maxParallel. */
-  private readonly queue: { id: string; parallel: boolean; resume?: boolean }[] = [];
+  /** Runs and sweep points waiting for a training process, in order. */
+  private queue: Queued[] = [];
   private readonly active = new Map<string, Active>();
   private readonly sweeps: SweepHandlers;
   private readonly studies: StudyRunner;
@@ -98,14 +122,23 @@ export class EngineService implements EngineHandler {
     this.recoverQueued();
     this.studies = new StudyRunner({
       store: () => this.store,
-      enqueue: (config, totalSteps) => this.enqueue(config, totalSteps, undefined, true),
+      enqueue: (config, totalSteps) => this.enqueue(config, totalSteps, true),
       ended: (e) => this.emit({ type: 'study', ...e }),
     });
     this.sweeps = new SweepHandlers({
       store: () => this.store,
-      enqueue: (config, totalSteps, tag) => this.enqueue(config, totalSteps, tag),
+      enqueuePoints: (sweep, points) => {
+        for (const p of points) this.queue.push({ point: { id: sweep.id, point: p.index }, spec: sweep, totalSteps: p.totalSteps, parallel: true });
+        this.pump();
+      },
+      queuedPoints: (id) => new Set(this.queue.flatMap((q) => (!isRun(q) && q.point.id === id ? [q.point.point] : []))),
+      dropPoints: (id) => {
+        const before = this.queue.length;
+        this.queue = this.queue.filter((q) => isRun(q) || q.point.id !== id);
+        return before - this.queue.length;
+      },
       cancelRun: (id) => {
-        if (!this.queue.some((q) => q.id === id) && !this.active.has(id)) return false;
+        if (!this.queuedRun(id) && !this.active.has(id)) return false;
         this.cancel(id);
         return true;
       },
@@ -113,13 +146,22 @@ export class EngineService implements EngineHandler {
     });
   }
 
-  /** A run in the queue; sweep points and reference runs being reproduced may train several at once. */
-  private enqueue(config: RunConfig, totalSteps: number, sweep?: SweepTag, parallel = !!sweep): string {
+  /** A run in the queue; reference runs being reproduced may train several at once. */
+  private enqueue(config: RunConfig, totalSteps: number, parallel = false): string {
+    const id = this.createQueuedRun(config, totalSteps);
+    this.queue.push({ id, parallel });
+    this.pump();
+    return id;
+  }
+
+  private createQueuedRun(config: RunConfig, totalSteps: number, sweep?: SweepTag): string {
     const rec = this.store.createRun(config, { totalSteps, backend: null, versions: {}, ...(sweep ? { sweep } : {}) });
     this.store.updateRun(rec.id, { status: 'queued', ...thisProcessAsOwner() });
-    this.queue.push({ id: rec.id, parallel });
-    this.pump();
     return rec.id;
+  }
+
+  private queuedRun(id: string): boolean {
+    return this.queue.some((q) => isRun(q) && q.id === id);
   }
 
   get workspace(): string {
@@ -132,7 +174,19 @@ export class EngineService implements EngineHandler {
   }
 
   private emit(e: EngineEvent): void {
+    // Anything this engine changes shows in the next listing at once.
+    this.listing = null;
     this.events.emit('event', e);
+  }
+
+  /** The last listing, shared by the pages a client asks for one after another (10,000 runs are 20 pages). */
+  private listing: { at: number; list: ReturnType<RunStore['list']> } | null = null;
+
+  /** Runs written by other processes (the CLI, a cluster) show within LISTING_MS. */
+  private list(): ReturnType<RunStore['list']> {
+    const now = Date.now();
+    if (!this.listing || now - this.listing.at > LISTING_MS) this.listing = { at: now, list: this.store.list() };
+    return this.listing.list;
   }
 
   /** Runs queued by a process that is gone never started: mark them as interrupted. */
@@ -159,10 +213,10 @@ export class EngineService implements EngineHandler {
     'presets.list': () => ({ presets: PRESETS.map((r) => ({ id: r.id, label: r.label, description: r.description, config: r.config })) }),
     'runs.list': ({ offset = 0, limit }) => {
       // run.json alone: each run's writer keeps its latest evaluation there.
-      const { runs, problems } = this.store.list();
+      const { runs, problems } = this.list();
       const page = runs.slice(offset, limit === undefined ? undefined : offset + limit);
       const summaries: RunSummary[] = page.map((run) => ({ run, last: run.last ?? null }));
-      return { runs: summaries, total: runs.length, problems, queue: this.queue.map((q) => q.id) };
+      return { runs: summaries, total: runs.length, problems, queue: this.queue.flatMap((q) => (isRun(q) ? [q.id] : [])) };
     },
     'runs.get': ({ id }) => ({ run: this.store.get(id), metrics: this.store.readMetrics(id) }),
     'runs.infoPlane': ({ ids }) => ({ runs: ids.map((id) => (this.store.get(id), { id, evaluations: infoPlaneEvaluations(this.store.readMetrics(id)) })) }),
@@ -172,11 +226,11 @@ export class EngineService implements EngineHandler {
       if (!r.ok) throw new Error(r.error);
       return { shape: r.shape, classes: r.classes };
     },
-    'reproduce.start': () => {
-      // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists.
-      const load = datasetLoader(); // the six share two data sets: each loaded once
-      const prepared = REFERENCE_RUNS.map((ref) => prepareRun(ref.config, load));
-      const ids = prepared.map((p) => this.enqueue(p.config, p.totalSteps, undefined, true));
+    'reproduce.start': async () => {
+      // The six reference runs, as `racecar reproduce` trains them: every config checked before a run folder exists, on a thread (as runs.validate).
+      const p = await callThread<PrepareManyResult>('prepareThread.js', { configs: REFERENCE_RUNS.map((ref) => ref.config) });
+      if (!p.ok) throw new Error(p.error);
+      const ids = p.runs.map((r) => this.enqueue(r.config, r.totalSteps, true));
       this.emit({ type: 'runs.changed' });
       return { ids };
     },
@@ -202,7 +256,7 @@ export class EngineService implements EngineHandler {
     'runs.resume': ({ id }) => {
       // A training process that has finished may still be exiting; it writes nothing more.
       const a = this.active.get(id);
-      if ((a && !a.finished) || this.queue.some((q) => q.id === id)) throw new Error(`run "${id}" is already queued or running`);
+      if ((a && !a.finished) || this.queuedRun(id)) throw new Error(`run "${id}" is already queued or running`);
       // Checked before it is queued: a cancelled or interrupted run with a checkpoint before its last step.
       const plan = resumePlan(this.store, id);
       this.store.updateRun(id, { status: 'queued', ...thisProcessAsOwner() });
@@ -213,7 +267,7 @@ export class EngineService implements EngineHandler {
     },
     'runs.delete': async ({ id }) => {
       const a = this.active.get(id);
-      if (this.queue.some((q) => q.id === id) || (a && !a.finished && a.cancelTimer === undefined))
+      if (this.queuedRun(id) || (a && !a.finished && a.cancelTimer === undefined))
         throw new Error(`run "${id}" is queued or running: cancel it before deleting it`);
       // Cancelled or finished, its training process is still ending (and writing): the delete waits for it.
       await a?.gone;
@@ -284,10 +338,10 @@ export class EngineService implements EngineHandler {
 
   /** Cancels a queued run at once, a running one through its training process (killed if it does not stop within the grace period). */
   private cancel(id: string): ResultOf<'runs.cancel'> {
-    const q = this.queue.findIndex((x) => x.id === id);
+    const q = this.queue.findIndex((x) => isRun(x) && x.id === id);
     if (q >= 0) {
-      const [item] = this.queue.splice(q, 1);
-      this.store.finishRun(id, 'cancelled', item!.resume ? 'cancelled before it resumed' : 'cancelled before it started');
+      const [item] = this.queue.splice(q, 1) as [QueuedRun];
+      this.store.finishRun(id, 'cancelled', item.resume ? 'cancelled before it resumed' : 'cancelled before it started');
       this.emit({ type: 'runs.changed' });
       this.studies.onFinished(id, 'cancelled');
       return { id, status: 'cancelled' as const };
@@ -337,8 +391,22 @@ export class EngineService implements EngineHandler {
       const next = this.queue[0]!;
       if (next.parallel ? this.active.size >= max : this.active.size > 0) return;
       this.queue.shift();
-      this.startTraining(next);
+      if (isRun(next)) this.startTraining(next);
+      else this.startPoint(next);
     }
+  }
+
+  /** A sweep point's run folder is made now, its config built again from the sweep (the worker thread checked it when the sweep was queued). */
+  private startPoint(p: QueuedPoint): void {
+    let id: string;
+    try {
+      id = this.createQueuedRun(sweepPoint(p.spec, p.point.point).config, p.totalSteps, p.point);
+    } catch (e) {
+      // E.g. a full disk: the point stays without a run (pending), and resuming the sweep starts it again.
+      console.error(`sweep ${p.point.id} point ${p.point.point}: cannot create its run: ${errorMessage(e)}`);
+      return;
+    }
+    this.startTraining({ id });
   }
 
   private startTraining(next: { id: string; resume?: boolean }): void {

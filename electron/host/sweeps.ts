@@ -1,38 +1,50 @@
 // The engine service's sweep channels. A sweep started from the app runs its
-// points through the service's run queue (as many at once as fit the cores);
-// sweeps started with `racecar sweep` (locally or on Slurm) show here too,
-// from their run folders and, for Slurm, squeue: the app can watch, resume
-// (in its own queue) and cancel them.
+// points through the service's run queue (as many at once as fit the cores):
+// a point waits there as its sweep and index and gets its run folder when it
+// starts, so 10,000 points cost no 10,000 folders up front; the points are
+// built and checked on a worker thread first. Sweeps started with `racecar
+// sweep` (locally or on Slurm) show here too, from their run folders and, for
+// Slurm, squeue: the app can watch, resume (in its own queue) and cancel them.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ResultOf, SweepExecutor, SweepSummary } from '../contract/contract';
-import type { RunConfig } from '../engine/config/schema';
 import type { SweepResults } from '../engine/sweep/metrics';
-import { axisLabel, expandSweep, parseSweepSpec, sweepAxes, type SweepPoint, type SweepSpec } from '../engine/sweep/spec';
-import { createSweep, listSweeps, needsRun, readSweep, sweepDir, sweepStatus, type ExternalPointState, type SweepStatus } from '../engine/sweep/sweepStore';
+import { axisLabel, parseSweepSpec, sweepAxes, sweepPointKeys, type PointKey, type SweepSpec } from '../engine/sweep/spec';
+import {
+  appMarkerPath,
+  appPointStates,
+  clearAppCancel,
+  createSweepFolder,
+  listSweeps,
+  needsRun,
+  readAppMarker,
+  readSavedSweep,
+  readSweepKeys,
+  sweepStatus,
+  writeAppMarker,
+  type ExternalPointState,
+  type SavedSweep,
+  type SweepStatus,
+} from '../engine/sweep/sweepStore';
 import type { RunStore } from '../engine/store/runStore';
-import { checkRun } from '../engine/train/trainer';
-import { datasetLoader } from '../engine/data/load';
-import type { SweepTag } from '../engine/types';
 import { compiledScript } from '../engine/util/compiled';
 import { cancelSweepLocal } from '../executors/local';
 import { cancelSweepSlurm, readSlurmJobs, slurmPointStatesOrNote } from '../executors/slurm';
-
-/** Points queued or cancelled between two turns of the event loop. */
-const CHUNK = 50;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+import type { PrepareSweepResult } from './prepareThread';
+import { callThread } from './threadCall';
 
 export interface SweepDeps {
   store: () => RunStore;
-  /** Queues a run of a sweep point; returns its id. */
-  enqueue: (config: RunConfig, totalSteps: number, tag: SweepTag) => string;
+  /** Queues points of a saved sweep; each gets its run folder when it starts. */
+  enqueuePoints: (sweep: SavedSweep, points: { index: number; totalSteps: number }[]) => void;
+  /** The sweep's points waiting in the service's queue (no run folder yet). */
+  queuedPoints: (id: string) => ReadonlySet<number>;
+  /** Takes the sweep's waiting points out of the queue; returns how many. */
+  dropPoints: (id: string) => number;
   /** Cancels a run queued or running in the service; false when it is not the service's. */
   cancelRun: (id: string) => boolean;
   changed: () => void;
 }
-
-const appMarker = (ws: string, id: string) => path.join(sweepDir(ws, id), 'app.json');
 
 export class SweepHandlers {
   constructor(private readonly deps: SweepDeps) {}
@@ -43,24 +55,32 @@ export class SweepHandlers {
 
   executorOf(id: string): SweepExecutor {
     if (readSlurmJobs(this.ws, id).length) return 'slurm';
-    return fs.existsSync(appMarker(this.ws, id)) ? 'app' : 'local';
+    return fs.existsSync(appMarkerPath(this.ws, id)) ? 'app' : 'local';
   }
 
-  private async external(id: string, executor = this.executorOf(id)): Promise<{ external: Map<number, ExternalPointState>; notes: string[] }> {
-    if (executor !== 'slurm') return { external: new Map(), notes: [] };
-    return slurmPointStatesOrNote(this.ws, id);
+  /** What the runs cannot say: points waiting in this service's queue, a cancel that came before points started, and Slurm's view. */
+  private async external(
+    id: string,
+    points: readonly PointKey[],
+    executor = this.executorOf(id),
+  ): Promise<{ external: Map<number, ExternalPointState>; notes: string[] }> {
+    const { external, notes } = executor === 'slurm' ? await slurmPointStatesOrNote(this.ws, id) : { external: appPointStates(this.ws, id, points), notes: [] };
+    for (const i of this.deps.queuedPoints(id)) external.set(i, { state: 'queued', detail: "waiting in the app's run queue" });
+    return { external, notes };
   }
 
   list(): ResultOf<'sweeps.list'> {
     const { sweeps, problems } = listSweeps(this.ws);
     const runs = this.deps.store().list().runs;
     const summaries: SweepSummary[] = sweeps.map((s) => {
-      const points = expandSweep(s);
+      const points = sweepPointKeys(s);
+      const external = appPointStates(this.ws, s.id, points);
+      for (const i of this.deps.queuedPoints(s.id)) external.set(i, { state: 'queued', detail: "waiting in the app's run queue" });
       const st = sweepStatus(
         this.deps.store(),
         s,
         points,
-        undefined,
+        external,
         runs.filter((r) => r.sweep?.id === s.id),
       );
       return {
@@ -78,9 +98,9 @@ export class SweepHandlers {
   }
 
   async get(id: string): Promise<ResultOf<'sweeps.get'>> {
-    const { sweep, points } = readSweep(this.ws, id);
+    const { sweep, points } = readSweepKeys(this.ws, id);
     const executor = this.executorOf(id);
-    const { external, notes } = await this.external(id, executor);
+    const { external, notes } = await this.external(id, points, executor);
     const status = sweepStatus(this.deps.store(), sweep, points, external);
     const results = await this.results(status);
     return {
@@ -104,75 +124,67 @@ export class SweepHandlers {
     });
   }
 
-  validate(spec: unknown): ResultOf<'sweeps.validate'> {
+  async validate(input: unknown): Promise<ResultOf<'sweeps.validate'>> {
+    let spec: SweepSpec;
     try {
-      const points = this.prepare(expandSweep(parseSweepSpec(spec)));
-      return { ok: true, points: points.length, keys: points.slice(0, 200).map((p) => p.point.key) };
+      spec = parseSweepSpec(input);
     } catch (e) {
       return { ok: false, error: (e as Error).message };
     }
+    const p = await this.prepare(spec);
+    return p.ok ? { ok: true, points: p.totalSteps.length, keys: p.keys } : p;
   }
 
-  /** Every point checked as a run would be (data set, output size, memory) before anything exists; the data set is loaded once. */
-  private prepare(points: SweepPoint[]): { point: SweepPoint; totalSteps: number }[] {
-    const load = datasetLoader();
-    return points.map((point) => {
-      try {
-        return { point, totalSteps: checkRun(point.config, load).totalSteps };
-      } catch (e) {
-        throw new Error(`sweep point ${point.index}${point.key ? ` (${point.key})` : ''}: ${(e as Error).message}`);
-      }
-    });
+  /** Every point built and checked as a run would be (data set, output size, memory) before anything exists, on a worker thread (10,000 points take a while). */
+  private prepare(spec: SweepSpec): Promise<PrepareSweepResult> {
+    return callThread<PrepareSweepResult>('prepareThread.js', { sweep: spec });
   }
 
-  /** Sweeps whose points are being queued now; a cancel stops the queuing. */
-  private readonly queuing = new Map<string, { cancelled: boolean }>();
-
-  /** Queues the points a few at a time: 10,000 run folders must not stall the engine for every client. `spec` was parsed by the contract (SweepSpecSchema). */
+  /** `spec` was parsed by the contract (SweepSpecSchema). The points are queued as indices: none has a run folder until it starts. */
   async start(spec: SweepSpec): Promise<ResultOf<'sweeps.start'>> {
-    const prepared = this.prepare(expandSweep(spec));
-    const { sweep } = createSweep(this.ws, spec);
-    fs.writeFileSync(appMarker(this.ws, sweep.id), `${JSON.stringify({ startedAt: new Date().toISOString() })}\n`);
-    const job = { cancelled: false };
-    this.queuing.set(sweep.id, job);
-    try {
-      for (const [i, { point, totalSteps }] of prepared.entries()) {
-        if (job.cancelled) break;
-        this.deps.enqueue(point.config, totalSteps, { id: sweep.id, point: point.index });
-        if (i % CHUNK === CHUNK - 1) await yieldToEventLoop();
-      }
-    } finally {
-      this.queuing.delete(sweep.id);
-      this.deps.changed();
-    }
-    return { id: sweep.id, points: prepared.length };
+    const prepared = await this.prepare(spec);
+    if (!prepared.ok) throw new Error(prepared.error);
+    const sweep = createSweepFolder(this.ws, spec);
+    writeAppMarker(this.ws, sweep.id, { startedAt: new Date().toISOString() });
+    this.deps.enqueuePoints(
+      sweep,
+      prepared.totalSteps.map((totalSteps, index) => ({ index, totalSteps })),
+    );
+    this.deps.changed();
+    return { id: sweep.id, points: prepared.totalSteps.length };
   }
 
   async resume(id: string): Promise<ResultOf<'sweeps.resume'>> {
-    const { sweep, points } = readSweep(this.ws, id);
-    const { external } = await this.external(id);
+    const { sweep, points } = readSweepKeys(this.ws, id);
+    const prepared = await this.prepare(sweep);
+    if (!prepared.ok) throw new Error(prepared.error);
+    // Read after the thread: points that started or were queued meanwhile are not queued twice.
+    const { external } = await this.external(id, points);
     const todo = sweepStatus(this.deps.store(), sweep, points, external).points.filter(needsRun);
-    const prepared = this.prepare(points);
-    for (const p of todo) this.deps.enqueue(points[p.index]!.config, prepared[p.index]!.totalSteps, { id, point: p.index });
+    clearAppCancel(this.ws, id);
+    this.deps.enqueuePoints(
+      sweep,
+      todo.map((p) => ({ index: p.index, totalSteps: prepared.totalSteps[p.index]! })),
+    );
     if (todo.length) this.deps.changed();
     return { id, queued: todo.length };
   }
 
   async cancel(id: string): Promise<ResultOf<'sweeps.cancel'>> {
-    readSweep(this.ws, id);
-    const starting = this.queuing.get(id);
-    if (starting) starting.cancelled = true;
+    readSavedSweep(this.ws, id);
+    // Waiting points leave the queue without a trace; the marker makes them read as cancelled, not pending.
+    let cancelled = this.deps.dropPoints(id);
+    const marker = readAppMarker(this.ws, id);
+    if (marker) writeAppMarker(this.ws, id, { ...marker, cancelledAt: new Date().toISOString() });
+    const runs = this.deps
+      .store()
+      .list()
+      .runs.filter((r) => r.sweep?.id === id);
     const mine = new Set<string>();
-    for (const r of this.deps.store().list().runs) {
-      if (r.sweep?.id === id && (r.status === 'queued' || r.status === 'running') && this.deps.cancelRun(r.id)) {
-        mine.add(r.id);
-        if (mine.size % CHUNK === 0) await yieldToEventLoop();
-      }
-    }
-    let cancelled = mine.size;
+    for (const r of runs) if ((r.status === 'queued' || r.status === 'running') && this.deps.cancelRun(r.id)) mine.add(r.id);
+    cancelled += mine.size;
     // Points run by racecar sweep on this machine, and Slurm jobs.
-    const local = cancelSweepLocal(this.ws, id, mine);
-    cancelled += local.runs.length;
+    cancelled += cancelSweepLocal(this.ws, id, mine, runs).runs.length;
     cancelled += (await cancelSweepSlurm(this.ws, id)).length;
     this.deps.changed();
     return { id, cancelled };

@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { parseRequest, type EngineEvent, type EngineHandler, type ResultOf } from '../contract/contract';
 import { oneLine } from '../contract/oneLine';
-import { DOWNLOADS_PREFIX, Downloads } from './downloads';
+import { DOWNLOADS_PREFIX, Downloads, type Download } from './downloads';
 import { FILES_PREFIX, resolveRendererFile, resolveWorkspaceFile, servedStream, type Served } from './servedFiles';
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -138,7 +138,13 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     const [rawPath, query = ''] = (req.url ?? '/').split('#')[0].split('?');
     if (rawPath.startsWith(DOWNLOADS_PREFIX)) {
       if (!tokenMatches(new URLSearchParams(query).get('token'), token)) return sendText(res, 401, 'unauthorized');
-      return sendDownload(req, res, downloads.get(rawPath.slice(DOWNLOADS_PREFIX.length)));
+      const d = await downloads.get(rawPath.slice(DOWNLOADS_PREFIX.length));
+      try {
+        return await sendDownload(req, res, d);
+      } finally {
+        // Idempotent: the stream closes the handle once it has been read.
+        if (d.ok) await d.handle.close().catch(() => {});
+      }
     }
     let served: Served;
     if (rawPath.startsWith(FILES_PREFIX)) {
@@ -201,7 +207,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
 
   const downloads = new Downloads();
 
-  async function sendDownload(req: http.IncomingMessage, res: http.ServerResponse, d: ReturnType<Downloads['get']>): Promise<void> {
+  async function sendDownload(req: http.IncomingMessage, res: http.ServerResponse, d: Download): Promise<void> {
     if (!d.ok) return sendText(res, d.status, d.message);
     const ascii = d.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
     res.writeHead(200, {
@@ -213,7 +219,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     });
     if (req.method === 'HEAD') return void res.end();
     await new Promise<void>((resolve) => {
-      const stream = fs.createReadStream(d.file);
+      const stream = servedStream(d);
       stream.on('error', () => (res.destroy(), resolve()));
       res.on('close', () => (stream.destroy(), resolve()));
       stream.pipe(res);
@@ -293,7 +299,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     if (parsed.channel === 'export.bundle') {
       // The page may be on another machine than the bundle: it gets a download too.
       const r = result as ResultOf<'export.bundle'>;
-      const download = downloads.add(r.out);
+      const download = await downloads.add(r.out);
       if (download) result = { ...r, download } satisfies ResultOf<'export.bundle'>;
     }
     send(ws, { kind: 'response', id, ok: true, result });

@@ -36,7 +36,7 @@ export type Served =
   { ok: true; handle: fs.promises.FileHandle; size: number; mtimeMs: number; contentType: string } | { ok: false; status: 400 | 403 | 404; message: string };
 
 /** Streams a served file from its opened handle (the file checked, not whatever its path names now); the stream closes the handle. */
-export function servedStream(served: Extract<Served, { ok: true }>): Readable {
+export function servedStream(served: { handle: fs.promises.FileHandle; size: number }): Readable {
   if (served.size === 0) {
     void served.handle.close();
     return Readable.from([]);
@@ -51,7 +51,7 @@ export function isInside(root: string, target: string): boolean {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 // Not following a final symlink, and not blocking on a FIFO planted under an image's name.
-const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
+export const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 const NOT_FOUND = { ok: false, status: 404, message: 'not found' } as const;
 const FORBIDDEN = { ok: false, status: 403, message: 'forbidden' } as const;
 

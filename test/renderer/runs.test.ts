@@ -2,7 +2,7 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { flushSync, tick } from 'svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RunSummary } from '../../electron/contract/contract';
+import { RUNS_PAGE, type RunSummary } from '../../electron/contract/contract';
 import { RunConfigSchema, type RunConfigInput } from '../../electron/engine/config/schema';
 import type { EvalRecord, RunRecord, RunStatus } from '../../electron/engine/types';
 import RunsView from '../../renderer/src/components/RunsView.svelte';
@@ -300,16 +300,16 @@ describe('Runs view', () => {
 
 describe('a large workspace', () => {
   it('loads the run list page by page, newest first, and has every run at the end', async () => {
-    const many: RunSummary[] = Array.from({ length: 1200 }, (_, i) => ({ run: { ...run(`r${i}`, 'completed', {}), id: `r${i}` }, last: null }));
+    const many: RunSummary[] = Array.from({ length: 2 * RUNS_PAGE + 100 }, (_, i) => ({ run: { ...run(`r${i}`, 'completed', {}), id: `r${i}` }, last: null }));
     const pages = fakeApi({
       'runs.list': ({ offset = 0, limit = many.length }) => ({ runs: many.slice(offset, offset + limit), total: many.length, problems: [], queue: [] }),
     });
     const store = new AppStore(pages).runs;
     await store.refresh();
     expect(pages.calls.map((c) => c.payload)).toEqual([
-      { offset: 0, limit: 500 },
-      { offset: 500, limit: 500 },
-      { offset: 1000, limit: 500 },
+      { offset: 0, limit: RUNS_PAGE },
+      { offset: RUNS_PAGE, limit: RUNS_PAGE },
+      { offset: 2 * RUNS_PAGE, limit: RUNS_PAGE },
     ]);
     expect(store.runs.map((s) => s.run.id)).toEqual(many.map((s) => s.run.id));
   });

@@ -514,7 +514,7 @@ export class RunStore {
   /** Validated before writing, so the store never produces a run.json that list() would reject. */
   private writeRecord(rec: RunRecord): RunRecord {
     const valid = parseRunRecord(rec);
-    writeFileAtomic(L.runJsonPath(this.workspace, valid.id), `${JSON.stringify(valid, null, 2)}\n`);
+    writeFileAtomic(L.runJsonPath(this.workspace, valid.id), recordText(valid));
     return valid;
   }
 
@@ -539,4 +539,11 @@ export class RunStore {
       throw e;
     }
   }
+}
+
+const recordText = (valid: RunRecord): string => `${JSON.stringify(valid, null, 2)}\n`;
+
+/** run.json's text for a record, validated as the store validates what it writes (e.g. for a bench filling a workspace fast). */
+export function runJsonText(rec: RunRecord): string {
+  return recordText(parseRunRecord(rec));
 }

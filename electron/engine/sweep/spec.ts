@@ -102,12 +102,15 @@ export type SweepSpecInput = z.input<typeof SweepSpecSchema>;
 export type SweepSpec = z.output<typeof SweepSpecSchema>;
 export type SweepFile = z.output<typeof SweepFileSchema>;
 
-export interface SweepPoint {
+export interface PointKey {
   index: number;
   /** The axis values of this point, in axis order. */
   values: Record<string, AxisValue>;
   /** e.g. `lambda=1e-6 seed=0`. */
   key: string;
+}
+
+export interface SweepPoint extends PointKey {
   config: RunConfig;
 }
 
@@ -209,33 +212,58 @@ function check(points: number): void {
   if (points === 0) throw new ConfigError('sweep has no points: give every axis at least one value');
 }
 
+/** The axis values of point `index`: a grid's last axis varies fastest, a list's points are as given. */
+function pointValues(spec: SweepSpec, index: number): Record<string, AxisValue> {
+  if (spec.mode === 'list') return { ...spec.points![index]! };
+  const out: Record<string, AxisValue> = {};
+  let rest = index;
+  for (let i = spec.axes.length - 1; i >= 0; i--) {
+    const vs = spec.axes[i]!.values;
+    out[spec.axes[i]!.param] = vs[rest % vs.length]!;
+    rest = Math.floor(rest / vs.length);
+  }
+  // In axis order, as the key names them.
+  return Object.fromEntries(spec.axes.map((a) => [a.param, out[a.param]!]));
+}
+
+/** 'layers' first, so per-layer lambdas apply to the swept layer list. */
+const order = (k: string) => (k === 'layers' ? 0 : 1);
+
+function buildPoint(spec: SweepSpec, index: number): SweepPoint {
+  const values = pointValues(spec, index);
+  const c = structuredClone(spec.base) as JsonTree;
+  const key = pointKey(values);
+  try {
+    for (const [k, v] of Object.entries(values).sort((a, b) => order(a[0]) - order(b[0]))) applyAxis(c, k as AxisParam, v);
+    const name = `${spec.name} ${key}`.trim().slice(0, 120);
+    c.name = name || spec.name;
+    return { index, values, key, config: parseRunConfig(c) };
+  } catch (e) {
+    throw new ConfigError(`sweep point ${index}${key ? ` (${key})` : ''}: ${(e as Error).message}`);
+  }
+}
+
 /** Every point of a sweep, each a validated run config. Throws ConfigError (naming the point) before anything runs. */
 export function expandSweep(spec: SweepSpec): SweepPoint[] {
-  check(countPoints(spec));
-  const combos: Record<string, AxisValue>[] = [];
-  if (spec.mode === 'list') combos.push(...(spec.points ?? []).map((p) => ({ ...p })));
-  else {
-    // Grid: the last axis varies fastest.
-    const rec = (i: number, acc: Record<string, AxisValue>) => {
-      if (i === spec.axes.length) return void combos.push({ ...acc });
-      const a = spec.axes[i]!;
-      for (const v of a.values) rec(i + 1, { ...acc, [a.param]: v });
-    };
-    rec(0, {});
-  }
-  // 'layers' first, so per-layer lambdas apply to the swept layer list.
-  const order = (k: string) => (k === 'layers' ? 0 : 1);
-  return combos.map((values, index) => {
-    const c = structuredClone(spec.base) as JsonTree;
-    const key = pointKey(values);
-    try {
-      for (const [k, v] of Object.entries(values).sort((a, b) => order(a[0]) - order(b[0]))) applyAxis(c, k as AxisParam, v);
-      const name = `${spec.name} ${key}`.trim().slice(0, 120);
-      c.name = name || spec.name;
-      return { index, values, key, config: parseRunConfig(c) };
-    } catch (e) {
-      throw new ConfigError(`sweep point ${index}${key ? ` (${key})` : ''}: ${(e as Error).message}`);
-    }
+  const n = countPoints(spec);
+  check(n);
+  return Array.from({ length: n }, (_, index) => buildPoint(spec, index));
+}
+
+/** One point, built alone (the app builds a point's config when it starts the point, not 10,000 at once). */
+export function sweepPoint(spec: SweepSpec, index: number): SweepPoint {
+  const n = countPoints(spec);
+  if (!Number.isInteger(index) || index < 0 || index >= n) throw new ConfigError(`sweep point ${index}: the sweep has points 0 to ${n - 1}`);
+  return buildPoint(spec, index);
+}
+
+/** Each point's index, values and key without building its config: what a status needs. */
+export function sweepPointKeys(spec: SweepSpec): PointKey[] {
+  const n = countPoints(spec);
+  check(n);
+  return Array.from({ length: n }, (_, index) => {
+    const values = pointValues(spec, index);
+    return { index, values, key: pointKey(values) };
   });
 }
 

@@ -2,7 +2,8 @@
 // spec, id, creation time), points/<index>.json (each point's run config with
 // its sweep tag: what `racecar train --config` reads on any machine; written
 // when an executor first runs the point, not 10,000 at creation) and the
-// executors' own files (logs/, slurm/). The runs themselves are normal runs
+// executors' own files (logs/, slurm/, claims/; app.json when the app queued
+// the points: they get their run folders as they start). The runs themselves are normal runs
 // in <workspace>/runs, tagged with the sweep and point; a point's status is
 // read from them, so it survives killed drivers, crashed nodes and restarts.
 import * as fs from 'node:fs';
@@ -15,7 +16,7 @@ import type { RunRecord, RunStatus, SweepTag } from '../types';
 import { claimFolder } from '../store/claimFolder';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { makeDirs } from '../util/makeDirs';
-import { SweepFileSchema, expandSweep, parseSweepSpec, type SweepFile, type SweepPoint, type SweepSpec } from './spec';
+import { SweepFileSchema, expandSweep, parseSweepSpec, sweepPointKeys, type PointKey, type SweepFile, type SweepPoint, type SweepSpec } from './spec';
 
 export interface SavedSweep extends SweepSpec {
   id: string;
@@ -64,6 +65,11 @@ export function pointFileJson(sweepId: string, p: SweepPoint): string {
 export function createSweep(workspace: string, input: unknown, now = new Date()): { sweep: SavedSweep; points: SweepPoint[] } {
   const spec = parseSweepSpec(input);
   const points = expandSweep(spec);
+  return { sweep: createSweepFolder(workspace, spec, now), points };
+}
+
+/** The sweep's folder and sweep.json, for a spec whose points the caller has validated (the app does so on a worker thread). */
+export function createSweepFolder(workspace: string, spec: SweepSpec, now = new Date()): SavedSweep {
   const root = sweepsDir(workspace);
   makeDirs(root);
   const { id, dir } = claimFolder(root, () => makeRunId(spec.name, now), `sweep "${spec.name}"`);
@@ -71,7 +77,7 @@ export function createSweep(workspace: string, input: unknown, now = new Date())
     const sweep: SavedSweep = { ...spec, id, createdAt: now.toISOString() };
     fs.mkdirSync(pointsDir(workspace, id));
     writeFileAtomic(sweepJsonPath(workspace, id), sweepFileJson(sweep));
-    return { sweep, points };
+    return sweep;
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -121,15 +127,63 @@ export function sweepExists(workspace: string, id: string): boolean {
   return isRunId(id) && fs.existsSync(sweepJsonPath(workspace, id));
 }
 
-/** A saved sweep and its points (expanded again from the spec: the same order and values as at creation). */
-export function readSweep(workspace: string, id: string): { sweep: SavedSweep; points: SweepPoint[] } {
+/** A saved sweep's spec, its points not built. */
+export function readSavedSweep(workspace: string, id: string): SavedSweep {
   const file = sweepJsonPath(workspace, id);
   if (!fs.existsSync(file)) throw new SweepNotFoundError(id, workspace);
   const f = readSweepFile(file);
   if (f.id !== id) throw new ConfigError(`sweep "${id}": sweep.json belongs to sweep "${String(f.id)}"`);
   const { id: _id, createdAt, ...spec } = f;
-  const sweep: SavedSweep = { ...parseSweepSpec(spec), id, createdAt: createdAt ?? new Date(0).toISOString() };
+  return { ...parseSweepSpec(spec), id, createdAt: createdAt ?? new Date(0).toISOString() };
+}
+
+/** A saved sweep and its points (expanded again from the spec: the same order and values as at creation). */
+export function readSweep(workspace: string, id: string): { sweep: SavedSweep; points: SweepPoint[] } {
+  const sweep = readSavedSweep(workspace, id);
   return { sweep, points: expandSweep(sweep) };
+}
+
+/** A saved sweep and its points' keys, no config built: enough for its status. */
+export function readSweepKeys(workspace: string, id: string): { sweep: SavedSweep; points: PointKey[] } {
+  const sweep = readSavedSweep(workspace, id);
+  return { sweep, points: sweepPointKeys(sweep) };
+}
+
+// ---- sweeps run by the app ----
+
+/** sweeps/<id>/app.json: the app queued the sweep's points (in its engine's memory: a point gets its run folder when it starts). */
+export interface AppSweepMarker {
+  startedAt: string;
+  /** The app's sweep was cancelled then: its points without a run never started. */
+  cancelledAt?: string;
+}
+
+export const appMarkerPath = (ws: string, id: string) => path.join(sweepDir(ws, id), 'app.json');
+
+export function readAppMarker(ws: string, id: string): AppSweepMarker | null {
+  try {
+    return JSON.parse(fs.readFileSync(appMarkerPath(ws, id), 'utf8')) as AppSweepMarker;
+  } catch {
+    return null;
+  }
+}
+
+export function writeAppMarker(ws: string, id: string, m: AppSweepMarker): void {
+  writeFileAtomic(appMarkerPath(ws, id), `${JSON.stringify(m)}\n`);
+}
+
+/** The sweep runs again (resumed in the app or by racecar sweep): its points without a run are no longer cancelled. */
+export function clearAppCancel(ws: string, id: string): void {
+  const m = readAppMarker(ws, id);
+  if (m?.cancelledAt) writeAppMarker(ws, id, { startedAt: m.startedAt });
+}
+
+/** What the app marker says of points that have no run: cancelled before they started, if the app's sweep was cancelled. */
+export function appPointStates(ws: string, id: string, points: readonly PointKey[]): Map<number, ExternalPointState> {
+  const cancelledAt = readAppMarker(ws, id)?.cancelledAt;
+  if (!cancelledAt) return new Map();
+  const st: ExternalPointState = { state: 'cancelled', detail: `cancelled before it started (sweep cancelled at ${cancelledAt})` };
+  return new Map(points.map((p) => [p.index, st]));
 }
 
 /** Saved sweeps, newest first; unreadable folders are reported, not thrown. */
@@ -146,7 +200,9 @@ export function listSweeps(workspace: string): { sweeps: SavedSweep[]; problems:
   for (const n of names.sort().reverse()) {
     if (!isRunId(n)) continue;
     try {
-      sweeps.push(readSweep(workspace, n).sweep);
+      const sweep = readSavedSweep(workspace, n);
+      sweepPointKeys(sweep); // a sweep whose points cannot be counted is a problem, as before
+      sweeps.push(sweep);
     } catch (e) {
       problems.push({ id: n, error: (e as Error).message });
     }
@@ -162,7 +218,7 @@ export type PointState = 'done' | 'running' | 'queued' | 'failed' | 'diverged' |
 export interface PointStatus {
   index: number;
   key: string;
-  values: SweepPoint['values'];
+  values: PointKey['values'];
   state: PointState;
   /** The run that represents the point (a completed one if any). */
   runId: string | null;
@@ -203,13 +259,14 @@ export function sweepRuns(store: RunStore, sweepId: string): RunRecord[] {
  * Status per point from the run folders, and from an executor for points whose
  * run does not say more. A completed run always wins; then a task in flight
  * (queued or running), a live run, the newest ended run, and last the
- * executor's view of a task that ended without a run.
+ * executor's view of a task that ended without a run (by default: the app's
+ * record of a cancel that came before the point started).
  */
 export function sweepStatus(
   store: RunStore,
   sweep: SavedSweep,
-  points: SweepPoint[],
-  external: Map<number, ExternalPointState> = new Map(),
+  points: readonly PointKey[],
+  external: Map<number, ExternalPointState> = appPointStates(store.workspace, sweep.id, points),
   runs: RunRecord[] = sweepRuns(store, sweep.id),
 ): SweepStatus {
   const byPoint = new Map<number, RunRecord[]>();

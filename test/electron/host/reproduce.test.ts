@@ -29,4 +29,15 @@ describe('reproduce.start', () => {
     expect(started.sort()).toEqual(ids.slice(0, 2).sort());
     for (const id of [...ids].reverse()) await service.handle('runs.cancel', { id }).catch(() => {});
   }, 120_000);
+
+  it('checks the six configs on a worker thread: a request sent after it is answered first', async () => {
+    service = createEngineService({ workspace: tempDir(), mode: 'browser', maxParallel: 1 });
+    const order: string[] = [];
+    const started = service.handle('reproduce.start', {}).then((r) => (order.push('reproduce.start'), r));
+    const info = service.handle('app.info', {}).then(() => order.push('app.info'));
+    const [{ ids }] = await Promise.all([started, info]);
+    expect(order).toEqual(['app.info', 'reproduce.start']);
+    expect(ids).toHaveLength(6);
+    for (const id of [...ids].reverse()) await service.handle('runs.cancel', { id }).catch(() => {});
+  }, 120_000);
 });

@@ -67,9 +67,15 @@ describe('sweeps in the engine service', () => {
     });
     const { id, points } = await call(service, 'sweeps.start', { spec: spec(300) });
     expect(points).toBe(4);
+    // Two points train and have their runs; the other two wait in the queue without a run folder, shown from the spec.
     const list = await call(service, 'runs.list', {});
-    expect(list.runs).toHaveLength(4);
+    expect(list.runs).toHaveLength(2);
     expect(list.runs.every((r) => r.run.sweep?.id === id)).toBe(true);
+    const waiting = (await call(service, 'sweeps.get', { id })).points.filter((p) => p.runId === null);
+    expect(waiting.map((p) => [p.state, p.key, p.detail])).toEqual([
+      ['queued', 'lambda=1e-4 seed=0', "waiting in the app's run queue"],
+      ['queued', 'lambda=1e-4 seed=1', "waiting in the app's run queue"],
+    ]);
     for (;;) {
       const s = (await call(service, 'sweeps.list', {})).sweeps[0]!;
       if (s.counts.done === 4) break;
@@ -108,33 +114,54 @@ describe('sweeps in the engine service', () => {
       if (g.counts.cancelled === 4) break;
       await sleep(200);
     }
+    // The three that never started have no run: they read as cancelled (from the app's sweep record), in the CLI's status too.
+    const g = await call(service, 'sweeps.get', { id });
+    expect(g.points.filter((p) => p.runId === null).map((p) => p.state)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(fs.readdirSync(path.join(ws, 'runs'))).toHaveLength(1);
     const r = await call(service, 'sweeps.resume', { id });
     expect(r.queued).toBe(4);
-    // One starts once the cancelled point's training process has exited.
-    await expect.poll(async () => (await call(service!, 'runs.list', {})).queue.length, { timeout: 60_000 }).toBe(3);
+    // One starts once the cancelled point's training process has exited; three wait.
+    const counts = async () => (await call(service!, 'sweeps.list', {})).sweeps[0]!.counts;
+    await expect.poll(async () => (await counts()).running, { timeout: 60_000 }).toBe(1);
+    expect((await counts()).queued).toBe(3);
+    // A second resume queues nothing twice.
+    expect(await call(service, 'sweeps.resume', { id })).toEqual({ id, queued: 0 });
     await call(service, 'sweeps.cancel', { id });
   });
 
-  it('a large sweep is queued a few points at a time: other requests are answered meanwhile, and a cancel stops the queuing', async () => {
+  it('a sweep of 10,000 points is queued without 10,000 run folders: other requests are answered meanwhile; cancel, restart and resume keep the points', async () => {
     const ws = tempDir();
     service = createEngineService({ workspace: ws, mode: 'browser', maxParallel: 1 });
-    const big = { name: 'big sweep', base: base(100_000), axes: [{ param: 'seed', values: Array.from({ length: 300 }, (_, i) => i) }] };
+    const big = { name: 'big sweep', base: base(100_000), axes: [{ param: 'seed', values: Array.from({ length: 10_000 }, (_, i) => i) }] };
     const order: string[] = [];
     const started = call(service, 'sweeps.start', { spec: big }).then((r) => (order.push('sweeps.start'), r));
     await call(service, 'app.info', {}).then(() => order.push('app.info'));
-    // The sweep exists from the start; its points are still being queued.
-    const [id] = fs.readdirSync(path.join(ws, 'sweeps')) as [string];
-    const cancelled = await call(service, 'sweeps.cancel', { id });
-    expect(await started).toEqual({ id, points: 300 });
+    const { id, points } = await started;
+    // The points were built and checked on a worker thread while app.info was answered.
     expect(order).toEqual(['app.info', 'sweeps.start']);
-    // The cancel caught the points queued by then (the one handed to a training process ends once that has started); none was queued after it.
-    expect((await call(service, 'runs.list', {})).queue).toEqual([]);
-    const ended = async () => (await call(service!, 'runs.list', {})).runs.every((r) => r.run.status === 'cancelled');
-    await expect.poll(ended, { timeout: 60_000 }).toBe(true);
-    const { runs } = await call(service, 'runs.list', {});
-    expect(runs.length).toBe(cancelled.cancelled);
-    expect(runs.length).toBeLessThan(300);
-    // Point files are written when a point is run by racecar sweep, not 300 at creation.
+    expect(points).toBe(10_000);
+    // One run folder: the point that is training; the rest wait as indices.
+    const runs = () => fs.readdirSync(path.join(ws, 'runs'));
+    expect(runs()).toHaveLength(1);
     expect(fs.readdirSync(path.join(ws, 'sweeps', id, 'points'))).toEqual([]);
+    const g = await call(service, 'sweeps.get', { id });
+    expect(g.points).toHaveLength(10_000);
+    expect(g.points[9_999]).toMatchObject({ index: 9_999, key: 'seed=9999', state: 'queued', runId: null });
+    expect(g.counts.queued + g.counts.running).toBe(10_000);
+
+    expect((await call(service, 'sweeps.cancel', { id })).cancelled).toBe(10_000);
+    const cancelled = async () => (await call(service!, 'sweeps.list', {})).sweeps[0]!.counts.cancelled;
+    await expect.poll(cancelled, { timeout: 60_000 }).toBe(10_000);
+    expect(runs()).toHaveLength(1);
+
+    // A new engine has no queue: the points read from the spec, still cancelled; resume queues them again.
+    await service.close();
+    service = createEngineService({ workspace: ws, mode: 'browser', maxParallel: 1 });
+    expect((await call(service, 'sweeps.get', { id })).counts.cancelled).toBe(10_000);
+    expect(await call(service, 'sweeps.resume', { id })).toEqual({ id, queued: 10_000 });
+    await expect.poll(async () => (await call(service!, 'sweeps.list', {})).sweeps[0]!.counts.running, { timeout: 60_000 }).toBe(1);
+    expect(runs()).toHaveLength(2);
+    expect((await call(service, 'sweeps.list', {})).sweeps[0]!.counts.queued).toBe(9_999);
+    await call(service, 'sweeps.cancel', { id });
   });
 });

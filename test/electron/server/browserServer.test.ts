@@ -475,7 +475,7 @@ describe('startBrowserServer: static files', () => {
   it('offers a .zip bundle exported from the page as a download, only with the session token', async () => {
     const zipFile = path.join(tmp, 'exports', 'my bundle.zip');
     fs.mkdirSync(path.dirname(zipFile), { recursive: true });
-    fs.writeFileSync(zipFile, 'PK-zip-bytes');
+    fs.writeFileSync(zipFile, 'PK\x03\x04-zip-bytes');
     const client = await connect(wsUrl(server));
     const r = (await client.call(1, 'export.bundle', { ids: ['20260101-000000-a-0000'], out: zipFile })).result as { out: string; download: string };
     expect(r.out).toBe(zipFile);
@@ -486,7 +486,7 @@ describe('startBrowserServer: static files', () => {
     expect(ok.status).toBe(200);
     expect(ok.headers['content-type']).toBe('application/zip');
     expect(ok.headers['content-disposition']).toContain('attachment; filename="my bundle.zip"');
-    expect(ok.body).toBe('PK-zip-bytes');
+    expect(ok.body).toBe('PK\x03\x04-zip-bytes');
     // A folder bundle has no download (this process does not zip); an id the server never gave out is nothing.
     const folder = (await client.call(2, 'export.bundle', { ids: ['20260101-000000-a-0000'], out: path.join(tmp, 'exports', 'dir') })).result as {
       download?: string;

@@ -1,7 +1,7 @@
 // Sweep specs: grid and list expansion into complete run configs, and the
 // one-line errors for bad specs.
 import { describe, expect, it } from 'vitest';
-import { countPoints, expandSweep, parseSeedList, parseSweepSpec } from '../../../electron/engine/sweep/spec';
+import { countPoints, expandSweep, parseSeedList, parseSweepSpec, sweepPoint, sweepPointKeys } from '../../../electron/engine/sweep/spec';
 import type { DenseLayer } from '../../../electron/engine/config/schema';
 import { findReferenceRun } from '../../../electron/engine/presets';
 
@@ -71,6 +71,30 @@ describe('sweep spec', () => {
     const pts = expandSweep(spec);
     expect(pts.map((p) => p.key)).toEqual(['lambda=0 seed=3', 'lambda=1e-6']);
     expect(pts[1]!.config.seed).toBe(0);
+  });
+
+  it('builds one point alone, the same as the whole expansion (the app builds a point when it starts it)', () => {
+    const grid = parseSweepSpec({
+      base,
+      axes: [
+        {
+          param: 'layers',
+          values: [
+            [8, 2],
+            [16, 4, 2],
+          ],
+        },
+        { param: 'lambda2', values: [0, 1e-3] },
+        { param: 'seed', values: [0, 1, 2] },
+      ],
+    });
+    const list = parseSweepSpec({ base, mode: 'list', points: [{ seed: 3, lambda: 0 }, { lambda: 1e-6 }] });
+    for (const spec of [grid, list]) {
+      const all = expandSweep(spec);
+      expect(all.map((p) => sweepPoint(spec, p.index))).toEqual(all);
+      expect(sweepPointKeys(spec)).toEqual(all.map(({ index, values, key }) => ({ index, values, key })));
+    }
+    expect(() => sweepPoint(grid, 12)).toThrow('sweep point 12: the sweep has points 0 to 11');
   });
 
   it('rejects bad specs with one line naming the field', () => {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RunStore } from '../../../electron/engine/store/runStore';
 import {
+  clearAppCancel,
   createSweep,
   ensurePointFile,
   listSweeps,
@@ -13,6 +14,7 @@ import {
   sweepJsonPath,
   sweepStatus,
   sweepsDir,
+  writeAppMarker,
 } from '../../../electron/engine/sweep/sweepStore';
 import { extra, removeTempWorkspaces, tempWorkspace } from '../store/helpers';
 
@@ -93,6 +95,23 @@ describe('sweep store', () => {
     const plain = sweepStatus(store, sweep, points);
     expect(plain.points[1]).toMatchObject({ state: 'failed', error: 'boom' });
     expect(plain.points.filter(needsRun).map((p) => p.index)).toEqual([1, 3]);
+  });
+
+  it('an app sweep cancelled before some points started: those read as cancelled (to every reader) until the sweep runs again', () => {
+    const ws = tempWorkspace();
+    const store = new RunStore(ws);
+    const { sweep, points } = createSweep(ws, spec);
+    writeAppMarker(ws, sweep.id, { startedAt: '2026-01-01T00:00:00.000Z' });
+    const done = store.createRun(points[0]!.config, { totalSteps: 5, backend: null, versions: {}, sweep: { id: sweep.id, point: 0 } });
+    store.finishRun(done.id, 'completed');
+    expect(sweepStatus(store, sweep, points).points.map((p) => p.state)).toEqual(['done', 'pending', 'pending', 'pending']);
+    writeAppMarker(ws, sweep.id, { startedAt: '2026-01-01T00:00:00.000Z', cancelledAt: '2026-01-01T00:01:00.000Z' });
+    const st = sweepStatus(store, sweep, points);
+    expect(st.points.map((p) => p.state)).toEqual(['done', 'cancelled', 'cancelled', 'cancelled']);
+    expect(st.points[1]!.detail).toBe('cancelled before it started (sweep cancelled at 2026-01-01T00:01:00.000Z)');
+    expect(st.points.filter(needsRun).map((p) => p.index)).toEqual([1, 2, 3]);
+    clearAppCancel(ws, sweep.id);
+    expect(sweepStatus(store, sweep, points).points.map((p) => p.state)).toEqual(['done', 'pending', 'pending', 'pending']);
   });
 
   it('names a missing sweep and the command that lists sweeps', () => {

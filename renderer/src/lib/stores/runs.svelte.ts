@@ -1,6 +1,6 @@
 // The run list: refreshed on 'runs.changed', patched in place by train events
 // so status, last metrics and the lists of backward/checkpoint steps stay live.
-import type { EngineApi, RunSummary } from '../../../../electron/contract/contract';
+import { RUNS_PAGE, type EngineApi, type RunSummary } from '../../../../electron/contract/contract';
 import type { RunConfig } from '../../../../electron/engine/config/schema';
 import type { TrainEvent } from '../../../../electron/engine/types';
 import { homeColors, runStyles, type RunStyle } from '../../../../electron/figures/runColors';
@@ -80,7 +80,7 @@ export class RunsStore {
     }
   }
 
-  static readonly PAGE = 500;
+  static readonly PAGE = RUNS_PAGE;
 
   byId(id: string | null | undefined): RunSummary | undefined {
     return id ? this.runs.find((r) => r.run.id === id) : undefined;
