@@ -171,7 +171,8 @@ afterEach(() => {
 
 describe('startBrowserServer: idle connections', () => {
   it('closes sockets that never complete a request, caps open connections and keeps serving', async () => {
-    const s = await startBrowserServer({ handler: new TestHandler(), staticDir, workspace: () => workspace, handshakeTimeoutMs: 400 });
+    const HANDSHAKE = 3000;
+    const s = await startBrowserServer({ handler: new TestHandler(), staticDir, workspace: () => workspace, handshakeTimeoutMs: HANDSHAKE });
     try {
       const sockets = await Promise.all(
         Array.from(
@@ -186,13 +187,14 @@ describe('startBrowserServer: idle connections', () => {
         ),
       );
       const lifetimes = await Promise.all(sockets.map((x) => x.closed));
-      // Those over the cap are dropped at once; the rest when their handshake time is up, not later.
-      expect(lifetimes.filter((ms) => ms < 300).length).toBeGreaterThanOrEqual(44);
-      expect(Math.max(...lifetimes)).toBeLessThan(5000);
+      // Those over the cap are dropped at once, well before the handshake time; the rest when it is up, not much later
+      // (margins wide enough for a loaded machine).
+      expect(lifetimes.filter((ms) => ms < HANDSHAKE - 1000).length).toBeGreaterThanOrEqual(44);
+      expect(Math.max(...lifetimes)).toBeLessThan(HANDSHAKE + 15_000);
       const c = await connect(wsUrl(s));
       expect((await c.call(1, 'app.info', {})).ok).toBe(true);
       // An authenticated WebSocket may stay idle longer than the handshake time.
-      await new Promise((r) => setTimeout(r, 900));
+      await new Promise((r) => setTimeout(r, HANDSHAKE + 500));
       expect((await c.call(2, 'app.info', {})).ok).toBe(true);
       c.ws.close();
     } finally {
