@@ -5,12 +5,10 @@
 import type { RunConfig } from '../config/schema';
 import type { RunStore } from '../store/runStore';
 import { runMetrics } from '../sweep/results';
-import { SWEEP_METRIC_INFO, type SweepMetric } from '../sweep/metrics';
 import { summarize, welch, type Summary, type Welch } from './summary';
 
-export const STAT_METRICS = ['testAccuracy', 'alignment', 'recon'] as const satisfies readonly SweepMetric[];
-export type StatMetric = (typeof STAT_METRICS)[number];
-export const statLabel = (m: StatMetric): string => SWEEP_METRIC_INFO[m].label;
+import { STAT_METRICS, type StatMetric } from './statMetrics';
+export { STAT_METRICS, statLabel, type StatMetric } from './statMetrics';
 
 export const MODES = ['Std', 'Ort', 'RR', 'RR+Ort', 'Pre', 'Pre+Ort', 'Pre+RR', 'Pre+RR+Ort'] as const;
 export type Mode = (typeof MODES)[number];
