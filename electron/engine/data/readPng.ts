@@ -50,6 +50,16 @@ export interface GreyImage {
   data: Float32Array;
 }
 
+/** A data-set PNG decoded to 8-bit RGBA, its file and image size checked first; a DataError naming the file otherwise. */
+function decodeDataPng(file: string): PNG {
+  checkPngBounds(file);
+  try {
+    return decodeBoundedPng(fs.readFileSync(file));
+  } catch (e) {
+    throw new DataError(`cannot read PNG ${file}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Reads any PNG pngjs understands (grey, palette, RGB(A), 8/16 bit; pngjs expands
  * all to 8-bit RGBA). 'channel0' takes red, which is the grey value of grey PNGs
@@ -57,13 +67,7 @@ export interface GreyImage {
  * that are actually coloured and the exact grey value otherwise.
  */
 export function readGreyPng(file: string, mode: 'channel0' | 'luminance' = 'channel0'): GreyImage {
-  checkPngBounds(file);
-  let png: PNG;
-  try {
-    png = decodeBoundedPng(fs.readFileSync(file));
-  } catch (e) {
-    throw new DataError(`cannot read PNG ${file}: ${(e as Error).message}`);
-  }
+  const png = decodeDataPng(file);
   const { width, height } = png;
   const src = png.data;
   const data = new Float32Array(width * height);
@@ -83,13 +87,7 @@ export interface ImagePng extends GreyImage {
 
 /** A data-set image: grey values, or for coloured pixels the R, G and B planes (CHW, 0..255). Alpha is ignored. */
 export function readImagePng(file: string): ImagePng {
-  checkPngBounds(file);
-  let png: PNG;
-  try {
-    png = decodeBoundedPng(fs.readFileSync(file));
-  } catch (e) {
-    throw new DataError(`cannot read PNG ${file}: ${(e as Error).message}`);
-  }
+  const png = decodeDataPng(file);
   const { width, height } = png;
   const src = png.data;
   const plane = width * height;

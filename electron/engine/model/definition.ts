@@ -115,6 +115,9 @@ export interface Forward {
   stats: LayerStats[];
 }
 
+/** Each row's activations as one vector, channel-major (NCHW) for feature maps: a dense layer's input. */
+export const flatten = (x: Node): Node => (x.shape.length === 2 ? x : op.reshape(x, [x.shape[0], featureSize(x.shape.slice(1))]));
+
 const asShape = (x: Node, shape: FeatureShape): Node =>
   x.shape.length === shape.length + 1 && shape.every((d, i) => x.shape[i + 1] === d) ? x : op.reshape(x, [x.shape[0], ...shape]);
 
@@ -125,8 +128,7 @@ function layerForward(net: NetShape, P: LayerTensors[], k: number, x: Node, mode
   switch (l.type) {
     case undefined:
     case 'dense': {
-      const flat = x.shape.length === 2 ? x : op.reshape(x, [x.shape[0], featureSize(x.shape.slice(1))]);
-      const t = postAffine(net, P, k, op.add(op.matmul(flat, need(p, 'w')), need(p, 'b')), mode, quirks);
+      const t = postAffine(net, P, k, op.add(op.matmul(flatten(x), need(p, 'w')), need(p, 'b')), mode, quirks);
       return { out: t.out, stats: { '': t.stats } };
     }
     case 'conv': {

@@ -7,9 +7,9 @@ import { Graph, type Node } from '../graph/ir';
 import * as op from '../graph/ops';
 import {
   BN_MOMENTUM,
+  flatten,
   forward,
   lossParts,
-  netInput,
   reconError,
   reverse,
   reverseStep,
@@ -19,7 +19,7 @@ import {
   type LossSettings,
   type NetShape,
 } from './definition';
-import { featureSize, netGeometry } from './geometry';
+import { outputUnits } from '../config/schema';
 import { gradName, layerInputs, movingSpecs, nextName, slotName, sripSpecs, trainableSpecs } from './layout';
 import { scalarInputs, updateRule, type OptimizerConfig } from './optimizers';
 
@@ -41,9 +41,6 @@ export const LOGITS = 'logits';
 export const RECON = 'recon';
 export const BACKWARD = 'backward';
 
-/** The output layer's units (the class count; the schema makes the output layer dense). */
-export const classesOf = (net: NetShape): number => netGeometry(netInput(net), net.layers).at(-1)!.output[0];
-
 /** SRIP start-vector inputs of a step graph (none without SRIP). */
 export const sripInputs = (spec: StepSpec): string[] => (spec.loss.lambdaOrt > 0 ? sripSpecs(spec.net).map((u) => u.name) : []);
 
@@ -57,7 +54,7 @@ export function buildStepGraph(spec: StepSpec, opts: { gradients?: boolean } = {
   const { net, loss: s, batch: n } = spec;
   const g = new Graph('racecar-train-step');
   const x = g.input('x', [n, net.inputSize]);
-  const y = g.input('y', [n, classesOf(net)]);
+  const y = g.input('y', [n, outputUnits(net.layers)]);
   const P = layerInputs(g, net);
   const u = s.lambdaOrt > 0 ? sripSpecs(net).map((t) => ({ weight: P[t.layer][t.kind]!, u: g.input(t.name, t.shape) })) : null;
   const parts = lossParts(net, P, x, y, s, u);
@@ -169,8 +166,6 @@ export const revName = (k: number): string => `rev.${k}`;
 /** Output of the test graph: the reconstruction d'_k of layer k's input feature maps on the backward samples (flattened NCHW). */
 export const featureName = (k: number): string => `backward.${k}`;
 
-const flat = (x: Node): Node => (x.shape.length === 2 ? x : op.reshape(x, [x.shape[0], featureSize(x.shape.slice(1))]));
-
 /**
  * The test set (n rows) as one batch: logits, per-layer reconstruction error,
  * the first `samples` reconstructions, and with `infoRows` every layer's output
@@ -191,14 +186,14 @@ export function buildTestGraph(net: NetShape, mode: BnMode, quirks: boolean, n: 
     ),
   );
   if (samples > 0) {
-    g.output(BACKWARD, op.slice(flat(r[0]), 0, 0, Math.min(samples, n)));
+    g.output(BACKWARD, op.slice(flatten(r[0]), 0, 0, Math.min(samples, n)));
     // Reconstructions of every intermediate layer's feature maps (the views' channel grids).
-    for (let k = 1; k < L; k++) if (r[k].shape.length === 4) g.output(featureName(k), op.slice(flat(r[k]), 0, 0, Math.min(samples, n)));
+    for (let k = 1; k < L; k++) if (r[k].shape.length === 4) g.output(featureName(k), op.slice(flatten(r[k]), 0, 0, Math.min(samples, n)));
   }
   if (infoRows > 0) {
     const rows = Math.min(infoRows, n);
-    for (let k = 1; k <= L; k++) g.output(actName(k), op.slice(flat(h[k]), 0, 0, rows));
-    for (let k = 0; k < L; k++) g.output(revName(k), op.slice(flat(r[k]), 0, 0, rows));
+    for (let k = 1; k <= L; k++) g.output(actName(k), op.slice(flatten(h[k]), 0, 0, rows));
+    for (let k = 0; k < L; k++) g.output(revName(k), op.slice(flatten(r[k]), 0, 0, rows));
   }
   return g;
 }

@@ -3,7 +3,7 @@
 // everywhere) and the layout checkpoints store.
 import type { LayerConfig } from '../config/schema';
 import { Rng } from '../util/rng';
-import { featureSize, netGeometry, type FeatureShape, type TensorKind } from './geometry';
+import { featureSize, netGeometry, WEIGHT_KINDS, type FeatureShape, type TensorKind } from './geometry';
 
 export interface Tensor {
   shape: number[];
@@ -29,7 +29,7 @@ export function initialParams(input: FeatureShape | number, layers: LayerConfig[
     const p: LayerArrays = {};
     for (const t of g.tensors) {
       const data = new Float32Array(featureSize(t.shape));
-      if (t.kind.startsWith('w')) {
+      if (WEIGHT_KINDS.includes(t.kind)) {
         const [fanIn, fanOut] = fans(t.shape);
         const limit = Math.sqrt(6 / (fanIn + fanOut));
         for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-limit, limit);

@@ -2,7 +2,7 @@
 // reconstructions (grey or colour, on the data's fixed range), and the
 // reconstructions of intermediate feature maps as grids of channels (on the
 // grid's own range: feature maps have no fixed scale).
-import { encodeGreyPng, encodeRgbPng } from '../util/png';
+import { encodeGreyPng, encodeRgbPng, toByte } from '../util/png';
 
 /** One image of `channels` planes (CHW), values lo..hi mapped to 0..255 and clipped. */
 export function imagePng(values: ArrayLike<number>, channels: number, width: number, height: number, lo: number, hi: number): Buffer {
@@ -10,13 +10,7 @@ export function imagePng(values: ArrayLike<number>, channels: number, width: num
   if (channels !== 3) throw new RangeError(`an image has 1 or 3 channels, not ${channels}`);
   const plane = width * height;
   const rgb = new Uint8Array(plane * 3);
-  const span = hi - lo;
-  for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) {
-      const t = span > 0 ? ((values[c * plane + p] - lo) / span) * 255 : 0;
-      rgb[p * 3 + c] = Number.isNaN(t) ? 0 : Math.round(Math.min(255, Math.max(0, t)));
-    }
-  }
+  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = toByte(values[c * plane + p], lo, hi);
   return encodeRgbPng(rgb, width, height);
 }
 

@@ -3,15 +3,18 @@
 import * as zlib from 'node:zlib';
 import { PNG } from 'pngjs';
 
-/** Maps lo..hi linearly to 0..255, clipping out-of-range values (uint8 casts would wrap) and NaN to 0. */
+/** v in lo..hi mapped linearly to 0..255, out-of-range values clipped (uint8 casts would wrap), NaN to 0. */
+export function toByte(v: number, lo: number, hi: number): number {
+  const span = hi - lo;
+  const t = span > 0 ? ((v - lo) / span) * 255 : v > lo ? 255 : 0;
+  return Number.isNaN(t) ? 0 : Math.round(Math.min(255, Math.max(0, t)));
+}
+
+/** Maps lo..hi linearly to 0..255 (toByte). */
 export function encodeGreyPng(values: ArrayLike<number>, width: number, height: number, lo: number, hi: number): Buffer {
   checkSize(values.length, width, height, 1);
-  const span = hi - lo;
   const grey = new Uint8Array(width * height);
-  for (let i = 0; i < grey.length; i++) {
-    const t = span > 0 ? ((values[i] - lo) / span) * 255 : values[i] > lo ? 255 : 0;
-    grey[i] = Number.isNaN(t) ? 0 : Math.round(Math.min(255, Math.max(0, t)));
-  }
+  for (let i = 0; i < grey.length; i++) grey[i] = toByte(values[i], lo, hi);
   return packRgba(
     width,
     height,
